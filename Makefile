@@ -1,0 +1,52 @@
+# make run  — fresh clone → running portal with demo data (SQLite, embedded broker, LINE sandbox)
+# make test — fresh clone → whole suite (SQLite by default; set DATABASE_URL / CELERY_BROKER_URL for PostgreSQL / Redis)
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements/lock.txt | cksum | cut -d' ' -f1)
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test install chromium lint typecheck bench clean
+
+$(STAMP): requirements/lock.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/lock.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+# Browser tests drive Debian's chromium; Playwright's own browser download is never used.
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian's chromium for the browser tests…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing: run 'sudo apt-get install chromium' (browser tests are skipped without it)"; \
+	  fi; }
+
+run: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py run_demo
+
+test: install chromium
+	mkdir -p var
+	CELERY_FILESYSTEM_DIR=var/test-celery $(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy .
+
+bench: install
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf var $(VENV)

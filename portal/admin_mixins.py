@@ -1,0 +1,67 @@
+"""Admin building blocks every app uses so each role sees only the brands it may."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from portal.selectors import brands_editable_by, brands_visible_to
+
+
+class BrandScopedAdminMixin:
+    """Limit an admin to rows of brands the user may see, and edits to brands they manage.
+
+    ``brand_lookup`` is the ORM path from the model to its brand (``"brand"`` by default,
+    ``"member__brand"`` for a member's consent...). Another brand's row answers 404,
+    because it is not in the queryset at all.
+    """
+
+    brand_lookup = "brand"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)  # type: ignore[misc]
+        if request.user.is_superuser:  # type: ignore[union-attr]
+            return queryset
+        return queryset.filter(**{f"{self.brand_lookup}__in": brands_visible_to(request.user)})
+
+    def _brand_of(self, obj: Model) -> Any:
+        value: Any = obj
+        for part in self.brand_lookup.split("__"):
+            value = getattr(value, part)
+        return value
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        allowed = super().has_change_permission(request, obj)  # type: ignore[misc]
+        if not allowed or obj is None or request.user.is_superuser:  # type: ignore[union-attr]
+            return allowed
+        return brands_editable_by(request.user).filter(pk=self._brand_of(obj).pk).exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)  # type: ignore[misc]
+        if not allowed or obj is None or request.user.is_superuser:  # type: ignore[union-attr]
+            return allowed
+        return brands_editable_by(request.user).filter(pk=self._brand_of(obj).pk).exists()
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "brand" and not request.user.is_superuser:  # type: ignore[union-attr]
+            kwargs["queryset"] = brands_editable_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class ReadOnlyAdminMixin:
+    """An admin nobody can add to, change or delete from: records that are evidence."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+__all__ = ["BrandScopedAdminMixin", "ReadOnlyAdminMixin", "admin"]

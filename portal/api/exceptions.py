@@ -1,0 +1,61 @@
+"""One error shape for the whole API: a message, and the fields at fault with their reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from portal.exceptions import PortalError
+
+
+def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
+    if isinstance(detail, dict):
+        errors: list[dict[str, str]] = []
+        for key, value in detail.items():
+            field = f"{prefix}.{key}" if prefix else str(key)
+            errors.extend(_flatten(value, "" if key == "non_field_errors" and not prefix else field))
+        return errors
+    if isinstance(detail, list):
+        errors = []
+        for index, value in enumerate(detail):
+            if isinstance(value, (dict, list)):
+                errors.extend(_flatten(value, f"{prefix}[{index}]"))
+            else:
+                errors.extend(_flatten(value, prefix))
+        return errors
+    return [{"field": prefix, "message": str(detail), "code": getattr(detail, "code", "invalid")}]
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Render DRF, Django and domain errors as ``{"message": ..., "errors": [{"field", "message", "code"}]}``."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if isinstance(exc, PortalError):
+        return Response(
+            {
+                "message": str(exc),
+                "errors": [
+                    {
+                        "field": getattr(exc, "field", ""),
+                        "message": str(exc),
+                        "code": getattr(exc, "code", type(exc).__name__),
+                    }
+                ],
+            },
+            status=getattr(exc, "status_code", status.HTTP_422_UNPROCESSABLE_ENTITY),
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        summary = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
+        response.data = {"message": summary or "Invalid request.", "errors": errors}
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+        response.data = {"message": str(detail), "errors": []}
+    return response

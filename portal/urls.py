@@ -1,0 +1,24 @@
+"""URL map: the admin, the versioned REST API, its OpenAPI schema and LINE's webhooks."""
+
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Answer a load balancer's liveness probe."""
+    return JsonResponse({"status": "ok"})
+
+
+api_v1 = [
+    path("", include("portal.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", healthz, name="healthz"),
+]

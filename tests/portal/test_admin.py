@@ -1,0 +1,89 @@
+from django.contrib.auth.models import User
+from django.test import Client
+
+from portal.models import AuditEvent, Brand
+from portal.services import audit_record
+
+
+def test_the_brand_admin_never_renders_credentials(superuser: User, brand: Brand) -> None:
+    client = Client()
+    client.force_login(superuser)
+    page = client.get(f"/admin/portal/brand/{brand.pk}/change/").content.decode()
+    assert "acme-access-token" not in page
+    assert "acme-channel-secret" not in page
+    assert "gAAAAA" not in page
+    assert "token stored" in page or "已儲存" in page
+
+
+def test_a_new_access_token_entered_in_the_admin_replaces_the_stored_one(superuser: User, brand: Brand) -> None:
+    client = Client()
+    client.force_login(superuser)
+    response = client.post(
+        f"/admin/portal/brand/{brand.pk}/change/",
+        {
+            "name": brand.name,
+            "slug": brand.slug,
+            "is_active": "on",
+            "account_type": brand.account_type,
+            "legal_entity_type": brand.legal_entity_type,
+            "application_path": brand.application_path,
+            "line_channel_id": brand.line_channel_id,
+            "new_channel_access_token": "rotated-token-value",
+            "new_channel_secret": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    brand.refresh_from_db()
+    assert brand.channel_access_token.reveal() == "rotated-token-value"
+    assert brand.channel_secret.reveal() == "acme-channel-secret"  # blank keeps the old one
+
+
+def test_an_account_manager_cannot_open_another_managers_brand(
+    manager: User, brand: Brand, other_brand: Brand, other_manager: User
+) -> None:
+    client = Client()
+    client.force_login(manager)
+    assert client.get(f"/admin/portal/brand/{brand.pk}/change/").status_code == 200
+    response = client.get(f"/admin/portal/brand/{other_brand.pk}/change/")
+    assert response.status_code in (302, 404)  # the admin redirects an unknown id to its index
+    listing = client.get("/admin/portal/brand/").content.decode()
+    assert "Acme Shop" in listing and "Globex Telecom" not in listing
+
+
+def test_finance_can_read_brands_but_not_change_them(finance: User, brand: Brand) -> None:
+    client = Client()
+    client.force_login(finance)
+    page = client.get(f"/admin/portal/brand/{brand.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="name"' not in page.content  # read-only view
+    posted = client.post(f"/admin/portal/brand/{brand.pk}/change/", {"name": "Hacked"})
+    assert posted.status_code == 403
+    brand.refresh_from_db()
+    assert brand.name == "Acme Shop"
+
+
+def test_the_audit_admin_cannot_add_change_or_delete(superuser: User, brand: Brand) -> None:
+    event = audit_record(action="test.something", actor=superuser, obj=brand)
+    client = Client()
+    client.force_login(superuser)
+    assert client.get("/admin/portal/auditevent/").status_code == 200
+    assert client.get("/admin/portal/auditevent/add/").status_code == 403
+    change = client.post(f"/admin/portal/auditevent/{event.pk}/change/", {"action": "forged"})
+    assert change.status_code == 403
+    assert client.post(f"/admin/portal/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    bulk = client.post(
+        "/admin/portal/auditevent/", {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"}
+    )
+    assert bulk.status_code in (200, 302, 403)
+    assert AuditEvent.objects.filter(pk=event.pk, action="test.something").exists()
+
+
+def test_an_account_manager_sees_only_their_brands_audit_events(
+    manager: User, brand: Brand, other_brand: Brand
+) -> None:
+    audit_record(action="test.mine", actor="test", obj=brand)
+    audit_record(action="test.theirs", actor="test", obj=other_brand)
+    client = Client()
+    client.force_login(manager)
+    page = client.get("/admin/portal/auditevent/").content.decode()
+    assert "test.mine" in page and "test.theirs" not in page
