@@ -1,11 +1,11 @@
 from django.contrib.auth.models import Group
 
 from portal.choices import Role
-from portal.roles import ROLE_PERMISSIONS
+from portal.roles import role_permissions
 
 
 def test_each_role_group_holds_exactly_its_listed_permissions(db: None) -> None:
-    for role, codes in ROLE_PERMISSIONS.items():
+    for role, codes in role_permissions().items():
         group = Group.objects.get(name=str(role))
         held = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
         assert held == codes, role
