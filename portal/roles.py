@@ -57,7 +57,7 @@ def apply_role_permissions(apps: Any, schema_editor: Any) -> None:
 
     for app_config in apps.get_app_configs():
         # Historical app configs carry no models module; create_permissions skips those.
-        original = app_config.models_module
+        original = getattr(app_config, "models_module", None)
         app_config.models_module = original or True
         create_permissions(app_config, verbosity=0, apps=apps)
         app_config.models_module = original
