@@ -144,7 +144,7 @@ class BrandAdmin(admin.ModelAdmin):
 
 @admin.register(BrandAPIKey)
 class BrandAPIKeyAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("prefix", "name", "brand", "created", "last_used_at", "expiry_date", "revoked")
+    list_display = ("prefix", "name", "brand", "created", "last_used_at", "expiry_date", "usable")
     list_filter = ("revoked", "brand")
     list_select_related = ("brand",)
     search_fields = ("name", "prefix__exact")
@@ -181,6 +181,10 @@ class BrandAPIKeyAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
             % {"name": obj.name, "key": key},
             messages.WARNING,
         )
+
+    @admin.display(boolean=True, description=_("usable"))
+    def usable(self, obj: BrandAPIKey) -> bool:
+        return not obj.revoked and not obj.has_expired
 
     @admin.action(description=_("Revoke selected API keys"), permissions=["change"])
     def revoke_keys(self, request: HttpRequest, queryset: QuerySet[BrandAPIKey]) -> None:

@@ -22,3 +22,4 @@ class PortalConfig(AppConfig):
         admin.site.site_header = _("LINE notification message portal")
         admin.site.site_title = _("PNP portal")
         admin.site.index_title = _("Operations")
+        admin.site.site_url = None  # the portal has no public site besides the API

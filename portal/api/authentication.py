@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -49,3 +50,13 @@ def request_api_key(request: Any) -> BrandAPIKey | None:
     """Return the API key a request was authenticated with, if any."""
     auth = getattr(request, "auth", None)
     return auth if isinstance(auth, BrandAPIKey) else None
+
+
+class BrandAPIKeyScheme(OpenApiAuthenticationExtension):
+    """Describe the API key as an HTTP bearer scheme in the OpenAPI schema."""
+
+    target_class = "portal.api.authentication.BrandAPIKeyAuthentication"
+    name = "BrandAPIKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "description": "A brand's API key: `Authorization: Bearer <key>`."}
