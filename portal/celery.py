@@ -11,4 +11,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Periodic jobs, all in one place; each app adds its own entries here with the reason.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # Safety net for webhook events whose drain was never enqueued (broker down at that moment).
+    "webhook-events-sweep": {"task": "notifications.tasks.webhook_events_process", "schedule": 30.0},
+}

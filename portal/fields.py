@@ -63,6 +63,9 @@ class EncryptedSecretField(models.TextField):
     Fernet tokens are randomised, so the column can be neither indexed nor searched.
     """
 
+    _pyi_private_set_type: Secret | str  # type: ignore[assignment]
+    _pyi_private_get_type: Secret  # type: ignore[assignment]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("blank", True)
         kwargs.setdefault("default", "")

@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
+from portal.fields import Secret
 from portal.models import AuditEvent, Brand, BrandAPIKey
 
 Actor = AbstractBaseUser | AnonymousUser | BrandAPIKey | str | None
@@ -54,10 +55,10 @@ def brand_set_credentials(
     """Replace the channel secret and/or access token; the audit row says which, never the value."""
     changed = []
     if channel_secret:
-        brand.channel_secret = channel_secret  # type: ignore[assignment]
+        brand.channel_secret = Secret(channel_secret)
         changed.append("channel_secret")
     if access_token:
-        brand.channel_access_token = access_token  # type: ignore[assignment]
+        brand.channel_access_token = Secret(access_token)
         changed.append("channel_access_token")
     if changed:
         brand.credentials_updated_at = timezone.now()

@@ -1,0 +1,174 @@
+"""The LINE Messaging API client: PNP push, push, reply and the PNP delivery count.
+
+Every call says, through the exception it raises, whether a retry is safe:
+
+* :class:`LineRetryableError` — 429, 5xx, or a connection that failed before the request
+  was sent. Retry with backoff (``retry_after`` honours ``Retry-After``).
+* :class:`LineAmbiguousError` — the request was sent but no answer came (read timeout,
+  connection dropped mid-response). LINE may have accepted it; PNP has no retry key, so a
+  blind retry may notify the member twice.
+* :class:`LineRefusedError` — 422 on a PNP: no LINE user for the number, or consent off.
+* :class:`LineRequestError` — any other 4xx: the request is wrong and will stay wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import requests
+from django.conf import settings
+
+from notifications.clients.http import session
+
+
+class LineError(Exception):
+    """A call to LINE that did not succeed."""
+
+    def __init__(self, message: str, *, status: int | None = None, body: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body[:500]
+
+
+class LineRetryableError(LineError):
+    """Nothing was accepted: retry later (``retry_after`` seconds if LINE said so)."""
+
+    def __init__(self, message: str, *, status: int | None = None, body: str = "", retry_after: float | None = None):
+        super().__init__(message, status=status, body=body)
+        self.retry_after = retry_after
+
+
+class LineAmbiguousError(LineError):
+    """The request left this machine but no answer came back: LINE may or may not have it."""
+
+
+class LineRefusedError(LineError):
+    """LINE refused the PNP (422): no user with that number, or the user refuses PNP."""
+
+
+class LineRequestError(LineError):
+    """LINE rejected the request as malformed or unauthorised (400, 401, 403, 409, 413, ...)."""
+
+
+@dataclass(frozen=True)
+class DeliveryCount:
+    """LINE's own count of PNP delivered on one JST day."""
+
+    status: str
+    success: int | None
+
+
+def _url(path: str) -> str:
+    return settings.LINE_API_BASE_URL.rstrip("/") + path
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _request(
+    method: str,
+    path: str,
+    *,
+    access_token: str,
+    headers: dict[str, str] | None = None,
+    body: dict[str, Any] | None = None,
+    params: dict[str, str] | None = None,
+) -> requests.Response:
+    all_headers = {"Authorization": f"Bearer {access_token}"}
+    if body is not None:
+        all_headers["Content-Type"] = "application/json"
+    all_headers.update(headers or {})
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode() if body is not None else None
+    try:
+        response = session().request(
+            method, _url(path), headers=all_headers, data=data, params=params, timeout=settings.LINE_API_TIMEOUT
+        )
+    except requests.ConnectTimeout as exc:
+        raise LineRetryableError(f"connect timeout: {type(exc).__name__}") from None
+    except requests.ConnectionError as exc:
+        if _connection_never_made(exc):
+            raise LineRetryableError(f"connection failed: {type(exc).__name__}") from None
+        raise LineAmbiguousError(f"connection lost after sending: {type(exc).__name__}") from None
+    except requests.ReadTimeout:
+        raise LineAmbiguousError("read timeout after sending") from None
+    status = response.status_code
+    if status == 429 or status >= 500:
+        raise LineRetryableError(
+            f"LINE answered {status}", status=status, body=response.text, retry_after=_retry_after(response)
+        )
+    return response
+
+
+def _connection_never_made(exc: requests.ConnectionError) -> bool:
+    """True when the TCP connection itself failed, so the request cannot have been sent."""
+    from urllib3.exceptions import NewConnectionError
+
+    reason: Any = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, NewConnectionError) or isinstance(exc.__context__, NewConnectionError)
+
+
+def pnp_push(*, access_token: str, phone_hash: str, messages: list[dict[str, Any]], delivery_tag: str) -> str:
+    """Send a PNP to the hashed number; return LINE's request id. Raises the errors above."""
+    response = _request(
+        "POST",
+        "/bot/pnp/push",
+        access_token=access_token,
+        headers={"X-Line-Delivery-Tag": delivery_tag},
+        body={"to": phone_hash, "messages": messages},
+    )
+    if response.status_code == 422:
+        raise LineRefusedError("LINE refused the PNP (422)", status=422, body=response.text)
+    if response.status_code != 200:
+        raise LineRequestError(f"LINE answered {response.status_code}", status=response.status_code, body=response.text)
+    return response.headers.get("x-line-request-id", "")
+
+
+def message_push(*, access_token: str, to: str, messages: list[dict[str, Any]], retry_key: str) -> str:
+    """Push to a friend by LINE user id; a repeated retry key (409) counts as already sent."""
+    response = _request(
+        "POST",
+        "/v2/bot/message/push",
+        access_token=access_token,
+        headers={"X-Line-Retry-Key": retry_key},
+        body={"to": to, "messages": messages},
+    )
+    if response.status_code == 409:
+        return response.headers.get("x-line-accepted-request-id", "")
+    if response.status_code != 200:
+        raise LineRequestError(f"LINE answered {response.status_code}", status=response.status_code, body=response.text)
+    return response.headers.get("x-line-request-id", "")
+
+
+def message_reply(*, access_token: str, reply_token: str, messages: list[dict[str, Any]]) -> None:
+    """Reply to an event (a follow) with its single-use reply token."""
+    response = _request(
+        "POST",
+        "/v2/bot/message/reply",
+        access_token=access_token,
+        body={"replyToken": reply_token, "messages": messages},
+    )
+    if response.status_code != 200:
+        raise LineRequestError(f"LINE answered {response.status_code}", status=response.status_code, body=response.text)
+
+
+def pnp_delivery_count(*, access_token: str, jst_day: date) -> DeliveryCount:
+    """Return LINE's count of PNP delivered on a JST (UTC+9) calendar day."""
+    response = _request(
+        "GET", "/v2/bot/message/delivery/pnp", access_token=access_token, params={"date": jst_day.strftime("%Y%m%d")}
+    )
+    if response.status_code != 200:
+        raise LineRequestError(f"LINE answered {response.status_code}", status=response.status_code, body=response.text)
+    payload = response.json()
+    success = payload.get("success")
+    return DeliveryCount(status=str(payload.get("status", "")), success=int(success) if success is not None else None)

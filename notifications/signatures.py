@@ -1,0 +1,20 @@
+"""LINE's webhook signature: base64(HMAC-SHA256(channel secret, raw body))."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+
+def line_signature(*, channel_secret: str, body: bytes) -> str:
+    """Return the ``x-line-signature`` LINE computes for this body."""
+    digest = hmac.new(channel_secret.encode(), body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def line_signature_valid(*, channel_secret: str, body: bytes, signature: str | None) -> bool:
+    """Check a signature in constant time; a missing secret or signature never validates."""
+    if not channel_secret or not signature:
+        return False
+    return hmac.compare_digest(line_signature(channel_secret=channel_secret, body=body), signature.strip())

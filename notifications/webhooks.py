@@ -1,0 +1,89 @@
+"""LINE's webhook receiver: verify, store, answer 200 fast; processing happens in a worker."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime
+
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from notifications.models import WebhookEvent
+from notifications.signatures import line_signature_valid
+from portal.models import Brand
+
+logger = logging.getLogger(__name__)
+
+# A brand's channel secret, kept briefly per process: a webhook burst must not decrypt it per request.
+_SECRET_TTL = 30.0
+_secrets: dict[str, tuple[float, int, str]] = {}
+
+
+def _brand_secret(slug: str) -> tuple[int, str] | None:
+    cached = _secrets.get(slug)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < _SECRET_TTL:
+        return cached[1], cached[2]
+    brand = Brand.objects.filter(slug=slug, is_active=True).only("id", "channel_secret").first()
+    if brand is None:
+        return None
+    _secrets[slug] = (now, brand.pk, brand.channel_secret.reveal())
+    return brand.pk, _secrets[slug][2]
+
+
+def _event_row(brand_id: int, event: dict) -> WebhookEvent | None:  # type: ignore[type-arg]
+    event_id = event.get("webhookEventId")
+    if not isinstance(event_id, str) or not event_id:
+        return None
+    timestamp = event.get("timestamp")
+    occurred_at = (
+        datetime.fromtimestamp(timestamp / 1000, tz=UTC) if isinstance(timestamp, int | float) else datetime.now(tz=UTC)
+    )
+    return WebhookEvent(
+        brand_id=brand_id,
+        event_id=event_id[:64],
+        event_type=str(event.get("type", ""))[:32],
+        is_redelivery=bool((event.get("deliveryContext") or {}).get("isRedelivery", False)),
+        occurred_at=occurred_at,
+        payload=event,
+    )
+
+
+def schedule_webhook_processing() -> None:
+    """Enqueue one drain of stored events, at most once a second however many requests arrive."""
+    from notifications.tasks import webhook_events_process
+
+    if cache.add("notifications:webhook-drain-scheduled", 1, timeout=1):
+        webhook_events_process.delay()
+
+
+@csrf_exempt
+@require_POST
+def line_webhook(request: HttpRequest, brand_slug: str) -> HttpResponse:
+    """Receive LINE's events for one brand: 403 on a bad signature, 200 once stored."""
+    found = _brand_secret(brand_slug)
+    if found is None:
+        return JsonResponse({"message": "unknown brand"}, status=404)
+    brand_id, secret = found
+    body = request.body  # the raw bytes LINE signed, before any parsing
+    if not line_signature_valid(channel_secret=secret, body=body, signature=request.headers.get("x-line-signature")):
+        logger.warning("LINE webhook for %s refused: bad or missing signature", brand_slug)
+        return JsonResponse({"message": "invalid signature"}, status=403)
+    try:
+        payload = json.loads(body)
+        events = payload["events"]
+        if not isinstance(events, list):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"message": "body must be a JSON object with an 'events' array"}, status=400)
+    rows = [row for row in (_event_row(brand_id, e) for e in events if isinstance(e, dict)) if row is not None]
+    if rows:
+        with transaction.atomic():
+            WebhookEvent.objects.bulk_create(rows, ignore_conflicts=True)
+            transaction.on_commit(schedule_webhook_processing)
+    return JsonResponse({})
