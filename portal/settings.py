@@ -152,6 +152,8 @@ LINE_API_TIMEOUT = (
 )
 SMS_API_BASE_URL = env.str("SMS_API_BASE_URL", default="http://127.0.0.1:8090/sms")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# LINE allows 2,000 requests/s per channel and endpoint; the shared limiter stays under it.
+LINE_RATE_LIMIT_PER_SECOND = env.int("LINE_RATE_LIMIT_PER_SECOND", default=2000)
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
