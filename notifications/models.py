@@ -2,11 +2,196 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from notifications.choices import WebhookEventResult
+from notifications.choices import AttemptStatus, Channel, EventKind, NotificationStatus, WebhookEventResult
+from portal.fields import EncryptedSecretField
 from portal.models import Brand
+
+_OPEN = models.Q(
+    status__in=[NotificationStatus.QUEUED, NotificationStatus.SENDING, NotificationStatus.AWAITING_DELIVERY]
+)
+
+
+class Notification(models.Model):
+    """One notice a brand asked the portal to deliver to one member, whatever the channel.
+
+    It is the source of truth of the send (a transactional outbox): the row is written with
+    the API call, and workers move it forward; a sweeper re-enqueues rows left behind.
+    The exact template version used and the rendered content are kept as evidence.
+    """
+
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="+", verbose_name=_("brand"))
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="notifications", verbose_name=_("member")
+    )
+    template_version = models.ForeignKey(
+        "compliance.TemplateVersion", on_delete=models.PROTECT, related_name="+", verbose_name=_("template version")
+    )
+    template_code = models.CharField(_("template"), max_length=64)
+    variables = models.JSONField(_("variables"), default=dict)
+    occurred_at = models.DateTimeField(_("event occurred at"), null=True, blank=True)
+    reservation_key = models.CharField(_("reservation"), max_length=100, blank=True)
+    line_messages = models.JSONField(_("LINE messages"), default=list)
+    sms_text = models.TextField(_("SMS text"), blank=True)
+    channel_plan = models.JSONField(_("channel plan"), default=list)
+    status = models.CharField(
+        _("status"), max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.QUEUED
+    )
+    channel = models.CharField(_("current channel"), max_length=16, choices=Channel.choices, blank=True)
+    final_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("accepted at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    fallback_due_at = models.DateTimeField(_("SMS fallback due at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("delivery window ends at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivered_channel = models.CharField(_("delivered by"), max_length=16, choices=Channel.choices, blank=True)
+    delivered_twice = models.BooleanField(_("delivered twice"), default=False)
+    submitted_by = models.CharField(_("submitted by"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["brand", "-created_at"], name="notification_brand_recent"),
+            models.Index(
+                fields=["brand", "template_code", "reservation_key", "created_at"],
+                name="notification_reservation",
+                condition=~models.Q(reservation_key=""),
+            ),
+            models.Index(fields=["status", "updated_at"], name="notification_open", condition=_OPEN),
+            models.Index(
+                fields=["fallback_due_at"],
+                name="notification_fallback_due",
+                condition=models.Q(fallback_due_at__isnull=False),
+            ),
+            models.Index(
+                fields=["expires_at"], name="notification_expiry", condition=models.Q(expires_at__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.template_code}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (
+            NotificationStatus.DELIVERED,
+            NotificationStatus.NOT_DELIVERED,
+            NotificationStatus.FAILED,
+        )
+
+
+class Attempt(models.Model):
+    """One try on one channel: a PNP, a LINE push or an SMS, and what came of it.
+
+    ``reference`` is unique and goes out with the request: the ``X-Line-Delivery-Tag`` of a
+    PNP (the delivery webhook comes back with it), the ``X-Line-Retry-Key`` of a push, the
+    vendor's client id of an SMS. It is written before the request leaves, so a worker that
+    dies mid-request leaves a trace.
+    """
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attempts")
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.PENDING)
+    reference = models.CharField(_("reference"), max_length=100, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    retries = models.PositiveSmallIntegerField(_("retries"), default=0)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    vendor = models.CharField(_("SMS vendor"), max_length=32, blank=True)
+    vendor_message_id = models.CharField(_("vendor message id"), max_length=64, blank=True)
+    sms_segments = models.PositiveSmallIntegerField(_("SMS segments"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
+        indexes = [
+            models.Index(fields=["vendor", "vendor_message_id"], name="attempt_vendor_message"),
+            models.Index(
+                fields=["channel", "delivered_at"],
+                name="attempt_delivered",
+                condition=models.Q(delivered_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.reference}"
+
+
+class NotificationEvent(models.Model):
+    """One line of a notification's timeline: what happened, when; never changed afterwards."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="events")
+    attempt = models.ForeignKey(Attempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(_("event"), max_length=20, choices=EventKind.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("notification event")
+        verbose_name_plural = _("notification events")
+        ordering = ("at", "id")
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a brand's request with this ``Idempotency-Key``, replayed for 24 h or more."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["brand", "key"], name="idempotency_key_unique_per_brand")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SmsVendor(models.TextChoices):
+    MITAKE = "mitake", _("Mitake 三竹資訊")
+    SANDBOX = "sandbox", _("Sandbox gateway (development)")
+
+
+class SmsAccount(models.Model):
+    """A brand's account with its SMS vendor: where fallback SMS go and what each segment costs."""
+
+    brand = models.OneToOneField(Brand, on_delete=models.CASCADE, related_name="sms_account")
+    vendor = models.CharField(_("vendor"), max_length=16, choices=SmsVendor.choices, default=SmsVendor.SANDBOX)
+    base_url = models.URLField(_("API base URL"), help_text=_("e.g. https://smsb2c.mitake.com.tw/b2c/mtk"))
+    username = models.CharField(_("username"), max_length=64, blank=True)
+    password = EncryptedSecretField(_("password"))
+    price_per_segment = models.DecimalField(
+        _("price per segment (TWD)"),
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0.8000"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("SMS account")
+        verbose_name_plural = _("SMS accounts")
+
+    def __str__(self) -> str:
+        return f"{self.brand} · {self.get_vendor_display()}"
 
 
 class WebhookEvent(models.Model):
@@ -39,3 +224,29 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
+
+
+class DeliveryStat(models.Model):
+    """An hourly count per brand, channel and metric: what dashboards and bills read.
+
+    Hours are UTC, so Taiwan days (UTC+8) and LINE's JST days (UTC+9) are both exact sums.
+    Each count is added in the same transaction as the state change it counts, and can be
+    recomputed from the raw attempts (``notifications.stats.recompute``).
+    """
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField(_("hour (UTC)"))
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    metric = models.CharField(_("metric"), max_length=20)
+    count = models.BigIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("delivery statistic")
+        verbose_name_plural = _("delivery statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "hour", "channel", "metric"], name="delivery_stat_unique"),
+        ]
+        indexes = [models.Index(fields=["hour", "brand"], name="delivery_stat_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.channel} {self.metric}={self.count}"

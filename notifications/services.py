@@ -1,17 +1,653 @@
-"""Writes of the notifications app: sends, attempts, outcomes and webhook processing."""
+"""The send pipeline: accept a brand's request, send on the planned channels, record outcomes.
+
+A notification row is the source of truth (a transactional outbox). Workers move it forward
+one step at a time; every step checks the state first, so a task that runs twice, or a
+worker that dies mid-step, never sends twice what may not be sent twice:
+
+* A PNP has no retry key. Its attempt is written, with ``sent_at``, before the request
+  leaves; if no answer comes, the attempt is *ambiguous* and is not blindly retried
+  (``PNP_AMBIGUOUS_POLICY``): the delivery webhook, the SMS fallback delay and the 24-hour
+  window settle it.
+* A LINE push carries ``X-Line-Retry-Key`` and an SMS the vendor's client id, so both are
+  retried with the same reference: the other side answers with the first result.
+"""
 
 from __future__ import annotations
 
 import logging
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from notifications.choices import WebhookEventResult
-from notifications.models import WebhookEvent
-from notifications.webhook_handlers import apply_event
+from compliance.rendering import render_line_messages, render_sms_text
+from compliance.selectors import send_check_variables, template_version_for_send
+from members.models import Member
+from members.phones import normalize_phone
+from members.selectors import member_get_for_brand, member_reachability
+from members.services import line_link_update, member_flag_phone_unreachable
+from notifications import ratelimit
+from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus, WebhookEventResult
+from notifications.clients import line as line_client
+from notifications.clients.sms import (
+    SmsAmbiguousError,
+    SmsDeliveryReport,
+    SmsRejectedError,
+    SmsRetryableError,
+    backend_for,
+)
+from notifications.clients.sms.base import SmsAccountConfig
+from notifications.exceptions import NotificationRefused, RetryLater
+from notifications.models import Attempt, Notification, NotificationEvent, SmsAccount, WebhookEvent
+from notifications.routing import plan_channels
+from notifications.stats import stat_add, stats_add
+from notifications.webhook_handlers import apply_event, handles
+from portal.models import Brand
 
 logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 6
+DELIVERY_WINDOW_SECONDS = 24 * 3600
+# A request in flight longer than this (after the client's own timeout) is given up for lost.
+STALE_SENDING_SECONDS = 120
+
+
+def line_time(seconds: float) -> timedelta:
+    """A span of LINE time in wall time (``LINE_TIME_FACTOR`` > 1 only in tests and demos)."""
+    return timedelta(seconds=seconds / settings.LINE_TIME_FACTOR)
+
+
+def _event(notification: Notification, kind: str, detail: str = "", attempt: Attempt | None = None) -> None:
+    NotificationEvent.objects.create(notification=notification, kind=kind, detail=detail[:300], attempt=attempt)
+
+
+# --- Accepting a brand's request ---------------------------------------------------------------
+
+
+@dataclass
+class SendRequest:
+    """One notification as a brand's system asked for it (already shape-checked by the API)."""
+
+    template: str
+    variables: dict[str, Any] = field(default_factory=dict)
+    member: str | None = None
+    phone: str | None = None
+    occurred_at: datetime | None = None
+    reservation_key: str | None = None
+
+
+def _member_for(brand: Brand, request: SendRequest) -> Member:
+    if request.member:
+        member = member_get_for_brand(brand=brand, external_id=request.member)
+        if member is None or member.is_erased:
+            raise NotificationRefused(
+                _("No member %(id)s: register the member with PUT /api/v1/members/%(id)s first.")
+                % {"id": request.member},
+                code="member_unknown",
+                field="member",
+            )
+        return member
+    if not request.phone:
+        raise NotificationRefused(_("Give the member's external id or phone."), code="member_missing", field="member")
+    try:
+        e164 = normalize_phone(request.phone).e164
+    except Exception as exc:  # the phone helper's ValidationError carries the reason
+        messages = getattr(exc, "messages", [str(exc)])
+        raise NotificationRefused(" ".join(messages), code="phone_invalid", field="phone") from None
+    member = (
+        Member.objects.filter(brand=brand, phone_e164=e164, erased_at__isnull=True).order_by("-updated_at").first()
+    )
+    if member is None:
+        raise NotificationRefused(
+            _("No member has this phone number; register the member and their consent first."),
+            code="member_unknown",
+            field="phone",
+        )
+    return member
+
+
+def _prior_sends(*, version: Any, reservation_key: str, since: datetime) -> int:
+    return Notification.objects.filter(
+        brand_id=version.template.brand_id,
+        template_code=version.template.code,
+        reservation_key=reservation_key,
+        created_at__gte=since,
+    ).count()
+
+
+def notification_accept(*, brand: Brand, request: SendRequest, submitted_by: str = "") -> Notification:
+    """Check a request end to end and queue it; raise a ``PortalError`` naming the field at fault.
+
+    Nothing is written when the request is refused. The dispatch is enqueued after commit.
+    """
+    version = template_version_for_send(brand=brand, code=request.template)
+    member = _member_for(brand, request)
+    occurred_at = request.occurred_at or timezone.now()
+    values = send_check_variables(
+        version=version,
+        variables=request.variables,
+        occurred_at=occurred_at,
+        reservation_key=request.reservation_key,
+        prior_sends=_prior_sends,
+    )
+    reach = member_reachability(member)
+    plan = plan_channels(
+        open_channels=reach.open,
+        closed_reasons=reach.closed,
+        template_channels=version.channels,
+        urgency=version.urgency,
+    )
+    if not plan.possible:
+        reasons = "; ".join(f"{channel}: {reason}" for channel, reason in plan.reasons.items())
+        raise NotificationRefused(
+            _("No channel can reach this member for this template (%(reasons)s).") % {"reasons": reasons},
+            code="no_channel",
+            field="member" if request.member else "phone",
+        )
+    with transaction.atomic():
+        notification = Notification.objects.create(
+            brand=brand,
+            member=member,
+            template_version=version,
+            template_code=version.template.code,
+            variables=values,
+            occurred_at=occurred_at,
+            reservation_key=request.reservation_key or "",
+            line_messages=render_line_messages(version=version, variables=values),
+            sms_text=render_sms_text(version=version, variables=values) if Channel.SMS in plan.channels else "",
+            channel_plan=list(plan.channels),
+            channel=plan.channels[0],
+            submitted_by=submitted_by[:64],
+        )
+        _event(notification, EventKind.QUEUED, _("channel plan: %(plan)s") % {"plan": " → ".join(plan.channels)})
+        stat_add(brand_id=brand.pk, at=notification.created_at, channel=plan.channels[0], metric=Metric.ACCEPTED)
+        transaction.on_commit(lambda: enqueue_dispatch([notification.pk]))
+    return notification
+
+
+def enqueue_dispatch(notification_ids: list[int], *, chunk: int = 25) -> None:
+    """Enqueue dispatch tasks in chunks (one task sends several notifications in turn)."""
+    from notifications.tasks import notifications_dispatch
+
+    for start in range(0, len(notification_ids), chunk):
+        notifications_dispatch.delay(notification_ids=notification_ids[start : start + chunk])
+
+
+# --- Dispatch ------------------------------------------------------------------------------------
+
+
+def _next_channel(notification: Notification, attempts: list[Attempt]) -> str | None:
+    tried = {a.channel for a in attempts if a.status not in (AttemptStatus.PENDING,)}
+    for channel in notification.channel_plan:
+        if channel not in tried:
+            return channel
+    return None
+
+
+def _claim(notification_id: int) -> tuple[Notification, Attempt] | None:
+    """Lock the notification, pick its next channel and write the attempt before anything is sent."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update()
+            .select_related("brand", "member", "template_version")
+            .filter(pk=notification_id)
+            .first()
+        )
+        if notification is None or notification.status != NotificationStatus.QUEUED:
+            return None  # already sent, sending or final: a duplicate task does nothing
+        if notification.template_version.status != "approved":
+            _finish(notification, NotificationStatus.FAILED,
+                    _("Template version %(n)d is %(status)s: not sent.")
+                    % {"n": notification.template_version.number, "status": notification.template_version.status})
+            return None
+        attempts = list(notification.attempts.all())
+        # A request refused as retryable left its attempt pending and unsent: reuse its reference.
+        attempt = next((a for a in attempts if a.status == AttemptStatus.PENDING and a.sent_at is None), None)
+        if attempt is None:
+            channel = _next_channel(notification, attempts)
+            if channel is None:
+                _finish(notification, NotificationStatus.FAILED, _("Every planned channel has been tried."))
+                return None
+            attempt = Attempt(notification=notification, channel=channel, reference=str(uuid.uuid4()))
+        attempt.sent_at = timezone.now()
+        attempt.save()
+        notification.status = NotificationStatus.SENDING
+        notification.channel = attempt.channel
+        notification.save(update_fields=["status", "channel", "updated_at"])
+    return notification, attempt
+
+
+def notification_dispatch(*, notification_id: int) -> None:
+    """Send a queued notification on its next channel; do nothing if it is not queued.
+
+    Raises :class:`RetryLater` when LINE or the SMS vendor asked to wait (nothing was sent).
+    """
+    claimed = _claim(notification_id)
+    if claimed is None:
+        return
+    notification, attempt = claimed
+    sender = {Channel.PNP: _send_pnp, Channel.LINE_PUSH: _send_push, Channel.SMS: _send_sms}[attempt.channel]
+    sender(notification, attempt)
+
+
+def _release_for_retry(notification: Notification, attempt: Attempt, error: str, retry_after: float | None) -> None:
+    """Nothing was sent: put the notification back in the queue and ask Celery to retry later."""
+    with transaction.atomic():
+        attempt.sent_at = None
+        attempt.retries += 1
+        attempt.error = error[:300]
+        gave_up = attempt.retries > MAX_RETRIES
+        if gave_up:
+            attempt.status = AttemptStatus.FAILED
+            attempt.answered_at = timezone.now()
+        attempt.save()
+        notification.status = NotificationStatus.QUEUED
+        notification.save(update_fields=["status", "updated_at"])
+        if gave_up:
+            _event(notification, EventKind.LINE_ERROR if attempt.channel != Channel.SMS else EventKind.SMS_FAILED,
+                   _("gave up after %(n)d retries: %(error)s") % {"n": MAX_RETRIES, "error": error}, attempt)
+            _move_on(notification, attempt)
+            return
+        _event(notification, EventKind.LINE_RETRY if attempt.channel != Channel.SMS else EventKind.SMS_FAILED,
+               error, attempt)
+    raise RetryLater(notification_id=notification.pk, retries=attempt.retries, retry_after=retry_after)
+
+
+def _move_on(notification: Notification, attempt: Attempt) -> None:
+    """After a channel failed for good: queue the next planned channel, or fail the notification."""
+    remaining = [c for c in notification.channel_plan if c not in set(notification.attempts.values_list("channel",
+                                                                                                         flat=True))]
+    if remaining:
+        notification.status = NotificationStatus.QUEUED
+        notification.fallback_due_at = None
+        notification.save(update_fields=["status", "fallback_due_at", "updated_at"])
+        if remaining[0] == Channel.SMS:
+            stat_add(brand_id=notification.brand_id, at=timezone.now(), channel=attempt.channel,
+                     metric=Metric.SMS_FALLBACK)
+        transaction.on_commit(lambda: enqueue_dispatch([notification.pk]))
+    elif not notification.is_final:
+        _finish(notification, NotificationStatus.FAILED, attempt.error or _("Not delivered on any channel."))
+
+
+def _finish(notification: Notification, status: str, reason: str) -> None:
+    notification.status = status
+    notification.final_reason = reason[:200]
+    notification.fallback_due_at = None
+    notification.expires_at = None
+    notification.save(update_fields=["status", "final_reason", "fallback_due_at", "expires_at", "updated_at"])
+    if status == NotificationStatus.FAILED:
+        _event(notification, EventKind.FAILED, reason)
+        stat_add(brand_id=notification.brand_id, at=timezone.now(), channel=notification.channel or "",
+                 metric=Metric.FAILED)
+
+
+def _line_limit(notification: Notification, endpoint: str) -> None:
+    channel_id = notification.brand.line_channel_id or str(notification.brand_id)
+    if not ratelimit.acquire(channel_id=channel_id, endpoint=endpoint, max_wait=2.0):
+        raise line_client.LineRetryableError("the channel's shared rate limit is exhausted", retry_after=1.0)
+
+
+def _send_pnp(notification: Notification, attempt: Attempt) -> None:
+    brand = notification.brand
+    try:
+        _line_limit(notification, "pnp")
+        line_client.pnp_push(
+            access_token=brand.channel_access_token.reveal(),
+            phone_hash=notification.member.phone_hash,
+            messages=notification.line_messages,
+            delivery_tag=attempt.reference,
+        )
+    except line_client.LineRetryableError as exc:
+        _release_for_retry(notification, attempt, str(exc), exc.retry_after)
+    except line_client.LineAmbiguousError as exc:
+        _pnp_ambiguous(notification, attempt, str(exc))
+    except line_client.LineRefusedError:
+        _pnp_refused(notification, attempt)
+    except line_client.LineRequestError as exc:
+        _channel_failed(notification, attempt, exc.status, f"{exc}: {exc.body}")
+    else:
+        _pnp_accepted(notification, attempt)
+
+
+def _await_delivery(notification: Notification, attempt: Attempt, now: datetime) -> None:
+    notification.status = NotificationStatus.AWAITING_DELIVERY
+    notification.expires_at = now + line_time(DELIVERY_WINDOW_SECONDS)
+    delay = notification.template_version.sms_fallback_delay_minutes
+    has_sms_next = Channel.SMS in notification.channel_plan[notification.channel_plan.index(attempt.channel) + 1 :]
+    notification.fallback_due_at = now + line_time(delay * 60) if delay and has_sms_next else None
+    notification.save(update_fields=["status", "expires_at", "fallback_due_at", "updated_at"])
+
+
+def _pnp_accepted(notification: Notification, attempt: Attempt) -> None:
+    with transaction.atomic():
+        now = timezone.now()
+        attempt.status, attempt.answered_at, attempt.accepted_at, attempt.http_status = (
+            AttemptStatus.ACCEPTED, now, now, 200)
+        attempt.save(update_fields=["status", "answered_at", "accepted_at", "http_status"])
+        _await_delivery(notification, attempt, now)
+        _event(notification, EventKind.SENT_TO_LINE, _("LINE answered 200; waiting for the delivery event"), attempt)
+        stat_add(brand_id=notification.brand_id, at=now, channel=Channel.PNP, metric=Metric.SENT)
+
+
+def _pnp_ambiguous(notification: Notification, attempt: Attempt, error: str) -> None:
+    with transaction.atomic():
+        now = timezone.now()
+        attempt.status, attempt.answered_at, attempt.error = AttemptStatus.AMBIGUOUS, now, error[:300]
+        attempt.save(update_fields=["status", "answered_at", "error"])
+        _await_delivery(notification, attempt, now)
+        _event(notification, EventKind.AMBIGUOUS,
+               _("%(error)s; policy %(policy)s") % {"error": error, "policy": settings.PNP_AMBIGUOUS_POLICY}, attempt)
+        if settings.PNP_AMBIGUOUS_POLICY == "fallback_now" and notification.fallback_due_at is not None:
+            notification.fallback_due_at = now
+            notification.save(update_fields=["fallback_due_at"])
+
+
+def _pnp_refused(notification: Notification, attempt: Attempt) -> None:
+    with transaction.atomic():
+        now = timezone.now()
+        attempt.status, attempt.answered_at, attempt.http_status = AttemptStatus.REFUSED, now, 422
+        attempt.error = "LINE 422: no LINE user for this number, or PNP consent off"
+        attempt.save(update_fields=["status", "answered_at", "http_status", "error"])
+        _event(notification, EventKind.LINE_REFUSED, attempt.error, attempt)
+        stat_add(brand_id=notification.brand_id, at=now, channel=Channel.PNP, metric=Metric.REFUSED_422)
+        member_flag_phone_unreachable(member=notification.member, reason=attempt.error)
+        _move_on(notification, attempt)
+
+
+def _channel_failed(notification: Notification, attempt: Attempt, status: int | None, error: str) -> None:
+    with transaction.atomic():
+        attempt.status, attempt.answered_at, attempt.http_status = AttemptStatus.FAILED, timezone.now(), status
+        attempt.error = error[:300]
+        attempt.save(update_fields=["status", "answered_at", "http_status", "error"])
+        _event(notification, EventKind.SMS_FAILED if attempt.channel == Channel.SMS else EventKind.LINE_ERROR,
+               error, attempt)
+        _move_on(notification, attempt)
+
+
+def _send_push(notification: Notification, attempt: Attempt) -> None:
+    brand = notification.brand
+    link = getattr(notification.member, "line_link", None)
+    if link is None or not link.uid:
+        _channel_failed(notification, attempt, None, "the member has no bound LINE user id")
+        return
+    try:
+        _line_limit(notification, "push")
+        line_client.message_push(access_token=brand.channel_access_token.reveal(), to=link.uid,
+                                 messages=notification.line_messages, retry_key=attempt.reference)
+    except (line_client.LineRetryableError, line_client.LineAmbiguousError) as exc:
+        # The retry key makes LINE answer a repeat with 409 and send nothing twice.
+        _release_for_retry(notification, attempt, str(exc), getattr(exc, "retry_after", None))
+    except line_client.LineError as exc:
+        _channel_failed(notification, attempt, exc.status, f"{exc}: {exc.body}")
+    else:
+        with transaction.atomic():
+            now = timezone.now()
+            attempt.status = AttemptStatus.DELIVERED
+            attempt.answered_at = attempt.accepted_at = attempt.delivered_at = now
+            attempt.http_status = 200
+            attempt.save(update_fields=["status", "answered_at", "accepted_at", "delivered_at", "http_status"])
+            _mark_delivered(notification, attempt, now)
+            stat_add(brand_id=notification.brand_id, at=now, channel=Channel.LINE_PUSH, metric=Metric.SENT)
+
+
+def sms_callback_url(vendor: str, reference: str) -> str:
+    return f"{settings.PORTAL_BASE_URL.rstrip('/')}/webhooks/sms/{vendor}/{reference}"
+
+
+def _sms_account(brand: Brand) -> SmsAccount | None:
+    return SmsAccount.objects.filter(brand=brand, is_active=True).first()
+
+
+def _send_sms(notification: Notification, attempt: Attempt) -> None:
+    account = _sms_account(notification.brand)
+    if account is None:
+        _channel_failed(notification, attempt, None, "the brand has no active SMS account")
+        return
+    backend = backend_for(account.vendor)
+    config = SmsAccountConfig(base_url=account.base_url, username=account.username,
+                              password=account.password.reveal())
+    try:
+        result = backend.send(account=config, to_e164=notification.member.phone_e164, text=notification.sms_text,
+                              client_id=attempt.reference,
+                              callback_url=sms_callback_url(account.vendor, attempt.reference))
+    except (SmsRetryableError, SmsAmbiguousError) as exc:
+        # Both vendors deduplicate on the client id: a resend returns the first result.
+        _release_for_retry(notification, attempt, str(exc), None)
+        return
+    except SmsRejectedError as exc:
+        _channel_failed(notification, attempt, None, str(exc))
+        return
+    with transaction.atomic():
+        now = timezone.now()
+        attempt.status, attempt.answered_at, attempt.accepted_at = AttemptStatus.ACCEPTED, now, now
+        attempt.vendor, attempt.vendor_message_id, attempt.sms_segments = account.vendor, result.message_id, result.segments
+        attempt.save(update_fields=["status", "answered_at", "accepted_at", "vendor", "vendor_message_id",
+                                    "sms_segments"])
+        if notification.status != NotificationStatus.DELIVERED:
+            notification.status = NotificationStatus.AWAITING_DELIVERY
+            notification.expires_at = now + timedelta(seconds=DELIVERY_WINDOW_SECONDS / settings.LINE_TIME_FACTOR)
+            notification.fallback_due_at = None
+            notification.save(update_fields=["status", "expires_at", "fallback_due_at", "updated_at"])
+        _event(notification, EventKind.SMS_SENT,
+               _("%(vendor)s message %(id)s, %(n)d segment(s)")
+               % {"vendor": account.vendor, "id": result.message_id, "n": result.segments}, attempt)
+        stats_add(Counter({(notification.brand_id, now, Channel.SMS, Metric.SENT): 1,
+                           (notification.brand_id, now, Channel.SMS, Metric.SMS_SEGMENTS): result.segments}))
+
+
+# --- Outcomes ----------------------------------------------------------------------------------------
+
+
+def _mark_delivered(notification: Notification, attempt: Attempt, at: datetime) -> None:
+    """Record a delivery on ``attempt``; a second channel's delivery is 'delivered twice'."""
+    other_sent = notification.attempts.exclude(pk=attempt.pk).filter(accepted_at__isnull=False).exists()
+    latency = int((at - attempt.sent_at).total_seconds()) if attempt.sent_at else 0
+    counts = Counter({(notification.brand_id, at, attempt.channel, Metric.DELIVERED): 1,
+                      (notification.brand_id, at, attempt.channel, Metric.LATENCY_SECONDS): max(0, latency)})
+    if notification.status == NotificationStatus.DELIVERED or other_sent:
+        if not notification.delivered_twice:
+            notification.delivered_twice = True
+            counts[(notification.brand_id, at, attempt.channel, Metric.DELIVERED_TWICE)] += 1
+            _event(notification, EventKind.DELIVERED_TWICE,
+                   _("%(channel)s delivered too; the member may have received the notice twice")
+                   % {"channel": attempt.get_channel_display()}, attempt)
+    if notification.status != NotificationStatus.DELIVERED:
+        notification.status = NotificationStatus.DELIVERED
+        notification.delivered_at = at
+        notification.delivered_channel = attempt.channel
+        notification.final_reason = ""
+        _event(notification, EventKind.DELIVERED, attempt.get_channel_display(), attempt)
+    notification.fallback_due_at = None
+    notification.expires_at = None
+    notification.save(update_fields=["status", "delivered_at", "delivered_channel", "delivered_twice",
+                                     "final_reason", "fallback_due_at", "expires_at", "updated_at"])
+    stats_add(counts)
+
+
+@handles("delivery")
+def delivery_event_apply(event: WebhookEvent) -> tuple[str, str]:
+    """A PNP reached the member: match it by its delivery tag and record the delivery once."""
+    tag = str((event.payload.get("delivery") or {}).get("data", ""))
+    attempt = (
+        Attempt.objects.select_related("notification")
+        .filter(reference=tag, channel=Channel.PNP, notification__brand_id=event.brand_id)
+        .first()
+    )
+    if attempt is None:
+        return WebhookEventResult.UNMATCHED, f"no PNP with delivery tag {tag[:40]!r}"
+    notification = Notification.objects.select_for_update().get(pk=attempt.notification_id)
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.delivered_at is not None:
+        # A second delivery event for one tag: LINE delivered the same request twice.
+        if not notification.delivered_twice:
+            notification.delivered_twice = True
+            notification.save(update_fields=["delivered_twice", "updated_at"])
+            stat_add(brand_id=notification.brand_id, at=event.occurred_at, channel=Channel.PNP,
+                     metric=Metric.DELIVERED_TWICE)
+            _event(notification, EventKind.DELIVERED_TWICE, _("a second delivery event for the same PNP"), attempt)
+        return WebhookEventResult.DUPLICATE, f"tag {tag[:40]} already delivered"
+    attempt.status, attempt.delivered_at = AttemptStatus.DELIVERED, event.occurred_at
+    attempt.save(update_fields=["status", "delivered_at"])
+    _mark_delivered(notification, attempt, event.occurred_at)
+    return WebhookEventResult.APPLIED, f"notification {notification.pk} delivered"
+
+
+@handles("follow")
+def follow_event_apply(event: WebhookEvent) -> tuple[str, str]:
+    """A LINE user added the OA as a friend (or unblocked it)."""
+    uid = str((event.payload.get("source") or {}).get("userId", ""))
+    if not uid:
+        return WebhookEventResult.IGNORED, "follow without a user id"
+    line_link_update(brand=event.brand, uid=uid, is_friend=True, is_blocked=False, actor="line:webhook")
+    return WebhookEventResult.APPLIED, f"{uid[:8]}… follows"
+
+
+@handles("unfollow")
+def unfollow_event_apply(event: WebhookEvent) -> tuple[str, str]:
+    """A LINE user blocked the OA."""
+    uid = str((event.payload.get("source") or {}).get("userId", ""))
+    if not uid:
+        return WebhookEventResult.IGNORED, "unfollow without a user id"
+    line_link_update(brand=event.brand, uid=uid, is_friend=False, is_blocked=True, actor="line:webhook")
+    return WebhookEventResult.APPLIED, f"{uid[:8]}… blocked the account"
+
+
+def sms_report_apply(*, vendor: str, reference: str, report: SmsDeliveryReport) -> bool:
+    """Record an SMS vendor's delivery report for the attempt with this reference; False if unknown."""
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update()
+            .filter(reference=reference, channel=Channel.SMS, vendor_message_id=report.message_id)
+            .first()
+        )
+        if attempt is None:
+            return False
+        if attempt.status in (AttemptStatus.DELIVERED, AttemptStatus.FAILED) or not report.final:
+            return True  # already final, or an intermediate state: nothing to record
+        notification = Notification.objects.select_for_update().get(pk=attempt.notification_id)
+        now = timezone.now()
+        if report.delivered:
+            attempt.status, attempt.delivered_at = AttemptStatus.DELIVERED, now
+            attempt.save(update_fields=["status", "delivered_at"])
+            _event(notification, EventKind.SMS_DELIVERED, report.status, attempt)
+            _mark_delivered(notification, attempt, now)
+        else:
+            attempt.status, attempt.answered_at, attempt.error = AttemptStatus.FAILED, now, f"SMS {report.status}"
+            attempt.save(update_fields=["status", "answered_at", "error"])
+            _event(notification, EventKind.SMS_FAILED, report.status, attempt)
+            if notification.status != NotificationStatus.DELIVERED:
+                _finish(notification, NotificationStatus.FAILED, _("SMS not delivered: %(s)s") % {"s": report.status})
+        return True
+
+
+# --- Timers (Celery beat) -----------------------------------------------------------------------------
+
+
+def fallbacks_due(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Queue the SMS for every PNP not delivered within its template's fallback delay."""
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.filter(status=NotificationStatus.AWAITING_DELIVERY, fallback_due_at__lte=now)
+        .order_by("fallback_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    queued = []
+    for notification_id in ids:
+        with transaction.atomic():
+            notification = Notification.objects.select_for_update().get(pk=notification_id)
+            if notification.status != NotificationStatus.AWAITING_DELIVERY or notification.fallback_due_at is None:
+                continue
+            pnp = notification.attempts.filter(channel=Channel.PNP).order_by("-id").first()
+            _event(notification, EventKind.FALLBACK_DUE,
+                   _("no delivery event within %(m)d minutes; sending the SMS")
+                   % {"m": notification.template_version.sms_fallback_delay_minutes or 0}, pnp)
+            notification.status = NotificationStatus.QUEUED
+            notification.fallback_due_at = None
+            notification.save(update_fields=["status", "fallback_due_at", "updated_at"])
+            stat_add(brand_id=notification.brand_id, at=now, channel=Channel.PNP, metric=Metric.SMS_FALLBACK)
+            queued.append(notification_id)
+    if queued:
+        enqueue_dispatch(queued)
+    return len(queued)
+
+
+def deliveries_expire(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Close every notification with no delivery within the 24-hour window: 'not delivered' (inferred)."""
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.filter(status=NotificationStatus.AWAITING_DELIVERY, expires_at__lte=now)
+        .order_by("expires_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for notification_id in ids:
+        with transaction.atomic():
+            notification = Notification.objects.select_for_update().get(pk=notification_id)
+            if notification.status != NotificationStatus.AWAITING_DELIVERY or notification.expires_at is None:
+                continue
+            open_attempts = notification.attempts.filter(
+                status__in=[AttemptStatus.ACCEPTED, AttemptStatus.AMBIGUOUS], delivered_at__isnull=True
+            )
+            for attempt in open_attempts:
+                attempt.status, attempt.answered_at = AttemptStatus.EXPIRED, attempt.answered_at or now
+                attempt.save(update_fields=["status", "answered_at"])
+                stat_add(brand_id=notification.brand_id, at=attempt.answered_at, channel=attempt.channel,
+                         metric=Metric.EXPIRED)
+            reason = _("not delivered: no delivery event in 24 h (inferred: blocked, no consent or no SMS verification)")
+            _event(notification, EventKind.EXPIRED, reason)
+            notification.status = NotificationStatus.NOT_DELIVERED
+            notification.final_reason = reason[:200]
+            notification.expires_at = None
+            notification.fallback_due_at = None
+            notification.save(update_fields=["status", "final_reason", "expires_at", "fallback_due_at", "updated_at"])
+    return len(ids)
+
+
+def outbox_sweep(*, now: datetime | None = None, queued_after_seconds: float = 30, limit: int = 5000) -> int:
+    """Re-enqueue notifications left queued (a lost enqueue) and settle sends a dead worker left behind."""
+    now = now or timezone.now()
+    stale_queued = list(
+        Notification.objects.filter(status=NotificationStatus.QUEUED, updated_at__lt=now - timedelta(
+            seconds=queued_after_seconds)).order_by("updated_at").values_list("pk", flat=True)[:limit]
+    )
+    timeout = sum(settings.LINE_API_TIMEOUT) + STALE_SENDING_SECONDS
+    stale_sending = list(
+        Notification.objects.filter(status=NotificationStatus.SENDING, updated_at__lt=now - timedelta(seconds=timeout))
+        .values_list("pk", flat=True)[:limit]
+    )
+    for notification_id in stale_sending:
+        with transaction.atomic():
+            notification = (
+                Notification.objects.select_for_update().select_related("template_version").get(pk=notification_id)
+            )
+            if notification.status != NotificationStatus.SENDING:
+                continue
+            attempt = notification.attempts.filter(status=AttemptStatus.PENDING).order_by("-id").first()
+            if attempt is None:
+                notification.status = NotificationStatus.QUEUED
+                notification.save(update_fields=["status", "updated_at"])
+            elif attempt.channel == Channel.PNP:
+                # The worker died after writing the attempt: LINE may have the request.
+                _pnp_ambiguous(notification, attempt, "the sending worker stopped before LINE answered")
+                continue
+            else:
+                # Push and SMS carry an idempotency key: resend with the same reference.
+                attempt.sent_at = None
+                attempt.save(update_fields=["sent_at"])
+                notification.status = NotificationStatus.QUEUED
+                notification.save(update_fields=["status", "updated_at"])
+            stale_queued.append(notification_id)
+    if stale_queued:
+        enqueue_dispatch(stale_queued)
+    return len(stale_queued)
+
+
+# --- Webhook inbox ---------------------------------------------------------------------------------------
 
 
 def webhook_events_drain(*, batch_size: int = 500, max_batches: int = 100) -> int:
@@ -20,11 +656,11 @@ def webhook_events_drain(*, batch_size: int = 500, max_batches: int = 100) -> in
     Several workers may drain at once: each batch is claimed with SKIP LOCKED on PostgreSQL.
     """
     processed = 0
-    for _ in range(max_batches):
+    for _batch in range(max_batches):
         with transaction.atomic():
-            queryset = WebhookEvent.objects.filter(processed_at__isnull=True).order_by("id")
+            queryset = WebhookEvent.objects.filter(processed_at__isnull=True).select_related("brand").order_by("id")
             if connection.features.has_select_for_update_skip_locked:
-                queryset = queryset.select_for_update(skip_locked=True)
+                queryset = queryset.select_for_update(skip_locked=True, of=("self",))
             batch = list(queryset[:batch_size])
             if not batch:
                 break
@@ -39,3 +675,4 @@ def webhook_events_drain(*, batch_size: int = 500, max_batches: int = 100) -> in
             WebhookEvent.objects.bulk_update(batch, ["result", "detail", "processed_at"])
             processed += len(batch)
     return processed
+

@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
+import random
+
 from celery import shared_task
 
-from notifications.services import webhook_events_drain
+from notifications import services
+from notifications.exceptions import RetryLater
+
+
+def backoff_seconds(retries: int, retry_after: float | None) -> float:
+    """Exponential backoff with full jitter, never sooner than LINE's ``Retry-After``."""
+    computed = random.uniform(0, min(60.0, 2.0**retries))  # noqa: S311 (jitter, not security)
+    return max(computed, retry_after or 0.0, 0.5)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def notifications_dispatch(*, notification_ids: list[int]) -> None:
+    """Send each queued notification on its next channel; one that is not queued is skipped."""
+    for notification_id in notification_ids:
+        try:
+            services.notification_dispatch(notification_id=notification_id)
+        except RetryLater as retry:
+            notifications_dispatch.apply_async(
+                kwargs={"notification_ids": [notification_id]},
+                countdown=backoff_seconds(retry.retries, retry.retry_after),
+            )
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def webhook_events_process() -> int:
     """Apply every stored, unprocessed LINE webhook event; safe to run concurrently or twice."""
-    return webhook_events_drain()
+    return services.webhook_events_drain()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def notification_timers() -> dict[str, int]:
+    """Run the pipeline's clocks: SMS fallback delays, the 24-hour window, the outbox sweeper."""
+    return {
+        "fallbacks": services.fallbacks_due(),
+        "expired": services.deliveries_expire(),
+        "requeued": services.outbox_sweep(),
+        "webhook_events": services.webhook_events_drain(),
+    }

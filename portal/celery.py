@@ -2,6 +2,8 @@
 
 import os
 
+from typing import Any
+
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -11,7 +13,18 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Periodic jobs, all in one place; each app adds its own entries here with the reason.
-app.conf.beat_schedule = {
-    # Safety net for webhook events whose drain was never enqueued (broker down at that moment).
-    "webhook-events-sweep": {"task": "notifications.tasks.webhook_events_process", "schedule": 30.0},
-}
+app.conf.beat_schedule = {}
+
+
+@app.on_after_configure.connect
+def add_configured_schedules(sender: Celery, **kwargs: Any) -> None:
+    """Schedules whose interval is a setting (read once Django's settings are loaded)."""
+    from django.conf import settings
+
+    # SMS fallback delays, LINE's 24-hour delivery window, the outbox sweeper for lost enqueues,
+    # and webhook events whose drain was never enqueued: all are rows in the database, so a
+    # timer is a periodic scan, never a far-future ETA task (those misbehave with Redis).
+    sender.add_periodic_task(
+        settings.NOTIFICATION_TIMERS_EVERY, sender.signature("notifications.tasks.notification_timers"),
+        name="notification-timers",
+    )

@@ -151,9 +151,19 @@ LINE_API_TIMEOUT = (
     env.float("LINE_API_READ_TIMEOUT", default=10.0),
 )
 SMS_API_BASE_URL = env.str("SMS_API_BASE_URL", default="http://127.0.0.1:8090/sms")
+SMS_API_TIMEOUT = (env.float("SMS_API_CONNECT_TIMEOUT", default=3.05), env.float("SMS_API_READ_TIMEOUT", default=10.0))
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # LINE allows 2,000 requests/s per channel and endpoint; the shared limiter stays under it.
 LINE_RATE_LIMIT_PER_SECOND = env.int("LINE_RATE_LIMIT_PER_SECOND", default=2000)
+# LINE time runs this many times faster than wall time: 24 h of LINE's delivery window and the
+# templates' fallback delays shrink with it. 1 in production; tests and demos match the sandbox.
+LINE_TIME_FACTOR = env.float("LINE_TIME_FACTOR", default=1.0)
+# A PNP read timeout is ambiguous (PNP has no retry key). "wait": never resend; the delivery
+# webhook, the template's SMS fallback delay and the 24 h window settle it (the default).
+# "fallback_now": send the SMS at once if the template has one (the member may get both).
+PNP_AMBIGUOUS_POLICY = env.str("PNP_AMBIGUOUS_POLICY", default="wait")
+# How often beat runs the SMS fallback, 24 h expiry and outbox timers.
+NOTIFICATION_TIMERS_EVERY = env.float("NOTIFICATION_TIMERS_EVERY", default=10.0)
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")

@@ -1,0 +1,78 @@
+"""Shapes of the notifications API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from notifications.models import Attempt, Notification, NotificationEvent
+
+
+class NotificationRequestSerializer(serializers.Serializer):
+    """One notification to send: a template, a member (or a phone), the variables and the event time."""
+
+    template = serializers.CharField(max_length=64)
+    member = serializers.CharField(max_length=64, required=False, allow_blank=False)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=False)
+    variables = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
+    occurred_at = serializers.DateTimeField(required=False)
+    reservation_key = serializers.CharField(max_length=100, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if bool(attrs.get("member")) == bool(attrs.get("phone")):
+            raise serializers.ValidationError({"member": "Give exactly one of member (external id) or phone."})
+        return attrs
+
+
+class BatchItemSerializer(NotificationRequestSerializer):
+    idempotency_key = serializers.CharField(max_length=255)
+
+
+class BatchRequestSerializer(serializers.Serializer):
+    notifications = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=1000)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    channel = serializers.SerializerMethodField()
+
+    class Meta:
+        model = NotificationEvent
+        fields = ("at", "kind", "channel", "detail")
+
+    def get_channel(self, event: NotificationEvent) -> str | None:
+        return event.attempt.channel if event.attempt_id else None  # type: ignore[union-attr]
+
+
+class AttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attempt
+        fields = ("channel", "status", "sent_at", "accepted_at", "delivered_at", "http_status", "retries", "error",
+                  "sms_segments")
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    member = serializers.CharField(source="member.external_id")
+    template_version = serializers.IntegerField(source="template_version.number")
+    timeline = EventSerializer(source="events", many=True)
+    attempts = AttemptSerializer(many=True)
+
+    class Meta:
+        model = Notification
+        fields = ("id", "status", "template_code", "template_version", "member", "channel_plan", "channel",
+                  "created_at", "occurred_at", "delivered_at", "delivered_channel", "delivered_twice",
+                  "final_reason", "attempts", "timeline")
+        read_only_fields = fields
+
+
+def accepted_body(notification: Notification) -> dict[str, Any]:
+    """The 202 answer: enough for the brand to follow the notification."""
+    return {
+        "id": notification.pk,
+        "status": notification.status,
+        "template": notification.template_code,
+        "template_version": notification.template_version.number,
+        "member": notification.member.external_id,
+        "channel_plan": notification.channel_plan,
+        "created_at": notification.created_at.isoformat(),
+    }

@@ -1,0 +1,120 @@
+"""Thin API views: shape-check, then call the send pipeline's services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from notifications.api.serializers import (
+    BatchItemSerializer,
+    BatchRequestSerializer,
+    NotificationRequestSerializer,
+    NotificationSerializer,
+    accepted_body,
+)
+from notifications.idempotency import fingerprint, run_idempotent
+from notifications.models import Notification, NotificationEvent
+from notifications.services import SendRequest, notification_accept
+from portal.api.authentication import request_api_key
+from portal.api.exceptions import exception_handler
+from portal.api.permissions import IsBrandKeyOrStaff
+from portal.api.views import brands_for_request
+from portal.exceptions import PortalError
+from portal.models import Brand
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
+    description="A unique key per notification (e.g. a UUID); the same key and body return the first answer.",
+)
+
+
+def _send_request(data: dict[str, Any]) -> SendRequest:
+    return SendRequest(
+        template=data["template"],
+        variables=dict(data.get("variables") or {}),
+        member=data.get("member"),
+        phone=data.get("phone"),
+        occurred_at=data.get("occurred_at"),
+        reservation_key=data.get("reservation_key"),
+    )
+
+
+def _accept(brand: Brand, data: dict[str, Any], submitted_by: str) -> tuple[int, dict[str, Any]]:
+    notification = notification_accept(brand=brand, request=_send_request(data), submitted_by=submitted_by)
+    return status.HTTP_202_ACCEPTED, accepted_body(notification)
+
+
+class NotificationViewSet(viewsets.GenericViewSet):
+    """Send notifications and follow them."""
+
+    permission_classes = [IsBrandKeyOrStaff]
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        events = NotificationEvent.objects.select_related("attempt").order_by("at", "id")
+        return (
+            Notification.objects.filter(brand__in=brands_for_request(self.request))
+            .select_related("member", "template_version")
+            .prefetch_related(Prefetch("events", queryset=events), "attempts")
+        )
+
+    def _brand(self, request: Request) -> tuple[Brand, str]:
+        api_key = request_api_key(request)
+        if api_key is None:
+            raise exceptions.PermissionDenied("Sending needs a brand's API key (Authorization: Bearer <key>).")
+        return api_key.brand, f"api-key:{api_key.prefix}"
+
+    @extend_schema(request=NotificationRequestSerializer, parameters=[IDEMPOTENCY_HEADER],
+                   responses={202: dict, 409: dict, 422: dict})
+    def create(self, request: Request) -> Response:
+        """Queue one notification; answer 202 with its id, status and channel plan."""
+        brand, submitted_by = self._brand(request)
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key or len(key) > 255:
+            raise exceptions.ValidationError({"Idempotency-Key": "Send a unique Idempotency-Key header (≤ 255 chars)."})
+        serializer = NotificationRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        code, body, replayed = run_idempotent(
+            brand=brand, key=key, request_hash=fingerprint(request.data),
+            work=lambda: _accept(brand, serializer.validated_data, submitted_by),
+        )
+        response = Response(body, status=code)
+        if replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+    @extend_schema(request=BatchRequestSerializer, responses={200: dict})
+    @action(detail=False, methods=["post"])
+    def batch(self, request: Request) -> Response:
+        """Queue up to 1,000 notifications, each with its own idempotency key; one answer per item."""
+        brand, submitted_by = self._brand(request)
+        envelope = BatchRequestSerializer(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        results = []
+        for index, item in enumerate(envelope.validated_data["notifications"]):
+            serializer = BatchItemSerializer(data=item)
+            try:
+                serializer.is_valid(raise_exception=True)
+                data = dict(serializer.validated_data)
+                key = data.pop("idempotency_key")
+                code, body, _replayed = run_idempotent(
+                    brand=brand, key=key, request_hash=fingerprint({k: v for k, v in item.items()
+                                                                    if k != "idempotency_key"}),
+                    work=lambda data=data: _accept(brand, data, submitted_by),  # type: ignore[misc]
+                )
+            except (PortalError, exceptions.APIException) as exc:
+                error = exception_handler(exc, {"request": request})
+                code, body = (error.status_code, error.data) if error is not None else (500, {"message": str(exc)})
+            results.append({"index": index, "status": code, "body": body})
+        accepted = sum(1 for r in results if r["status"] == status.HTTP_202_ACCEPTED)
+        return Response({"accepted": accepted, "refused": len(results) - accepted, "results": results})
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        """A notification's status, its attempts and the timeline of everything that happened to it."""
+        return Response(NotificationSerializer(self.get_object()).data)

@@ -1,0 +1,35 @@
+"""Domain errors of the send pipeline."""
+
+from __future__ import annotations
+
+from portal.exceptions import PortalError
+
+
+class NotificationRefused(PortalError):
+    """A send request the portal will not queue; ``field`` names what to fix."""
+
+    status_code = 422
+    code = "notification_refused"
+
+    def __init__(self, message: str, *, code: str, field: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+
+
+class IdempotencyConflict(PortalError):
+    """The same Idempotency-Key came with a different body."""
+
+    status_code = 409
+    code = "idempotency_key_reused"
+    field = "Idempotency-Key"
+
+
+class RetryLater(Exception):
+    """Nothing was sent; dispatch this notification again after a backoff."""
+
+    def __init__(self, *, notification_id: int, retries: int, retry_after: float | None) -> None:
+        super().__init__(f"notification {notification_id}: retry {retries}")
+        self.notification_id = notification_id
+        self.retries = retries
+        self.retry_after = retry_after

@@ -1,0 +1,64 @@
+"""Idempotency keys: the same key and body replay the first answer; another body is refused.
+
+The key row is claimed in the same transaction as the work, so two concurrent requests with
+one key cannot both create a notification: the second waits for the first's commit, then
+replays its answer. A refused request (4xx) stores nothing, so the brand may fix and retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from notifications.exceptions import IdempotencyConflict
+from notifications.models import IdempotencyKey
+from portal.models import Brand
+
+KEEP_FOR = timedelta(hours=48)  # at least the 24 h brands are promised
+
+
+def fingerprint(data: Any) -> str:
+    """A stable hash of a request body."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+
+
+def _replay(existing: IdempotencyKey, request_hash: str) -> tuple[int, dict[str, Any], bool]:
+    if existing.request_hash != request_hash:
+        raise IdempotencyConflict(
+            "This Idempotency-Key was already used with a different body; use a new key for a new notification."
+        )
+    return existing.status_code, existing.response, True
+
+
+def run_idempotent(
+    *, brand: Brand, key: str, request_hash: str, work: Callable[[], tuple[int, dict[str, Any]]]
+) -> tuple[int, dict[str, Any], bool]:
+    """Return (status, body, replayed): the stored answer for this key, or the answer of ``work()``."""
+    existing = IdempotencyKey.objects.filter(brand=brand, key=key).first()
+    if existing is not None:
+        return _replay(existing, request_hash)
+    try:
+        with transaction.atomic():
+            claim = IdempotencyKey.objects.create(brand=brand, key=key, request_hash=request_hash, status_code=0,
+                                                  response={})
+            status, body = work()
+            claim.status_code, claim.response = status, body
+            claim.save(update_fields=["status_code", "response"])
+    except IntegrityError:
+        existing = IdempotencyKey.objects.filter(brand=brand, key=key).first()
+        if existing is None:
+            raise
+        return _replay(existing, request_hash)
+    return status, body, False
+
+
+def idempotency_keys_prune(*, older_than: timedelta = KEEP_FOR) -> int:
+    """Forget keys older than the promised window."""
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted

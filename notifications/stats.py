@@ -1,0 +1,91 @@
+"""Hourly delivery counts: added with each state change, recomputable from raw attempts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+from django.db import connection, transaction
+
+from notifications.choices import AttemptStatus, Channel, Metric
+from notifications.models import Attempt, DeliveryStat, Notification
+
+
+def hour_of(at: datetime) -> datetime:
+    """Return the UTC hour an instant falls in."""
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def stats_add(counts: Counter[tuple[int, datetime, str, str]]) -> None:
+    """Add counts keyed by (brand id, instant, channel, metric); call inside the change's transaction."""
+    if not counts:
+        return
+    rows: dict[tuple[int, datetime, str, str], int] = Counter()
+    for (brand_id, at, channel, metric), n in counts.items():
+        if n:
+            rows[(brand_id, hour_of(at), channel, metric)] += n
+    table = DeliveryStat._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (brand_id, hour, channel, metric, count) VALUES (%s, %s, %s, %s, %s) "
+        f"ON CONFLICT (brand_id, hour, channel, metric) DO UPDATE SET count = {table}.count + excluded.count"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(*key, n) for key, n in sorted(rows.items(), key=lambda kv: kv[0])])
+
+
+def stat_add(*, brand_id: int, at: datetime, channel: str, metric: str, n: int = 1) -> None:
+    """Add one count; call inside the change's transaction."""
+    stats_add(Counter({(brand_id, at, channel, metric): n}))
+
+
+def expected_counts(*, brand_id: int | None = None) -> Counter[tuple[int, datetime, str, str]]:
+    """Recompute every hourly count from the raw notifications and attempts."""
+    counts: Counter[tuple[int, datetime, str, str]] = Counter()
+    notifications = Notification.objects.all()
+    attempts = Attempt.objects.select_related("notification")
+    if brand_id is not None:
+        notifications = notifications.filter(brand_id=brand_id)
+        attempts = attempts.filter(notification__brand_id=brand_id)
+    for brand, created_at, plan in notifications.values_list("brand_id", "created_at", "channel_plan").iterator():
+        counts[(brand, hour_of(created_at), plan[0] if plan else "", Metric.ACCEPTED)] += 1
+    for attempt in attempts.iterator():
+        brand = attempt.notification.brand_id
+        if attempt.accepted_at:
+            counts[(brand, hour_of(attempt.accepted_at), attempt.channel, Metric.SENT)] += 1
+            if attempt.channel == Channel.SMS and attempt.sms_segments:
+                counts[(brand, hour_of(attempt.accepted_at), Channel.SMS, Metric.SMS_SEGMENTS)] += attempt.sms_segments
+        if attempt.delivered_at:
+            counts[(brand, hour_of(attempt.delivered_at), attempt.channel, Metric.DELIVERED)] += 1
+            if attempt.sent_at:
+                latency = max(0, int((attempt.delivered_at - attempt.sent_at).total_seconds()))
+                counts[(brand, hour_of(attempt.delivered_at), attempt.channel, Metric.LATENCY_SECONDS)] += latency
+        if attempt.status == AttemptStatus.REFUSED and attempt.answered_at:
+            counts[(brand, hour_of(attempt.answered_at), attempt.channel, Metric.REFUSED_422)] += 1
+        if attempt.status == AttemptStatus.EXPIRED and attempt.answered_at:
+            counts[(brand, hour_of(attempt.answered_at), attempt.channel, Metric.EXPIRED)] += 1
+    return Counter({key: n for key, n in counts.items() if n})
+
+
+def stored_counts(*, brand_id: int | None = None, metrics: tuple[str, ...] | None = None) -> Counter[tuple[int, datetime, str, str]]:
+    """Return the stored hourly counts in the same shape as :func:`expected_counts`."""
+    queryset = DeliveryStat.objects.exclude(count=0)
+    if brand_id is not None:
+        queryset = queryset.filter(brand_id=brand_id)
+    if metrics is not None:
+        queryset = queryset.filter(metric__in=metrics)
+    return Counter({(b, h, c, m): n for b, h, c, m, n in queryset.values_list("brand_id", "hour", "channel", "metric",
+                                                                               "count")})
+
+
+RECOMPUTABLE = (Metric.ACCEPTED, Metric.SENT, Metric.DELIVERED, Metric.REFUSED_422, Metric.EXPIRED,
+                Metric.SMS_SEGMENTS, Metric.LATENCY_SECONDS)
+
+
+@transaction.atomic
+def recompute(*, brand_id: int | None = None) -> None:
+    """Replace the recomputable counts with figures recomputed from raw rows (repair tool)."""
+    queryset = DeliveryStat.objects.filter(metric__in=RECOMPUTABLE)
+    if brand_id is not None:
+        queryset = queryset.filter(brand_id=brand_id)
+    queryset.delete()
+    stats_add(expected_counts(brand_id=brand_id))
