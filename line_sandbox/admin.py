@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
 from .clock import iso, parse_time
@@ -215,5 +213,3 @@ def inspection(sandbox: Sandbox, query) -> dict:
     return {"summary": summary, "records": records, "deliveries": deliveries, "webhook_attempts": attempts,
             "sms_messages": sandbox.sms.messages_list()}
 
-
-__all__ = ["add_routes", "inspection", "json"]

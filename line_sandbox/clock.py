@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 JST = timezone(timedelta(hours=9), "JST")
 JST_OFFSET = 9 * 3600
@@ -51,7 +51,7 @@ class SimClock:
 
 
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def jst_day_index(ts: float) -> int:
@@ -63,12 +63,12 @@ def jst_day_string(ts: float) -> str:
     return datetime.fromtimestamp(ts, JST).strftime("%Y%m%d")
 
 
-def parse_time(value: str | int | float) -> float:
+def parse_time(value: str | float) -> float:
     """Parse an ISO 8601 timestamp (naive means UTC) or epoch milliseconds into epoch seconds."""
     if isinstance(value, (int, float)):
         return float(value) / 1000.0
     text = value.strip().replace("Z", "+00:00")
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()

@@ -20,6 +20,10 @@ _RULE = re.compile(
 )
 
 
+class SeededRandom(random.Random):
+    """Repeatable pseudo-randomness for the simulation (never used for secrets)."""
+
+
 class FaultSpecError(ValueError):
     pass
 
@@ -106,7 +110,7 @@ class FaultSet:
     rules: list[FaultRule] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.rng = random.Random(self.seed)
+        self.rng = SeededRandom(self.seed)
         self._index: dict[str, list[FaultRule]] = {}
         self._reindex()
 
@@ -114,7 +118,7 @@ class FaultSet:
         self.rules = list(rules)
         if seed is not None:
             self.seed = seed
-            self.rng = random.Random(seed)
+            self.rng = SeededRandom(seed)
         self._reindex()
 
     def add(self, rules: list[FaultRule]) -> None:

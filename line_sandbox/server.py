@@ -240,10 +240,8 @@ class Sandbox:
 
     def _fold_rate(self, key, slot) -> None:
         best = self.rate_max[key]
-        if slot[1] > best[0]:
-            best[0] = slot[1]
-        if slot[2] > best[1]:
-            best[1] = slot[2]
+        best[0] = max(best[0], slot[1])
+        best[1] = max(best[1], slot[2])
 
     def rate_summary(self) -> dict:
         out: dict[str, dict] = {}
@@ -622,5 +620,16 @@ def create_app(options: Options) -> web.Application:
     return app
 
 
-__all__ = ["Options", "Sandbox", "create_app", "SANDBOX", "OUTCOMES", "JST_OFFSET", "FaultSpecError",
-           "WorldError", "user_from_dict", "bad_request", "read_json"]
+__all__ = [
+    "JST_OFFSET",
+    "OUTCOMES",
+    "SANDBOX",
+    "FaultSpecError",
+    "Options",
+    "Sandbox",
+    "WorldError",
+    "bad_request",
+    "create_app",
+    "read_json",
+    "user_from_dict",
+]

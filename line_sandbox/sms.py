@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import itertools
 import json
@@ -12,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 from aiohttp import web
 
 from .clock import iso
-from .server import FAILED, REJECTED, SENT, DELIVERED, Sandbox, json_response
+from .server import DELIVERED, FAILED, REJECTED, SENT, Sandbox, json_response
 from .webhooks import dumps, sign
 from .world import E164, phone_hash
 
@@ -50,8 +51,19 @@ def tw_stamp(ts: float) -> str:
 
 
 class SmsMessage:
-    __slots__ = ("message_id", "protocol", "to", "text_len", "client_ref", "callback_url", "status",
-                 "submitted_at", "done_at", "seq", "parts")
+    __slots__ = (
+        "callback_url",
+        "client_ref",
+        "done_at",
+        "message_id",
+        "parts",
+        "protocol",
+        "seq",
+        "status",
+        "submitted_at",
+        "text_len",
+        "to",
+    )
 
     def __init__(self, **kwargs) -> None:
         for key in self.__slots__:
@@ -249,7 +261,7 @@ class SmsGateway:
                 lines = [header, f"msgid={msg.message_id}", "statuscode=1"]
                 if point_flag:
                     lines.append(f"smsPoint={msg.parts}")
-                return self._mitake_reply(lines + [f"AccountPoint={self.account_points}", "Duplicate=Y"])
+                return self._mitake_reply([*lines, f"AccountPoint={self.account_points}", "Duplicate=Y"])
         message_id = f"{next(self._mitake_ids):010d}"
         msg = self._accept("mitake", "+886" + number[1:], body, client_id, params.get("response") or None, message_id)
         if client_id:
@@ -257,7 +269,7 @@ class SmsGateway:
         lines = [header, f"msgid={message_id}", "statuscode=1"]
         if point_flag:
             lines.append(f"smsPoint={msg.parts}")
-        response = self._mitake_reply(lines + [f"AccountPoint={self.account_points}"])
+        response = self._mitake_reply([*lines, f"AccountPoint={self.account_points}"])
         if late is not None:
             await _sleep(late.seconds)
         return response
@@ -284,8 +296,6 @@ class SmsGateway:
 
 
 async def _sleep(seconds: float | None) -> None:
-    import asyncio
-
     await asyncio.sleep(seconds or 0)
 
 

@@ -11,14 +11,14 @@ import base64
 import hashlib
 import hmac
 import json
-import random
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import aiohttp
 
+from .faults import SeededRandom
 from .world import Channel
 
 
@@ -60,7 +60,7 @@ Attempt = tuple
 class WebhookSender:
     def __init__(self, config: WebhookConfig, seed: int | None = None, max_attempts: int = 2_000_000) -> None:
         self.config = config
-        self.rng = random.Random(seed)
+        self.rng = SeededRandom(seed)
         self.max_attempts = max_attempts
         self.attempts: list[Attempt] = []
         self.attempts_dropped = 0
@@ -132,7 +132,7 @@ class WebhookSender:
                         break
                     try:
                         buffered.append(await asyncio.wait_for(self.queue.get(), remaining))
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         break
                     while len(buffered) < limit and not self.queue.empty():
                         buffered.append(self.queue.get_nowait())
@@ -194,7 +194,7 @@ class WebhookSender:
                 async with self.session.post(url, data=body, headers=headers, timeout=timeout) as resp:
                     await resp.read()
                     status = resp.status
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 error = f"{type(exc).__name__}: {exc}"[:200]
         self.record((time.time(), channel.channel_id, url, len(events), first_id, redelivery, status, error))
         return 200 <= status < 300
@@ -223,7 +223,7 @@ class CallbackPoster:
                     async with sender.session.request(method, url, data=body, headers=headers, timeout=timeout) as r:
                         content = await r.read()
                         status = r.status
-                except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+                except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                     error = f"{type(exc).__name__}: {exc}"[:200]
                 sender.record((time.time(), label, url, 1, None, attempt > 0, status, error))
                 ok = accept(status, content) if accept else 200 <= status < 300

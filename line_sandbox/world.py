@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import re
 from dataclasses import dataclass, field
+
+from .faults import SeededRandom
 
 SMS_VERIFICATION_DAYS = 180
 DAY = 86400
@@ -70,7 +71,7 @@ class Channel:
 class Link:
     """A user's relation to one channel."""
 
-    __slots__ = ("friend", "blocked")
+    __slots__ = ("blocked", "friend")
 
     def __init__(self, friend: bool = False, blocked: bool = False) -> None:
         self.friend = friend
@@ -78,8 +79,18 @@ class Link:
 
 
 class User:
-    __slots__ = ("phone", "uid", "hash", "consent", "sms_verified_at", "acts_after_minutes", "links",
-                 "act_due", "sms_status", "privacy_ok")
+    __slots__ = (
+        "act_due",
+        "acts_after_minutes",
+        "consent",
+        "hash",
+        "links",
+        "phone",
+        "privacy_ok",
+        "sms_status",
+        "sms_verified_at",
+        "uid",
+    )
 
     def __init__(self, phone: str, uid: str, consent: str, sms_verified_at: float,
                  acts_after_minutes: float | None, links: dict[str, Link] | None,
@@ -228,7 +239,7 @@ def default_channels(slugs: list[str], portal_url: str) -> list[Channel]:
 def generate_users(count: int, seed: int, channel_ids: list[str], now: float, options: dict | None = None):
     """Yield `count` users; the same seed, count and channels give the same users."""
     opts = {**GENERATE_DEFAULTS, **(options or {})}
-    rng = random.Random(seed)
+    rng = SeededRandom(seed)
     start = int(opts["phone_start"])
     for i in range(count):
         phone = f"+886{start + i:09d}"

@@ -149,14 +149,15 @@ class SandboxProcess:
             path.write_text(json.dumps(world))
             command += ["--world", str(path)]
         env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-        self.log = open(tmp_dir / f"sandbox-{self.port}.log", "w+")
-        self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.log_path = tmp_dir / f"sandbox-{self.port}.log"
+        log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_fd, stderr=subprocess.STDOUT)
+        os.close(log_fd)
         self.http = requests.Session()
         deadline = time.monotonic() + 15
         while True:
             if self.proc.poll() is not None:
-                self.log.seek(0)
-                raise RuntimeError(f"sandbox exited with {self.proc.returncode}: {self.log.read()}")
+                raise RuntimeError(f"sandbox exited with {self.proc.returncode}: {self.log_path.read_text()}")
             try:
                 if self.http.get(self.url + "/sandbox/clock", timeout=1).ok:
                     break
@@ -197,7 +198,9 @@ class SandboxProcess:
         if tag is not None:
             hdrs["X-Line-Delivery-Tag"] = tag
         hdrs.update(headers or {})
-        body = {"to": to, "messages": messages if messages is not None else [{"type": "text", "text": "您的包裹已送達"}]}
+        if messages is None:
+            messages = [{"type": "text", "text": "您的包裹已送達"}]
+        body = {"to": to, "messages": messages}
         return self.post("/bot/pnp/push", json=body, headers=hdrs, **kwargs)
 
     def stop(self) -> None:
@@ -209,7 +212,6 @@ class SandboxProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.log.close()
 
 
 ACME_SECRET = "8c570fa6dd201bb328f1c1eac23a96d8"

@@ -74,7 +74,7 @@ def test_any_retry_key_is_refused_because_pnp_does_not_support_it(sandbox):
 
 def test_a_body_over_2_mb_is_refused_with_413(sandbox):
     big = "a" * (2 * 1024 * 1024 + 10)
-    response = sandbox.post("/bot/pnp/push", data=('{"to":"%s","messages":[],"pad":"%s"}' % (OK, big)).encode(),
+    response = sandbox.post("/bot/pnp/push", data=f'{{"to":"{OK}","messages":[],"pad":"{big}"}}'.encode(),
                             headers={"Authorization": "Bearer token-acme", "Content-Type": "application/json"})
     assert response.status_code == 413
 

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand
 
 class Command(BaseCommand):
     help = "Run the LINE PNP platform and SMS gateway simulator (see line_sandbox/README.md)."
-    requires_system_checks: list = []
+    requires_system_checks = ()
     requires_migrations_checks = False
 
     def add_arguments(self, parser):
