@@ -178,8 +178,8 @@ def inspection(sandbox: Sandbox, query) -> dict:
         "records": len(sandbox.records),
         "records_dropped": sandbox.records_dropped,
         "outcomes": outcomes,
-        "deliveries": sum(sandbox.delivery_counts.values()),
-        "delivery_keys": len(sandbox.delivery_counts),
+        "deliveries": sum(sum(c.values()) for c in sandbox.delivery_counts.values()),
+        "delivery_keys": sum(len(c) for c in sandbox.delivery_counts.values()),
         "keys_delivered_more_than_once": sandbox.duplicate_keys,
         "scheduled": len(sandbox.heap),
         "webhooks": {"attempts": sum(sender.status_counts.values()), "by_status": dict(sender.status_counts),
@@ -201,13 +201,15 @@ def inspection(sandbox: Sandbox, query) -> dict:
         if (kind and k != kind) or (channel and cid != channel) or (tag and rtag != tag):
             continue
         d = delivered[seq]
+        if isinstance(to, bytes):
+            to = to.hex()
         records.append({"seq": seq, "kind": k, "time_ms": int(t * 1000), "channel_id": cid, "to": to, "tag": rtag,
                         "status": status, "outcome": OUTCOMES[states[seq]],
                         "delivered_at_ms": int(d * 1000) if d else None})
         if limit and len(records) >= limit:
             break
-    deliveries = [{"channel_id": c, "data": d, "count": n} for (c, d), n in sandbox.delivery_counts.items()
-                  if (not channel or c == channel) and (not tag or d == tag)]
+    deliveries = [{"channel_id": c, "data": d, "count": n} for c, counts in sandbox.delivery_counts.items()
+                  if not channel or c == channel for d, n in counts.items() if not tag or d == tag]
     attempts = [{"time": a[0], "channel_id": a[1], "url": a[2], "events": a[3], "first_event_id": a[4],
                  "redelivery": a[5], "status": a[6], "error": a[7]} for a in sender.attempts]
     return {"summary": summary, "records": records, "deliveries": deliveries, "webhook_attempts": attempts,

@@ -152,7 +152,8 @@ class Sandbox:
         self.delivered_at = array("d")
         self.records_dropped = 0
         self.outcome_counts: dict[tuple[str, int], int] = defaultdict(int)
-        self.delivery_counts: dict[tuple[str, str], int] = defaultdict(int)
+        # channel_id -> delivery.data -> times delivered; nested to keep a million keys small
+        self.delivery_counts: dict[str, dict[str, int]] = defaultdict(dict)
         self.duplicate_keys = 0
         self.daily_counts: dict[tuple[str, int], int] = defaultdict(int)
         self.heap: list = []
@@ -342,6 +343,8 @@ class Sandbox:
         cid = channel.channel_id
         now = self.clock.now()
         user = self.world.users_by_hash.get(to)
+        data = tag if tag is not None else to
+        to = bytes.fromhex(to)  # 32 bytes in the record instead of a 64-character string
         if user is None:
             self.record("pnp", cid, to, tag, 422, NO_USER, now)
             return 422
@@ -354,7 +357,6 @@ class Sandbox:
         if user.blocked_on(cid):
             self.record("pnp", cid, to, tag, 200, BLOCKED, now)
             return 200
-        data = tag if tag is not None else to
         if user.needs_action(now):
             seq = self.record("pnp", cid, to, tag, 200, PENDING, now)
             acts = user.acts_after_minutes
@@ -395,9 +397,9 @@ class Sandbox:
         """The PNP reached the user at simulated time `t`: count it and send the delivery webhook."""
         if seq >= 0:
             self.delivered_at[seq] = t
-        key = (channel.channel_id, data)
-        count = self.delivery_counts[key] + 1
-        self.delivery_counts[key] = count
+        counts = self.delivery_counts[channel.channel_id]
+        count = counts.get(data, 0) + 1
+        counts[data] = count
         if count == 2:
             self.duplicate_keys += 1
         self.daily_counts[(channel.channel_id, jst_day_index(t))] += 1
