@@ -1,5 +1,6 @@
 """Population: world files, seeded generation, simulated time, and the import boundary."""
 
+import os
 import subprocess
 import sys
 import time
@@ -75,3 +76,20 @@ def test_a_bad_world_file_is_reported(tmp_path):
                             capture_output=True, text=True, timeout=20)
     assert result.returncode == 2
     assert "E.164" in result.stderr
+
+
+def test_the_management_command_accepts_the_same_options(tmp_path):
+    pytest.importorskip("django")
+    (tmp_path / "sandbox_only_settings.py").write_text(
+        'SECRET_KEY = "x"\nINSTALLED_APPS = ["line_sandbox"]\nDATABASES = {}\nUSE_TZ = True\n')
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path)]),
+           "DJANGO_SETTINGS_MODULE": "sandbox_only_settings"}
+    result = subprocess.run([sys.executable, "-m", "django", "line_sandbox", "--help"], check=False, cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    for option in ("--port", "--world", "--generate", "--seed", "--time-factor", "--faults", "--portal-url"):
+        assert option in result.stdout
+    bad = subprocess.run([sys.executable, "-m", "django", "line_sandbox", "--faults", "pnp:nope=1"], check=False,
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2
+    assert "nope" in bad.stderr
