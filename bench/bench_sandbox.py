@@ -173,7 +173,8 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
 
-    print(f"client: {opts.client}, {opts.processes} processes x {opts.concurrency} connections, "
+    connections = opts.concurrency if opts.client == "aiohttp" else 1
+    print(f"client: {opts.client}, {opts.processes} processes x {connections} connections, "
           f"{opts.requests} PNP pushes per run, {os.cpu_count()} CPUs, loopback")
     print(f"sandbox   accepted {ours:8.0f} req/s   statuses {dict(our_statuses)}")
     print(f"reference bare     {reference:8.0f} req/s   statuses {dict(ref_statuses)}")

@@ -69,6 +69,8 @@ def test_follow_and_unfollow_send_signed_events_and_change_friendship(sandbox, r
 
     follow(sandbox, PHONES["ok"], follow=False)
     [unfollow] = wait_until(lambda: [e for e, _ in receiver.events("acme") if e["type"] == "unfollow"])
+    [post] = [r for e, r in receiver.events("acme") if e["type"] == "unfollow"]
+    assert post.headers["x-line-signature"] == line_signature(ACME_SECRET, post.body)
     assert unfollow["source"]["userId"] == OK_UID
     assert "replyToken" not in unfollow
     assert push(sandbox, OK_UID).status_code == 400
