@@ -144,8 +144,7 @@ class Sandbox:
         self.faults = FaultSet(seed=opts.seed, rules=[faults_mod.FaultRule(**{
             k: v for k, v in r.as_dict().items() if k != "fired"}) for r in self.initial_faults])
         self.rate_limit = opts.rate_limit
-        self.webhook_config.__init__()
-        self.webhook_config.update(opts.webhook)
+        self.webhook_config.update({**WebhookConfig().as_dict(), **opts.webhook})
         self.sender.reset()
         self.records: list[tuple] = []
         self.states = array("b")
