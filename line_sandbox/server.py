@@ -257,6 +257,15 @@ class Sandbox:
     def pick_fault(self, endpoint: str):
         return self.faults.pick(endpoint, TRANSPORT_FAULTS) if self.faults.active else None
 
+    async def apply_faults(self, request: web.Request, endpoint: str):
+        """Return (early response or None, accept_timeout rule or None) for the fault picked for this request."""
+        rule = self.pick_fault(endpoint)
+        if rule is None:
+            return None, None
+        if rule.kind == "accept_timeout":
+            return None, rule
+        return await self.pre_fault(request, rule, endpoint), None
+
     async def pre_fault(self, request: web.Request, rule, kind: str) -> web.StreamResponse | None:
         """Apply a fault that answers before any processing; None means go on (maybe after a delay)."""
         if rule.kind == "drop":
@@ -280,11 +289,9 @@ class Sandbox:
     # -- PNP -----------------------------------------------------------------------------------------
 
     async def pnp_push(self, request: web.Request) -> web.StreamResponse:
-        rule = self.pick_fault("pnp")
-        if rule is not None and rule.kind != "accept_timeout":
-            early = await self.pre_fault(request, rule, "pnp")
-            if early is not None:
-                return early
+        early, late = await self.apply_faults(request, "pnp")
+        if early is not None:
+            return early
         channel = self.channel_for(request)
         if channel is None:
             self.record("pnp", None, None, None, 401, REJECTED)
@@ -333,8 +340,8 @@ class Sandbox:
         status = self.pnp_outcome(channel, to, tag)
         response = json_response(B_EMPTY if status == 200 else B_FAILED, status,
                                  {"x-line-request-id": str(uuid.uuid4())})
-        if rule is not None:  # accept_timeout: LINE has accepted (and maybe delivered); the answer comes late
-            await asyncio.sleep(rule.seconds)
+        if late is not None:  # accept_timeout: LINE has accepted (and maybe delivered); the answer comes late
+            await asyncio.sleep(late.seconds)
         return response
 
     def pnp_outcome(self, channel: Channel, to: str, tag: str | None) -> int:
@@ -414,11 +421,9 @@ class Sandbox:
     # -- PNP count -----------------------------------------------------------------------------------
 
     async def pnp_count(self, request: web.Request) -> web.StreamResponse:
-        rule = self.pick_fault("count")
-        if rule is not None and rule.kind != "accept_timeout":
-            early = await self.pre_fault(request, rule, "count")
-            if early is not None:
-                return early
+        early, late = await self.apply_faults(request, "count")
+        if early is not None:
+            return early
         channel = self.channel_for(request)
         if channel is None:
             return json_response(B_UNAUTHORIZED, 401)
@@ -442,8 +447,8 @@ class Sandbox:
             result = {"status": "unready"}
         else:
             result = {"status": "ready", "success": self.daily_counts.get((channel.channel_id, (day - EPOCH).days), 0)}
-        if rule is not None:
-            await asyncio.sleep(rule.seconds)
+        if late is not None:
+            await asyncio.sleep(late.seconds)
         return json_response(dumps(result), headers={"x-line-request-id": str(uuid.uuid4())})
 
     # -- Messaging API push and reply -----------------------------------------------------------------
@@ -453,11 +458,9 @@ class Sandbox:
                 for _ in range(count)]
 
     async def message_push(self, request: web.Request) -> web.StreamResponse:
-        rule = self.pick_fault("push")
-        if rule is not None and rule.kind != "accept_timeout":
-            early = await self.pre_fault(request, rule, "push")
-            if early is not None:
-                return early
+        early, late = await self.apply_faults(request, "push")
+        if early is not None:
+            return early
         channel = self.channel_for(request)
         if channel is None:
             self.record("push", None, None, None, 401, REJECTED)
@@ -509,16 +512,14 @@ class Sandbox:
         if seq >= 0:
             self.delivered_at[seq] = now
         response = json_response(dumps({"sentMessages": sent}), headers={"x-line-request-id": request_id})
-        if rule is not None:
-            await asyncio.sleep(rule.seconds)
+        if late is not None:
+            await asyncio.sleep(late.seconds)
         return response
 
     async def message_reply(self, request: web.Request) -> web.StreamResponse:
-        rule = self.pick_fault("reply")
-        if rule is not None and rule.kind != "accept_timeout":
-            early = await self.pre_fault(request, rule, "reply")
-            if early is not None:
-                return early
+        early, late = await self.apply_faults(request, "reply")
+        if early is not None:
+            return early
         channel = self.channel_for(request)
         if channel is None:
             self.record("reply", None, None, None, 401, REJECTED)
@@ -547,8 +548,8 @@ class Sandbox:
             self.delivered_at[seq] = now
         response = json_response(dumps({"sentMessages": self._message_results(len(body["messages"]))}),
                                  headers={"x-line-request-id": str(uuid.uuid4())})
-        if rule is not None:
-            await asyncio.sleep(rule.seconds)
+        if late is not None:
+            await asyncio.sleep(late.seconds)
         return response
 
     # -- admin: users, follow / unfollow --------------------------------------------------------------

@@ -143,18 +143,10 @@ class SmsGateway:
                        "X-Sandbox-Signature": sign(sandbox.options.sms_api_key, body)}
             sandbox.callbacks.send(method="POST", url=msg.callback_url, label="sms", body=body, headers=headers)
 
-    async def _fault(self, request: web.Request, kind: str):
-        rule = self.sandbox.pick_fault("sms")
-        if rule is None:
-            return None, None
-        if rule.kind == "accept_timeout":
-            return None, rule
-        return await self.sandbox.pre_fault(request, rule, kind), None
-
     # -- simple JSON protocol -------------------------------------------------------------------------
 
     async def send(self, request: web.Request) -> web.StreamResponse:
-        early, late = await self._fault(request, "sms")
+        early, late = await self.sandbox.apply_faults(request, "sms")
         if early is not None:
             return early
         auth = request.headers.get("Authorization", "")
@@ -197,7 +189,7 @@ class SmsGateway:
         response = json_response(dumps({"message_id": message_id, "status": "ACCEPTED", "segments": msg.parts,
                                         "duplicate": False}))
         if late is not None:
-            await _sleep(late.seconds)
+            await asyncio.sleep(late.seconds)
         return response
 
     async def status(self, request: web.Request) -> web.Response:
@@ -235,7 +227,7 @@ class SmsGateway:
         return None
 
     async def mitake_send(self, request: web.Request) -> web.StreamResponse:
-        early, late = await self._fault(request, "sms")
+        early, late = await self.sandbox.apply_faults(request, "sms")
         if early is not None:
             return early
         params = await self._mitake_params(request)
@@ -271,7 +263,7 @@ class SmsGateway:
             lines.append(f"smsPoint={msg.parts}")
         response = self._mitake_reply([*lines, f"AccountPoint={self.account_points}"])
         if late is not None:
-            await _sleep(late.seconds)
+            await asyncio.sleep(late.seconds)
         return response
 
     async def mitake_query(self, request: web.Request) -> web.StreamResponse:
@@ -293,10 +285,6 @@ class SmsGateway:
             flag = MITAKE_FLAGS.get(msg.status, ("1", ""))[0] if msg.done_at else "1"
             lines.append(f"{message_id}\t{flag}\t{tw_stamp(msg.done_at or msg.submitted_at)}")
         return self._mitake_reply(lines)
-
-
-async def _sleep(seconds: float | None) -> None:
-    await asyncio.sleep(seconds or 0)
 
 
 def add_routes(app: web.Application, gateway: SmsGateway) -> None:
