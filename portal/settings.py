@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "members",
     "compliance",
     "notifications",
+    # Only for `manage.py line_sandbox`: the sandbox imports nothing of the portal.
+    "line_sandbox",
 ]
 
 MIDDLEWARE = [
