@@ -73,6 +73,10 @@ def _place(number: phonenumbers.PhoneNumber, region: str) -> str:
     return _("+%(code)s") % {"code": number.country_code}
 
 
+def _unknown_country() -> str:
+    return _("%(raw)s: unknown country code; write international numbers as +<country code> <number>.")
+
+
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> NormalizedPhone:
     """Return the number in E.164 with its type and hash, or raise ``ValidationError`` saying why."""
     shown = (raw or "").strip()
@@ -96,6 +100,8 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> NormalizedPhone:
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
+        if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            raise ValidationError(_unknown_country() % {"raw": shown}, code="invalid_country_code") from exc
         raise ValidationError(_("%(raw)s: not a phone number.") % {"raw": shown}, code="not_a_number") from exc
     place = _place(number, region)
     national = str(number.national_number)
@@ -117,11 +123,7 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> NormalizedPhone:
             code="too_long",
         )
     if reason == ValidationResult.INVALID_COUNTRY_CODE:
-        raise ValidationError(
-            _("%(raw)s: unknown country code; write international numbers as +<country code> <number>.")
-            % {"raw": shown},
-            code="invalid_country_code",
-        )
+        raise ValidationError(_unknown_country() % {"raw": shown}, code="invalid_country_code")
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
             _("%(raw)s: not a valid %(place)s %(kind)s; check the digits.")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from members.choices import MOBILE_TYPES, Channel, ConsentPurpose
 from members.models import Consent, LineLink, Member
+from portal.choices import Role
 from portal.models import Brand
+from portal.selectors import brands_editable_by, user_roles
 
 
 def member_get_for_brand(*, brand: Brand, external_id: str) -> Member | None:
@@ -86,3 +89,22 @@ def member_reachability(member: Member) -> Reachability:
     else:
         opened.append(Channel.SMS)
     return Reachability(open=tuple(opened), closed=closed)
+
+
+def user_may_see_full_phone(user: Any, brand_id: int) -> bool:
+    """Superusers and the brand's own account managers see full numbers; everyone else masked."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if Role.ACCOUNT_MANAGER not in user_roles(user):
+        return False
+    cache: dict[int, bool] = user.__dict__.setdefault("_full_phone_brands", {})
+    if brand_id not in cache:
+        cache[brand_id] = brands_editable_by(user).filter(pk=brand_id).exists()
+    return cache[brand_id]
+
+
+def members_to_confirm(*, members: QuerySet[Member]) -> QuerySet[Member]:
+    """Return the members LINE refused a PNP to (HTTP 422), not erased: to ask for their number."""
+    return members.filter(needs_phone_confirmation=True, erased_at__isnull=True)
