@@ -207,6 +207,8 @@ class PostgresLoader:
     def __enter__(self) -> PostgresLoader:
         connection.ensure_connection()
         self._cursor = connection.connection.cursor()
+        # ON COMMIT DROP is not enough when the import runs inside a larger transaction.
+        self._cursor.execute("DROP TABLE IF EXISTS member_stage, member_touched")
         self._cursor.execute(
             """
             CREATE TEMP TABLE member_stage (
@@ -225,6 +227,8 @@ class PostgresLoader:
             self._copy_cm.__exit__(*exc)
             self._copy_cm = None
         if self._cursor is not None:
+            if exc[0] is None:
+                self._cursor.execute("DROP TABLE IF EXISTS member_stage, member_touched")
             self._cursor.close()
 
     def add(self, rows: list[ValidRow], copy_text: bytes | None = None) -> None:
