@@ -1,0 +1,359 @@
+"""Loading validated member rows into the database: set-based on PostgreSQL, in chunks elsewhere.
+
+Both loaders apply the same rules:
+
+- the brand's member number is the key: a known number is updated, an unknown one created,
+  a row identical to what is stored changes nothing (so re-importing a file is a no-op);
+- a member number that appears twice in one file is imported from its first line only;
+- an erased member is never recreated;
+- a consent column that differs from the member's current state appends a ``Consent``
+  record (unless the same statement, with the same capture time, is already recorded),
+  and the current state is then re-derived from the history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.choices import ConsentPurpose
+from members.importing import RowError, ValidRow, rows_as_copy_text
+from members.models import Consent, Member
+
+PURPOSE_COLUMNS = (
+    (ConsentPurpose.PNP_NOTIFICATION, 7, "pnp_consent"),
+    (ConsentPurpose.SMS_NOTIFICATION, 8, "sms_consent"),
+)
+MEMBER_FIELDS = ("name", "phone_raw", "phone_e164", "phone_type", "phone_hash")
+FLAG_RESET = {
+    "needs_phone_confirmation": False,
+    "phone_flag_reason": "",
+    "phone_flagged_at": None,
+    "phone_confirmed_at": None,
+}
+
+
+def _duplicate_error(line: int, external_id: str, first_line: int) -> RowError:
+    return RowError(
+        line,
+        "external_id",
+        external_id,
+        _("Member number %(id)s already appears on line %(first)d; only the first line is imported.")
+        % {"id": external_id, "first": first_line},
+    )
+
+
+def _erased_error(line: int, external_id: str) -> RowError:
+    return RowError(
+        line, "external_id", external_id, _("This member was erased at their request and cannot be re-imported.")
+    )
+
+
+class SimpleLoader:
+    """Load rows with the ORM in chunks: any database, meant for files up to some ten thousand rows."""
+
+    def __init__(self, *, brand_id: int, actor_id: int | None, actor_label: str) -> None:
+        self.brand_id = brand_id
+        self.actor_id = actor_id
+        self.actor_label = actor_label
+        self.first_line: dict[str, int] = {}
+        self.created = self.updated = self.unchanged = 0
+        self.errors: list[RowError] = []
+        self.phones: set[str] = set()
+
+    def __enter__(self) -> SimpleLoader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add(self, rows: list[ValidRow]) -> None:
+        fresh: list[ValidRow] = []
+        for row in rows:
+            line, external_id = row[0], row[1]
+            first = self.first_line.setdefault(external_id, line)
+            if first != line:
+                self.errors.append(_duplicate_error(line, external_id, first))
+            else:
+                fresh.append(row)
+        if not fresh:
+            return
+        now = timezone.now()
+        existing = {
+            m.external_id: m
+            for m in Member.objects.filter(brand_id=self.brand_id, external_id__in=[r[1] for r in fresh])
+        }
+        to_create: list[tuple[Member, ValidRow]] = []
+        to_update: list[Member] = []
+        changed_ids: set[int] = set()
+        kept: list[tuple[Member, ValidRow]] = []
+        for row in fresh:
+            values = dict(zip(MEMBER_FIELDS, row[2:7], strict=True))
+            member = existing.get(row[1])
+            if member is None:
+                member = Member(brand_id=self.brand_id, external_id=row[1], created_at=now, updated_at=now, **values)
+                member.pnp_consent, member.sms_consent = row[7], row[8]
+                to_create.append((member, row))
+                self.phones.add(row[4])
+                continue
+            if member.is_erased:
+                self.errors.append(_erased_error(row[0], row[1]))
+                continue
+            if any(getattr(member, f) != v for f, v in values.items()):
+                self.phones.update({member.phone_e164, row[4]})
+                if member.phone_e164 != row[4]:
+                    for f, v in FLAG_RESET.items():
+                        setattr(member, f, v)
+                for f, v in values.items():
+                    setattr(member, f, v)
+                member.updated_at = now
+                to_update.append(member)
+                changed_ids.add(member.pk)
+            kept.append((member, row))
+        Member.objects.bulk_create([m for m, _ in to_create], batch_size=1000)
+        if to_update:
+            Member.objects.bulk_update(to_update, [*MEMBER_FIELDS, *FLAG_RESET, "updated_at"], batch_size=1000)
+        consents = [c for m, row in to_create for c in self._consents(m, row, now, only_differing=False)]
+        touched: set[int] = set()
+        differing = [
+            (m, row)
+            for m, row in kept
+            if any(row[i] is not None and row[i] != getattr(m, f) for _, i, f in PURPOSE_COLUMNS)
+        ]
+        if differing:
+            recorded = set(
+                Consent.objects.filter(member_id__in=[m.pk for m, _ in differing]).values_list(
+                    "member_id", "purpose", "granted", "captured_at"
+                )
+            )
+            for member, row in differing:
+                for consent in self._consents(member, row, now, only_differing=True):
+                    if (member.pk, consent.purpose, consent.granted, consent.captured_at) in recorded:
+                        continue
+                    consents.append(consent)
+                    touched.add(member.pk)
+        Consent.objects.bulk_create(consents, batch_size=1000)
+        if touched:
+            self._rederive(touched, now)
+        self.created += len(to_create)
+        changed_ids |= touched
+        self.updated += len(changed_ids)
+        self.unchanged += len(kept) - len(changed_ids)
+
+    def _consents(self, member: Member, row: ValidRow, now: datetime, *, only_differing: bool) -> list[Consent]:
+        captured_at = datetime.fromisoformat(row[11]) if row[11] else now
+        result = []
+        for purpose, index, field in PURPOSE_COLUMNS:
+            granted = row[index]
+            if granted is None or (only_differing and granted == getattr(member, field)):
+                continue
+            result.append(
+                Consent(
+                    member=member,
+                    purpose=purpose,
+                    granted=granted,
+                    source=row[9],
+                    evidence=row[10],
+                    captured_at=captured_at,
+                    captured_by_id=self.actor_id,
+                    captured_by_label=self.actor_label,
+                )
+            )
+        return result
+
+    def _rederive(self, member_ids: set[int], now: datetime) -> None:
+        latest: dict[tuple[int, str], bool] = {}
+        history = Consent.objects.filter(
+            member_id__in=member_ids, purpose__in=[p for p, _, _ in PURPOSE_COLUMNS]
+        ).order_by("member_id", "purpose", "-captured_at", "-id")
+        for member_id, purpose, granted in history.values_list("member_id", "purpose", "granted"):
+            latest.setdefault((member_id, purpose), granted)
+        members = list(Member.objects.filter(pk__in=member_ids))
+        for member in members:
+            for purpose, _, field in PURPOSE_COLUMNS:
+                setattr(member, field, latest.get((member.pk, purpose)))
+            member.updated_at = now
+        Member.objects.bulk_update(members, ["pnp_consent", "sms_consent", "updated_at"], batch_size=1000)
+
+    def finish(self) -> None:
+        from members.services import members_refresh_duplicate_flags
+
+        members_refresh_duplicate_flags(brand_id=self.brand_id, phones=self.phones)
+
+
+_STAGE_COLUMNS = (
+    "line, external_id, name, phone_raw, phone_e164, phone_type, phone_hash, "
+    "pnp_consent, sms_consent, consent_source, consent_evidence, consent_captured_at"
+)
+
+
+class PostgresLoader:
+    """Load rows with ``COPY`` into a staging table and upsert them set-based (PostgreSQL only)."""
+
+    def __init__(self, *, brand_id: int, actor_id: int | None, actor_label: str) -> None:
+        self.brand_id = brand_id
+        self.actor_id = actor_id
+        self.actor_label = actor_label
+        self.created = self.updated = self.unchanged = 0
+        self.errors: list[RowError] = []
+        self._copy: Any = None
+        self._copy_cm: Any = None
+        self._cursor: Any = None
+
+    def __enter__(self) -> PostgresLoader:
+        connection.ensure_connection()
+        self._cursor = connection.connection.cursor()
+        # ON COMMIT DROP is not enough when the import runs inside a larger transaction.
+        self._cursor.execute("DROP TABLE IF EXISTS member_stage, member_touched")
+        self._cursor.execute(
+            """
+            CREATE TEMP TABLE member_stage (
+                line integer, external_id text, name text, phone_raw text, phone_e164 text, phone_type text,
+                phone_hash text, pnp_consent boolean, sms_consent boolean, consent_source text,
+                consent_evidence text, consent_captured_at timestamptz
+            ) ON COMMIT DROP
+            """
+        )
+        self._copy_cm = self._cursor.copy(f"COPY member_stage ({_STAGE_COLUMNS}) FROM STDIN")
+        self._copy = self._copy_cm.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._copy_cm is not None:
+            self._copy_cm.__exit__(*exc)
+            self._copy_cm = None
+        if self._cursor is not None:
+            if exc[0] is None:
+                self._cursor.execute("DROP TABLE IF EXISTS member_stage, member_touched")
+            self._cursor.close()
+
+    def add(self, rows: list[ValidRow], copy_text: bytes | None = None) -> None:
+        self._copy.write(copy_text if copy_text is not None else rows_as_copy_text(rows))
+
+    def finish(self) -> None:
+        self._copy_cm.__exit__(None, None, None)
+        self._copy_cm = None
+        cur = self._cursor
+        brand = self.brand_id
+        cur.execute("ANALYZE member_stage")
+        # A member number twice in the file: keep the first line.
+        cur.execute(
+            """
+            WITH dup AS (
+                SELECT line, external_id, min(line) OVER (PARTITION BY external_id) AS first_line
+                FROM member_stage WHERE external_id IN (
+                    SELECT external_id FROM member_stage GROUP BY external_id HAVING count(*) > 1)
+            ), gone AS (
+                DELETE FROM member_stage s USING dup WHERE s.line = dup.line AND dup.line <> dup.first_line
+                RETURNING s.line, s.external_id, dup.first_line
+            ) SELECT line, external_id, first_line FROM gone
+            """
+        )
+        self.errors += [_duplicate_error(line, eid, first) for line, eid, first in cur.fetchall()]
+        # Erased members stay erased.
+        cur.execute(
+            """
+            DELETE FROM member_stage s USING members_member m
+            WHERE m.brand_id = %s AND m.external_id = s.external_id AND m.erased_at IS NOT NULL
+            RETURNING s.line, s.external_id
+            """,
+            [brand],
+        )
+        self.errors += [_erased_error(line, eid) for line, eid in cur.fetchall()]
+        cur.execute("CREATE TEMP TABLE member_touched (member_id bigint, inserted boolean) ON COMMIT DROP")
+        # Consent changes of members that already exist (compared before the upsert).
+        consent_insert = """
+            INSERT INTO members_consent (member_id, purpose, granted, source, evidence, notice_version,
+                                         captured_at, captured_by_id, captured_by_label, created_at)
+            SELECT m.id, p.purpose, p.granted, s.consent_source, s.consent_evidence, '',
+                   coalesce(s.consent_captured_at, now()), %(actor_id)s, %(actor_label)s, now()
+            FROM member_stage s
+            JOIN members_member m ON m.brand_id = %(brand)s AND m.external_id = s.external_id
+            CROSS JOIN LATERAL (VALUES ('pnp_notification', s.pnp_consent, m.pnp_consent),
+                                       ('sms_notification', s.sms_consent, m.sms_consent)) AS p(purpose, granted, current)
+            WHERE p.granted IS NOT NULL AND {condition}
+        """
+        params = {"brand": brand, "actor_id": self.actor_id, "actor_label": self.actor_label}
+        cur.execute(
+            "WITH ins AS ("
+            + consent_insert.format(
+                condition="""p.granted IS DISTINCT FROM p.current AND NOT EXISTS (
+                    SELECT 1 FROM members_consent c WHERE c.member_id = m.id AND c.purpose = p.purpose
+                    AND c.granted = p.granted AND c.captured_at = s.consent_captured_at)"""
+            )
+            + " RETURNING member_id) INSERT INTO member_touched SELECT DISTINCT member_id, false FROM ins",
+            params,
+        )
+        # Members: insert new ones, update those whose data differ, leave the rest alone.
+        cur.execute(
+            """
+            WITH up AS (
+                INSERT INTO members_member AS m (brand_id, external_id, name, phone_raw, phone_e164, phone_type,
+                    phone_hash, pnp_consent, sms_consent, needs_phone_confirmation, phone_flag_reason,
+                    duplicate_phone, created_at, updated_at)
+                SELECT %(brand)s, external_id, name, phone_raw, phone_e164, phone_type, phone_hash,
+                       pnp_consent, sms_consent, false, '', false, now(), now()
+                FROM member_stage
+                ON CONFLICT (brand_id, external_id) DO UPDATE SET
+                    name = EXCLUDED.name, phone_raw = EXCLUDED.phone_raw, phone_e164 = EXCLUDED.phone_e164,
+                    phone_type = EXCLUDED.phone_type, phone_hash = EXCLUDED.phone_hash, updated_at = now(),
+                    needs_phone_confirmation = m.needs_phone_confirmation AND m.phone_e164 = EXCLUDED.phone_e164,
+                    phone_flag_reason = CASE WHEN m.phone_e164 = EXCLUDED.phone_e164 THEN m.phone_flag_reason ELSE '' END,
+                    phone_flagged_at = CASE WHEN m.phone_e164 = EXCLUDED.phone_e164 THEN m.phone_flagged_at END,
+                    phone_confirmed_at = CASE WHEN m.phone_e164 = EXCLUDED.phone_e164 THEN m.phone_confirmed_at END
+                WHERE (m.name, m.phone_raw, m.phone_e164, m.phone_type, m.phone_hash)
+                      IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.phone_raw, EXCLUDED.phone_e164,
+                                        EXCLUDED.phone_type, EXCLUDED.phone_hash)
+                RETURNING m.id, (m.xmax = 0) AS inserted
+            ) INSERT INTO member_touched SELECT id, inserted FROM up
+            """,
+            params,
+        )
+        # New members' consent rows (their current state was written by the insert itself).
+        cur.execute(
+            consent_insert.format(condition="m.id IN (SELECT member_id FROM member_touched WHERE inserted)"),
+            params,
+        )
+        # Re-derive the current state of existing members whose history grew.
+        cur.execute(
+            """
+            UPDATE members_member m SET pnp_consent = x.pnp, sms_consent = x.sms, updated_at = now()
+            FROM (
+                SELECT t.member_id,
+                    (SELECT c.granted FROM members_consent c WHERE c.member_id = t.member_id
+                       AND c.purpose = 'pnp_notification' ORDER BY c.captured_at DESC, c.id DESC LIMIT 1) AS pnp,
+                    (SELECT c.granted FROM members_consent c WHERE c.member_id = t.member_id
+                       AND c.purpose = 'sms_notification' ORDER BY c.captured_at DESC, c.id DESC LIMIT 1) AS sms
+                FROM (SELECT DISTINCT member_id FROM member_touched WHERE NOT inserted) t
+            ) x
+            WHERE m.id = x.member_id AND (m.pnp_consent, m.sms_consent) IS DISTINCT FROM (x.pnp, x.sms)
+            """
+        )
+        cur.execute(
+            """
+            SELECT count(*) FILTER (WHERE inserted), count(DISTINCT member_id) FILTER (WHERE NOT inserted),
+                   (SELECT count(*) FROM member_stage)
+            FROM member_touched
+            """
+        )
+        created, updated, staged = cur.fetchone()
+        self.created, self.updated = created, updated
+        self.unchanged = staged - created - updated
+        self._refresh_duplicates()
+
+    def _refresh_duplicates(self) -> None:
+        self._cursor.execute(
+            """
+            UPDATE members_member m SET duplicate_phone = d.shared
+            FROM (
+                SELECT id, count(*) OVER (PARTITION BY phone_e164) > 1 AS shared
+                FROM members_member WHERE brand_id = %s AND erased_at IS NULL AND phone_e164 <> ''
+            ) d
+            WHERE m.id = d.id AND m.duplicate_phone <> d.shared
+            """,
+            [self.brand_id],
+        )

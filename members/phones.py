@@ -1,0 +1,156 @@
+"""The one place phone numbers are read: any format people type in → E.164, type and LINE hash.
+
+Forms, serializers, imports and services all call :func:`normalize_phone`; its error
+messages are written for the person who has to correct the number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from phonenumbers import PhoneNumberType, ValidationResult
+
+from members.choices import PhoneType
+
+DEFAULT_REGION = "TW"
+
+_TYPE_NAMES: dict[int, PhoneType] = {
+    PhoneNumberType.MOBILE: PhoneType.MOBILE,
+    PhoneNumberType.FIXED_LINE: PhoneType.FIXED_LINE,
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: PhoneType.FIXED_LINE_OR_MOBILE,
+    PhoneNumberType.TOLL_FREE: PhoneType.TOLL_FREE,
+    PhoneNumberType.PREMIUM_RATE: PhoneType.PREMIUM_RATE,
+    PhoneNumberType.SHARED_COST: PhoneType.SHARED_COST,
+    PhoneNumberType.VOIP: PhoneType.VOIP,
+    PhoneNumberType.PERSONAL_NUMBER: PhoneType.PERSONAL_NUMBER,
+    PhoneNumberType.PAGER: PhoneType.PAGER,
+    PhoneNumberType.UAN: PhoneType.UAN,
+    PhoneNumberType.VOICEMAIL: PhoneType.VOICEMAIL,
+}
+
+# Separators people put in numbers; anything else that is not a digit makes it "not a number".
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—.()/\u3000]")
+_ALLOWED = re.compile(r"^\+?\d+$")
+# Taiwanese mobile numbers are most of every import: recognise them without a full parse.
+# The pattern is LINE's own source of truth here, phonenumbers' metadata (checked by a test).
+_TW_MOBILE = re.compile(phonenumbers.PhoneMetadata.metadata_for_region("TW").mobile.national_number_pattern)
+_TW_MOBILE_DIGITS = re.compile(r"^(?:\+886|886|0)?(9\d{8})$")
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedPhone:
+    """A phone number in E.164 form, its type and the SHA-256 LINE matches it by."""
+
+    e164: str
+    number_type: PhoneType
+    hash: str
+
+    @property
+    def is_mobile(self) -> bool:
+        return self.number_type in (PhoneType.MOBILE, PhoneType.FIXED_LINE_OR_MOBILE)
+
+
+def phone_hash(e164: str) -> str:
+    """Return the lowercase hex SHA-256 of an E.164 number, ``+`` included, as LINE expects."""
+    return hashlib.sha256(e164.encode()).hexdigest()
+
+
+def _clean(raw: str) -> str:
+    # NFKC turns full-width digits, plus signs and brackets (０９１２, ＋, （）) into ASCII.
+    text = unicodedata.normalize("NFKC", raw).strip()
+    return _SEPARATORS.sub("", text)
+
+
+def _place(number: phonenumbers.PhoneNumber, region: str) -> str:
+    if number.country_code == phonenumbers.country_code_for_region(region) and region == "TW":
+        return _("Taiwanese")
+    return _("+%(code)s") % {"code": number.country_code}
+
+
+def _unknown_country() -> str:
+    return _("%(raw)s: unknown country code; write international numbers as +<country code> <number>.")
+
+
+def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> NormalizedPhone:
+    """Return the number in E.164 with its type and hash, or raise ``ValidationError`` saying why."""
+    shown = (raw or "").strip()
+    if not shown:
+        raise ValidationError(_("The phone number is empty."), code="empty")
+    text = _clean(shown)
+    if text.startswith("00") and not text.startswith("0800"):
+        text = "+" + text[2:]
+    if not _ALLOWED.match(text):
+        raise ValidationError(
+            _("%(raw)s: not a phone number (use digits, spaces, hyphens, brackets and a leading +).") % {"raw": shown},
+            code="not_a_number",
+        )
+    if region == "TW":
+        match = _TW_MOBILE_DIGITS.match(text)
+        if match and _TW_MOBILE.fullmatch(match.group(1)):
+            e164 = "+886" + match.group(1)
+            return NormalizedPhone(e164=e164, number_type=PhoneType.MOBILE, hash=phone_hash(e164))
+    if not text.startswith("+") and text.startswith("886") and len(text) >= 11:
+        text = "+" + text
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            raise ValidationError(_unknown_country() % {"raw": shown}, code="invalid_country_code") from exc
+        raise ValidationError(_("%(raw)s: not a phone number.") % {"raw": shown}, code="not_a_number") from exc
+    place = _place(number, region)
+    national = str(number.national_number)
+    wanted_type = PhoneNumberType.MOBILE if national.startswith("9") and number.country_code == 886 else None
+    reason = (
+        phonenumbers.is_possible_number_for_type_with_reason(number, wanted_type)
+        if wanted_type is not None
+        else phonenumbers.is_possible_number_with_reason(number)
+    )
+    kind = _("mobile number") if wanted_type is not None else _("phone number")
+    if reason == ValidationResult.TOO_SHORT:
+        raise ValidationError(
+            _("%(raw)s: too short for a %(place)s %(kind)s.") % {"raw": shown, "place": place, "kind": kind},
+            code="too_short",
+        )
+    if reason == ValidationResult.TOO_LONG:
+        raise ValidationError(
+            _("%(raw)s: too long for a %(place)s %(kind)s.") % {"raw": shown, "place": place, "kind": kind},
+            code="too_long",
+        )
+    if reason == ValidationResult.INVALID_COUNTRY_CODE:
+        raise ValidationError(_unknown_country() % {"raw": shown}, code="invalid_country_code")
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _("%(raw)s: not a valid %(place)s %(kind)s; check the digits.")
+            % {"raw": shown, "place": place, "kind": kind},
+            code="invalid",
+        )
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    number_type = _TYPE_NAMES.get(phonenumbers.number_type(number), PhoneType.UNKNOWN)
+    return NormalizedPhone(e164=e164, number_type=number_type, hash=phone_hash(e164))
+
+
+def phone_search_term(term: str) -> str | None:
+    """Return the E.164 form of a search term that is a phone number, else ``None``."""
+    try:
+        return normalize_phone(term).e164
+    except ValidationError:
+        return None
+
+
+def mask_e164(e164: str) -> str:
+    """Return a number as staff lists show it: 0912-***-678 for Taiwan, +8190***234 otherwise."""
+    if not e164:
+        return ""
+    if e164.startswith("+886") and len(e164) == 13:
+        national = "0" + e164[4:]
+        return f"{national[:4]}-***-{national[-3:]}"
+    if e164.startswith("+886"):
+        national = "0" + e164[4:]
+        return f"{national[:3]}-***-{national[-3:]}"
+    return f"{e164[:4]}***{e164[-3:]}"
