@@ -1,1 +1,322 @@
-"""Records of the compliance app."""
+"""Records of template review: templates, their versions, rule results and the word lists."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from compliance.choices import (
+    EDITABLE_STATUSES,
+    Language,
+    Severity,
+    TemplateStatus,
+    Urgency,
+    UseCase,
+)
+from compliance.exceptions import VersionLocked
+from portal.models import Brand
+
+# Fields that make up what a reviewer approves; their hash is stored and checked on save.
+CONTENT_FIELDS = (
+    "text",
+    "flex_json",
+    "variables",
+    "button_label",
+    "button_url",
+    "channels",
+    "sms_text",
+    "urgency",
+    "sms_fallback_delay_minutes",
+)
+
+
+class PromotionalTerm(models.Model):
+    """A word or phrase that marks advertising copy; templates and variable values containing it are refused."""
+
+    term = models.CharField(_("term"), max_length=100, unique=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("promotional term")
+        verbose_name_plural = _("promotional terms")
+        ordering = ("term",)
+
+    def __str__(self) -> str:
+        return self.term
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.term = self.term.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class BrandLinkDomain(models.Model):
+    """A domain (and its subdomains) a brand's templates and link variables may point to."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="link_domains", verbose_name=_("brand"))
+    domain = models.CharField(
+        _("domain"),
+        max_length=253,
+        validators=[
+            RegexValidator(
+                r"^(?!-)[a-z0-9-]+(\.[a-z0-9-]+)+$",
+                _("Enter a bare domain in lower case, e.g. shop.example.com (no https://, no path)."),
+            )
+        ],
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("allowed link domain")
+        verbose_name_plural = _("allowed link domains")
+        ordering = ("brand", "domain")
+        constraints = [models.UniqueConstraint(fields=["brand", "domain"], name="compliance_link_domain_unique")]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class MessageTemplate(models.Model):
+    """A notification a brand may send, identified by its code in the send API.
+
+    What may actually be sent is ``current_version``: the version a compliance reviewer
+    approved last, as long as it is not suspended or retired.
+    """
+
+    brand = models.ForeignKey(
+        Brand, on_delete=models.PROTECT, related_name="message_templates", verbose_name=_("brand")
+    )
+    code = models.SlugField(
+        _("code"), max_length=64, help_text=_("Used by the send API, e.g. shipping_notice. Letters, digits, _ and -.")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    use_case = models.CharField(_("use case"), max_length=32, choices=UseCase.choices)
+    new_use_case_description = models.TextField(
+        _("new use case description"),
+        blank=True,
+        help_text=_("Only for a new use case: what it is and where the brand's application describes it."),
+    )
+    language = models.CharField(_("language"), max_length=16, choices=Language.choices, default=Language.ZH_HANT)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=TemplateStatus.choices,
+        default=TemplateStatus.DRAFT,
+        help_text=_("Summary: the sendable version's state, or the newest version's while none was approved."),
+    )
+    current_version = models.ForeignKey(
+        "TemplateVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("current version"),
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ("brand", "code")
+        constraints = [models.UniqueConstraint(fields=["brand", "code"], name="compliance_template_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.brand.slug})"
+
+
+class TemplateVersion(models.Model):
+    """One reviewed wording of a template; once submitted its content never changes.
+
+    Sends record the exact version used. Editing an approved template creates a new
+    draft version, which goes through review again.
+    """
+
+    template = models.ForeignKey(
+        MessageTemplate, on_delete=models.PROTECT, related_name="versions", verbose_name=_("template")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=TemplateStatus.choices, default=TemplateStatus.DRAFT, db_index=True
+    )
+    # Content --------------------------------------------------------------------------------
+    text = models.TextField(_("LINE text"), blank=True, help_text=_("Text message; placeholders like {order_id}."))
+    flex_json = models.JSONField(
+        _("Flex bubble (JSON)"), null=True, blank=True, help_text=_('A LINE Flex bubble: {"type": "bubble", ...}')
+    )
+    variables = models.JSONField(
+        _("variables"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Declared placeholders: [{"name": "order_id", "type": "text", "max_length": 20, "sample": "A123"}]'
+        ),
+    )
+    button_label = models.CharField(_("button label"), max_length=40, blank=True)
+    button_url = models.CharField(_("button URL"), max_length=1000, blank=True, help_text=_("https URL or LIFF URL."))
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    sms_text = models.TextField(_("SMS text"), blank=True)
+    urgency = models.CharField(_("urgency"), max_length=20, choices=Urgency.choices, default=Urgency.A_DAY)
+    sms_fallback_delay_minutes = models.PositiveIntegerField(
+        _("SMS fallback after (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Send the SMS variant when LINE has not delivered within this many minutes. Empty: no fallback."),
+    )
+    content_hash = models.CharField(_("content hash"), max_length=64, editable=False)
+    # Workflow -------------------------------------------------------------------------------
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
+    locked_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("in review by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    review_started_at = models.DateTimeField(_("review started at"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    change_reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    review_comment = models.TextField(_("reviewer comment"), blank=True)
+    hold_reason = models.JSONField(
+        _("hold reason"), default=dict, blank=True, help_text=_("Why a suspended version is back in the queue.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("template version")
+        verbose_name_plural = _("template versions")
+        ordering = ("template", "-number")
+        constraints = [
+            models.UniqueConstraint(fields=["template", "number"], name="compliance_version_number_unique"),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="compliance_queue_idx")]
+        permissions = [("review_templateversion", "Can review template versions")]
+
+    def __str__(self) -> str:
+        return f"{self.template.code} v{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Refuse to change the content of a version that left the draft state."""
+        new_hash = self.compute_content_hash()
+        if self.pk is not None:
+            stored = TemplateVersion.objects.filter(pk=self.pk).values("status", "content_hash").first()
+            if stored and stored["status"] not in EDITABLE_STATUSES and stored["content_hash"] != new_hash:
+                raise VersionLocked(
+                    str(
+                        _("Version %(version)s is %(status)s: its content cannot change. Create a new version.")
+                        % {"version": self.number, "status": stored["status"]}
+                    ),
+                    field="content",
+                )
+        self.content_hash = new_hash
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "content_hash"}
+        super().save(*args, **kwargs)
+
+    @property
+    def brand(self) -> Brand:
+        return self.template.brand
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    def compute_content_hash(self) -> str:
+        content = {field: getattr(self, field) for field in CONTENT_FIELDS}
+        encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(encoded.encode()).hexdigest()
+
+    def variable(self, name: str) -> dict[str, Any] | None:
+        return next((v for v in self.variables or [] if v.get("name") == name), None)
+
+
+class ReviewQueueItem(TemplateVersion):
+    """A version as it appears in the reviewers' queue (same record, the review page's admin)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("review queue item")
+        verbose_name_plural = _("review queue")
+
+
+class RuleResult(models.Model):
+    """The outcome of one guideline rule on one version, and the reviewer's own verdict on it."""
+
+    version = models.ForeignKey(
+        TemplateVersion, on_delete=models.CASCADE, related_name="rule_results", verbose_name=_("version")
+    )
+    rule_code = models.CharField(_("rule"), max_length=40)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    passed = models.BooleanField(_("check passed"), null=True, help_text=_("Empty: a reviewer must decide."))
+    message = models.TextField(_("message"), blank=True)
+    checked_at = models.DateTimeField(_("checked at"))
+    reviewer_passed = models.BooleanField(_("reviewer verdict"), null=True, blank=True)
+    reviewer_note = models.TextField(_("reviewer note"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rule result")
+        verbose_name_plural = _("rule results")
+        ordering = ("version", "rule_code")
+        constraints = [models.UniqueConstraint(fields=["version", "rule_code"], name="compliance_rule_result_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.rule_code}"
+
+    @property
+    def effective_passed(self) -> bool | None:
+        """The reviewer's verdict where given, otherwise the automatic check's."""
+        return self.reviewer_passed if self.reviewer_passed is not None else self.passed
+
+
+class SendViolation(models.Model):
+    """A send the guideline rules refused: enough of them put the template back in review."""
+
+    version = models.ForeignKey(
+        TemplateVersion, on_delete=models.CASCADE, related_name="send_violations", verbose_name=_("version")
+    )
+    rule_code = models.CharField(_("rule"), max_length=40)
+    field = models.CharField(_("field"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("refused send")
+        verbose_name_plural = _("refused sends")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.rule_code}"

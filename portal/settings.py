@@ -167,6 +167,18 @@ PNP_AMBIGUOUS_POLICY = env.str("PNP_AMBIGUOUS_POLICY", default="wait")
 # How often beat runs the SMS fallback, 24 h expiry and outbox timers.
 NOTIFICATION_TIMERS_EVERY = env.float("NOTIFICATION_TIMERS_EVERY", default=10.0)
 
+# --- Template compliance (compliance app) -------------------------------------------------
+# A template whose sends the rules refuse this many times within the window is suspended.
+COMPLIANCE_SEND_VIOLATION_THRESHOLD = env.int("COMPLIANCE_SEND_VIOLATION_THRESHOLD", default=5)
+COMPLIANCE_SEND_VIOLATION_WINDOW_HOURS = env.int("COMPLIANCE_SEND_VIOLATION_WINDOW_HOURS", default=24)
+# Template quality: suspend when more than these shares of sends fell back to SMS / led to a block.
+COMPLIANCE_SMS_FALLBACK_SHARE_MAX = env.float("COMPLIANCE_SMS_FALLBACK_SHARE_MAX", default=0.5)
+COMPLIANCE_BLOCK_SHARE_MAX = env.float("COMPLIANCE_BLOCK_SHARE_MAX", default=0.03)
+COMPLIANCE_QUALITY_MIN_SENDS = env.int("COMPLIANCE_QUALITY_MIN_SENDS", default=200)
+COMPLIANCE_QUALITY_WINDOW_DAYS = env.int("COMPLIANCE_QUALITY_WINDOW_DAYS", default=7)
+# Dotted path of a callable(since) -> per-version send figures, provided by the notifications app.
+COMPLIANCE_SEND_STATS_SOURCE = env.str("COMPLIANCE_SEND_STATS_SOURCE", default="")
+
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):

@@ -1,0 +1,574 @@
+"""The guideline rules a template version is checked against, and the checks on send-time values.
+
+Each rule has a stable code, a severity, the clause of LINE's rules it enforces and a
+message telling the author what to change. Manual rules return ``passed=None``: a
+reviewer records the verdict on the review page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from compliance.choices import (
+    FREE_TEXT_VARIABLE_TYPES,
+    PNP_SUITED_URGENCIES,
+    RESERVATION_USE_CASES,
+    Channel,
+    Severity,
+    UseCase,
+    VariableType,
+)
+from compliance.rendering import fill, flex_strings, malformed_braces, placeholders, sms_length, sms_segments
+
+if TYPE_CHECKING:
+    from compliance.models import TemplateVersion
+
+LINE_TEXT_MAX = 5000
+LINE_MESSAGES_MAX = 5
+SMS_MAX_SEGMENTS = 5
+VARIABLE_MAX_LENGTH = 500
+
+URL_SHORTENERS = frozenset(
+    {
+        "bit.ly", "reurl.cc", "tinyurl.com", "goo.gl", "lihi.cc", "lihi1.cc", "lihi2.cc", "lihi3.cc", "pse.is",
+        "ppt.cc", "t.co", "ow.ly", "is.gd", "buff.ly", "rebrand.ly", "cutt.ly", "shorturl.at", "tiny.cc",
+        "s.id", "rb.gy", "t.ly", "0rz.tw", "lnkd.in", "me2.do", "reurl.me", "ssur.cc", "x.co",
+    }
+)  # fmt: skip
+# LINE's own hosts (LIFF, add-friend links) are allowed for every brand.
+LINE_LINK_DOMAINS = frozenset({"liff.line.me", "line.me", "page.line.me"})
+FLEX_MEDIA_TYPES = frozenset({"image", "video", "audio", "icon"})
+FLEX_CONTAINER_TYPES = frozenset({"bubble"})
+FLEX_COMPONENT_TYPES = frozenset({"box", "text", "button", "separator", "filler", "span", "spacer"})
+
+URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'，。）)」]+")
+# Bare domains (bit.ly/abc, shop.example.com) in a value that is not a URL variable.
+BARE_DOMAIN_RE = re.compile(
+    r"(?i)\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|tw|cc|ly|io|me|co|gl|gd|is|info|biz|shop|app|xyz|top|link)\b"
+)
+IGNORE_LINE_RE = re.compile(
+    r"(?i)(?:(?:若|如|如果)(?:您)?已.{0,30}?請忽略(?:此|本)?(?:訊息|簡訊|通知)?|please\s+(?:ignore|disregard))"
+)
+EVENT_TIME_NAMES = frozenset({"event_time", "occurred_at", "event_date", "order_time", "paid_at", "shipped_at"})
+POINTS_PROMO_TERMS = (
+    "贈點", "送點", "加碼", "免費點數", "點數大放送", "回饋活動", "活動贈送", "加倍",
+    "bonus points", "free points", "double points", "extra points",
+)  # fmt: skip
+CODE_VALUE_RE = re.compile(r"^[A-Za-z0-9-]+$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    passed: bool | None
+    detail: str = ""
+
+
+@dataclass
+class RuleContext:
+    """What the rules need to know about a version, gathered once."""
+
+    version: TemplateVersion
+    promotional_terms: list[str]
+    allowed_domains: set[str]
+    texts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def use_case(self) -> str:
+        return self.version.template.use_case
+
+    @property
+    def channels(self) -> set[str]:
+        return set(self.version.channels or [])
+
+    @property
+    def line_channels(self) -> bool:
+        return bool(self.channels & {Channel.PNP, Channel.LINE_PUSH})
+
+    @property
+    def has_sms_fallback(self) -> bool:
+        return self.version.sms_fallback_delay_minutes is not None
+
+    def urls(self) -> list[str]:
+        found = [url for text in self.texts.values() for url in URL_RE.findall(text)]
+        if self.version.button_url:
+            found.append(self.version.button_url)
+        return found
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str
+    clause: str
+    message: str | Promise
+    check: Callable[[RuleContext], Finding]
+    manual: bool = False
+
+
+# --- Helpers ---------------------------------------------------------------------------------
+
+
+def find_promotional_terms(text: str, terms: Iterable[str]) -> list[str]:
+    """Return the promotional terms found in ``text``: whole words for Latin, substrings for CJK."""
+    lowered = (text or "").lower()
+    found = []
+    for term in terms:
+        if term.isascii():
+            if re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", lowered):
+                found.append(term)
+        elif term in lowered:
+            found.append(term)
+    return found
+
+
+def host_of(url: str) -> str:
+    candidate = url if "://" in url else f"https://{url}"
+    try:
+        return (urlsplit(candidate).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def domain_allowed(host: str, allowed: Iterable[str]) -> bool:
+    return any(host == domain or host.endswith(f".{domain}") for domain in allowed)
+
+
+def is_shortener(host: str) -> bool:
+    return domain_allowed(host, URL_SHORTENERS)
+
+
+def worst_case_values(version: TemplateVersion) -> dict[str, str]:
+    """Each variable at its longest: its max length in a wide character, or its sample."""
+    values = {}
+    for variable in version.variables or []:
+        max_length = variable.get("max_length")
+        values[variable.get("name", "")] = "測" * int(max_length) if max_length else str(variable.get("sample", ""))
+    return values
+
+
+def sample_values(version: TemplateVersion) -> dict[str, str]:
+    return {v.get("name", ""): str(v.get("sample", "")) for v in version.variables or []}
+
+
+def _ok(detail: str | Promise = "") -> Finding:
+    return Finding(True, str(detail))
+
+
+def _fail(detail: str | Promise) -> Finding:
+    return Finding(False, str(detail))
+
+
+def _na() -> Finding:
+    return Finding(True, str(_("Not applicable to this template.")))
+
+
+# --- Checks ------------------------------------------------------------------------------------
+
+
+def check_promotional_wording(ctx: RuleContext) -> Finding:
+    terms = ctx.promotional_terms
+    found = sorted({term for text in ctx.texts.values() for term in find_promotional_terms(text, terms)})
+    if found:
+        return _fail(_("Promotional wording found: %(terms)s") % {"terms": "、".join(found)})
+    return _ok()
+
+
+def check_points_not_promotional(ctx: RuleContext) -> Finding:
+    if ctx.use_case != UseCase.POINTS_EARNED:
+        return _na()
+    found = sorted({t for text in ctx.texts.values() for t in find_promotional_terms(text, POINTS_PROMO_TERMS)})
+    if found:
+        return _fail(_("Announces promotional points: %(terms)s") % {"terms": "、".join(found)})
+    return _ok()
+
+
+def check_reservation_scope(ctx: RuleContext) -> Finding:
+    if ctx.use_case not in RESERVATION_USE_CASES:
+        return _na()
+    return Finding(None, str(_("Confirm the brand is a restaurant, an offline service or an offline event.")))
+
+
+def check_otp(ctx: RuleContext) -> Finding:
+    if ctx.use_case != UseCase.SIGNUP_OTP:
+        return _na()
+    codes = [v for v in ctx.version.variables or [] if v.get("type") == VariableType.CODE]
+    problems = []
+    if len(codes) != 1:
+        problems.append(str(_("declares %(n)d code variables, needs exactly one") % {"n": len(codes)}))
+    if ctx.urls() or ctx.version.button_label:
+        problems.append(str(_("contains a link or button")))
+    return _fail("; ".join(problems)) if problems else _ok()
+
+
+def check_new_use_case(ctx: RuleContext) -> Finding:
+    if ctx.use_case != UseCase.NEW_USE_CASE:
+        return _na()
+    if not ctx.version.template.new_use_case_description.strip():
+        return _fail(_("No description of the new use case."))
+    return Finding(None, str(_("Confirm LINE approved this use case in the brand's application.")))
+
+
+def check_links_https(ctx: RuleContext) -> Finding:
+    bad = [url for url in ctx.urls() if not url.lower().startswith("https://")]
+    return _fail(_("Not https: %(urls)s") % {"urls": ", ".join(bad)}) if bad else _ok()
+
+
+def check_links_domain(ctx: RuleContext) -> Finding:
+    bad = []
+    for url in ctx.urls():
+        host = host_of(url)
+        if "{" in url.split("/")[2 if "://" in url else 0] or not domain_allowed(
+            host, ctx.allowed_domains | LINE_LINK_DOMAINS
+        ):
+            bad.append(url)
+    if bad:
+        return _fail(_("Domain not on the brand's allow-list: %(urls)s") % {"urls": ", ".join(bad)})
+    return _ok()
+
+
+def check_no_shorteners(ctx: RuleContext) -> Finding:
+    urls = ctx.urls() + [m for text in ctx.texts.values() for m in BARE_DOMAIN_RE.findall(text)]
+    bad = sorted({host_of(url) for url in urls if is_shortener(host_of(url))})
+    return _fail(_("URL shortener: %(hosts)s") % {"hosts": ", ".join(bad)}) if bad else _ok()
+
+
+def check_button_complete(ctx: RuleContext) -> Finding:
+    if bool(ctx.version.button_label) != bool(ctx.version.button_url):
+        return _fail(_("A button needs both a label and a URL."))
+    return _ok() if ctx.version.button_label else _na()
+
+
+def check_button_relates(ctx: RuleContext) -> Finding:
+    if not ctx.version.button_url:
+        return _na()
+    return Finding(None, str(_("Open %(url)s and confirm it relates to this notification.") % {
+        "url": ctx.version.button_url
+    }))  # fmt: skip
+
+
+def check_variable_definitions(ctx: RuleContext) -> Finding:
+    problems = []
+    seen: set[str] = set()
+    for index, variable in enumerate(ctx.version.variables or []):
+        name = str(variable.get("name", ""))
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
+            problems.append(str(_("#%(i)d: name %(name)r must be lower case letters, digits and _") % {
+                "i": index + 1, "name": name
+            }))  # fmt: skip
+        if name in seen:
+            problems.append(str(_("%(name)s is declared twice") % {"name": name}))
+        seen.add(name)
+        if variable.get("type") not in VariableType.values:
+            problems.append(str(_("%(name)s: unknown type %(type)r") % {"name": name, "type": variable.get("type")}))
+        max_length = variable.get("max_length")
+        if max_length is not None and (not isinstance(max_length, int) or not 0 < max_length <= VARIABLE_MAX_LENGTH):
+            message = _("%(name)s: max_length must be 1–%(max)d") % {"name": name, "max": VARIABLE_MAX_LENGTH}
+            problems.append(str(message))
+        if not str(variable.get("sample", "")).strip():
+            problems.append(str(_("%(name)s: give a sample value for the preview") % {"name": name}))
+    return _fail("; ".join(problems)) if problems else _ok()
+
+
+def check_placeholders_declared(ctx: RuleContext) -> Finding:
+    declared = {v.get("name") for v in ctx.version.variables or []}
+    texts = {**ctx.texts, "button_url": ctx.version.button_url}
+    problems = []
+    for where, text in texts.items():
+        for fragment in malformed_braces(text):
+            problems.append(str(_("%(where)s: malformed placeholder near “%(frag)s”; write {name}") % {
+                "where": where, "frag": fragment
+            }))  # fmt: skip
+        undeclared = sorted({name for name in placeholders(text) if name not in declared})
+        if undeclared:
+            problems.append(str(_("%(where)s: undeclared %(names)s") % {
+                "where": where, "names": ", ".join(f"{{{n}}}" for n in undeclared)
+            }))  # fmt: skip
+    return _fail("; ".join(problems)) if problems else _ok()
+
+
+def check_placeholders_used(ctx: RuleContext) -> Finding:
+    used = {name for text in [*ctx.texts.values(), ctx.version.button_url] for name in placeholders(text)}
+    unused = sorted(v.get("name", "") for v in ctx.version.variables or [] if v.get("name") not in used)
+    return _fail(_("Declared but never used: %(names)s") % {"names": ", ".join(unused)}) if unused else _ok()
+
+
+def check_placeholder_position(ctx: RuleContext) -> Finding:
+    bad = []
+    for where in ("text", "sms_text"):
+        text = (ctx.texts.get(where) or "").strip()
+        if text and (re.match(r"^\{[a-z]", text) or text.endswith("}")):
+            bad.append(where)
+    if bad:
+        return _fail(_("%(where)s starts or ends with a placeholder") % {"where": ", ".join(bad)})
+    return _ok()
+
+
+def check_free_text_max_length(ctx: RuleContext) -> Finding:
+    bad = [
+        v.get("name", "")
+        for v in ctx.version.variables or []
+        if v.get("type") in FREE_TEXT_VARIABLE_TYPES and not v.get("max_length")
+    ]
+    return _fail(_("No max_length for: %(names)s") % {"names": ", ".join(bad)}) if bad else _ok()
+
+
+def check_channels(ctx: RuleContext) -> Finding:
+    unknown = ctx.channels - set(Channel.values)
+    if not ctx.channels or unknown:
+        return _fail(_("Choose at least one channel (PNP, LINE push, SMS)."))
+    return _ok()
+
+
+def check_line_message_count(ctx: RuleContext) -> Finding:
+    if not ctx.line_channels:
+        return _na()
+    count = int(bool(ctx.version.text.strip())) + int(bool(ctx.version.flex_json))
+    if not 1 <= count <= LINE_MESSAGES_MAX:
+        return _fail(_("A LINE send needs 1–5 messages; this template has %(n)d.") % {"n": count})
+    return _ok(_("%(n)d message(s)") % {"n": count})
+
+
+def check_line_text_length(ctx: RuleContext) -> Finding:
+    if not ctx.version.text:
+        return _ok() if ctx.line_channels else _na()
+    length = len(fill(ctx.version.text, worst_case_values(ctx.version)))
+    if length > LINE_TEXT_MAX:
+        return _fail(_("%(n)d characters with every variable at its max length; LINE allows 5,000.") % {"n": length})
+    return _ok(_("%(n)d characters at most") % {"n": length})
+
+
+def _flex_components(node: Any) -> Iterable[dict[str, Any]]:
+    if isinstance(node, dict):
+        if "type" in node:
+            yield node
+        for value in node.values():
+            yield from _flex_components(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _flex_components(value)
+
+
+def check_flex_structure(ctx: RuleContext) -> Finding:
+    flex = ctx.version.flex_json
+    if flex in (None, "", {}):
+        return _na()
+    if not isinstance(flex, dict) or flex.get("type") not in FLEX_CONTAINER_TYPES:
+        return _fail(_('The Flex JSON must be one bubble: {"type": "bubble", "body": {...}}.'))
+    if not isinstance(flex.get("body"), dict) or flex["body"].get("type") != "box":
+        return _fail(_("The bubble needs a body box."))
+    allowed = FLEX_COMPONENT_TYPES | FLEX_MEDIA_TYPES | FLEX_CONTAINER_TYPES | {"uri", "message", "postback"}
+    unknown = sorted({c["type"] for c in _flex_components(flex) if c["type"] not in allowed})
+    if unknown:
+        return _fail(_("Unknown Flex component types: %(types)s") % {"types": ", ".join(unknown)})
+    return _ok()
+
+
+def check_flex_no_media(ctx: RuleContext) -> Finding:
+    if not ctx.version.flex_json:
+        return _na()
+    media = sorted({c["type"] for c in _flex_components(ctx.version.flex_json) if c["type"] in FLEX_MEDIA_TYPES})
+    if media or (isinstance(ctx.version.flex_json, dict) and ctx.version.flex_json.get("hero")):
+        return _fail(_("Remove images, video, audio and icons: %(types)s") % {"types": ", ".join(media) or "hero"})
+    return _ok()
+
+
+def _fallback_texts(ctx: RuleContext) -> dict[str, str]:
+    return {k: v for k, v in ctx.texts.items() if k in ("text", "sms_text") and v.strip()}
+
+
+def check_sms_variant(ctx: RuleContext) -> Finding:
+    if Channel.SMS not in ctx.channels:
+        if ctx.has_sms_fallback:
+            return _fail(_("An SMS fallback is set but SMS is not among the channels."))
+        return _na()
+    if not ctx.version.sms_text.strip():
+        return _fail(_("SMS is a channel: write the SMS text."))
+    return _ok()
+
+
+def check_sms_event_time(ctx: RuleContext) -> Finding:
+    if not ctx.has_sms_fallback:
+        return _na()
+    time_vars = {
+        v.get("name")
+        for v in ctx.version.variables or []
+        if v.get("type") in (VariableType.DATETIME, VariableType.DATE) or v.get("name") in EVENT_TIME_NAMES
+    }
+    missing = [where for where, text in _fallback_texts(ctx).items() if not set(placeholders(text)) & time_vars]
+    if missing:
+        return _fail(_("Say when the event happened, e.g. {event_time}, in: %(where)s") % {"where": ", ".join(missing)})
+    return _ok()
+
+
+def check_sms_ignore_line(ctx: RuleContext) -> Finding:
+    if not ctx.has_sms_fallback:
+        return _na()
+    missing = [where for where, text in _fallback_texts(ctx).items() if not IGNORE_LINE_RE.search(text)]
+    if missing:
+        message = _("Add “若您已完成…請忽略此訊息 / If you have already …, please ignore this message” to: %(where)s")
+        return _fail(message % {"where": ", ".join(missing)})
+    return _ok()
+
+
+def check_sms_length(ctx: RuleContext) -> Finding:
+    if Channel.SMS not in ctx.channels or not ctx.version.sms_text.strip():
+        return _na()
+    text = fill(ctx.version.sms_text, worst_case_values(ctx.version))
+    segments = sms_segments(text)
+    units, gsm = sms_length(text)
+    detail = _("%(segments)d segment(s) at most (%(units)d %(enc)s units)") % {
+        "segments": segments,
+        "units": units,
+        "enc": "GSM-7" if gsm else "UCS-2",
+    }
+    if segments > SMS_MAX_SEGMENTS:
+        return _fail(detail)
+    return Finding(segments == 1, str(detail)) if segments > 1 else _ok(detail)
+
+
+def check_urgency_channel(ctx: RuleContext) -> Finding:
+    if Channel.PNP in ctx.channels and ctx.version.urgency not in PNP_SUITED_URGENCIES:
+        return _fail(_("PNP may take up to 24 hours to report a failure; send urgent messages by SMS first."))
+    return _ok()
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("PROMO_WORDING", Severity.BLOCKING, "UX guideline: no advertising or commercial content",
+         _("Remove the promotional wording; a notification may only state facts about the member's own transaction."),
+         check_promotional_wording),
+    Rule("USE_CASE_POINTS", Severity.BLOCKING, "Use case 9: points earned, not free points from a promotion",
+         _("Report points the member earned; do not announce bonus or free points."), check_points_not_promotional),
+    Rule("USE_CASE_RESERVATION", Severity.BLOCKING, "Use cases 4–5: restaurants, offline services, offline events only",
+         _("Reservation notices are only for restaurants, offline services and offline events."),
+         check_reservation_scope, manual=True),
+    Rule("USE_CASE_OTP", Severity.BLOCKING, "Use case 11: OTP for sign-up with phone verification",
+         _("An OTP message carries exactly one code variable and no link or button."), check_otp),
+    Rule("USE_CASE_NEW", Severity.BLOCKING, "New use cases are reviewed by LINE HQ",
+         _("Describe the new use case and make sure LINE approved it in the brand's application."),
+         check_new_use_case, manual=True),
+    Rule("LINK_HTTPS", Severity.BLOCKING, "Links must be secure", _("Use https:// for every link."), check_links_https),
+    Rule("LINK_DOMAIN", Severity.BLOCKING, "Links must lead to the brand's own pages",
+         _("Link only to domains on the brand's allow-list (ask compliance to add one)."), check_links_domain),
+    Rule("LINK_SHORTENER", Severity.BLOCKING, "Members must see where a link leads",
+         _("Replace the shortened link with the full https URL on the brand's domain."), check_no_shorteners),
+    Rule("BUTTON_COMPLETE", Severity.BLOCKING, "A button opens a page",
+         _("Give the button both a label and a URL, or remove both."), check_button_complete),
+    Rule("BUTTON_RELATES", Severity.BLOCKING, "The linked page must relate to the notification",
+         _("The button must open a page about this notification (order, bill, reservation...)."),
+         check_button_relates, manual=True),
+    Rule("VAR_DEFINITION", Severity.BLOCKING, "Variables are declared with a type and a sample",
+         _("Declare each variable once with a lower-case name, a known type and a sample value."),
+         check_variable_definitions),
+    Rule("VAR_DECLARED", Severity.BLOCKING, "Every placeholder is declared and well-formed",
+         _("Write placeholders as {name} and declare each one."), check_placeholders_declared),
+    Rule("VAR_UNUSED", Severity.WARNING, "Declared variables are used",
+         _("Remove variables the text does not use."), check_placeholders_used),
+    Rule("VAR_POSITION", Severity.BLOCKING, "No variable at the very start or end of the message",
+         _("Start and end the message with fixed text, so a value cannot add copy before or after it."),
+         check_placeholder_position),
+    Rule("VAR_MAX_LENGTH", Severity.BLOCKING, "Free-text variables cannot carry promotional copy",
+         _("Give every text, code and URL variable a max_length."), check_free_text_max_length),
+    Rule("CHANNELS", Severity.BLOCKING, "A template states the channels it may use",
+         _("Choose at least one channel."), check_channels),
+    Rule("LINE_MESSAGE_COUNT", Severity.BLOCKING, "PNP sends 1–5 message objects",
+         _("Give the LINE message a text or a Flex bubble."), check_line_message_count),
+    Rule("LINE_TEXT_LENGTH", Severity.BLOCKING, "Text messages are at most 5,000 characters",
+         _("Shorten the text or lower the variables' max lengths."), check_line_text_length),
+    Rule("FLEX_STRUCTURE", Severity.BLOCKING, "Flex messages must be valid",
+         _("Paste one Flex bubble as JSON, with a body box."), check_flex_structure),
+    Rule("FLEX_NO_MEDIA", Severity.BLOCKING, "PNP may not contain images, video or audio",
+         _("Remove image, video, audio and icon components and the hero block."), check_flex_no_media),
+    Rule("SMS_VARIANT", Severity.BLOCKING, "SMS goes out only with its own text",
+         _("Write an SMS text, or remove SMS from the channels and the fallback."), check_sms_variant),
+    Rule("SMS_EVENT_TIME", Severity.BLOCKING, "24-hour window: a member may get both SMS and PNP",
+         _("State when the event happened, e.g. {event_time}, in the LINE and SMS text."), check_sms_event_time),
+    Rule("SMS_IGNORE_LINE", Severity.BLOCKING, "24-hour window: a member may get both SMS and PNP",
+         _("Add a line such as 若您已完成付款，請忽略此訊息 / If you have already paid, please ignore this message."),
+         check_sms_ignore_line),
+    Rule("SMS_LENGTH", Severity.WARNING, "SMS: 70 characters per segment in Chinese, 160 in GSM-7",
+         _("Shorten the SMS text: every extra segment is charged as one more SMS (blocking above 5)."),
+         check_sms_length),
+    Rule("URGENCY_CHANNEL", Severity.WARNING, "Urgency table: PNP suits messages due within a day or more",
+         _("For messages due within an hour, send by SMS first."), check_urgency_channel),
+)  # fmt: skip
+RULES_BY_CODE = {rule.code: rule for rule in RULES}
+# Rules whose automatic failure a reviewer may not override (SMS_LENGTH above 5 segments too).
+SEND_RULE_CODES = ("PROMO_WORDING", "VALUE_LINK", "LINK_HTTPS", "LINK_DOMAIN", "LINK_SHORTENER")
+
+
+def version_texts(version: TemplateVersion) -> dict[str, str]:
+    """Return the copy of a version by where it appears: text, SMS, Flex strings, button label."""
+    texts = {"text": version.text or "", "sms_text": version.sms_text or "", "button_label": version.button_label}
+    if version.flex_json:
+        texts["flex"] = "\n".join(flex_strings(version.flex_json))
+    return texts
+
+
+def build_context(version: TemplateVersion, *, promotional_terms: list[str], allowed_domains: set[str]) -> RuleContext:
+    return RuleContext(version, promotional_terms, allowed_domains, version_texts(version))
+
+
+def evaluate(ctx: RuleContext) -> list[tuple[Rule, Finding]]:
+    """Run every rule on the context; a rule that crashes on odd input counts as failed."""
+    results = []
+    for rule in RULES:
+        try:
+            finding = rule.check(ctx)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            finding = Finding(False, str(_("Could not check: %(error)s") % {"error": exc}))
+        results.append((rule, finding))
+    return results
+
+
+# --- Send-time checks on one variable value ----------------------------------------------------
+
+
+def check_value_type(variable: dict[str, Any], value: str) -> str | None:
+    """Return why ``value`` is not of the variable's type, or None."""
+    kind = variable.get("type")
+    try:
+        if kind == VariableType.NUMBER:
+            Decimal(value.replace(",", ""))
+        elif kind == VariableType.AMOUNT:
+            if not re.fullmatch(r"(?:NT\$|\$)?\s?-?[\d,]+(?:\.\d{1,2})?(?:\s?(?:元|TWD))?", value):
+                raise ValueError
+        elif kind == VariableType.DATE:
+            date.fromisoformat(value)
+        elif kind == VariableType.DATETIME:
+            if not re.fullmatch(r"\d{4}[-/]\d{2}[-/]\d{2}[ T]\d{2}:\d{2}(:\d{2})?", value):
+                datetime.fromisoformat(value)
+        elif kind == VariableType.CODE:
+            if not CODE_VALUE_RE.fullmatch(value):
+                raise ValueError
+    except (InvalidOperation, ValueError):
+        return str(_("“%(value)s” is not a valid %(type)s") % {"value": value[:40], "type": kind})
+    return None
+
+
+def check_value(
+    variable: dict[str, Any], value: str, *, promotional_terms: list[str], allowed_domains: set[str]
+) -> tuple[str, str] | None:
+    """Return (rule code, message) for the first rule a send-time value breaks, or None."""
+    if variable.get("type") == VariableType.URL:
+        host = host_of(value)
+        if not value.lower().startswith("https://"):
+            return "LINK_HTTPS", str(_("Use an https:// URL."))
+        if is_shortener(host):
+            return "LINK_SHORTENER", str(_("Shortened links are not allowed: %(host)s") % {"host": host})
+        if not domain_allowed(host, allowed_domains | LINE_LINK_DOMAINS):
+            return "LINK_DOMAIN", str(_("%(host)s is not on the brand's allow-list.") % {"host": host})
+    elif URL_RE.search(value) or BARE_DOMAIN_RE.search(value):
+        return "VALUE_LINK", str(_("A link is not allowed in this variable; only URL variables carry links."))
+    found = find_promotional_terms(value, promotional_terms)
+    if found:
+        return "PROMO_WORDING", str(_("Promotional wording in the value: %(terms)s") % {"terms": "、".join(found)})
+    return None

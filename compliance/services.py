@@ -1,0 +1,590 @@
+"""Writes of template review: every status move is one function, audited in its transaction.
+
+Allowed moves are the explicit table ``ALLOWED_MOVES``; anything else raises
+:class:`~compliance.exceptions.TransitionNotAllowed` with the reason.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from compliance.choices import (
+    EDITABLE_STATUSES,
+    OPEN_STATUSES,
+    ChangeReason,
+    Severity,
+    TemplateStatus,
+)
+from compliance.exceptions import TransitionNotAllowed
+from compliance.models import CONTENT_FIELDS, MessageTemplate, RuleResult, SendViolation, TemplateVersion
+from compliance.rules import RULES_BY_CODE, build_context, evaluate
+from compliance.selectors import allowed_link_domains, promotional_terms
+from portal.models import Brand
+from portal.selectors import brands_editable_by
+from portal.services import Actor, audit_record
+
+S = TemplateStatus
+ALLOWED_MOVES: dict[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.SUBMITTED}),
+    S.CHANGES_REQUESTED: frozenset({S.SUBMITTED}),
+    S.SUBMITTED: frozenset({S.IN_REVIEW}),
+    S.IN_REVIEW: frozenset({S.APPROVED, S.CHANGES_REQUESTED, S.REJECTED, S.SUBMITTED}),
+    S.APPROVED: frozenset({S.SUSPENDED, S.RETIRED}),
+    S.SUSPENDED: frozenset({S.IN_REVIEW, S.RETIRED}),
+    S.REJECTED: frozenset(),
+    S.RETIRED: frozenset(),
+}
+REVIEW_PERMISSION = "compliance.review_templateversion"
+
+
+# --- Guards ------------------------------------------------------------------------------------
+
+
+def _move(version: TemplateVersion, to: str) -> str:
+    """Change the version's status if the table allows it; return the old status."""
+    old = version.status
+    if to not in ALLOWED_MOVES.get(old, frozenset()):
+        raise TransitionNotAllowed(
+            _("Version %(n)s is %(old)s; it cannot become %(new)s.")
+            % {"n": version.number, "old": S(old).label, "new": S(to).label},
+            field="status",
+        )
+    version.status = to
+    return old
+
+
+def _is_user(actor: Actor) -> bool:
+    return isinstance(actor, AbstractBaseUser)
+
+
+def _require_author(actor: Actor, brand: Brand) -> None:
+    if not _is_user(actor) or not brands_editable_by(actor).filter(pk=brand.pk).exists():  # type: ignore[arg-type]
+        raise TransitionNotAllowed(
+            _("Only the brand's account managers write and submit its templates."), code="not_author", field="actor"
+        )
+
+
+def _require_reviewer(actor: Actor) -> None:
+    if not _is_user(actor) or not actor.has_perm(REVIEW_PERMISSION):  # type: ignore[union-attr]
+        raise TransitionNotAllowed(_("Only compliance reviewers review templates."), code="not_reviewer", field="actor")
+
+
+def _require_four_eyes(version: TemplateVersion, reviewer: Actor) -> None:
+    if reviewer is not None and getattr(reviewer, "pk", None) in {version.author_id, version.submitted_by_id}:
+        raise TransitionNotAllowed(
+            _("Four-eyes rule: the author of a version cannot review or approve it."), code="four_eyes", field="actor"
+        )
+
+
+def _require_lock(version: TemplateVersion, reviewer: Actor) -> None:
+    if version.status != S.IN_REVIEW:
+        raise TransitionNotAllowed(
+            _("Start the review first (version %(n)s is %(status)s).")
+            % {"n": version.number, "status": version.get_status_display()},
+            field="status",
+        )
+    if version.locked_to_id != getattr(reviewer, "pk", None):
+        raise TransitionNotAllowed(
+            _("Version %(n)s is in review by %(user)s.") % {"n": version.number, "user": version.locked_to},
+            code="locked",
+            field="locked_to",
+        )
+
+
+def _locked(version: TemplateVersion) -> TemplateVersion:
+    """Re-read the version under a row lock, so two reviewers cannot act on it at once."""
+    return TemplateVersion.objects.select_for_update().select_related("template__brand").get(pk=version.pk)
+
+
+def _refresh_template_status(template: MessageTemplate) -> None:
+    current = template.current_version
+    if current is not None:
+        template.status = current.status
+    else:
+        latest = template.versions.order_by("-number").first()
+        template.status = latest.status if latest else S.DRAFT
+    template.save(update_fields=["status", "current_version", "updated_at"])
+
+
+def _actor_label(actor: Actor) -> str:
+    return actor.get_username() if _is_user(actor) else str(actor)  # type: ignore[union-attr]
+
+
+# --- Authoring -----------------------------------------------------------------------------------
+
+
+def _apply_content(version: TemplateVersion, content: dict[str, Any]) -> list[str]:
+    unknown = set(content) - set(CONTENT_FIELDS)
+    if unknown:
+        raise TypeError(f"not content fields: {sorted(unknown)}")
+    changed = [name for name, value in content.items() if getattr(version, name) != value]
+    for name in changed:
+        setattr(version, name, content[name])
+    return changed
+
+
+@transaction.atomic
+def template_create(
+    *,
+    brand: Brand,
+    code: str,
+    name: str,
+    use_case: str,
+    author: Actor,
+    language: str = "zh-hant",
+    new_use_case_description: str = "",
+    **content: Any,
+) -> MessageTemplate:
+    """Create a template and its first draft version."""
+    _require_author(author, brand)
+    template = MessageTemplate(
+        brand=brand,
+        code=code,
+        name=name,
+        use_case=use_case,
+        language=language,
+        new_use_case_description=new_use_case_description,
+    )
+    template.full_clean()
+    template.save()
+    version = TemplateVersion(template=template, number=1, author=author)  # type: ignore[misc]
+    _apply_content(version, content)
+    version.save()
+    audit_record(action="template.created", actor=author, obj=template, data={"code": code, "use_case": use_case})
+    return template
+
+
+@transaction.atomic
+def template_update(*, template: MessageTemplate, actor: Actor, **fields: Any) -> MessageTemplate:
+    """Change a template's name, use case, language or description while nothing is approved or in review."""
+    _require_author(actor, template.brand)
+    allowed = {"name", "use_case", "language", "new_use_case_description"}
+    if set(fields) - allowed:
+        raise TypeError(f"not template fields: {sorted(set(fields) - allowed)}")
+    changed = [name for name, value in fields.items() if getattr(template, name) != value]
+    locked = template.versions.exclude(status__in=[*EDITABLE_STATUSES, S.REJECTED, S.RETIRED]).exists()
+    if locked and set(changed) - {"name"}:
+        raise TransitionNotAllowed(
+            _("The use case and language are part of what was reviewed; retire this template and create a new one."),
+            field="use_case",
+        )
+    for name in changed:
+        setattr(template, name, fields[name])
+    if changed:
+        template.full_clean()
+        template.save()
+        audit_record(action="template.updated", actor=actor, obj=template, data={"fields": sorted(changed)})
+    return template
+
+
+@transaction.atomic
+def template_update_draft(*, version: TemplateVersion, actor: Actor, **content: Any) -> TemplateVersion:
+    """Change the content of a draft (or a version sent back for changes)."""
+    version = _locked(version)
+    _require_author(actor, version.template.brand)
+    if version.status not in EDITABLE_STATUSES:
+        raise TransitionNotAllowed(
+            _("Version %(n)s is %(status)s: create a new version to change it.")
+            % {"n": version.number, "status": version.get_status_display()},
+            code="version_locked",
+            field="content",
+        )
+    changed = _apply_content(version, content)
+    if changed:
+        version.save()
+        audit_record(action="template.draft_updated", actor=actor, obj=version, data={"fields": sorted(changed)})
+    return version
+
+
+@transaction.atomic
+def template_new_version(*, template: MessageTemplate, author: Actor, **content: Any) -> TemplateVersion:
+    """Start a new draft from the newest version; an approved version itself never changes."""
+    template = MessageTemplate.objects.select_for_update().get(pk=template.pk)
+    _require_author(author, template.brand)
+    open_version = template.versions.filter(status__in=OPEN_STATUSES).first()
+    if open_version is not None:
+        raise TransitionNotAllowed(
+            _("Version %(n)s is still %(status)s; finish it first.")
+            % {"n": open_version.number, "status": open_version.get_status_display()},
+            code="open_version_exists",
+            field="template",
+        )
+    base = template.current_version or template.versions.order_by("-number").first()
+    number = (template.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    version = TemplateVersion(template=template, number=number, author=author)  # type: ignore[misc]
+    if base is not None:
+        _apply_content(version, {name: getattr(base, name) for name in CONTENT_FIELDS})
+    _apply_content(version, content)
+    version.save()
+    audit_record(
+        action="template.version_created",
+        actor=author,
+        obj=version,
+        data={"number": number, "based_on": base.number if base else None},
+    )
+    _refresh_template_status(template)
+    return version
+
+
+# --- Rules -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def template_check_rules(*, version: TemplateVersion, actor: Actor = None) -> list[RuleResult]:
+    """Run every guideline rule on the version and store the results (a draft's verdicts reset)."""
+    ctx = build_context(
+        version, promotional_terms=promotional_terms(), allowed_domains=allowed_link_domains(version.template.brand)
+    )
+    now = timezone.now()
+    reset = version.status in EDITABLE_STATUSES
+    existing = {r.rule_code: r for r in version.rule_results.all()}
+    results = []
+    for rule, finding in evaluate(ctx):
+        result = existing.pop(rule.code, None) or RuleResult(version=version, rule_code=rule.code)
+        result.severity = rule.severity
+        result.passed = finding.passed
+        result.message = finding.detail
+        result.checked_at = now
+        if reset:
+            result.reviewer_passed, result.reviewer_note, result.reviewed_by, result.reviewed_at = None, "", None, None
+        result.save()
+        results.append(result)
+    RuleResult.objects.filter(pk__in=[r.pk for r in existing.values()]).delete()  # rules that no longer exist
+    failed = sorted(r.rule_code for r in results if r.passed is False)
+    audit_record(action="template.rules_checked", actor=actor, obj=version, data={"failed": failed})
+    return results
+
+
+def blocking_failures(version: TemplateVersion, *, automatic_only: bool = False) -> list[RuleResult]:
+    """Return the blocking rules the version fails (or that still wait for a reviewer's verdict)."""
+    failures = []
+    for result in version.rule_results.all():
+        if result.severity != Severity.BLOCKING:
+            continue
+        verdict = result.passed if automatic_only else result.effective_passed
+        if verdict is False or (verdict is None and not automatic_only):
+            failures.append(result)
+    return failures
+
+
+# --- Workflow ------------------------------------------------------------------------------------------
+
+
+def template_submit(*, version: TemplateVersion, actor: Actor) -> TemplateVersion:
+    """Check the rules and submit the version for review; blocking failures keep it a draft."""
+    _require_author(actor, version.template.brand)
+    if version.status not in EDITABLE_STATUSES:
+        _move(version, S.SUBMITTED)  # raises with the reason
+    template_check_rules(version=version, actor=actor)  # stored even when the submit is refused
+    with transaction.atomic():
+        version = _locked(version)
+        failures = blocking_failures(version, automatic_only=True)
+        if failures:
+            raise TransitionNotAllowed(
+                _("Fix these before submitting: %(rules)s") % {"rules": ", ".join(r.rule_code for r in failures)},
+                code="blocking_rules_failed",
+                field="content",
+            )
+        _move(version, S.SUBMITTED)
+        version.submitted_by = actor  # type: ignore[assignment]
+        version.submitted_at = timezone.now()
+        version.save(update_fields=["status", "submitted_by", "submitted_at", "updated_at"])
+        audit_record(action="template.submitted", actor=actor, obj=version, data={"number": version.number})
+        _refresh_template_status(version.template)
+    return version
+
+
+@transaction.atomic
+def template_start_review(*, version: TemplateVersion, reviewer: Actor) -> TemplateVersion:
+    """Take a submitted (or suspended) version into review; it is locked to this reviewer."""
+    version = _locked(version)
+    _require_reviewer(reviewer)
+    _require_four_eyes(version, reviewer)
+    if version.status == S.IN_REVIEW:
+        raise TransitionNotAllowed(
+            _("Version %(n)s is already in review by %(user)s.") % {"n": version.number, "user": version.locked_to},
+            code="locked",
+            field="locked_to",
+        )
+    old = _move(version, S.IN_REVIEW)
+    version.locked_to = reviewer  # type: ignore[assignment]
+    version.review_started_at = timezone.now()
+    version.save(update_fields=["status", "locked_to", "review_started_at", "updated_at"])
+    audit_record(action="template.review_started", actor=reviewer, obj=version, data={"from": old})
+    if old == S.SUSPENDED:
+        template_check_rules(version=version, actor=reviewer)
+    _refresh_template_status(version.template)
+    return version
+
+
+@transaction.atomic
+def template_release_review(*, version: TemplateVersion, reviewer: Actor) -> TemplateVersion:
+    """Give a version in review back to the queue (by its reviewer, or a superuser)."""
+    version = _locked(version)
+    if not getattr(reviewer, "is_superuser", False):
+        _require_lock(version, reviewer)
+    _move(version, S.SUBMITTED)
+    version.locked_to = None
+    version.save(update_fields=["status", "locked_to", "updated_at"])
+    audit_record(action="template.review_released", actor=reviewer, obj=version)
+    _refresh_template_status(version.template)
+    return version
+
+
+@transaction.atomic
+def template_record_rule_result(
+    *, version: TemplateVersion, reviewer: Actor, rule_code: str, passed: bool, note: str = ""
+) -> RuleResult:
+    """Record the reviewer's pass/fail on one rule (manual rules, or overriding a check with a note)."""
+    version = _locked(version)
+    _require_reviewer(reviewer)
+    _require_lock(version, reviewer)
+    result = version.rule_results.filter(rule_code=rule_code).first()
+    if result is None or rule_code not in RULES_BY_CODE:
+        raise TransitionNotAllowed(_("Unknown rule %(code)s.") % {"code": rule_code}, field="rule_code")
+    if result.passed is False and passed and not note.strip():
+        raise TransitionNotAllowed(
+            _("%(code)s failed its check: say in a note why it passes.") % {"code": rule_code},
+            code="note_required",
+            field=f"rule.{rule_code}",
+        )
+    result.reviewer_passed = passed
+    result.reviewer_note = note.strip()
+    result.reviewed_by = reviewer  # type: ignore[assignment]
+    result.reviewed_at = timezone.now()
+    result.save()
+    audit_record(
+        action="template.rule_reviewed",
+        actor=reviewer,
+        obj=version,
+        data={"rule": rule_code, "passed": passed, "note": result.reviewer_note, "check_passed": result.passed},
+    )
+    return result
+
+
+@transaction.atomic
+def template_approve(*, version: TemplateVersion, reviewer: Actor, comment: str = "") -> TemplateVersion:
+    """Approve a version in review: it becomes the one sends use; the previous one retires."""
+    version = _locked(version)
+    _require_reviewer(reviewer)
+    _require_four_eyes(version, reviewer)
+    _require_lock(version, reviewer)
+    failures = blocking_failures(version)
+    if failures:
+        raise TransitionNotAllowed(
+            _("Not approvable: blocking rules failed or not yet confirmed: %(rules)s")
+            % {"rules": ", ".join(r.rule_code for r in failures)},
+            code="blocking_rules_open",
+            field="rules",
+        )
+    _move(version, S.APPROVED)
+    now = timezone.now()
+    version.reviewer = reviewer  # type: ignore[assignment]
+    version.reviewed_at = now
+    version.approved_at = version.approved_at or now
+    version.locked_to = None
+    version.review_comment = comment
+    version.hold_reason = {}
+    version.save()
+    template = MessageTemplate.objects.select_for_update().get(pk=version.template_id)
+    previous = template.current_version
+    if previous is not None and previous.pk != version.pk and previous.status in (S.APPROVED, S.SUSPENDED):
+        _move(previous, S.RETIRED)
+        previous.save(update_fields=["status", "updated_at"])
+        audit_record(action="template.superseded", actor=reviewer, obj=previous, data={"by": version.number})
+    template.current_version = version
+    audit_record(action="template.approved", actor=reviewer, obj=version, data={"comment": comment})
+    _refresh_template_status(template)
+    return version
+
+
+def _clean_reasons(reasons: Iterable[str]) -> list[str]:
+    cleaned = sorted(set(reasons))
+    if not cleaned or set(cleaned) - set(ChangeReason.values):
+        raise TransitionNotAllowed(
+            _("Choose at least one reason from the list."), code="reasons_required", field="reasons"
+        )
+    return cleaned
+
+
+@transaction.atomic
+def template_request_changes(
+    *, version: TemplateVersion, reviewer: Actor, reasons: Iterable[str], comment: str = ""
+) -> TemplateVersion:
+    """Send the version back to its author with coded reasons; it becomes editable again."""
+    version = _locked(version)
+    _require_reviewer(reviewer)
+    _require_lock(version, reviewer)
+    cleaned = _clean_reasons(reasons)
+    if version.approved_at is not None:
+        raise TransitionNotAllowed(
+            _("Version %(n)s was sent to members: reject it, and the author edits a new version.")
+            % {"n": version.number},
+            code="was_approved",
+            field="status",
+        )
+    _move(version, S.CHANGES_REQUESTED)
+    version.reviewer = reviewer  # type: ignore[assignment]
+    version.reviewed_at = timezone.now()
+    version.locked_to = None
+    version.change_reasons = cleaned
+    version.review_comment = comment
+    version.save()
+    audit_record(
+        action="template.changes_requested", actor=reviewer, obj=version, data={"reasons": cleaned, "comment": comment}
+    )
+    _refresh_template_status(version.template)
+    return version
+
+
+@transaction.atomic
+def template_reject(
+    *, version: TemplateVersion, reviewer: Actor, reasons: Iterable[str], comment: str = ""
+) -> TemplateVersion:
+    """Reject the version for good; the author may start a new version."""
+    version = _locked(version)
+    _require_reviewer(reviewer)
+    _require_lock(version, reviewer)
+    cleaned = _clean_reasons(reasons)
+    _move(version, S.REJECTED)
+    version.reviewer = reviewer  # type: ignore[assignment]
+    version.reviewed_at = timezone.now()
+    version.locked_to = None
+    version.change_reasons = cleaned
+    version.review_comment = comment
+    version.save()
+    template = MessageTemplate.objects.select_for_update().get(pk=version.template_id)
+    if template.current_version_id == version.pk:
+        template.current_version = None
+    audit_record(action="template.rejected", actor=reviewer, obj=version, data={"reasons": cleaned, "comment": comment})
+    _refresh_template_status(template)
+    return version
+
+
+@transaction.atomic
+def template_suspend(*, version: TemplateVersion, actor: Actor, reason: dict[str, Any]) -> TemplateVersion:
+    """Stop sends of an approved version and put it back in the review queue with the reason."""
+    version = _locked(version)
+    if _is_user(actor):
+        _require_reviewer(actor)
+    _move(version, S.SUSPENDED)
+    version.hold_reason = reason
+    version.submitted_at = timezone.now()  # back in the queue, at its end
+    version.save(update_fields=["status", "hold_reason", "submitted_at", "updated_at"])
+    audit_record(action="template.suspended", actor=actor, obj=version, data=reason)
+    _refresh_template_status(version.template)
+    return version
+
+
+@transaction.atomic
+def template_retire(*, version: TemplateVersion, actor: Actor) -> TemplateVersion:
+    """Retire an approved or suspended version: it can never be sent again."""
+    version = _locked(version)
+    if not (_is_user(actor) and actor.has_perm(REVIEW_PERMISSION)):  # type: ignore[union-attr]
+        _require_author(actor, version.template.brand)
+    _move(version, S.RETIRED)
+    version.locked_to = None
+    version.save(update_fields=["status", "locked_to", "updated_at"])
+    audit_record(action="template.retired", actor=actor, obj=version)
+    _refresh_template_status(version.template)
+    return version
+
+
+# --- After approval ------------------------------------------------------------------------------------
+
+
+def template_record_send_violation(
+    *, version: TemplateVersion, rule_code: str, field: str = "", actor: Actor = "system"
+) -> bool:
+    """Record a send the rules refused; past the threshold, suspend the version. Return whether it was."""
+    with transaction.atomic():
+        SendViolation.objects.create(version=version, rule_code=rule_code, field=field)
+        audit_record(action="template.send_refused", actor=actor, obj=version, data={"rule": rule_code, "field": field})
+        since = timezone.now() - timedelta(hours=settings.COMPLIANCE_SEND_VIOLATION_WINDOW_HOURS)
+        recent = list(version.send_violations.filter(created_at__gte=since).values_list("rule_code", flat=True))
+        version.refresh_from_db(fields=["status"])
+        if len(recent) < settings.COMPLIANCE_SEND_VIOLATION_THRESHOLD or version.status != S.APPROVED:
+            return False
+        template_suspend(
+            version=version,
+            actor=actor,
+            reason={
+                "kind": "send_violations",
+                "count": len(recent),
+                "window_hours": settings.COMPLIANCE_SEND_VIOLATION_WINDOW_HOURS,
+                "rules": dict(Counter(recent)),
+            },
+        )
+    return True
+
+
+@dataclass(frozen=True)
+class TemplateSendStats:
+    """Per-version send figures the notifications app computes for the quality review."""
+
+    version_id: int
+    sends: int
+    sms_fallbacks: int
+    line_deliveries_known_uid: int
+    blocked_within_24h: int
+
+
+SendStatsSource = Callable[[datetime], Iterable[TemplateSendStats]]
+
+
+def _default_stats_source() -> SendStatsSource | None:
+    path = settings.COMPLIANCE_SEND_STATS_SOURCE
+    return import_string(path) if path else None
+
+
+def template_quality_review(
+    *, stats: Iterable[TemplateSendStats] | None = None, actor: Actor = "task:template_quality_review"
+) -> list[int]:
+    """Suspend approved versions whose SMS-fallback or block share crosses its threshold; return their ids."""
+    if stats is None:
+        source = _default_stats_source()
+        if source is None:
+            return []
+        stats = source(timezone.now() - timedelta(days=settings.COMPLIANCE_QUALITY_WINDOW_DAYS))
+    suspended = []
+    for row in stats:
+        if row.sends < settings.COMPLIANCE_QUALITY_MIN_SENDS:
+            continue
+        sms_share = row.sms_fallbacks / row.sends
+        block_share = row.blocked_within_24h / row.line_deliveries_known_uid if row.line_deliveries_known_uid else 0.0
+        over = []
+        if sms_share > settings.COMPLIANCE_SMS_FALLBACK_SHARE_MAX:
+            over.append("sms_fallback_share")
+        if block_share > settings.COMPLIANCE_BLOCK_SHARE_MAX:
+            over.append("block_share")
+        if not over:
+            continue
+        version = TemplateVersion.objects.filter(pk=row.version_id, status=S.APPROVED).first()
+        if version is None:
+            continue
+        template_suspend(
+            version=version,
+            actor=actor,
+            reason={
+                "kind": "quality",
+                "over": over,
+                "sends": row.sends,
+                "sms_fallback_share": round(sms_share, 4),
+                "block_share": round(block_share, 4),
+                "sms_fallback_share_max": settings.COMPLIANCE_SMS_FALLBACK_SHARE_MAX,
+                "block_share_max": settings.COMPLIANCE_BLOCK_SHARE_MAX,
+            },
+        )
+        suspended.append(version.pk)
+    return suspended

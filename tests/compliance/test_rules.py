@@ -1,0 +1,224 @@
+"""Each guideline rule, with passing and failing examples in Chinese and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from compliance.choices import Channel, Urgency, UseCase, VariableType
+from compliance.models import MessageTemplate, TemplateVersion
+from compliance.rules import RULES_BY_CODE, Finding, build_context
+from compliance.selectors import promotional_terms
+from portal.models import Brand
+
+from .conftest import SHIPPING_CONTENT
+
+
+def check(
+    rule_code: str, brand: Brand, use_case: str = UseCase.DELIVERY_NOTICE, description: str = "", **content: Any
+) -> Finding:
+    template = MessageTemplate(brand=brand, code="t", name="T", use_case=use_case, new_use_case_description=description)
+    version = TemplateVersion(template=template, number=1, **{**SHIPPING_CONTENT, **content})
+    ctx = build_context(version, promotional_terms=promotional_terms(), allowed_domains={"acme.example"})
+    return RULES_BY_CODE[rule_code].check(ctx)
+
+
+def test_the_default_shipping_notice_passes_every_automatic_rule(brand: Brand) -> None:
+    for code, rule in RULES_BY_CODE.items():
+        finding = check(code, brand)
+        assert finding.passed is not False, (code, finding.detail)
+        if rule.manual and code == "BUTTON_RELATES":
+            assert finding.passed is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "全館限時特價，結帳再打折扣！",
+        "會員獨享優惠券 {order_id}",
+        "Flash SALE today: use coupon SAVE10",
+        "Enjoy a free gift with your order",
+        "買一送一 until Sunday",
+    ],
+)
+def test_promotional_wording_is_refused_in_chinese_and_english(brand: Brand, text: str) -> None:
+    assert check("PROMO_WORDING", brand, text=text).passed is False
+
+
+@pytest.mark.parametrize("text", ["您的訂單已出貨。", "Your order has shipped.", "Wholesale invoice issued."])
+def test_factual_wording_passes_the_promotional_rule(brand: Brand, text: str) -> None:
+    assert check("PROMO_WORDING", brand, text=text).passed is True
+
+
+def test_promotional_wording_in_the_sms_text_and_flex_bubble_is_found(brand: Brand) -> None:
+    assert check("PROMO_WORDING", brand, sms_text="折價券已發送").passed is False
+    flex = {"type": "bubble", "body": {"type": "box", "layout": "vertical", "contents": [
+        {"type": "text", "text": "Limited time discount"}]}}  # fmt: skip
+    assert check("PROMO_WORDING", brand, flex_json=flex).passed is False
+
+
+def test_a_term_added_by_a_reviewer_is_used_at_once(brand: Brand) -> None:
+    from compliance.models import PromotionalTerm
+
+    assert check("PROMO_WORDING", brand, text="雙11 狂歡").passed is True
+    PromotionalTerm.objects.create(term="狂歡")
+    assert check("PROMO_WORDING", brand, text="雙11 狂歡").passed is False
+
+
+def test_a_points_template_must_not_announce_free_points(brand: Brand) -> None:
+    assert (
+        check("USE_CASE_POINTS", brand, UseCase.POINTS_EARNED, text="消費累積 {order_id} 點，本週加碼贈點！").passed
+        is False
+    )
+    assert (
+        check("USE_CASE_POINTS", brand, UseCase.POINTS_EARNED, text="You got double points this week").passed is False
+    )
+    assert check("USE_CASE_POINTS", brand, UseCase.POINTS_EARNED, text="本次消費累積 {order_id} 點。").passed is True
+
+
+def test_reservation_templates_wait_for_a_reviewer_verdict(brand: Brand) -> None:
+    assert check("USE_CASE_RESERVATION", brand, UseCase.RESERVATION_REMINDER).passed is None
+    assert check("USE_CASE_RESERVATION", brand, UseCase.DELIVERY_NOTICE).passed is True
+
+
+def test_an_otp_template_has_exactly_one_code_variable_and_no_link(brand: Brand) -> None:
+    otp = {
+        "text": "您的驗證碼為 {otp_code}，10 分鐘內有效。Your code is {otp_code}.",
+        "variables": [{"name": "otp_code", "type": VariableType.CODE, "max_length": 8, "sample": "123456"}],
+        "button_label": "",
+        "button_url": "",
+    }
+    assert check("USE_CASE_OTP", brand, UseCase.SIGNUP_OTP, **otp).passed is True
+    with_link = {**otp, "text": "驗證碼 {otp_code}，請至 https://acme.example/verify 輸入。"}
+    assert check("USE_CASE_OTP", brand, UseCase.SIGNUP_OTP, **with_link).passed is False
+    two_codes = {
+        **otp,
+        "variables": [*otp["variables"], {"name": "pin", "type": "code", "max_length": 4, "sample": "1"}],
+    }
+    assert check("USE_CASE_OTP", brand, UseCase.SIGNUP_OTP, **two_codes).passed is False
+
+
+def test_a_new_use_case_needs_a_description_and_a_reviewer(brand: Brand) -> None:
+    assert check("USE_CASE_NEW", brand, UseCase.NEW_USE_CASE).passed is False
+    assert check("USE_CASE_NEW", brand, UseCase.NEW_USE_CASE, description="Library book due").passed is None
+
+
+def test_links_must_be_https(brand: Brand) -> None:
+    assert check("LINK_HTTPS", brand, text="詳見 http://acme.example/o 。").passed is False
+    assert check("LINK_HTTPS", brand, button_url="http://acme.example/o").passed is False
+    assert check("LINK_HTTPS", brand, text="See https://acme.example/o for details.").passed is True
+
+
+def test_links_must_be_on_the_brands_allow_list_or_line(brand: Brand) -> None:
+    assert check("LINK_DOMAIN", brand, button_url="https://evil.example/o").passed is False
+    assert check("LINK_DOMAIN", brand, button_url="https://{order_id}.acme.example/").passed is False
+    assert check("LINK_DOMAIN", brand, button_url="https://shop.acme.example/o/{order_id}").passed is True
+    assert check("LINK_DOMAIN", brand, button_url="https://liff.line.me/1650000000-abc").passed is True
+
+
+def test_url_shorteners_are_refused_even_without_a_scheme(brand: Brand) -> None:
+    assert check("LINK_SHORTENER", brand, text="查詢請點 https://bit.ly/3abc 謝謝").passed is False
+    assert check("LINK_SHORTENER", brand, text="Track at reurl.cc/xyz please").passed is False
+    assert check("LINK_SHORTENER", brand, button_url="https://lihi.cc/AbC").passed is False
+    assert check("LINK_SHORTENER", brand).passed is True
+
+
+def test_a_button_needs_a_label_and_a_url_and_a_reviewer_to_confirm_it(brand: Brand) -> None:
+    assert check("BUTTON_COMPLETE", brand, button_url="").passed is False
+    assert check("BUTTON_RELATES", brand).passed is None
+    assert check("BUTTON_RELATES", brand, button_label="", button_url="").passed is True
+
+
+def test_every_placeholder_must_be_declared_and_well_formed(brand: Brand) -> None:
+    assert check("VAR_DECLARED", brand, text="訂單 {order_id} 由 {courier} 配送。").passed is False
+    assert check("VAR_DECLARED", brand, text="Order { order_id} shipped.").passed is False
+    assert check("VAR_DECLARED", brand, text="Order {{order_id}} shipped.").passed is False
+    assert check("VAR_DECLARED", brand, text="訂單 {order_id} 已於 {event_time} 出貨。").passed is True
+
+
+def test_variable_definitions_need_a_known_type_and_a_sample(brand: Brand) -> None:
+    bad = [{"name": "Order-ID", "type": "blob", "max_length": 0}]
+    finding = check("VAR_DEFINITION", brand, variables=bad)
+    assert finding.passed is False
+    assert "Order-ID" in finding.detail and "blob" in finding.detail
+
+
+def test_no_placeholder_at_the_very_start_or_end(brand: Brand) -> None:
+    assert check("VAR_POSITION", brand, text="{order_id} 已出貨").passed is False
+    assert check("VAR_POSITION", brand, text="Your order shipped: {order_id}").passed is False
+    assert check("VAR_POSITION", brand, text="Your order {order_id} shipped.").passed is True
+
+
+def test_free_text_variables_need_a_max_length(brand: Brand) -> None:
+    variables = [
+        {"name": "order_id", "type": "text", "sample": "A1"},
+        {"name": "event_time", "type": "datetime", "sample": "x"},
+    ]
+    assert check("VAR_MAX_LENGTH", brand, variables=variables).passed is False
+    assert check("VAR_MAX_LENGTH", brand).passed is True
+
+
+def test_line_text_is_at_most_5000_characters_with_variables_at_their_max(brand: Brand) -> None:
+    assert check("LINE_TEXT_LENGTH", brand, text="訂" * 4990 + "{order_id}。").passed is False
+    assert check("LINE_TEXT_LENGTH", brand, text="訂" * 4970 + "{order_id}。").passed is True
+
+
+def test_a_line_template_needs_a_message(brand: Brand) -> None:
+    assert check("LINE_MESSAGE_COUNT", brand, text="", flex_json=None).passed is False
+    assert check("LINE_MESSAGE_COUNT", brand, text="", channels=[Channel.SMS]).passed is True
+
+
+def test_flex_json_must_be_a_bubble_without_media(brand: Brand) -> None:
+    carousel = {"type": "carousel", "contents": []}
+    assert check("FLEX_STRUCTURE", brand, flex_json=carousel).passed is False
+    assert check("FLEX_STRUCTURE", brand, flex_json=["not", "a", "dict"]).passed is False
+    bubble = {
+        "type": "bubble",
+        "body": {"type": "box", "layout": "vertical", "contents": [{"type": "text", "text": "出貨"}]},
+    }
+    assert check("FLEX_STRUCTURE", brand, flex_json=bubble).passed is True
+    assert check("FLEX_NO_MEDIA", brand, flex_json=bubble).passed is True
+    with_image = {**bubble, "body": {"type": "box", "layout": "vertical", "contents": [
+        {"type": "image", "url": "https://acme.example/a.png"}]}}  # fmt: skip
+    assert check("FLEX_NO_MEDIA", brand, flex_json=with_image).passed is False
+    assert check("FLEX_NO_MEDIA", brand, flex_json={**bubble, "hero": {"type": "video"}}).passed is False
+
+
+def test_sms_fallback_states_when_the_event_happened(brand: Brand) -> None:
+    assert check("SMS_EVENT_TIME", brand, sms_text="訂單 {order_id} 已出貨。若您已收到，請忽略此訊息。").passed is False
+    assert check("SMS_EVENT_TIME", brand, text="Order {order_id} shipped. Please ignore if received.").passed is False
+    assert check("SMS_EVENT_TIME", brand).passed is True
+    assert check("SMS_EVENT_TIME", brand, sms_fallback_delay_minutes=None, sms_text="x").passed is True
+
+
+def test_sms_fallback_carries_the_ignore_line(brand: Brand) -> None:
+    assert check("SMS_IGNORE_LINE", brand, sms_text="訂單 {order_id} 已於 {event_time} 出貨。").passed is False
+    english = "Order {order_id} shipped at {event_time}. If you already received it, please ignore this message."
+    assert check("SMS_IGNORE_LINE", brand, text=english, sms_text=english).passed is True
+    assert (
+        check(
+            "SMS_IGNORE_LINE", brand, sms_text="訂單 {order_id} 於 {event_time} 付款成功，如已完成取貨請忽略此簡訊。"
+        ).passed
+        is True
+    )
+
+
+def test_sms_channel_needs_an_sms_text(brand: Brand) -> None:
+    assert check("SMS_VARIANT", brand, sms_text="").passed is False
+    assert check("SMS_VARIANT", brand, channels=[Channel.PNP], sms_fallback_delay_minutes=60).passed is False
+    assert check("SMS_VARIANT", brand, channels=[Channel.PNP], sms_fallback_delay_minutes=None).passed is True
+
+
+def test_sms_length_counts_segments_for_chinese_and_gsm7(brand: Brand) -> None:
+    short = check("SMS_LENGTH", brand, sms_text="訂單 {order_id} 已於 {event_time} 出貨。若已收到請忽略此訊息。")
+    assert short.passed is True and "1 segment" in short.detail and "UCS-2" in short.detail
+    long_zh = check("SMS_LENGTH", brand, sms_text="訂" * 60 + "{order_id}。")
+    assert long_zh.passed is False and "2 segment" in long_zh.detail  # warning: 80 UCS-2 chars
+    huge = check("SMS_LENGTH", brand, sms_text="訂" * 400 + "{order_id}。")
+    assert huge.passed is False and "7 segment" in huge.detail
+
+
+def test_pnp_is_flagged_for_urgent_messages(brand: Brand) -> None:
+    assert check("URGENCY_CHANNEL", brand, urgency=Urgency.FIVE_MINUTES).passed is False
+    assert check("URGENCY_CHANNEL", brand, urgency=Urgency.FIVE_MINUTES, channels=[Channel.SMS]).passed is True
