@@ -198,7 +198,7 @@ class Sandbox:
 
     # -- records -----------------------------------------------------------------------------------
 
-    def record(self, kind: str, channel_id: str | None, to: str | None, tag: str | None, status: int,
+    def record(self, kind: str, channel_id: str | None, to: str | bytes | None, tag: str | None, status: int,
                state: int, t: float | None = None) -> int:
         self.outcome_counts[(kind, state)] += 1
         if len(self.records) >= self.options.max_records:
@@ -337,7 +337,7 @@ class Sandbox:
             self.record("pnp", cid, to, tag, 400, REJECTED)
             return json_response(body_errors(errors), 400)
 
-        status = self.pnp_outcome(channel, to, tag)
+        status = self.pnp_outcome(channel, str(to), tag)
         response = json_response(B_EMPTY if status == 200 else B_FAILED, status,
                                  {"x-line-request-id": str(uuid.uuid4())})
         if late is not None:  # accept_timeout: LINE has accepted (and maybe delivered); the answer comes late
@@ -350,21 +350,21 @@ class Sandbox:
         now = self.clock.now()
         user = self.world.users_by_hash.get(to)
         data = tag if tag is not None else to
-        to = bytes.fromhex(to)  # 32 bytes in the record instead of a 64-character string
+        digest = bytes.fromhex(to)  # 32 bytes in the record instead of a 64-character string
         if user is None:
-            self.record("pnp", cid, to, tag, 422, NO_USER, now)
+            self.record("pnp", cid, digest, tag, 422, NO_USER, now)
             return 422
         if user.consent == "off":
-            self.record("pnp", cid, to, tag, 422, CONSENT_OFF, now)
+            self.record("pnp", cid, digest, tag, 422, CONSENT_OFF, now)
             return 422
         if not user.privacy_ok:
-            self.record("pnp", cid, to, tag, 422, NO_PRIVACY, now)
+            self.record("pnp", cid, digest, tag, 422, NO_PRIVACY, now)
             return 422
         if user.blocked_on(cid):
-            self.record("pnp", cid, to, tag, 200, BLOCKED, now)
+            self.record("pnp", cid, digest, tag, 200, BLOCKED, now)
             return 200
         if user.needs_action(now):
-            seq = self.record("pnp", cid, to, tag, 200, PENDING, now)
+            seq = self.record("pnp", cid, digest, tag, 200, PENDING, now)
             acts = user.acts_after_minutes
             if acts is not None:
                 act_at = now + acts * 60
@@ -376,7 +376,7 @@ class Sandbox:
                     return 200
             self.schedule(now + PNP_WINDOW, self._expire, seq)
             return 200
-        seq = self.record("pnp", cid, to, tag, 200, DELIVERED, now)
+        seq = self.record("pnp", cid, digest, tag, 200, DELIVERED, now)
         self.deliver(seq, channel, data, now)
         return 200
 
@@ -438,7 +438,7 @@ class Sandbox:
             return json_response(B_BAD_DATE, 400)
         forced = self.world.count_status.get((channel.channel_id, value)) or self.world.count_status.get(("*", value))
         if day < OUT_OF_SERVICE_BEFORE:
-            result = {"status": "out_of_service"}
+            result: dict[str, str | int] = {"status": "out_of_service"}
         elif forced:
             result = {"status": forced}
             if forced == "ready":
@@ -498,7 +498,7 @@ class Sandbox:
         if errors:
             self.record("push", cid, to if isinstance(to, str) else None, retry_key, 400, REJECTED)
             return json_response(body_errors(errors), 400)
-        user = self.world.users_by_uid.get(to)
+        user = self.world.users_by_uid.get(str(to))
         link = user.link(cid) if user is not None else None
         if link is None or not link.friend or link.blocked:
             self.record("push", cid, to, retry_key, 400, REJECTED)

@@ -65,6 +65,18 @@ class SmsMessage:
         "to",
     )
 
+    callback_url: str | None
+    client_ref: str | None
+    done_at: float | None
+    message_id: str
+    parts: int
+    protocol: str
+    seq: int
+    status: str
+    submitted_at: float
+    text_len: int
+    to: str
+
     def __init__(self, **kwargs) -> None:
         for key in self.__slots__:
             setattr(self, key, kwargs.get(key))
@@ -183,7 +195,7 @@ class SmsGateway:
                                             "segments": msg.parts, "duplicate": True}))
         message_id = f"SMS{next(self._ids):012d}"
         callback_url = body.get("callback_url") or self.sandbox.sms_callback_url
-        msg = self._accept("json", to, text, client_ref, callback_url, message_id)
+        msg = self._accept("json", str(to), str(text), client_ref, callback_url, message_id)
         if client_ref is not None:
             self.by_client_ref[("json", client_ref)] = (now + 86400, message_id)
         response = json_response(dumps({"message_id": message_id, "status": "ACCEPTED", "segments": msg.parts,

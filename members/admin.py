@@ -50,7 +50,7 @@ class BrandFilter(admin.SimpleListFilter):
         return queryset
 
 
-def Brand_visible(request: HttpRequest) -> QuerySet[Any]:  # noqa: N802
+def Brand_visible(request: HttpRequest) -> QuerySet[Any]:
     return brands_visible_to(request.user).only("pk", "name")  # type: ignore[arg-type]
 
 

@@ -45,8 +45,9 @@ def run_idempotent(
         return _replay(existing, request_hash)
     try:
         with transaction.atomic():
-            claim = IdempotencyKey.objects.create(brand=brand, key=key, request_hash=request_hash, status_code=0,
-                                                  response={})
+            claim = IdempotencyKey.objects.create(
+                brand=brand, key=key, request_hash=request_hash, status_code=0, response={}
+            )
             status, body = work()
             claim.status_code, claim.response = status, body
             claim.save(update_fields=["status_code", "response"])

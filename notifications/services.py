@@ -100,9 +100,7 @@ def _member_for(brand: Brand, request: SendRequest) -> Member:
     except Exception as exc:  # the phone helper's ValidationError carries the reason
         messages = getattr(exc, "messages", [str(exc)])
         raise NotificationRefused(" ".join(messages), code="phone_invalid", field="phone") from None
-    member = (
-        Member.objects.filter(brand=brand, phone_e164=e164, erased_at__isnull=True).order_by("-updated_at").first()
-    )
+    member = Member.objects.filter(brand=brand, phone_e164=e164, erased_at__isnull=True).order_by("-updated_at").first()
     if member is None:
         raise NotificationRefused(
             _("No member has this phone number; register the member and their consent first."),
@@ -202,9 +200,12 @@ def _claim(notification_id: int) -> tuple[Notification, Attempt] | None:
         if notification is None or notification.status != NotificationStatus.QUEUED:
             return None  # already sent, sending or final: a duplicate task does nothing
         if notification.template_version.status != "approved":
-            _finish(notification, NotificationStatus.FAILED,
-                    _("Template version %(n)d is %(status)s: not sent.")
-                    % {"n": notification.template_version.number, "status": notification.template_version.status})
+            _finish(
+                notification,
+                NotificationStatus.FAILED,
+                _("Template version %(n)d is %(status)s: not sent.")
+                % {"n": notification.template_version.number, "status": notification.template_version.status},
+            )
             return None
         attempts = list(notification.attempts.all())
         # A request refused as retryable left its attempt pending and unsent: reuse its reference.
@@ -232,7 +233,8 @@ def notification_dispatch(*, notification_id: int) -> None:
     if claimed is None:
         return
     notification, attempt = claimed
-    sender = {Channel.PNP: _send_pnp, Channel.LINE_PUSH: _send_push, Channel.SMS: _send_sms}[attempt.channel]
+    senders: dict[str, Any] = {Channel.PNP: _send_pnp, Channel.LINE_PUSH: _send_push, Channel.SMS: _send_sms}
+    sender = senders[attempt.channel]
     sender(notification, attempt)
 
 
@@ -250,26 +252,36 @@ def _release_for_retry(notification: Notification, attempt: Attempt, error: str,
         notification.status = NotificationStatus.QUEUED
         notification.save(update_fields=["status", "updated_at"])
         if gave_up:
-            _event(notification, EventKind.LINE_ERROR if attempt.channel != Channel.SMS else EventKind.SMS_FAILED,
-                   _("gave up after %(n)d retries: %(error)s") % {"n": MAX_RETRIES, "error": error}, attempt)
+            _event(
+                notification,
+                EventKind.LINE_ERROR if attempt.channel != Channel.SMS else EventKind.SMS_FAILED,
+                _("gave up after %(n)d retries: %(error)s") % {"n": MAX_RETRIES, "error": error},
+                attempt,
+            )
             _move_on(notification, attempt)
             return
-        _event(notification, EventKind.LINE_RETRY if attempt.channel != Channel.SMS else EventKind.SMS_FAILED,
-               error, attempt)
+        _event(
+            notification,
+            EventKind.LINE_RETRY if attempt.channel != Channel.SMS else EventKind.SMS_FAILED,
+            error,
+            attempt,
+        )
     raise RetryLater(notification_id=notification.pk, retries=attempt.retries, retry_after=retry_after)
 
 
 def _move_on(notification: Notification, attempt: Attempt) -> None:
     """After a channel failed for good: queue the next planned channel, or fail the notification."""
-    remaining = [c for c in notification.channel_plan if c not in set(notification.attempts.values_list("channel",
-                                                                                                         flat=True))]
+    remaining = [
+        c for c in notification.channel_plan if c not in set(notification.attempts.values_list("channel", flat=True))
+    ]
     if remaining:
         notification.status = NotificationStatus.QUEUED
         notification.fallback_due_at = None
         notification.save(update_fields=["status", "fallback_due_at", "updated_at"])
         if remaining[0] == Channel.SMS:
-            stat_add(brand_id=notification.brand_id, at=timezone.now(), channel=attempt.channel,
-                     metric=Metric.SMS_FALLBACK)
+            stat_add(
+                brand_id=notification.brand_id, at=timezone.now(), channel=attempt.channel, metric=Metric.SMS_FALLBACK
+            )
         transaction.on_commit(lambda: enqueue_dispatch([notification.pk]))
     elif not notification.is_final:
         _finish(notification, NotificationStatus.FAILED, attempt.error or _("Not delivered on any channel."))
@@ -283,8 +295,9 @@ def _finish(notification: Notification, status: str, reason: str) -> None:
     notification.save(update_fields=["status", "final_reason", "fallback_due_at", "expires_at", "updated_at"])
     if status == NotificationStatus.FAILED:
         _event(notification, EventKind.FAILED, reason)
-        stat_add(brand_id=notification.brand_id, at=timezone.now(), channel=notification.channel or "",
-                 metric=Metric.FAILED)
+        stat_add(
+            brand_id=notification.brand_id, at=timezone.now(), channel=notification.channel or "", metric=Metric.FAILED
+        )
 
 
 def _line_limit(notification: Notification, endpoint: str) -> None:
@@ -328,7 +341,11 @@ def _pnp_accepted(notification: Notification, attempt: Attempt) -> None:
     with transaction.atomic():
         now = timezone.now()
         attempt.status, attempt.answered_at, attempt.accepted_at, attempt.http_status = (
-            AttemptStatus.ACCEPTED, now, now, 200)
+            AttemptStatus.ACCEPTED,
+            now,
+            now,
+            200,
+        )
         attempt.save(update_fields=["status", "answered_at", "accepted_at", "http_status"])
         _await_delivery(notification, attempt, now)
         _event(notification, EventKind.SENT_TO_LINE, _("LINE answered 200; waiting for the delivery event"), attempt)
@@ -341,8 +358,12 @@ def _pnp_ambiguous(notification: Notification, attempt: Attempt, error: str) -> 
         attempt.status, attempt.answered_at, attempt.error = AttemptStatus.AMBIGUOUS, now, error[:300]
         attempt.save(update_fields=["status", "answered_at", "error"])
         _await_delivery(notification, attempt, now)
-        _event(notification, EventKind.AMBIGUOUS,
-               _("%(error)s; policy %(policy)s") % {"error": error, "policy": settings.PNP_AMBIGUOUS_POLICY}, attempt)
+        _event(
+            notification,
+            EventKind.AMBIGUOUS,
+            _("%(error)s; policy %(policy)s") % {"error": error, "policy": settings.PNP_AMBIGUOUS_POLICY},
+            attempt,
+        )
         if settings.PNP_AMBIGUOUS_POLICY == "fallback_now" and notification.fallback_due_at is not None:
             notification.fallback_due_at = now
             notification.save(update_fields=["fallback_due_at"])
@@ -365,8 +386,12 @@ def _channel_failed(notification: Notification, attempt: Attempt, status: int | 
         attempt.status, attempt.answered_at, attempt.http_status = AttemptStatus.FAILED, timezone.now(), status
         attempt.error = error[:300]
         attempt.save(update_fields=["status", "answered_at", "http_status", "error"])
-        _event(notification, EventKind.SMS_FAILED if attempt.channel == Channel.SMS else EventKind.LINE_ERROR,
-               error, attempt)
+        _event(
+            notification,
+            EventKind.SMS_FAILED if attempt.channel == Channel.SMS else EventKind.LINE_ERROR,
+            error,
+            attempt,
+        )
         _move_on(notification, attempt)
 
 
@@ -378,8 +403,12 @@ def _send_push(notification: Notification, attempt: Attempt) -> None:
         return
     try:
         _line_limit(notification, "push")
-        line_client.message_push(access_token=brand.channel_access_token.reveal(), to=link.uid,
-                                 messages=notification.line_messages, retry_key=attempt.reference)
+        line_client.message_push(
+            access_token=brand.channel_access_token.reveal(),
+            to=link.uid,
+            messages=notification.line_messages,
+            retry_key=attempt.reference,
+        )
     except (line_client.LineRetryableError, line_client.LineAmbiguousError) as exc:
         # The retry key makes LINE answer a repeat with 409 and send nothing twice.
         _release_for_retry(notification, attempt, str(exc), getattr(exc, "retry_after", None))
@@ -410,12 +439,15 @@ def _send_sms(notification: Notification, attempt: Attempt) -> None:
         _channel_failed(notification, attempt, None, "the brand has no active SMS account")
         return
     backend = backend_for(account.vendor)
-    config = SmsAccountConfig(base_url=account.base_url, username=account.username,
-                              password=account.password.reveal())
+    config = SmsAccountConfig(base_url=account.base_url, username=account.username, password=account.password.reveal())
     try:
-        result = backend.send(account=config, to_e164=notification.member.phone_e164, text=notification.sms_text,
-                              client_id=attempt.reference,
-                              callback_url=sms_callback_url(account.vendor, attempt.reference))
+        result = backend.send(
+            account=config,
+            to_e164=notification.member.phone_e164,
+            text=notification.sms_text,
+            client_id=attempt.reference,
+            callback_url=sms_callback_url(account.vendor, attempt.reference),
+        )
     except (SmsRetryableError, SmsAmbiguousError) as exc:
         # Both vendors deduplicate on the client id: a resend returns the first result.
         _release_for_retry(notification, attempt, str(exc), None)
@@ -426,19 +458,34 @@ def _send_sms(notification: Notification, attempt: Attempt) -> None:
     with transaction.atomic():
         now = timezone.now()
         attempt.status, attempt.answered_at, attempt.accepted_at = AttemptStatus.ACCEPTED, now, now
-        attempt.vendor, attempt.vendor_message_id, attempt.sms_segments = account.vendor, result.message_id, result.segments
-        attempt.save(update_fields=["status", "answered_at", "accepted_at", "vendor", "vendor_message_id",
-                                    "sms_segments"])
+        attempt.vendor, attempt.vendor_message_id, attempt.sms_segments = (
+            account.vendor,
+            result.message_id,
+            result.segments,
+        )
+        attempt.save(
+            update_fields=["status", "answered_at", "accepted_at", "vendor", "vendor_message_id", "sms_segments"]
+        )
         if notification.status != NotificationStatus.DELIVERED:
             notification.status = NotificationStatus.AWAITING_DELIVERY
             notification.expires_at = now + timedelta(seconds=DELIVERY_WINDOW_SECONDS / settings.LINE_TIME_FACTOR)
             notification.fallback_due_at = None
             notification.save(update_fields=["status", "expires_at", "fallback_due_at", "updated_at"])
-        _event(notification, EventKind.SMS_SENT,
-               _("%(vendor)s message %(id)s, %(n)d segment(s)")
-               % {"vendor": account.vendor, "id": result.message_id, "n": result.segments}, attempt)
-        stats_add(Counter({(notification.brand_id, now, Channel.SMS, Metric.SENT): 1,
-                           (notification.brand_id, now, Channel.SMS, Metric.SMS_SEGMENTS): result.segments}))
+        _event(
+            notification,
+            EventKind.SMS_SENT,
+            _("%(vendor)s message %(id)s, %(n)d segment(s)")
+            % {"vendor": account.vendor, "id": result.message_id, "n": result.segments},
+            attempt,
+        )
+        stats_add(
+            Counter(
+                {
+                    (notification.brand_id, now, Channel.SMS, Metric.SENT): 1,
+                    (notification.brand_id, now, Channel.SMS, Metric.SMS_SEGMENTS): result.segments,
+                }
+            )
+        )
 
 
 # --- Outcomes ----------------------------------------------------------------------------------------
@@ -448,15 +495,20 @@ def _mark_delivered(notification: Notification, attempt: Attempt, at: datetime) 
     """Record a delivery on ``attempt``; a second channel's delivery is 'delivered twice'."""
     other_sent = notification.attempts.exclude(pk=attempt.pk).filter(accepted_at__isnull=False).exists()
     latency = int((at - attempt.sent_at).total_seconds()) if attempt.sent_at else 0
-    counts = Counter({(notification.brand_id, at, attempt.channel, Metric.DELIVERED): 1,
-                      (notification.brand_id, at, attempt.channel, Metric.LATENCY_SECONDS): max(0, latency)})
+    counts: Counter[tuple[int, datetime, str, str]] = Counter()
+    counts[(notification.brand_id, at, attempt.channel, Metric.DELIVERED)] += 1
+    counts[(notification.brand_id, at, attempt.channel, Metric.LATENCY_SECONDS)] += max(0, latency)
     if notification.status == NotificationStatus.DELIVERED or other_sent:
         if not notification.delivered_twice:
             notification.delivered_twice = True
             counts[(notification.brand_id, at, attempt.channel, Metric.DELIVERED_TWICE)] += 1
-            _event(notification, EventKind.DELIVERED_TWICE,
-                   _("%(channel)s delivered too; the member may have received the notice twice")
-                   % {"channel": attempt.get_channel_display()}, attempt)
+            _event(
+                notification,
+                EventKind.DELIVERED_TWICE,
+                _("%(channel)s delivered too; the member may have received the notice twice")
+                % {"channel": attempt.get_channel_display()},
+                attempt,
+            )
     if notification.status != NotificationStatus.DELIVERED:
         notification.status = NotificationStatus.DELIVERED
         notification.delivered_at = at
@@ -465,8 +517,18 @@ def _mark_delivered(notification: Notification, attempt: Attempt, at: datetime) 
         _event(notification, EventKind.DELIVERED, attempt.get_channel_display(), attempt)
     notification.fallback_due_at = None
     notification.expires_at = None
-    notification.save(update_fields=["status", "delivered_at", "delivered_channel", "delivered_twice",
-                                     "final_reason", "fallback_due_at", "expires_at", "updated_at"])
+    notification.save(
+        update_fields=[
+            "status",
+            "delivered_at",
+            "delivered_channel",
+            "delivered_twice",
+            "final_reason",
+            "fallback_due_at",
+            "expires_at",
+            "updated_at",
+        ]
+    )
     stats_add(counts)
 
 
@@ -488,8 +550,9 @@ def delivery_event_apply(event: WebhookEvent) -> tuple[str, str]:
         if not notification.delivered_twice:
             notification.delivered_twice = True
             notification.save(update_fields=["delivered_twice", "updated_at"])
-            stat_add(brand_id=notification.brand_id, at=event.occurred_at, channel=Channel.PNP,
-                     metric=Metric.DELIVERED_TWICE)
+            stat_add(
+                brand_id=notification.brand_id, at=event.occurred_at, channel=Channel.PNP, metric=Metric.DELIVERED_TWICE
+            )
             _event(notification, EventKind.DELIVERED_TWICE, _("a second delivery event for the same PNP"), attempt)
         return WebhookEventResult.DUPLICATE, f"tag {tag[:40]} already delivered"
     attempt.status, attempt.delivered_at = AttemptStatus.DELIVERED, event.occurred_at
@@ -564,9 +627,13 @@ def fallbacks_due(*, now: datetime | None = None, limit: int = 1000) -> int:
             if notification.status != NotificationStatus.AWAITING_DELIVERY or notification.fallback_due_at is None:
                 continue
             pnp = notification.attempts.filter(channel=Channel.PNP).order_by("-id").first()
-            _event(notification, EventKind.FALLBACK_DUE,
-                   _("no delivery event within %(m)d minutes; sending the SMS")
-                   % {"m": notification.template_version.sms_fallback_delay_minutes or 0}, pnp)
+            _event(
+                notification,
+                EventKind.FALLBACK_DUE,
+                _("no delivery event within %(m)d minutes; sending the SMS")
+                % {"m": notification.template_version.sms_fallback_delay_minutes or 0},
+                pnp,
+            )
             notification.status = NotificationStatus.QUEUED
             notification.fallback_due_at = None
             notification.save(update_fields=["status", "fallback_due_at", "updated_at"])
@@ -596,9 +663,15 @@ def deliveries_expire(*, now: datetime | None = None, limit: int = 1000) -> int:
             for attempt in open_attempts:
                 attempt.status, attempt.answered_at = AttemptStatus.EXPIRED, attempt.answered_at or now
                 attempt.save(update_fields=["status", "answered_at"])
-                stat_add(brand_id=notification.brand_id, at=attempt.answered_at, channel=attempt.channel,
-                         metric=Metric.EXPIRED)
-            reason = _("not delivered: no delivery event in 24 h (inferred: blocked, no consent or no SMS verification)")
+                stat_add(
+                    brand_id=notification.brand_id,
+                    at=attempt.answered_at,
+                    channel=attempt.channel,
+                    metric=Metric.EXPIRED,
+                )
+            reason = _(
+                "not delivered: no delivery event in 24 h (inferred: blocked, no consent or no SMS verification)"
+            )
             _event(notification, EventKind.EXPIRED, reason)
             notification.status = NotificationStatus.NOT_DELIVERED
             notification.final_reason = reason[:200]
@@ -612,13 +685,17 @@ def outbox_sweep(*, now: datetime | None = None, queued_after_seconds: float = 3
     """Re-enqueue notifications left queued (a lost enqueue) and settle sends a dead worker left behind."""
     now = now or timezone.now()
     stale_queued = list(
-        Notification.objects.filter(status=NotificationStatus.QUEUED, updated_at__lt=now - timedelta(
-            seconds=queued_after_seconds)).order_by("updated_at").values_list("pk", flat=True)[:limit]
+        Notification.objects.filter(
+            status=NotificationStatus.QUEUED, updated_at__lt=now - timedelta(seconds=queued_after_seconds)
+        )
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
     )
     timeout = sum(settings.LINE_API_TIMEOUT) + STALE_SENDING_SECONDS
     stale_sending = list(
-        Notification.objects.filter(status=NotificationStatus.SENDING, updated_at__lt=now - timedelta(seconds=timeout))
-        .values_list("pk", flat=True)[:limit]
+        Notification.objects.filter(
+            status=NotificationStatus.SENDING, updated_at__lt=now - timedelta(seconds=timeout)
+        ).values_list("pk", flat=True)[:limit]
     )
     for notification_id in stale_sending:
         with transaction.atomic():
@@ -675,4 +752,3 @@ def webhook_events_drain(*, batch_size: int = 500, max_batches: int = 100) -> in
             WebhookEvent.objects.bulk_update(batch, ["result", "detail", "processed_at"])
             processed += len(batch)
     return processed
-

@@ -25,7 +25,7 @@ def stats_add(counts: Counter[tuple[int, datetime, str, str]]) -> None:
         if n:
             rows[(brand_id, hour_of(at), channel, metric)] += n
     table = DeliveryStat._meta.db_table
-    sql = (
+    sql = (  # the table name is the model's own, never user input
         f"INSERT INTO {table} (brand_id, hour, channel, metric, count) VALUES (%s, %s, %s, %s, %s) "
         f"ON CONFLICT (brand_id, hour, channel, metric) DO UPDATE SET count = {table}.count + excluded.count"
     )
@@ -66,19 +66,29 @@ def expected_counts(*, brand_id: int | None = None) -> Counter[tuple[int, dateti
     return Counter({key: n for key, n in counts.items() if n})
 
 
-def stored_counts(*, brand_id: int | None = None, metrics: tuple[str, ...] | None = None) -> Counter[tuple[int, datetime, str, str]]:
+def stored_counts(
+    *, brand_id: int | None = None, metrics: tuple[str, ...] | None = None
+) -> Counter[tuple[int, datetime, str, str]]:
     """Return the stored hourly counts in the same shape as :func:`expected_counts`."""
     queryset = DeliveryStat.objects.exclude(count=0)
     if brand_id is not None:
         queryset = queryset.filter(brand_id=brand_id)
     if metrics is not None:
         queryset = queryset.filter(metric__in=metrics)
-    return Counter({(b, h, c, m): n for b, h, c, m, n in queryset.values_list("brand_id", "hour", "channel", "metric",
-                                                                               "count")})
+    return Counter(
+        {(b, h, c, m): n for b, h, c, m, n in queryset.values_list("brand_id", "hour", "channel", "metric", "count")}
+    )
 
 
-RECOMPUTABLE = (Metric.ACCEPTED, Metric.SENT, Metric.DELIVERED, Metric.REFUSED_422, Metric.EXPIRED,
-                Metric.SMS_SEGMENTS, Metric.LATENCY_SECONDS)
+RECOMPUTABLE = (
+    Metric.ACCEPTED,
+    Metric.SENT,
+    Metric.DELIVERED,
+    Metric.REFUSED_422,
+    Metric.EXPIRED,
+    Metric.SMS_SEGMENTS,
+    Metric.LATENCY_SECONDS,
+)
 
 
 @transaction.atomic

@@ -224,6 +224,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Members, consent and LINE notification messages for brands in Taiwan.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # members, compliance and notifications share the channel codes
+    "ENUM_NAME_OVERRIDES": {"ChannelEnum": "notifications.choices.Channel"},
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
 

@@ -47,8 +47,17 @@ class EventSerializer(serializers.ModelSerializer):
 class AttemptSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attempt
-        fields = ("channel", "status", "sent_at", "accepted_at", "delivered_at", "http_status", "retries", "error",
-                  "sms_segments")
+        fields = (
+            "channel",
+            "status",
+            "sent_at",
+            "accepted_at",
+            "delivered_at",
+            "http_status",
+            "retries",
+            "error",
+            "sms_segments",
+        )
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -59,9 +68,23 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Notification
-        fields = ("id", "status", "template_code", "template_version", "member", "channel_plan", "channel",
-                  "created_at", "occurred_at", "delivered_at", "delivered_channel", "delivered_twice",
-                  "final_reason", "attempts", "timeline")
+        fields = (
+            "id",
+            "status",
+            "template_code",
+            "template_version",
+            "member",
+            "channel_plan",
+            "channel",
+            "created_at",
+            "occurred_at",
+            "delivered_at",
+            "delivered_channel",
+            "delivered_twice",
+            "final_reason",
+            "attempts",
+            "timeline",
+        )
         read_only_fields = fields
 
 

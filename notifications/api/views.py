@@ -29,7 +29,10 @@ from portal.exceptions import PortalError
 from portal.models import Brand
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
     description="A unique key per notification (e.g. a UUID); the same key and body return the first answer.",
 )
 
@@ -70,8 +73,11 @@ class NotificationViewSet(viewsets.GenericViewSet):
             raise exceptions.PermissionDenied("Sending needs a brand's API key (Authorization: Bearer <key>).")
         return api_key.brand, f"api-key:{api_key.prefix}"
 
-    @extend_schema(request=NotificationRequestSerializer, parameters=[IDEMPOTENCY_HEADER],
-                   responses={202: dict, 409: dict, 422: dict})
+    @extend_schema(
+        request=NotificationRequestSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={202: dict, 409: dict, 422: dict},
+    )
     def create(self, request: Request) -> Response:
         """Queue one notification; answer 202 with its id, status and channel plan."""
         brand, submitted_by = self._brand(request)
@@ -81,7 +87,9 @@ class NotificationViewSet(viewsets.GenericViewSet):
         serializer = NotificationRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         code, body, replayed = run_idempotent(
-            brand=brand, key=key, request_hash=fingerprint(request.data),
+            brand=brand,
+            key=key,
+            request_hash=fingerprint(request.data),
             work=lambda: _accept(brand, serializer.validated_data, submitted_by),
         )
         response = Response(body, status=code)
@@ -104,8 +112,9 @@ class NotificationViewSet(viewsets.GenericViewSet):
                 data = dict(serializer.validated_data)
                 key = data.pop("idempotency_key")
                 code, body, _replayed = run_idempotent(
-                    brand=brand, key=key, request_hash=fingerprint({k: v for k, v in item.items()
-                                                                    if k != "idempotency_key"}),
+                    brand=brand,
+                    key=key,
+                    request_hash=fingerprint({k: v for k, v in item.items() if k != "idempotency_key"}),
                     work=lambda data=data: _accept(brand, data, submitted_by),  # type: ignore[misc]
                 )
             except (PortalError, exceptions.APIException) as exc:
