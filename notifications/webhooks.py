@@ -87,3 +87,49 @@ def line_webhook(request: HttpRequest, brand_slug: str) -> HttpResponse:
             WebhookEvent.objects.bulk_create(rows, ignore_conflicts=True)
             transaction.on_commit(schedule_webhook_processing)
     return JsonResponse({})
+
+
+# --- SMS vendors' delivery reports -------------------------------------------------------------------
+
+
+@csrf_exempt
+def mitake_report(request: HttpRequest, reference: str) -> HttpResponse:
+    """Mitake's delivery report (GET with query parameters), acknowledged as Mitake requires.
+
+    Mitake signs nothing: the unguessable per-message reference in the URL is the credential.
+    """
+    from notifications.clients.sms import mitake
+    from notifications.services import sms_report_apply
+
+    reference = str(reference)
+    report = mitake.parse_delivery_report(request.GET)
+    if report is None:
+        return HttpResponse("missing msgid or StatusFlag", status=400, content_type="text/plain")
+    if not sms_report_apply(vendor="mitake", reference=reference, report=report):
+        return HttpResponse("unknown message", status=404, content_type="text/plain")
+    return HttpResponse(mitake.CALLBACK_REPLY.format(msgid=report.message_id), content_type="text/plain")
+
+
+@csrf_exempt
+@require_POST
+def sandbox_sms_report(request: HttpRequest, reference: str) -> HttpResponse:
+    """The sandbox gateway's JSON delivery report, signed with the account's API key."""
+    from notifications.clients.sms import sandbox
+    from notifications.models import Attempt, SmsAccount
+    from notifications.services import sms_report_apply
+    from notifications.signatures import line_signature_valid
+
+    reference = str(reference)
+    attempt = Attempt.objects.filter(reference=reference).select_related("notification").first()
+    account = SmsAccount.objects.filter(brand_id=attempt.notification.brand_id).first() if attempt else None
+    if attempt is None or account is None:
+        return JsonResponse({"message": "unknown message"}, status=404)
+    body = request.body
+    signature = request.headers.get("X-Sandbox-Signature")
+    if not line_signature_valid(channel_secret=account.password.reveal(), body=body, signature=signature):
+        return JsonResponse({"message": "invalid signature"}, status=403)
+    report = sandbox.parse_delivery_report(body)
+    if report is None:
+        return JsonResponse({"message": "body must carry message_id and status"}, status=400)
+    sms_report_apply(vendor="sandbox", reference=reference, report=report)
+    return JsonResponse({})

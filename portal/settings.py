@@ -193,6 +193,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_processed_dir),
         "store_processed": False,
+        "polling_interval": 0.1,
     }
 else:
     # Longer than any countdown or task we run, so Redis never redelivers a live task.

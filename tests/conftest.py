@@ -175,11 +175,12 @@ def broker_available(url: str) -> bool:
 class WorkerProcess:
     """A real ``celery worker`` subprocess bound to the test database and broker."""
 
-    def __init__(self, env: dict[str, str], includes: list[str]) -> None:
+    def __init__(self, env: dict[str, str], includes: list[str], beat: bool = False) -> None:
         self.env = env
         self.includes = includes
+        self.beat = beat
         self.process: subprocess.Popen[bytes] | None = None
-        self.log_path = BASE_DIR / "var" / f"test-worker-{os.getpid()}.log"
+        self.log_path = BASE_DIR / "var" / "test-workers" / f"worker-{os.getpid()}-{time.time_ns()}.log"
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -202,6 +203,9 @@ class WorkerProcess:
         ]
         for module in self.includes:
             command += ["--include", module]
+        if self.beat:
+            schedule = BASE_DIR / "var" / f"test-beat-{os.getpid()}-{time.time_ns()}"
+            command += ["--beat", "--schedule", str(schedule)]
         self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -243,8 +247,10 @@ def celery_worker_factory(transactional_db: None) -> Iterator[Callable[..., Work
         Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["processed_folder"]).mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
         env["CELERY_FILESYSTEM_DIR"] = str(folder.parent)
 
-    def start(includes: list[str] | None = None) -> WorkerProcess:
-        worker = WorkerProcess(env, includes or [])
+    def start(
+        includes: list[str] | None = None, extra_env: dict[str, str] | None = None, beat: bool = False
+    ) -> WorkerProcess:
+        worker = WorkerProcess({**env, **(extra_env or {})}, includes or [], beat=beat)
         worker.start()
         workers.append(worker)
         return worker
@@ -254,7 +260,12 @@ def celery_worker_factory(transactional_db: None) -> Iterator[Callable[..., Work
         worker.stop()
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 30, interval: float = 0.1) -> object:
+def wait_for(
+    condition: Callable[[], object],
+    timeout: float = 30,
+    interval: float = 0.1,
+    describe: Callable[[], object] | None = None,
+) -> object:
     """Poll until ``condition()`` is truthy; fail the test with a clear message otherwise."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -262,7 +273,7 @@ def wait_for(condition: Callable[[], object], timeout: float = 30, interval: flo
         if value:
             return value
         time.sleep(interval)
-    pytest.fail(f"condition not met within {timeout} s")
+    pytest.fail(f"condition not met within {timeout} s" + (f": {describe()}" if describe else ""))
 
 
 # --- Browser ------------------------------------------------------------------------------------

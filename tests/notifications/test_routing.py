@@ -32,14 +32,19 @@ ALL = (PUSH, PNP, SMS)
 def test_the_channel_plan_follows_the_routing_table(
     open_channels: tuple[str, ...], template_channels: tuple[str, ...], urgency: str, expected: tuple[str, ...]
 ) -> None:
-    plan = plan_channels(open_channels=open_channels, closed_reasons={}, template_channels=template_channels,
-                         urgency=urgency)
+    plan = plan_channels(
+        open_channels=open_channels, closed_reasons={}, template_channels=template_channels, urgency=urgency
+    )
     assert plan.channels == expected
 
 
 def test_an_impossible_plan_says_why_for_each_channel() -> None:
-    plan = plan_channels(open_channels=(PNP,), closed_reasons={SMS: "No SMS consent recorded."},
-                         template_channels=ALL, urgency="five_minutes")
+    plan = plan_channels(
+        open_channels=(PNP,),
+        closed_reasons={SMS: "No SMS consent recorded."},
+        template_channels=ALL,
+        urgency="five_minutes",
+    )
     assert not plan.possible
     assert plan.reasons[SMS] == "No SMS consent recorded."
     assert "urgent" in plan.reasons[PNP]
