@@ -6,6 +6,7 @@ fallback delay fires after 2 s and LINE's 24-hour window closes after 24 s.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -194,10 +195,15 @@ def test_a_forged_delivery_event_changes_nothing(
     )
     notification_id = send(api_client, member)
     tag = wait_for(lambda: outcome(notification_id).attempts.values_list("reference", flat=True).first())
-    forged = (
-        '{"destination":"U0","events":[{"type":"delivery","delivery":{"data":"%s"},'
-        '"webhookEventId":"01FORGED","timestamp":1,"mode":"active","deliveryContext":{"isRedelivery":false}}]}' % tag
-    )
+    event = {
+        "type": "delivery",
+        "delivery": {"data": tag},
+        "webhookEventId": "01FORGED",
+        "timestamp": 1,
+        "mode": "active",
+        "deliveryContext": {"isRedelivery": False},
+    }
+    forged = json.dumps({"destination": "U0", "events": [event]})
     response = requests.post(
         f"{pipeline.portal_url}/webhooks/line/{member.brand.slug}",
         data=forged,
