@@ -203,6 +203,9 @@ class MessageTemplateAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     inlines = (VersionInline,)
     readonly_fields = ("status", "current_version")
 
+    def get_inlines(self, request: HttpRequest, obj: MessageTemplate | None) -> Any:
+        return self.inlines if obj is not None else ()
+
     def get_readonly_fields(self, request: HttpRequest, obj: MessageTemplate | None = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:

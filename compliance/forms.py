@@ -40,6 +40,16 @@ class TemplateVersionForm(forms.ModelForm):
         if self.instance.flex_json is None and "flex_json" in self.fields:
             self.initial["flex_json"] = InvalidJSONInput("")  # an empty box, not the word "null"
 
+    def _clean_newlines(self, name: str) -> str:
+        # Browsers post CRLF; stored text uses LF so lengths and SMS segments count as members see them.
+        return str(self.cleaned_data.get(name) or "").replace("\r\n", "\n")
+
+    def clean_text(self) -> str:
+        return self._clean_newlines("text")
+
+    def clean_sms_text(self) -> str:
+        return self._clean_newlines("sms_text")
+
     def clean_variables(self) -> list[dict[str, Any]]:
         value = self.cleaned_data.get("variables") or []
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
