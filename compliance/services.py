@@ -395,6 +395,7 @@ def template_approve(*, version: TemplateVersion, reviewer: Actor, comment: str 
     version.approved_at = version.approved_at or now
     version.locked_to = None
     version.review_comment = comment
+    version.change_reasons = []  # the earlier request is in the audit trail
     version.hold_reason = {}
     version.save()
     template = MessageTemplate.objects.select_for_update().get(pk=version.template_id)

@@ -1,0 +1,90 @@
+"""Admin forms of template review: the author's content form and the reviewer's decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms.fields import InvalidJSONInput
+from django.utils.translation import gettext_lazy as _
+
+from compliance.choices import ChangeReason, Channel, VariableType
+from compliance.models import CONTENT_FIELDS, MessageTemplate, TemplateVersion
+
+
+class MessageTemplateForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplate
+        fields = ("brand", "code", "name", "use_case", "new_use_case_description", "language")
+
+
+class TemplateVersionForm(forms.ModelForm):
+    """The content an author writes; the guideline rules run on it when it is submitted."""
+
+    channels = forms.MultipleChoiceField(
+        label=_("Channels"), choices=Channel.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = TemplateVersion
+        fields = CONTENT_FIELDS
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 6, "cols": 80}),
+            "sms_text": forms.Textarea(attrs={"rows": 3, "cols": 80}),
+            "variables": forms.Textarea(attrs={"rows": 6, "cols": 80, "class": "vLargeTextField monospace"}),
+            "flex_json": forms.Textarea(attrs={"rows": 8, "cols": 80, "class": "vLargeTextField monospace"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.flex_json is None and "flex_json" in self.fields:
+            self.initial["flex_json"] = InvalidJSONInput("")  # an empty box, not the word "null"
+
+    def _clean_newlines(self, name: str) -> str:
+        # Browsers post CRLF; stored text uses LF so lengths and SMS segments count as members see them.
+        return str(self.cleaned_data.get(name) or "").replace("\r\n", "\n")
+
+    def clean_text(self) -> str:
+        return self._clean_newlines("text")
+
+    def clean_sms_text(self) -> str:
+        return self._clean_newlines("sms_text")
+
+    def clean_variables(self) -> list[dict[str, Any]]:
+        value = self.cleaned_data.get("variables") or []
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise forms.ValidationError(
+                _(
+                    "Give a list of objects, e.g. "
+                    '[{"name": "order_id", "type": "text", "max_length": 20, "sample": "A1"}].'
+                )
+            )
+        for item in value:
+            if "name" not in item or "type" not in item:
+                raise forms.ValidationError(_("Every variable needs a name and a type."))
+            if item["type"] not in VariableType.values:
+                raise forms.ValidationError(
+                    _("Unknown type %(type)s; use one of %(types)s.")
+                    % {"type": item["type"], "types": ", ".join(VariableType.values)}
+                )
+        return value
+
+    def clean_flex_json(self) -> dict[str, Any] | None:
+        value = self.cleaned_data.get("flex_json")
+        if value in (None, "", {}):
+            return None
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_('Paste one Flex bubble: {"type": "bubble", "body": {...}}.'))
+        return value
+
+
+class ReviewDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("changes", _("Request changes")), ("reject", _("Reject"))], required=False
+    )
+    reasons = forms.MultipleChoiceField(
+        label=_("Reasons"), choices=ChangeReason.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    comment = forms.CharField(
+        label=_("Comment to the author"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
