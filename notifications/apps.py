@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from notifications.webhooks import forget_brand_secrets
+        from portal.models import Brand
+
+        post_save.connect(forget_brand_secrets, sender=Brand, dispatch_uid="notifications.forget_secrets")
+        post_delete.connect(forget_brand_secrets, sender=Brand, dispatch_uid="notifications.forget_secrets_del")

@@ -24,10 +24,15 @@ _SECRET_TTL = 30.0
 _secrets: dict[str, tuple[float, int, str]] = {}
 
 
-def _brand_secret(slug: str) -> tuple[int, str] | None:
+def forget_brand_secrets(**kwargs: object) -> None:
+    """Drop this process's cached secrets (a brand was saved: its secret may have changed)."""
+    _secrets.clear()
+
+
+def _brand_secret(slug: str, *, fresh: bool = False) -> tuple[int, str] | None:
     cached = _secrets.get(slug)
     now = time.monotonic()
-    if cached is not None and now - cached[0] < _SECRET_TTL:
+    if cached is not None and not fresh and now - cached[0] < _SECRET_TTL:
         return cached[1], cached[2]
     brand = Brand.objects.filter(slug=slug, is_active=True).only("id", "channel_secret").first()
     if brand is None:
@@ -71,7 +76,13 @@ def line_webhook(request: HttpRequest, brand_slug: str) -> HttpResponse:
         return JsonResponse({"message": "unknown brand"}, status=404)
     brand_id, secret = found
     body = request.body  # the raw bytes LINE signed, before any parsing
-    if not line_signature_valid(channel_secret=secret, body=body, signature=request.headers.get("x-line-signature")):
+    signature = request.headers.get("x-line-signature")
+    if not line_signature_valid(channel_secret=secret, body=body, signature=signature):
+        # The secret may have been replaced in another process since it was cached.
+        found = _brand_secret(brand_slug, fresh=True)
+        if found is not None:
+            brand_id, secret = found
+    if found is None or not line_signature_valid(channel_secret=secret, body=body, signature=signature):
         logger.warning("LINE webhook for %s refused: bad or missing signature", brand_slug)
         return JsonResponse({"message": "invalid signature"}, status=403)
     try:
