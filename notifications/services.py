@@ -54,8 +54,6 @@ logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 6
 DELIVERY_WINDOW_SECONDS = 24 * 3600
-# A request in flight longer than this (after the client's own timeout) is given up for lost.
-STALE_SENDING_SECONDS = 120
 
 
 def line_time(seconds: float) -> timedelta:
@@ -241,6 +239,7 @@ def notification_dispatch(*, notification_id: int) -> None:
 def _release_for_retry(notification: Notification, attempt: Attempt, error: str, retry_after: float | None) -> None:
     """Nothing was sent: put the notification back in the queue and ask Celery to retry later."""
     with transaction.atomic():
+        notification, attempt = _relock(notification, attempt)
         attempt.sent_at = None
         attempt.retries += 1
         attempt.error = error[:300]
@@ -328,7 +327,19 @@ def _send_pnp(notification: Notification, attempt: Attempt) -> None:
         _pnp_accepted(notification, attempt)
 
 
+def _relock(notification: Notification, attempt: Attempt) -> tuple[Notification, Attempt]:
+    """Re-read both rows under lock: a webhook may have moved them while the request was in flight."""
+    fresh = (
+        Notification.objects.select_for_update()
+        .select_related("brand", "member", "template_version")
+        .get(pk=notification.pk)
+    )
+    return fresh, Attempt.objects.select_for_update().get(pk=attempt.pk)
+
+
 def _await_delivery(notification: Notification, attempt: Attempt, now: datetime) -> None:
+    if notification.status != NotificationStatus.SENDING:
+        return  # the delivery event was faster than LINE's answer: nothing left to wait for
     notification.status = NotificationStatus.AWAITING_DELIVERY
     notification.expires_at = now + line_time(DELIVERY_WINDOW_SECONDS)
     delay = notification.template_version.sms_fallback_delay_minutes
@@ -339,13 +350,11 @@ def _await_delivery(notification: Notification, attempt: Attempt, now: datetime)
 
 def _pnp_accepted(notification: Notification, attempt: Attempt) -> None:
     with transaction.atomic():
+        notification, attempt = _relock(notification, attempt)
         now = timezone.now()
-        attempt.status, attempt.answered_at, attempt.accepted_at, attempt.http_status = (
-            AttemptStatus.ACCEPTED,
-            now,
-            now,
-            200,
-        )
+        attempt.answered_at, attempt.accepted_at, attempt.http_status = now, now, 200
+        if attempt.delivered_at is None:
+            attempt.status = AttemptStatus.ACCEPTED
         attempt.save(update_fields=["status", "answered_at", "accepted_at", "http_status"])
         _await_delivery(notification, attempt, now)
         _event(notification, EventKind.SENT_TO_LINE, _("LINE answered 200; waiting for the delivery event"), attempt)
@@ -354,8 +363,11 @@ def _pnp_accepted(notification: Notification, attempt: Attempt) -> None:
 
 def _pnp_ambiguous(notification: Notification, attempt: Attempt, error: str) -> None:
     with transaction.atomic():
+        notification, attempt = _relock(notification, attempt)
         now = timezone.now()
-        attempt.status, attempt.answered_at, attempt.error = AttemptStatus.AMBIGUOUS, now, error[:300]
+        attempt.answered_at, attempt.error = now, error[:300]
+        if attempt.delivered_at is None:
+            attempt.status = AttemptStatus.AMBIGUOUS
         attempt.save(update_fields=["status", "answered_at", "error"])
         _await_delivery(notification, attempt, now)
         _event(
@@ -371,6 +383,7 @@ def _pnp_ambiguous(notification: Notification, attempt: Attempt, error: str) -> 
 
 def _pnp_refused(notification: Notification, attempt: Attempt) -> None:
     with transaction.atomic():
+        notification, attempt = _relock(notification, attempt)
         now = timezone.now()
         attempt.status, attempt.answered_at, attempt.http_status = AttemptStatus.REFUSED, now, 422
         attempt.error = "LINE 422: no LINE user for this number, or PNP consent off"
@@ -383,6 +396,7 @@ def _pnp_refused(notification: Notification, attempt: Attempt) -> None:
 
 def _channel_failed(notification: Notification, attempt: Attempt, status: int | None, error: str) -> None:
     with transaction.atomic():
+        notification, attempt = _relock(notification, attempt)
         attempt.status, attempt.answered_at, attempt.http_status = AttemptStatus.FAILED, timezone.now(), status
         attempt.error = error[:300]
         attempt.save(update_fields=["status", "answered_at", "http_status", "error"])
@@ -416,6 +430,7 @@ def _send_push(notification: Notification, attempt: Attempt) -> None:
         _channel_failed(notification, attempt, exc.status, f"{exc}: {exc.body}")
     else:
         with transaction.atomic():
+            notification, attempt = _relock(notification, attempt)
             now = timezone.now()
             attempt.status = AttemptStatus.DELIVERED
             attempt.answered_at = attempt.accepted_at = attempt.delivered_at = now
@@ -456,6 +471,7 @@ def _send_sms(notification: Notification, attempt: Attempt) -> None:
         _channel_failed(notification, attempt, None, str(exc))
         return
     with transaction.atomic():
+        notification, attempt = _relock(notification, attempt)
         now = timezone.now()
         attempt.status, attempt.answered_at, attempt.accepted_at = AttemptStatus.ACCEPTED, now, now
         attempt.vendor, attempt.vendor_message_id, attempt.sms_segments = (
@@ -681,9 +697,10 @@ def deliveries_expire(*, now: datetime | None = None, limit: int = 1000) -> int:
     return len(ids)
 
 
-def outbox_sweep(*, now: datetime | None = None, queued_after_seconds: float = 30, limit: int = 5000) -> int:
+def outbox_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
     """Re-enqueue notifications left queued (a lost enqueue) and settle sends a dead worker left behind."""
     now = now or timezone.now()
+    queued_after_seconds = settings.NOTIFICATION_REQUEUE_AFTER_SECONDS
     stale_queued = list(
         Notification.objects.filter(
             status=NotificationStatus.QUEUED, updated_at__lt=now - timedelta(seconds=queued_after_seconds)
@@ -691,7 +708,7 @@ def outbox_sweep(*, now: datetime | None = None, queued_after_seconds: float = 3
         .order_by("updated_at")
         .values_list("pk", flat=True)[:limit]
     )
-    timeout = sum(settings.LINE_API_TIMEOUT) + STALE_SENDING_SECONDS
+    timeout = sum(settings.LINE_API_TIMEOUT) + settings.NOTIFICATION_STALE_SENDING_SECONDS
     stale_sending = list(
         Notification.objects.filter(
             status=NotificationStatus.SENDING, updated_at__lt=now - timedelta(seconds=timeout)

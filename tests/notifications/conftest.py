@@ -40,7 +40,7 @@ SHIPPING: dict[str, Any] = {
     "channels": [Channel.PNP, Channel.LINE_PUSH, Channel.SMS],
     "sms_text": "【Acme】訂單 {order_id} 已於 {event_time} 出貨。若您已收到商品，請忽略此訊息。",
     "urgency": Urgency.A_DAY,
-    "sms_fallback_delay_minutes": 120,
+    "sms_fallback_delay_minutes": 240,
 }
 
 

@@ -1,7 +1,7 @@
 """The send pipeline end to end over HTTP: API → real worker → LINE sandbox → webhooks → outcome.
 
-One wall second is one hour of LINE time (sandbox and portal agree), so the 2-hour SMS
-fallback delay fires after 2 s and LINE's 24-hour window closes after 24 s.
+One wall second is one hour of LINE time (sandbox and portal agree), so the 4-hour SMS
+fallback delay fires after 4 s and LINE's 24-hour window closes after 24 s.
 """
 
 from __future__ import annotations

@@ -1,0 +1,147 @@
+"""The pipeline under LINE's faults and a killed worker: nothing lost, nothing sent twice.
+
+The sandbox answers 429 / 500 / slowly / not at all, or accepts a PNP and answers too late;
+a worker is killed with SIGKILL mid-batch. Each notification must end in a final state, and
+LINE must never deliver one notification twice. A PNP whose answer never came is not resent
+(PNP has no retry key): it is settled by its delivery webhook or by the SMS fallback.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+
+import pytest
+from rest_framework.test import APIClient
+
+from compliance.models import TemplateVersion
+from members.models import Member
+from notifications.choices import AttemptStatus, Channel, EventKind, NotificationStatus
+from notifications.models import Notification
+from tests.conftest import wait_for
+from tests.notifications.conftest import Pipeline
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
+
+FAST_TIMERS = {"LINE_API_READ_TIMEOUT": "1", "NOTIFICATION_REQUEUE_AFTER_SECONDS": "2",
+               "NOTIFICATION_STALE_SENDING_SECONDS": "2"}
+
+
+def world_user(n: int) -> dict:
+    return {"phone": f"+8869110{n:05d}", "uid": "U" + f"{n:032x}", "consent": "on", "sms_verified_days_ago": 10}
+
+
+def send_all(client: APIClient, members: list[Member]) -> list[int]:
+    items = [{"idempotency_key": str(uuid.uuid4()), "template": "shipping_notice", "member": m.external_id,
+              "variables": {"order_id": f"A{m.external_id}", "event_time": "2026-11-25 10:00"}} for m in members]
+    response = client.post("/api/v1/notifications/batch", {"notifications": items}, format="json")
+    assert response.status_code == 200 and response.json()["refused"] == 0, response.content
+    return [r["body"]["id"] for r in response.json()["results"]]
+
+
+def all_final(ids: list[int]) -> bool:
+    return not Notification.objects.filter(pk__in=ids).exclude(
+        status__in=[NotificationStatus.DELIVERED, NotificationStatus.FAILED, NotificationStatus.NOT_DELIVERED]
+    ).exists()
+
+
+def describe(ids: list[int]) -> str:
+    return "; ".join(f"{n.pk}:{n.status}:{list(n.events.values_list('kind', flat=True))}"
+                     for n in Notification.objects.filter(pk__in=ids)[:10])
+
+
+@pytest.fixture
+def members(make_member: Callable[..., Member], approve_template: Callable[..., TemplateVersion]) -> list[Member]:
+    approve_template("shipping_notice")
+    return [make_member(f"M{n}", f"09110{n:05d}") for n in range(1, 9)]
+
+
+@pytest.mark.parametrize(
+    "faults",
+    ["pnp:429:next=3", "pnp:429:next=3@1s", "pnp:500:next=4"],
+    ids=["429 without Retry-After", "429 with Retry-After", "500"],
+)
+def test_rate_limits_and_server_errors_are_retried_until_delivered_once(
+    start_pipeline: Callable[..., Pipeline], members: list[Member], api_client: APIClient, faults: str
+) -> None:
+    pipeline = start_pipeline([world_user(n) for n in range(1, 9)], sandbox_args=["--faults", faults],
+                              extra_env=FAST_TIMERS)
+    ids = send_all(api_client, members)
+    wait_for(lambda: all_final(ids), timeout=90, interval=0.5, describe=lambda: describe(ids))
+    notifications = Notification.objects.filter(pk__in=ids)
+    assert all(n.status == NotificationStatus.DELIVERED and n.delivered_channel == Channel.PNP for n in notifications)
+    assert sum(a.retries for n in notifications for a in n.attempts.all()) >= 3  # the faults were met
+    assert Notification.objects.filter(pk__in=ids, events__kind=EventKind.LINE_RETRY).exists()
+    summary = pipeline.sandbox.inspect(summary=1)["summary"]
+    assert summary["keys_delivered_more_than_once"] == 0
+    assert summary["deliveries"] == len(ids)
+
+
+@pytest.mark.parametrize("faults", ["pnp:slow=1.0@3s", "pnp:drop=1.0"], ids=["slow past the timeout", "dropped"])
+def test_an_unanswered_pnp_is_not_resent_and_falls_back_to_sms(
+    start_pipeline: Callable[..., Pipeline], members: list[Member], api_client: APIClient, faults: str
+) -> None:
+    pipeline = start_pipeline([world_user(n) for n in range(1, 4)], sandbox_args=["--faults", faults],
+                              extra_env=FAST_TIMERS)
+    ids = send_all(api_client, members[:3])
+    wait_for(lambda: all_final(ids), timeout=90, interval=0.5, describe=lambda: describe(ids))
+    for notification in Notification.objects.filter(pk__in=ids):
+        pnp = notification.attempts.get(channel=Channel.PNP)
+        assert pnp.status in (AttemptStatus.AMBIGUOUS, AttemptStatus.EXPIRED, AttemptStatus.DELIVERED)
+        assert notification.events.filter(kind=EventKind.AMBIGUOUS).exists()
+        assert notification.status == NotificationStatus.DELIVERED
+    records = pipeline.sandbox.records(kind="pnp")
+    assert len(records) == len(ids)  # one request per notification: never blindly resent
+
+
+def test_a_pnp_accepted_but_answered_too_late_is_settled_by_its_delivery_event(
+    start_pipeline: Callable[..., Pipeline], members: list[Member], api_client: APIClient
+) -> None:
+    pipeline = start_pipeline([world_user(n) for n in range(1, 4)],
+                              sandbox_args=["--faults", "pnp:accept_timeout=1.0@3s"], extra_env=FAST_TIMERS)
+    ids = send_all(api_client, members[:3])
+    wait_for(lambda: all_final(ids), timeout=60, interval=0.5, describe=lambda: describe(ids))
+    for notification in Notification.objects.filter(pk__in=ids):
+        assert notification.delivered_channel == Channel.PNP
+        assert list(notification.attempts.values_list("channel", flat=True)) == [Channel.PNP]
+        assert not notification.delivered_twice
+    # the late answers were recorded as such, whether or not the delivery event came first
+    assert Notification.objects.filter(pk__in=ids, events__kind=EventKind.AMBIGUOUS).exists(), describe(ids)
+    summary = pipeline.sandbox.inspect(summary=1)["summary"]
+    assert summary["keys_delivered_more_than_once"] == 0
+    assert len(pipeline.sandbox.records(kind="sms")) == 0
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
+    start_pipeline: Callable[..., Pipeline], make_member: Callable[..., Member],
+    approve_template: Callable[..., TemplateVersion], api_client: APIClient,
+    celery_worker_factory: Callable[..., object],
+) -> None:
+    # given: 40 members, and a LINE that answers each PNP after 0.2 s
+    approve_template("shipping_notice")
+    members = [make_member(f"K{n}", f"09120{n:05d}") for n in range(40)]
+    users = [{"phone": f"+8869120{n:05d}", "uid": "U" + f"{n + 1000:032x}", "consent": "on",
+              "sms_verified_days_ago": 10} for n in range(40)]
+    pipeline = start_pipeline(users, sandbox_args=["--faults", "pnp:slow=1.0@0.2s"], extra_env=FAST_TIMERS)
+    # when: the worker is killed while the batch is being sent, then another one starts
+    ids = send_all(api_client, members)
+    wait_for(lambda: len(pipeline.sandbox.records(kind="pnp")) >= 3, timeout=30)
+    pipeline.worker.kill()
+    time.sleep(1)
+    sent_before_restart = len(pipeline.sandbox.records(kind="pnp"))
+    assert sent_before_restart < len(ids), "the kill came too late to test anything"
+    celery_worker_factory(extra_env=pipeline.worker.env | {}, beat=True)
+    # then: every notification ends final, none is lost, LINE delivered none twice
+    wait_for(lambda: all_final(ids), timeout=150, interval=1, describe=lambda: describe(ids))
+    notifications = list(Notification.objects.filter(pk__in=ids))
+    assert len(notifications) == 40
+    assert all(n.status == NotificationStatus.DELIVERED for n in notifications), describe(ids)
+    summary = pipeline.sandbox.inspect(summary=1)["summary"]
+    assert summary["keys_delivered_more_than_once"] == 0
+    tags = [r["tag"] for r in pipeline.sandbox.records(kind="pnp")]
+    assert len(tags) == len(set(tags))  # no PNP request was ever repeated
+    # only an attempt cut off mid-request may end with both a PNP and an SMS, and it is recorded
+    for notification in notifications:
+        if notification.delivered_twice:
+            assert notification.events.filter(kind=EventKind.AMBIGUOUS).exists()
