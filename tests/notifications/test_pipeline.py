@@ -81,7 +81,7 @@ def test_every_member_is_notified_on_the_right_channel_exactly_once(
             "uid": "U" + "6" * 32,
             "consent": "unset",
             "sms_verified_days_ago": 10,
-            "acts_after_minutes": 300,
+            "acts_after_minutes": 600,
         },
         {
             "phone": "+886911000007",
