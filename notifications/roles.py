@@ -1,0 +1,21 @@
+"""What each role may do with sends, SMS accounts and webhook events."""
+
+from portal.choices import Role
+
+ROLE_PERMISSIONS = {
+    # Reviewers judge templates by how their sends fare.
+    Role.COMPLIANCE_REVIEWER: {"notifications.view_notification"},
+    Role.ACCOUNT_MANAGER: {
+        "notifications.view_notification",
+        "notifications.view_webhookevent",
+        "notifications.view_smsaccount",
+        "notifications.add_smsaccount",
+        "notifications.change_smsaccount",
+    },
+    # Finance reads what it bills: deliveries and SMS prices.
+    Role.FINANCE: {
+        "notifications.view_notification",
+        "notifications.view_smsaccount",
+        "notifications.view_deliverystat",
+    },
+}
