@@ -142,7 +142,7 @@ def demo_members() -> list[DemoMember]:
             "方俊宏",
             "+886987000003",
             friend=True,
-            line_uid="U9bd2c7a3e8f1045b6a7c9d2e3f40003",
+            line_uid="U9bd2c7a3e8f1045b6a7c9d2e3f400003",
         ),
         DemoMember("acme-telecom", "AT0004", "石佳穎", "+886987000004", pnp_consent=None, line_user=False),
     ]

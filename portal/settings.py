@@ -184,7 +184,7 @@ COMPLIANCE_QUALITY_WINDOW_DAYS = env.int("COMPLIANCE_QUALITY_WINDOW_DAYS", defau
 COMPLIANCE_SEND_STATS_SOURCE = env.str("COMPLIANCE_SEND_STATS_SOURCE", default="")
 
 # --- Celery -----------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded broker: a real worker process consumes plain files under var/.
     _celery_dir = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(VAR_DIR / "celery")))
