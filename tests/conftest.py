@@ -240,12 +240,31 @@ def celery_worker_factory(transactional_db: None) -> Iterator[Callable[..., Work
     workers: list[WorkerProcess] = []
     env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(), "CELERY_BROKER_URL": broker_url}
     if broker_url.startswith("filesystem://"):
-        # The embedded broker's folders are per test run, so a running `make run` is untouched.
-        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])  # type: ignore[arg-type]
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True, exist_ok=True)
-        Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["processed_folder"]).mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
-        env["CELERY_FILESYSTEM_DIR"] = str(folder.parent)
+        # The embedded broker's folders belong to this test run alone: neither a running
+        # `make run` nor another test run in the same checkout can take its tasks.
+        from celery import current_app
+
+        root = BASE_DIR / "var" / "test-celery" / str(os.getpid())
+        shutil.rmtree(root, ignore_errors=True)
+        options = {
+            "data_folder_in": root / "broker",
+            "data_folder_out": root / "broker",
+            "processed_folder": root / "processed",
+            "control_folder": root / "control",
+        }
+        for folder in options.values():
+            folder.mkdir(parents=True, exist_ok=True)
+        current_app.conf.broker_transport_options = {
+            **current_app.conf.broker_transport_options,
+            **{k: str(v) for k, v in options.items()},
+        }
+        # Drop the connections already made to the default folders; the next publish reconnects.
+        from kombu import pools
+
+        pools.reset()
+        current_app._pool = None
+        current_app.amqp._producer_pool = None
+        env["CELERY_FILESYSTEM_DIR"] = str(root)
 
     def start(
         includes: list[str] | None = None, extra_env: dict[str, str] | None = None, beat: bool = False

@@ -97,5 +97,5 @@ def accepted_body(notification: Notification) -> dict[str, Any]:
         "template_version": notification.template_version.number,
         "member": notification.member.external_id,
         "channel_plan": notification.channel_plan,
-        "created_at": notification.created_at.isoformat(),
+        "created_at": serializers.DateTimeField().to_representation(notification.created_at),
     }
