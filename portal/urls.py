@@ -13,6 +13,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 api_v1 = [
     path("", include("portal.api.urls")),
+    path("", include("compliance.api.urls")),
 ]
 
 urlpatterns = [
