@@ -15,7 +15,7 @@ QUEUE = "/admin/compliance/reviewqueueitem/"
 
 
 def client_for(user: User) -> Client:
-    client = Client()
+    client = Client(headers={"accept-language": "en"})
     client.force_login(user)
     return client
 
@@ -155,3 +155,8 @@ def test_editing_an_approved_version_in_the_admin_creates_a_new_draft(approved: 
     new = TemplateVersion.objects.get(template=approved.template, number=2)
     assert response["Location"].endswith(f"/templateversion/{new.pk}/change/")
     assert new.status == TemplateStatus.DRAFT and new.text == approved.text
+
+
+def test_the_review_page_speaks_traditional_chinese(submitted: TemplateVersion, reviewer: User) -> None:
+    page = client_for(reviewer).get(review_url(submitted), HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert "開始審核（鎖定給我）" in page and "規範檢查" in page
