@@ -151,6 +151,12 @@ class BrandLinkDomainAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("domain",)
     list_select_related = ("brand",)
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Reviewers maintain every brand's list; the brand scope below is for account managers.
+        if request.user.has_perm(REVIEW_PERMISSION):
+            return admin.ModelAdmin.has_delete_permission(self, request, obj)
+        return super().has_delete_permission(request, obj)
+
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         # Reviewers decide which domains a brand may link to, for any brand.
         if db_field.name == "brand" and request.user.has_perm(REVIEW_PERMISSION):

@@ -160,3 +160,15 @@ def test_editing_an_approved_version_in_the_admin_creates_a_new_draft(approved: 
 def test_the_review_page_speaks_traditional_chinese(submitted: TemplateVersion, reviewer: User) -> None:
     page = client_for(reviewer).get(review_url(submitted), HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
     assert "開始審核（鎖定給我）" in page and "規範檢查" in page
+
+
+def test_the_review_page_shows_the_diff_against_the_approved_version(
+    approved: TemplateVersion, manager: User, reviewer: User
+) -> None:
+    from compliance.services import template_new_version, template_submit
+
+    new = template_new_version(template=approved.template, author=manager, text=approved.text.replace("出貨", "寄出"))
+    template_submit(version=new, actor=manager)
+    page = client_for(reviewer).get(review_url(new)).content.decode()
+    assert 'class="diff"' in page and "Changes since approved version 1" in page
+    assert "寄出" in page
