@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from compliance.models import MessageTemplate, TemplateVersion
@@ -22,6 +23,7 @@ class MessageTemplateSerializer(serializers.ModelSerializer):
         model = MessageTemplate
         fields = ("code", "name", "use_case", "language", "status", "sendable_version")
 
+    @extend_schema_field(TemplateVersionSerializer(allow_null=True))
     def get_sendable_version(self, obj: MessageTemplate) -> dict[str, Any] | None:
         version = obj.current_version
         if version is None:

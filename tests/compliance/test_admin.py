@@ -172,3 +172,16 @@ def test_the_review_page_shows_the_diff_against_the_approved_version(
     page = client_for(reviewer).get(review_url(new)).content.decode()
     assert 'class="diff"' in page and "Changes since approved version 1" in page
     assert "寄出" in page
+
+
+def test_the_reviewer_rechecks_with_a_term_added_after_submission(in_review: TemplateVersion, reviewer: User) -> None:
+    from compliance.models import PromotionalTerm
+
+    PromotionalTerm.objects.create(term="出貨")
+    client_for(reviewer).post(review_url(in_review), {"action": "recheck"})
+    assert in_review.rule_results.get(rule_code="PROMO_WORDING").passed is False
+
+
+def test_the_use_case_of_an_approved_template_is_read_only(approved: TemplateVersion, manager: User) -> None:
+    page = client_for(manager).get(f"/admin/compliance/messagetemplate/{approved.template_id}/change/").content.decode()
+    assert 'name="name"' in page and 'name="use_case"' not in page
