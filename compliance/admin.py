@@ -151,6 +151,12 @@ class BrandLinkDomainAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("domain",)
     list_select_related = ("brand",)
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Reviewers maintain every brand's list; the brand scope below is for account managers.
+        if request.user.has_perm(REVIEW_PERMISSION):
+            return admin.ModelAdmin.has_delete_permission(self, request, obj)
+        return super().has_delete_permission(request, obj)
+
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         # Reviewers decide which domains a brand may link to, for any brand.
         if db_field.name == "brand" and request.user.has_perm(REVIEW_PERMISSION):
@@ -210,6 +216,11 @@ class MessageTemplateAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
             fields += ["brand", "code"]
+            reviewed = obj.versions.exclude(
+                status__in=[*EDITABLE_STATUSES, TemplateStatus.REJECTED, TemplateStatus.RETIRED]
+            )
+            if reviewed.exists():  # the use case and language were part of what the reviewer approved
+                fields += ["use_case", "language", "new_use_case_description"]
         return fields
 
     @admin.display(description=_("status"), ordering="status")
@@ -217,7 +228,8 @@ class MessageTemplateAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         return status_badge(obj.status)
 
     def save_model(self, request: HttpRequest, obj: MessageTemplate, form: Any, change: bool) -> None:
-        data = {name: form.cleaned_data[name] for name in ("name", "use_case", "language", "new_use_case_description")}
+        editable = ("name", "use_case", "language", "new_use_case_description")
+        data = {name: form.cleaned_data[name] for name in editable if name in form.cleaned_data}
         try:
             if change:
                 template_update(template=MessageTemplate.objects.get(pk=obj.pk), actor=request.user, **data)
@@ -497,12 +509,20 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     def _review_post(self, request: HttpRequest, version: TemplateVersion) -> HttpResponse:
         if not request.user.has_perm(REVIEW_PERMISSION):
             raise PermissionDenied
+        if request.POST.get("action") == "recheck" and not (
+            version.status == TemplateStatus.IN_REVIEW and version.locked_to_id == request.user.pk
+        ):
+            raise PermissionDenied
         here = reverse("admin:compliance_reviewqueueitem_change", args=[version.pk])
         action = request.POST.get("action", "")
         try:
             if action == "start":
                 template_start_review(version=version, reviewer=request.user)
                 self.message_user(request, _("Review started: %(v)s is locked to you.") % {"v": version})
+                return HttpResponseRedirect(here)
+            if action == "recheck":
+                template_check_rules(version=version, actor=request.user)
+                self.message_user(request, _("Rules checked again with the current word lists."))
                 return HttpResponseRedirect(here)
             if action == "release":
                 template_release_review(version=version, reviewer=request.user)

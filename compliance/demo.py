@@ -67,8 +67,34 @@ WELCOME: dict[str, Any] = {
     "urgency": Urgency.A_DAY,
 }
 PAYMENT: dict[str, Any] = {
-    "text": "您的訂單 {order_id} 已於 {event_time} 付款成功，金額 {amount}。\n"
-    "Payment for order {order_id} of {amount} received at {event_time}. 若您已確認，請忽略此訊息。",
+    "text": "",
+    "flex_json": {
+        "type": "bubble",
+        "header": {
+            "type": "box",
+            "layout": "vertical",
+            "contents": [{"type": "text", "text": "付款完成 Payment completed", "weight": "bold", "size": "lg"}],
+        },
+        "body": {
+            "type": "box",
+            "layout": "vertical",
+            "contents": [
+                {"type": "box", "layout": "horizontal", "contents": [
+                    {"type": "text", "text": "訂單 Order", "color": "#888888", "size": "sm"},
+                    {"type": "text", "text": "{order_id}", "size": "sm"}]},
+                {"type": "box", "layout": "horizontal", "contents": [
+                    {"type": "text", "text": "金額 Amount", "color": "#888888", "size": "sm"},
+                    {"type": "text", "text": "{amount}", "size": "sm", "weight": "bold"}]},
+                {"type": "box", "layout": "horizontal", "contents": [
+                    {"type": "text", "text": "付款時間 Paid at", "color": "#888888", "size": "sm"},
+                    {"type": "text", "text": "{event_time}", "size": "sm"}]},
+                {"type": "separator"},
+                {"type": "text", "text": "若您已確認此筆付款，請忽略此訊息。", "size": "xs", "wrap": True},
+            ],
+        },
+    },
+    "button_label": "查看訂單 View order",
+    "button_url": "https://www.demo-shop.example/orders/{order_id}",
     "variables": [
         {"name": "order_id", "type": "text", "max_length": 20, "sample": "DS20260115001"},
         {"name": "event_time", "type": "datetime", "sample": "2026-01-15 14:30"},
@@ -76,7 +102,7 @@ PAYMENT: dict[str, Any] = {
     ],
     "channels": [Channel.PNP],
     "urgency": Urgency.A_DAY,
-}
+}  # fmt: skip
 POINTS: dict[str, Any] = {
     "text": "您於 {event_time} 消費累積 {points} 點，目前共 {balance} 點。\n"
     "You earned {points} points on {event_time}; your balance is {balance} points.",

@@ -118,12 +118,13 @@ class Rule:
 
 
 def find_promotional_terms(text: str, terms: Iterable[str]) -> list[str]:
-    """Return the promotional terms found in ``text``: whole words for Latin, substrings for CJK."""
+    """Return the promotional terms found in ``text``: whole words for Latin script, substrings for CJK."""
     lowered = (text or "").lower()
     found = []
     for term in terms:
         if term.isascii():
-            if re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", lowered):
+            # Letters bound a word, digits do not: "coupon50" and "2026sale" are caught, "wholesale" is not.
+            if re.search(rf"(?<![a-z]){re.escape(term)}(?![a-z])", lowered):
                 found.append(term)
         elif term in lowered:
             found.append(term)

@@ -115,6 +115,8 @@ def version_diff_html(old: TemplateVersion | None, new: TemplateVersion) -> str:
 def template_version_for_send(*, brand: Brand, code: str) -> TemplateVersion:
     """Return the approved, unsuspended version of the brand's template ``code``; refuse anything else."""
     template = MessageTemplate.objects.filter(brand=brand, code=code).select_related("current_version").first()
+    if template is not None:
+        template.brand = brand
     if template is None:
         raise TemplateNotSendable(
             _("No template with code “%(code)s” for this brand.") % {"code": code}, code="template_unknown"
@@ -135,6 +137,7 @@ def template_version_for_send(*, brand: Brand, code: str) -> TemplateVersion:
         raise TemplateNotSendable(
             _("Template “%(code)s” is not approved.") % {"code": code}, code="template_not_approved"
         )
+    version.template = template  # the pipeline reads the use case and brand from it: no more queries
     return version
 
 

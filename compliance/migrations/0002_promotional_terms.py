@@ -7,7 +7,7 @@ from django.db import migrations
 INITIAL_TERMS = [
     "折扣", "優惠", "限時", "特價", "免費送", "抽獎", "促銷", "折價券", "優惠券", "買一送一", "好康", "折價",
     "特惠", "下殺", "出清", "限量", "搶購", "滿額", "加購", "贈品", "新品上市", "周年慶", "週年慶", "紅利加碼",
-    "sale", "discount", "coupon", "promo", "promotion", "free gift", "limited time", "special offer", "buy one get one",
+    "sale", "discount", "coupon", "promo", "promotion", "promotional", "free gift", "limited time", "special offer", "buy one get one",
     "flash sale", "giveaway", "voucher", "deal", "clearance", "lucky draw",
 ]  # fmt: skip
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import translation
 
 from compliance.choices import Channel, Urgency, UseCase
 from compliance.models import BrandLinkDomain, MessageTemplate, TemplateVersion
@@ -28,6 +29,13 @@ SHIPPING_CONTENT: dict[str, Any] = {
     "button_label": "查看訂單",
     "button_url": "https://shop.acme.example/orders/{order_id}",
 }
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Messages are asserted in English; the portal's default language is Traditional Chinese."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ QUEUE = "/admin/compliance/reviewqueueitem/"
 
 
 def client_for(user: User) -> Client:
-    client = Client()
+    client = Client(headers={"accept-language": "en"})
     client.force_login(user)
     return client
 
@@ -155,3 +155,33 @@ def test_editing_an_approved_version_in_the_admin_creates_a_new_draft(approved: 
     new = TemplateVersion.objects.get(template=approved.template, number=2)
     assert response["Location"].endswith(f"/templateversion/{new.pk}/change/")
     assert new.status == TemplateStatus.DRAFT and new.text == approved.text
+
+
+def test_the_review_page_speaks_traditional_chinese(submitted: TemplateVersion, reviewer: User) -> None:
+    page = client_for(reviewer).get(review_url(submitted), HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert "開始審核（鎖定給我）" in page and "規範檢查" in page
+
+
+def test_the_review_page_shows_the_diff_against_the_approved_version(
+    approved: TemplateVersion, manager: User, reviewer: User
+) -> None:
+    from compliance.services import template_new_version, template_submit
+
+    new = template_new_version(template=approved.template, author=manager, text=approved.text.replace("出貨", "寄出"))
+    template_submit(version=new, actor=manager)
+    page = client_for(reviewer).get(review_url(new)).content.decode()
+    assert 'class="diff"' in page and "Changes since approved version 1" in page
+    assert "寄出" in page
+
+
+def test_the_reviewer_rechecks_with_a_term_added_after_submission(in_review: TemplateVersion, reviewer: User) -> None:
+    from compliance.models import PromotionalTerm
+
+    PromotionalTerm.objects.create(term="出貨")
+    client_for(reviewer).post(review_url(in_review), {"action": "recheck"})
+    assert in_review.rule_results.get(rule_code="PROMO_WORDING").passed is False
+
+
+def test_the_use_case_of_an_approved_template_is_read_only(approved: TemplateVersion, manager: User) -> None:
+    page = client_for(manager).get(f"/admin/compliance/messagetemplate/{approved.template_id}/change/").content.decode()
+    assert 'name="name"' in page and 'name="use_case"' not in page

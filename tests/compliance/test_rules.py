@@ -40,6 +40,7 @@ def test_the_default_shipping_notice_passes_every_automatic_rule(brand: Brand) -
         "Flash SALE today: use coupon SAVE10",
         "Enjoy a free gift with your order",
         "買一送一 until Sunday",
+        "Use code SALE2026 at checkout",
     ],
 )
 def test_promotional_wording_is_refused_in_chinese_and_english(brand: Brand, text: str) -> None:

@@ -142,3 +142,13 @@ def test_the_sms_text_is_rendered(approved: TemplateVersion) -> None:
     assert render_sms_text(version=approved, variables=good()).startswith(
         "【Acme】訂單 A20260101 已於 2026-01-01 10:00"
     )
+
+
+def test_a_send_check_costs_three_queries(approved: TemplateVersion, django_assert_num_queries: Any) -> None:
+    from compliance.selectors import template_version_for_send
+
+    brand = approved.template.brand
+    with django_assert_num_queries(3):  # the template and version, the word list, the link allow-list
+        version = template_version_for_send(brand=brand, code="shipping_notice")
+        send_check_variables(version=version, variables=good(), occurred_at=NOW, now=NOW)
+        render_line_messages(version=version, variables=good())

@@ -1,0 +1,69 @@
+"""Template endpoints for a brand's systems: list templates, and check values before sending."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from compliance.api.serializers import (
+    MessageTemplateSerializer,
+    TemplateCheckResultSerializer,
+    TemplateCheckSerializer,
+)
+from compliance.models import MessageTemplate
+from compliance.selectors import (
+    render_line_messages,
+    render_sms_text,
+    send_check_variables,
+    sms_segments,
+    template_version_for_send,
+)
+from portal.api.authentication import request_api_key
+from portal.api.permissions import IsBrandKey
+
+
+class MessageTemplateViewSet(viewsets.ReadOnlyModelViewSet):
+    """A brand's templates, by code; another brand's template answers 404."""
+
+    serializer_class = MessageTemplateSerializer
+    permission_classes = [IsBrandKey]
+    lookup_field = "code"
+
+    def get_queryset(self) -> QuerySet[MessageTemplate]:
+        api_key = request_api_key(self.request)
+        if api_key is None:  # the schema generator; IsBrandKey refuses real requests without a key
+            return MessageTemplate.objects.none()
+        return MessageTemplate.objects.filter(brand_id=api_key.brand_id).select_related("current_version")
+
+    @extend_schema(request=TemplateCheckSerializer, responses=TemplateCheckResultSerializer)
+    @action(detail=True, methods=["post"])
+    def check(self, request: Request, code: str) -> Response:
+        """Check values against the approved version and return the messages a send would carry.
+
+        Limits that count earlier sends (reservation reminders) are applied at send time.
+        """
+        api_key = request_api_key(request)
+        assert api_key is not None
+        payload = TemplateCheckSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        version = template_version_for_send(brand=api_key.brand, code=code)
+        values = send_check_variables(
+            version=version,
+            variables=payload.validated_data["variables"],
+            occurred_at=payload.validated_data["occurred_at"],
+            reservation_key=str(payload.initial_data.get("reservation_key") or "dry-run"),
+            prior_sends=lambda **_: 0,
+        )
+        sms = render_sms_text(version=version, variables=values)
+        return Response(
+            {
+                "version": version.number,
+                "line_messages": render_line_messages(version=version, variables=values),
+                "sms_text": sms,
+                "sms_segments": sms_segments(sms),
+            }
+        )

@@ -1,0 +1,59 @@
+"""The template endpoints: a brand's key sees its templates and checks values before sending."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from compliance.models import TemplateVersion
+from compliance.services import template_suspend
+
+
+def test_a_brand_key_lists_its_templates_with_the_sendable_version(
+    api_client: APIClient, approved: TemplateVersion
+) -> None:
+    listed = api_client.get("/api/v1/templates").json()
+    assert [t["code"] for t in listed] == ["shipping_notice"]
+    assert listed[0]["sendable_version"]["number"] == 1
+    assert listed[0]["sendable_version"]["variables"][0]["name"] == "order_id"
+
+
+def test_checking_values_returns_the_rendered_messages(api_client: APIClient, approved: TemplateVersion) -> None:
+    response = api_client.post(
+        "/api/v1/templates/shipping_notice/check",
+        {"variables": {"order_id": "A1", "event_time": "2026-01-01 10:00"}, "occurred_at": timezone.now().isoformat()},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["sms_segments"] == 1
+    assert "A1" in response.json()["sms_text"]
+
+
+def test_a_coupon_in_a_variable_is_refused_with_the_rule_code_and_field(
+    api_client: APIClient, approved: TemplateVersion
+) -> None:
+    response = api_client.post(
+        "/api/v1/templates/shipping_notice/check",
+        {
+            "variables": {"order_id": "coupon50", "event_time": "2026-01-01 10:00"},
+            "occurred_at": timezone.now().isoformat(),
+        },
+        format="json",
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "variables.order_id", "message": response.json()["message"], "code": "PROMO_WORDING"}
+    ]
+
+
+def test_a_suspended_template_is_refused(api_client: APIClient, approved: TemplateVersion, reviewer: User) -> None:
+    template_suspend(version=approved, actor=reviewer, reason={"kind": "manual"})
+    response = api_client.post(
+        "/api/v1/templates/shipping_notice/check",
+        {"variables": {}, "occurred_at": timezone.now().isoformat()},
+        format="json",
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "template"
+    assert response.json()["errors"][0]["code"] == "template_suspended"
