@@ -183,7 +183,9 @@ COMPLIANCE_BLOCK_SHARE_MAX = env.float("COMPLIANCE_BLOCK_SHARE_MAX", default=0.0
 COMPLIANCE_QUALITY_MIN_SENDS = env.int("COMPLIANCE_QUALITY_MIN_SENDS", default=200)
 COMPLIANCE_QUALITY_WINDOW_DAYS = env.int("COMPLIANCE_QUALITY_WINDOW_DAYS", default=7)
 # Dotted path of a callable(since) -> per-version send figures, provided by the notifications app.
-COMPLIANCE_SEND_STATS_SOURCE = env.str("COMPLIANCE_SEND_STATS_SOURCE", default="")
+COMPLIANCE_SEND_STATS_SOURCE = env.str(
+    "COMPLIANCE_SEND_STATS_SOURCE", default="notifications.selectors.template_send_stats"
+)
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")

@@ -34,8 +34,9 @@ def post(client: APIClient, body: dict, key: str | None = "key-1") -> object:
     return client.post("/api/v1/notifications", body, format="json", **headers)
 
 
-def test_a_valid_request_is_accepted_with_its_channel_plan(api_client: APIClient, shipping: TemplateVersion,
-                                                           member: Member) -> None:
+def test_a_valid_request_is_accepted_with_its_channel_plan(
+    api_client: APIClient, shipping: TemplateVersion, member: Member
+) -> None:
     response = post(api_client, {"template": "shipping_notice", "member": "M1", "variables": VARIABLES})
     assert response.status_code == 202, response.content
     body = response.json()
@@ -46,15 +47,17 @@ def test_a_valid_request_is_accepted_with_its_channel_plan(api_client: APIClient
     assert list(notification.events.values_list("kind", flat=True)) == [EventKind.QUEUED]
 
 
-def test_a_phone_in_any_format_finds_the_member(api_client: APIClient, shipping: TemplateVersion,
-                                                member: Member) -> None:
+def test_a_phone_in_any_format_finds_the_member(
+    api_client: APIClient, shipping: TemplateVersion, member: Member
+) -> None:
     response = post(api_client, {"template": "shipping_notice", "phone": "+886 912 345 678", "variables": VARIABLES})
     assert response.status_code == 202, response.content
     assert response.json()["member"] == "M1"
 
 
-def test_the_same_key_and_body_replays_the_first_answer(api_client: APIClient, shipping: TemplateVersion,
-                                                        member: Member) -> None:
+def test_the_same_key_and_body_replays_the_first_answer(
+    api_client: APIClient, shipping: TemplateVersion, member: Member
+) -> None:
     body = {"template": "shipping_notice", "member": "M1", "variables": VARIABLES}
     first = post(api_client, body)
     again = post(api_client, body)
@@ -64,18 +67,21 @@ def test_the_same_key_and_body_replays_the_first_answer(api_client: APIClient, s
     assert Notification.objects.count() == 1
 
 
-def test_the_same_key_with_another_body_is_refused(api_client: APIClient, shipping: TemplateVersion,
-                                                   member: Member) -> None:
+def test_the_same_key_with_another_body_is_refused(
+    api_client: APIClient, shipping: TemplateVersion, member: Member
+) -> None:
     post(api_client, {"template": "shipping_notice", "member": "M1", "variables": VARIABLES})
-    other = post(api_client, {"template": "shipping_notice", "member": "M1",
-                              "variables": {**VARIABLES, "order_id": "B999"}})
+    other = post(
+        api_client, {"template": "shipping_notice", "member": "M1", "variables": {**VARIABLES, "order_id": "B999"}}
+    )
     assert other.status_code == 409
     assert other.json()["errors"][0]["field"] == "Idempotency-Key"
     assert Notification.objects.count() == 1
 
 
-def test_a_request_without_an_idempotency_key_is_refused(api_client: APIClient, shipping: TemplateVersion,
-                                                         member: Member) -> None:
+def test_a_request_without_an_idempotency_key_is_refused(
+    api_client: APIClient, shipping: TemplateVersion, member: Member
+) -> None:
     response = post(api_client, {"template": "shipping_notice", "member": "M1", "variables": VARIABLES}, key=None)
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "Idempotency-Key"
@@ -87,12 +93,21 @@ def test_a_request_without_an_idempotency_key_is_refused(api_client: APIClient, 
         ({"template": "nope", "member": "M1", "variables": VARIABLES}, "template", "template_unknown"),
         ({"template": "shipping_notice", "member": "nobody", "variables": VARIABLES}, "member", "member_unknown"),
         ({"template": "shipping_notice", "phone": "0912-34-567", "variables": VARIABLES}, "phone", "phone_invalid"),
-        ({"template": "shipping_notice", "member": "M1", "variables": {"event_time": "2026-11-25 10:00"}},
-         "variables.order_id", "VALUE_MISSING"),
-        ({"template": "shipping_notice", "member": "M1", "variables": {**VARIABLES, "order_id": "A" * 21}},
-         "variables.order_id", "VALUE_MAX_LENGTH"),
-        ({"template": "shipping_notice", "member": "M1", "variables": {**VARIABLES, "order_id": "限時折扣"}},
-         "variables.order_id", None),
+        (
+            {"template": "shipping_notice", "member": "M1", "variables": {"event_time": "2026-11-25 10:00"}},
+            "variables.order_id",
+            "VALUE_MISSING",
+        ),
+        (
+            {"template": "shipping_notice", "member": "M1", "variables": {**VARIABLES, "order_id": "A" * 21}},
+            "variables.order_id",
+            "VALUE_MAX_LENGTH",
+        ),
+        (
+            {"template": "shipping_notice", "member": "M1", "variables": {**VARIABLES, "order_id": "限時折扣"}},
+            "variables.order_id",
+            None,
+        ),
     ],
 )
 def test_invalid_requests_name_the_field_and_queue_nothing(
@@ -126,11 +141,15 @@ def test_a_suspended_template_cannot_be_sent(api_client: APIClient, shipping: Te
 
 
 def test_the_timeline_is_served_to_its_own_brand_only(
-    api_client: APIClient, shipping: TemplateVersion, member: Member, other_brand: Brand,
+    api_client: APIClient,
+    shipping: TemplateVersion,
+    member: Member,
+    other_brand: Brand,
     api_key_for: Callable[[Brand], str],
 ) -> None:
-    notification_id = post(api_client, {"template": "shipping_notice", "member": "M1",
-                                        "variables": VARIABLES}).json()["id"]
+    notification_id = post(api_client, {"template": "shipping_notice", "member": "M1", "variables": VARIABLES}).json()[
+        "id"
+    ]
     mine = api_client.get(f"/api/v1/notifications/{notification_id}")
     assert mine.status_code == 200
     assert mine.json()["timeline"][0]["kind"] == EventKind.QUEUED
@@ -139,8 +158,7 @@ def test_the_timeline_is_served_to_its_own_brand_only(
     assert other.get(f"/api/v1/notifications/{notification_id}").status_code == 404
 
 
-def test_a_batch_answers_each_item_on_its_own(api_client: APIClient, shipping: TemplateVersion,
-                                              member: Member) -> None:
+def test_a_batch_answers_each_item_on_its_own(api_client: APIClient, shipping: TemplateVersion, member: Member) -> None:
     items = [
         {"idempotency_key": "b-1", "template": "shipping_notice", "member": "M1", "variables": VARIABLES},
         {"idempotency_key": "b-2", "template": "shipping_notice", "member": "nobody", "variables": VARIABLES},

@@ -24,8 +24,11 @@ from tests.notifications.conftest import Pipeline
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
 
-FAST_TIMERS = {"LINE_API_READ_TIMEOUT": "1", "NOTIFICATION_REQUEUE_AFTER_SECONDS": "2",
-               "NOTIFICATION_STALE_SENDING_SECONDS": "2"}
+FAST_TIMERS = {
+    "LINE_API_READ_TIMEOUT": "1",
+    "NOTIFICATION_REQUEUE_AFTER_SECONDS": "2",
+    "NOTIFICATION_STALE_SENDING_SECONDS": "2",
+}
 
 
 def world_user(n: int) -> dict:
@@ -33,22 +36,33 @@ def world_user(n: int) -> dict:
 
 
 def send_all(client: APIClient, members: list[Member]) -> list[int]:
-    items = [{"idempotency_key": str(uuid.uuid4()), "template": "shipping_notice", "member": m.external_id,
-              "variables": {"order_id": f"A{m.external_id}", "event_time": "2026-11-25 10:00"}} for m in members]
+    items = [
+        {
+            "idempotency_key": str(uuid.uuid4()),
+            "template": "shipping_notice",
+            "member": m.external_id,
+            "variables": {"order_id": f"A{m.external_id}", "event_time": "2026-11-25 10:00"},
+        }
+        for m in members
+    ]
     response = client.post("/api/v1/notifications/batch", {"notifications": items}, format="json")
     assert response.status_code == 200 and response.json()["refused"] == 0, response.content
     return [r["body"]["id"] for r in response.json()["results"]]
 
 
 def all_final(ids: list[int]) -> bool:
-    return not Notification.objects.filter(pk__in=ids).exclude(
-        status__in=[NotificationStatus.DELIVERED, NotificationStatus.FAILED, NotificationStatus.NOT_DELIVERED]
-    ).exists()
+    return (
+        not Notification.objects.filter(pk__in=ids)
+        .exclude(status__in=[NotificationStatus.DELIVERED, NotificationStatus.FAILED, NotificationStatus.NOT_DELIVERED])
+        .exists()
+    )
 
 
 def describe(ids: list[int]) -> str:
-    return "; ".join(f"{n.pk}:{n.status}:{list(n.events.values_list('kind', flat=True))}"
-                     for n in Notification.objects.filter(pk__in=ids)[:10])
+    return "; ".join(
+        f"{n.pk}:{n.status}:{list(n.events.values_list('kind', flat=True))}"
+        for n in Notification.objects.filter(pk__in=ids)[:10]
+    )
 
 
 @pytest.fixture
@@ -65,8 +79,9 @@ def members(make_member: Callable[..., Member], approve_template: Callable[..., 
 def test_rate_limits_and_server_errors_are_retried_until_delivered_once(
     start_pipeline: Callable[..., Pipeline], members: list[Member], api_client: APIClient, faults: str
 ) -> None:
-    pipeline = start_pipeline([world_user(n) for n in range(1, 9)], sandbox_args=["--faults", faults],
-                              extra_env=FAST_TIMERS)
+    pipeline = start_pipeline(
+        [world_user(n) for n in range(1, 9)], sandbox_args=["--faults", faults], extra_env=FAST_TIMERS
+    )
     ids = send_all(api_client, members)
     wait_for(lambda: all_final(ids), timeout=90, interval=0.5, describe=lambda: describe(ids))
     notifications = Notification.objects.filter(pk__in=ids)
@@ -82,8 +97,9 @@ def test_rate_limits_and_server_errors_are_retried_until_delivered_once(
 def test_an_unanswered_pnp_is_not_resent_and_falls_back_to_sms(
     start_pipeline: Callable[..., Pipeline], members: list[Member], api_client: APIClient, faults: str
 ) -> None:
-    pipeline = start_pipeline([world_user(n) for n in range(1, 4)], sandbox_args=["--faults", faults],
-                              extra_env=FAST_TIMERS)
+    pipeline = start_pipeline(
+        [world_user(n) for n in range(1, 4)], sandbox_args=["--faults", faults], extra_env=FAST_TIMERS
+    )
     ids = send_all(api_client, members[:3])
     wait_for(lambda: all_final(ids), timeout=90, interval=0.5, describe=lambda: describe(ids))
     for notification in Notification.objects.filter(pk__in=ids):
@@ -98,8 +114,11 @@ def test_an_unanswered_pnp_is_not_resent_and_falls_back_to_sms(
 def test_a_pnp_accepted_but_answered_too_late_is_settled_by_its_delivery_event(
     start_pipeline: Callable[..., Pipeline], members: list[Member], api_client: APIClient
 ) -> None:
-    pipeline = start_pipeline([world_user(n) for n in range(1, 4)],
-                              sandbox_args=["--faults", "pnp:accept_timeout=1.0@3s"], extra_env=FAST_TIMERS)
+    pipeline = start_pipeline(
+        [world_user(n) for n in range(1, 4)],
+        sandbox_args=["--faults", "pnp:accept_timeout=1.0@3s"],
+        extra_env=FAST_TIMERS,
+    )
     ids = send_all(api_client, members[:3])
     wait_for(lambda: all_final(ids), timeout=60, interval=0.5, describe=lambda: describe(ids))
     for notification in Notification.objects.filter(pk__in=ids):
@@ -114,15 +133,19 @@ def test_a_pnp_accepted_but_answered_too_late_is_settled_by_its_delivery_event(
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
-    start_pipeline: Callable[..., Pipeline], make_member: Callable[..., Member],
-    approve_template: Callable[..., TemplateVersion], api_client: APIClient,
+    start_pipeline: Callable[..., Pipeline],
+    make_member: Callable[..., Member],
+    approve_template: Callable[..., TemplateVersion],
+    api_client: APIClient,
     celery_worker_factory: Callable[..., object],
 ) -> None:
     # given: 40 members, and a LINE that answers each PNP after 0.2 s
     approve_template("shipping_notice")
     members = [make_member(f"K{n}", f"09120{n:05d}") for n in range(40)]
-    users = [{"phone": f"+8869120{n:05d}", "uid": "U" + f"{n + 1000:032x}", "consent": "on",
-              "sms_verified_days_ago": 10} for n in range(40)]
+    users = [
+        {"phone": f"+8869120{n:05d}", "uid": "U" + f"{n + 1000:032x}", "consent": "on", "sms_verified_days_ago": 10}
+        for n in range(40)
+    ]
     pipeline = start_pipeline(users, sandbox_args=["--faults", "pnp:slow=1.0@0.2s"], extra_env=FAST_TIMERS)
     # when: the worker is killed while the batch is being sent, then another one starts
     ids = send_all(api_client, members)
