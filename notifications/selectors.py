@@ -42,7 +42,8 @@ def template_send_stats(since: datetime) -> list[TemplateSendStats]:
     )
     by_brand: dict[int, list[tuple[int, str, datetime]]] = defaultdict(list)
     for version_id, brand_id, uid, delivered_at in delivered.iterator():
-        by_brand[brand_id].append((version_id, uid, delivered_at))
+        if delivered_at is not None:
+            by_brand[brand_id].append((version_id, uid, delivered_at))
     for brand_id, rows in by_brand.items():
         unfollows: dict[str, list[datetime]] = defaultdict(list)
         events = WebhookEvent.objects.filter(brand_id=brand_id, event_type="unfollow", occurred_at__gte=since)
