@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "portal",
     "members",
     "compliance",
+    "applications",
     "notifications",
 ]
 
