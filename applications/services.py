@@ -149,7 +149,7 @@ def application_move(
         locked.held_from = from_stage
     elif from_stage == Stage.ON_HOLD:
         locked.held_from = ""
-    if to_stage == Stage.CHANGES_REQUESTED_BY_LINE:
+    if to_stage == Stage.CHANGES_REQUESTED_BY_LINE and from_stage != Stage.ON_HOLD:
         locked.changes_for = from_stage
     elif from_stage == Stage.CHANGES_REQUESTED_BY_LINE and to_stage != Stage.ON_HOLD:
         locked.changes_for = ""
