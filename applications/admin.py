@@ -173,6 +173,9 @@ class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
             application.tracker_status = status  # type: ignore[attr-defined]
         return status
 
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return StatusChangeList
 
@@ -240,13 +243,15 @@ class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         if formset.model is not ApplicationDocument:
             super().save_formset(request, form, formset, change)
             return
+        # Documents are never edited or deleted here, only added (through the service).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for document_form in formset.forms:
             if document_form.instance.pk or not document_form.has_changed():
                 continue
             if document_form.cleaned_data.get("DELETE"):
                 continue
             data = document_form.cleaned_data
-            application_document_add(
+            document = application_document_add(
                 application=form.instance,
                 kind=data["kind"],
                 file=data["file"],
@@ -255,6 +260,7 @@ class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
                 expires_on=data.get("expires_on"),
                 note=data.get("note", ""),
             )
+            formset.new_objects.append(document)
 
     # --- timeline and moves --------------------------------------------------------------
 
@@ -277,6 +283,9 @@ class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         application = self.get_object(request, object_id)
+        if application is None:
+            # Another brand's application is not in this user's queryset at all.
+            raise Http404
         context = dict(extra_context or {})
         if application is not None:
             today = timezone.localdate()

@@ -12,9 +12,10 @@ from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from applications.choices import DocumentKind, Stage
-from applications.exceptions import ApplicationError, GateNotMet
+from applications.exceptions import ApplicationError, GateNotMet, TransitionNotAllowed
 from applications.gates import gate_failures
 from applications.models import Application, ApplicationDocument, CalendarOverride, StageTransition
 from applications.workdays import WorkCalendar, current_calendar
@@ -133,6 +134,12 @@ def application_move(
     on = timezone.localdate(at)
     locked = Application.objects.select_for_update().select_related("brand").get(pk=application.pk)
     from_stage = locked.stage
+    if at < locked.stage_entered_at:
+        raise TransitionNotAllowed(
+            _("A move cannot be dated before the application reached its current stage (%(date)s).")
+            % {"date": timezone.localtime(locked.stage_entered_at).strftime("%Y-%m-%d %H:%M")},
+            field="at",
+        )
     check_move(
         path=locked.path,
         stage=from_stage,

@@ -17,6 +17,7 @@ from portal.models import AuditEvent, Brand
 from tests.applications.conftest import START, at, attach, bring_to
 
 S = Stage
+LATER = date(2026, 3, 20)  # after bring_to's moves, one a day from START
 
 
 def set_brand(brand: Brand, **fields: object) -> None:
@@ -79,9 +80,9 @@ def test_test_permission_needs_a_certified_provider(
     application = bring_to(make_application(), S.SERVICE_PLAN_REVIEW)
     set_brand(ready_brand, is_certified_provider=False)
     with pytest.raises(GateNotMet, match="not a Certified Provider"):
-        application_move(application=application, to_stage=S.TEST_PERMISSION_REQUESTED, actor="test", at=at(START))
+        application_move(application=application, to_stage=S.TEST_PERMISSION_REQUESTED, actor="test", at=at(LATER))
     set_brand(ready_brand, is_certified_provider=True)
-    application_move(application=application, to_stage=S.TEST_PERMISSION_REQUESTED, actor="test", at=at(START))
+    application_move(application=application, to_stage=S.TEST_PERMISSION_REQUESTED, actor="test", at=at(LATER))
 
 
 def test_partner_testing_needs_a_certified_provider(
@@ -100,7 +101,7 @@ def test_sending_the_service_plan_needs_an_nda(make_application: Callable[..., A
 
 
 def test_an_nda_expired_on_the_day_of_the_move_does_not_count(make_application: Callable[..., Application]) -> None:
-    application = make_application(documents=False)
+    application = make_application(documents=False, on=date(2026, 2, 20))
     attach(application, DocumentKind.NDA, signed_on=date(2025, 3, 1), expires_on=date(2026, 3, 1))
     with pytest.raises(GateNotMet, match="NDA valid on 2026-03-02"):
         application_move(application=application, to_stage=S.SERVICE_PLAN_REVIEW, actor="test", at=at(START))
@@ -133,9 +134,9 @@ def test_test_result_review_needs_screenshots(make_application: Callable[..., Ap
     attach(application, DocumentKind.NDA)
     bring_to(application, S.BRAND_TESTING)
     with pytest.raises(GateNotMet, match="screenshots"):
-        application_move(application=application, to_stage=S.TEST_RESULTS_REVIEW, actor="test", at=at(START))
+        application_move(application=application, to_stage=S.TEST_RESULTS_REVIEW, actor="test", at=at(LATER))
     attach(application, DocumentKind.TEST_SCREENSHOT)
-    application_move(application=application, to_stage=S.TEST_RESULTS_REVIEW, actor="test", at=at(START))
+    application_move(application=application, to_stage=S.TEST_RESULTS_REVIEW, actor="test", at=at(LATER))
 
 
 def test_production_permission_needs_the_io_contract(make_application: Callable[..., Application]) -> None:
@@ -145,10 +146,10 @@ def test_production_permission_needs_the_io_contract(make_application: Callable[
     bring_to(application, S.TEST_RESULTS_REVIEW)
     with pytest.raises(GateNotMet, match="IO contract"):
         application_move(
-            application=application, to_stage=S.PRODUCTION_PERMISSION_REQUESTED, actor="test", at=at(START)
+            application=application, to_stage=S.PRODUCTION_PERMISSION_REQUESTED, actor="test", at=at(LATER)
         )
     attach(application, DocumentKind.IO_CONTRACT)
-    application_move(application=application, to_stage=S.PRODUCTION_PERMISSION_REQUESTED, actor="test", at=at(START))
+    application_move(application=application, to_stage=S.PRODUCTION_PERMISSION_REQUESTED, actor="test", at=at(LATER))
 
 
 def test_partner_production_permission_needs_screenshots_and_the_io_contract(

@@ -239,3 +239,11 @@ def test_the_stage_cannot_be_edited_outside_a_move(make_application: Callable[..
 
 def test_gate_refusals_are_a_kind_of_refused_move() -> None:
     assert issubclass(GateNotMet, TransitionNotAllowed)
+
+
+def test_a_move_cannot_be_dated_before_the_current_stage_began(make_application: Callable[..., Application]) -> None:
+    application = bring_to(make_application(), S.SERVICE_PLAN_REVIEW)  # reached on 3 March 2026
+    with pytest.raises(TransitionNotAllowed, match="cannot be dated before"):
+        application_move(
+            application=application, to_stage=S.TEST_PERMISSION_REQUESTED, actor="test", at=at(date(2026, 3, 2))
+        )
