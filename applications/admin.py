@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -113,24 +114,23 @@ class ApplicationForm(forms.ModelForm):
 
 
 class DocumentInline(admin.TabularInline):
+    """Upload rows only: the documents on file are listed, with protected download links, above the form."""
+
     model = ApplicationDocument
     extra = 0
-    fields = ("kind", "file", "download", "version", "signed_on", "expires_on", "note", "uploaded_by", "uploaded_at")
-    readonly_fields = ("download", "version", "uploaded_by", "uploaded_at")
-    verbose_name_plural = _("documents (a correction is uploaded as a new version)")
+    fields = ("kind", "file", "signed_on", "expires_on", "note")
+    verbose_name = _("document")
+    verbose_name_plural = _("upload documents (a correction is a new version)")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApplicationDocument]:
+        # Files are served only through document_view, which checks the brand; never by MEDIA_URL.
+        return ApplicationDocument.objects.none()
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # documents are evidence: upload a new version instead
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    @admin.display(description=_("download"))
-    def download(self, document: ApplicationDocument) -> str:
-        if not document.pk:
-            return "—"
-        url = reverse("admin:applications_application_document", args=[document.application_id, document.pk])
-        return format_html('<a href="{}">{}</a>', url, (document.file.name or "").rsplit("/", 1)[-1])
 
 
 @admin.register(Application)
@@ -139,16 +139,8 @@ class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     resource_classes = [ApplicationResource]
     change_form_template = "admin/applications/application/change_form.html"
     inlines = [DocumentInline]
-    list_display = (
-        "__str__",
-        "path",
-        "stage_badge",
-        "holder",
-        "waited",
-        "due",
-        "forecast",
-        "owner",
-    )
+    list_display = ("application", "stage_badge", "holder", "waited", "due", "forecast")
+    list_display_links = ("application",)
     list_filter = (
         "stage",
         OverdueFilter,
@@ -179,6 +171,15 @@ class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return StatusChangeList
 
+    @admin.display(description=_("application"), ordering="brand__name")
+    def application(self, application: Application) -> str:
+        return format_html(
+            '{}<br><span class="pnp-muted">{} · {}</span>',
+            application,
+            gettext("partner path") if application.path == "partner" else gettext("direct"),
+            application.owner.get_username(),
+        )
+
     @admin.display(description=_("stage"), ordering="stage")
     def stage_badge(self, application: Application) -> str:
         css = (
@@ -193,7 +194,7 @@ class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         holder = self._status(application).holder
         return format_html('<span class="pnp-badge pnp-holder-{}">{}</span>', holder, holder.label)
 
-    @admin.display(description=_("working days in stage"))
+    @admin.display(description=_("working days waited"))
     def waited(self, application: Application) -> Any:
         if application.stage in FINAL_STAGES:
             return "—"
@@ -205,18 +206,21 @@ class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         if status.is_overdue:
             return format_html(
                 '<span class="pnp-badge pnp-overdue">{} · {}</span>',
-                status.due_on,
+                status.due_on.isoformat() if status.due_on else "",
                 gettext("%(days)d working days overdue") % {"days": status.overdue_working_days},
             )
         if status.due_on:
-            return format_html('<span class="pnp-ontime">{}</span>', status.due_on)
+            return format_html('<span class="pnp-ontime">{}</span>', status.due_on.isoformat())
         if status.planned_from:
-            return format_html('<span class="pnp-muted">{} {}</span>', gettext("not before"), status.planned_from)
+            return format_html(
+                '<span class="pnp-muted">{} {}</span>', gettext("not before"), status.planned_from.isoformat()
+            )
         return "—"
 
     @admin.display(description=_("forecast go-live"))
-    def forecast(self, application: Application) -> Any:
-        return self._status(application).forecast_go_live or "—"
+    def forecast(self, application: Application) -> str:
+        forecast = self._status(application).forecast_go_live
+        return forecast.isoformat() if forecast else "—"
 
     # --- forms ----------------------------------------------------------------------------
 
@@ -302,7 +306,8 @@ class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
                 if self.has_change_permission(request, application)
                 else [],
                 forward_stages=set(PATH_STAGES[application.path]),
-                nda_warning_days=nda_warning_days(),
+                nda_warn_before=today + timedelta(days=nda_warning_days()),
+                today=today,
                 use_case_labels=application.use_case_labels(),
             )
         return super().change_view(request, object_id, form_url, extra_context=context)
