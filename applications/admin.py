@@ -11,7 +11,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
-from applications.choices import Stage, UseCase
+from applications.choices import DocumentKind, Stage, UseCase
 from applications.exceptions import ApplicationError, TransitionNotAllowed
 from applications.models import Application, ApplicationDocument, CalendarOverride
 from applications.resources import ApplicationResource
@@ -171,13 +171,29 @@ class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return StatusChangeList
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(nda_expires_on=Max("documents__expires_on", filter=Q(documents__kind=DocumentKind.NDA)))
+        )
+
     @admin.display(description=_("application"), ordering="brand__name")
     def application(self, application: Application) -> str:
+        nda_flag = ""
+        expires_on = getattr(application, "nda_expires_on", None)
+        warn_before = timezone.localdate() + timedelta(days=nda_warning_days())
+        if expires_on and expires_on <= warn_before and application.stage not in FINAL_STAGES:
+            nda_flag = format_html(
+                '<br><span class="pnp-badge pnp-holder-brand">{}</span>',
+                gettext("NDA expires %(date)s") % {"date": expires_on.isoformat()},
+            )
         return format_html(
-            '{}<br><span class="pnp-muted">{} · {}</span>',
+            '{}<br><span class="pnp-muted">{} · {}</span>{}',
             application,
             gettext("partner path") if application.path == "partner" else gettext("direct"),
             application.owner.get_username(),
+            nda_flag,
         )
 
     @admin.display(description=_("stage"), ordering="stage")

@@ -244,3 +244,11 @@ def test_a_manager_records_a_typhoon_day_and_it_is_audited(manager: User) -> Non
 def test_only_managers_record_working_day_overrides(role_user: str, request: pytest.FixtureRequest) -> None:
     user = request.getfixturevalue(role_user)
     assert login(user).get("/admin/applications/calendaroverride/add/").status_code == 403
+
+
+def test_the_list_flags_an_nda_about_to_expire(make_application: Callable[..., Application], manager: User) -> None:
+    today = timezone.localdate()
+    application = make_application(documents=False, on=today - timedelta(days=10))
+    attach(application, DocumentKind.NDA, signed_on=today - timedelta(days=300), expires_on=today + timedelta(days=12))
+    listing = login(manager).get(LIST).content.decode()
+    assert f"NDA expires {(today + timedelta(days=12)).isoformat()}" in listing
