@@ -4,6 +4,7 @@ import os
 from typing import Any
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -18,6 +19,12 @@ app.conf.beat_schedule = {
     "compliance-template-quality-review": {
         "task": "compliance.tasks.template_quality_review_task",
         "schedule": 24 * 3600,
+    },
+    # Account managers start their day with what is late at LINE, NDAs about to expire and
+    # the coming quarterly cut-off for new use cases (08:30 Taipei, before the working day).
+    "applications-send-reminders": {
+        "task": "applications.tasks.applications_send_reminders",
+        "schedule": crontab(hour=8, minute=30),
     },
 }
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "portal",
     "members",
     "compliance",
+    "applications",
     "notifications",
     # Only for `manage.py line_sandbox`: the sandbox imports nothing of the portal.
     "line_sandbox",
