@@ -181,11 +181,12 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         if len(term) == 64 and all(c in "0123456789abcdef" for c in term.lower()):
             return queryset.filter(phone_hash__exact=term.lower()), False
         try:
-            e164 = normalize_phone(term).e164
+            phone_hash = normalize_phone(term).hash
         except ValidationError:
             return queryset.filter(external_id__exact=term), False
-        # Exact lookups keep the b-tree indexes usable (``=field`` would mean UPPER(...) = UPPER(...)).
-        return queryset.filter(Q(phone_e164__exact=e164) | Q(external_id__exact=term)), False
+        # Exact lookups keep the b-tree indexes usable (``=field`` would mean UPPER(...) = UPPER(...));
+        # the hash of the normalised number finds it however it was typed.
+        return queryset.filter(Q(phone_hash__exact=phone_hash) | Q(external_id__exact=term)), False
 
     # --- detail -----------------------------------------------------------------------------
 

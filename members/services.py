@@ -24,7 +24,6 @@ from members.importing import (
     ProgressCallback,
     can_fork,
     estimate_rows,
-    read_rows,
     validated_chunks,
     write_report,
 )
@@ -337,7 +336,6 @@ def member_import_file(
     Raises :class:`members.importing.ImportFileError` when the file as a whole cannot be read.
     The whole import is one transaction; a dry run rolls it back after counting.
     """
-    header, rows = read_rows(path, encoding)
     if processes is None:
         processes = 2 if can_fork() and estimate_rows(path) >= POOL_MIN_ROWS else 1
     if fast is None:
@@ -351,7 +349,7 @@ def member_import_file(
             brand_id=brand.pk, actor_id=user.pk if user else None, actor_label=_actor_label(actor)
         ) as loader:
             for valid, errors, count, copy_text in validated_chunks(
-                header, rows, source_name=source_name, processes=processes, as_copy=fast
+                path, source_name=source_name, processes=processes, as_copy=fast, encoding=encoding
             ):
                 result.rows_read += count
                 result.errors += errors
