@@ -97,14 +97,18 @@ def main() -> None:
                 report = resource.import_data(dataset, dry_run=False, raise_errors=False, collect_failed_rows=True)
             reference_s = time.perf_counter() - started
             imported = Member.objects.filter(brand=brand, external_id__startswith="M5").count()
-            print(f"reference (django-import-export, row by row): {imported:,} of {args.sample:,} rows "
-                  f"in {reference_s:.1f} s, {len(report.invalid_rows) + len(report.failed_dataset)} invalid")
+            print(
+                f"reference (django-import-export, row by row): {imported:,} of {args.sample:,} rows "
+                f"in {reference_s:.1f} s, {len(report.invalid_rows) + len(report.failed_dataset)} invalid"
+            )
 
         ours_rate = args.rows / ours_s
         reference_rate = args.sample / reference_s
         print(f"ours:      {ours_rate:,.0f} rows/s ({args.rows:,} rows in {ours_s:.1f} s; target < 60 s)")
-        print(f"reference: {reference_rate:,.0f} rows/s (extrapolated {args.rows / reference_rate / 60:.0f} min "
-              f"for {args.rows:,} rows)")
+        print(
+            f"reference: {reference_rate:,.0f} rows/s (extrapolated {args.rows / reference_rate / 60:.0f} min "
+            f"for {args.rows:,} rows)"
+        )
         print(f"ratio:     {ours_rate / reference_rate:.0f}x")
         print(f"peak RSS:  {peak_rss_mb():.0f} MB (largest of this process and its pool)")
     finally:

@@ -28,6 +28,7 @@ from members.selectors import members_to_confirm, user_may_see_full_phone
 from members.services import consent_record, import_job_create, import_job_run, member_erase, member_upsert
 from members.tasks import member_import_job_run
 from portal.admin_mixins import BrandScopedAdminMixin
+from portal.models import Brand
 from portal.selectors import brands_editable_by, brands_visible_to
 
 # Files up to this many rows are imported during the request; bigger ones by a worker.
@@ -41,7 +42,7 @@ class BrandFilter(admin.SimpleListFilter):
     parameter_name = "brand"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        brands = Brand_visible(request)
+        brands = _visible_brands(request)
         return [(str(b.pk), str(b)) for b in brands]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -50,7 +51,7 @@ class BrandFilter(admin.SimpleListFilter):
         return queryset
 
 
-def Brand_visible(request: HttpRequest) -> QuerySet[Any]:  # noqa: N802
+def Brand_visible(request: HttpRequest) -> QuerySet[Any]:
     return brands_visible_to(request.user).only("pk", "name")  # type: ignore[arg-type]
 
 
@@ -136,9 +137,7 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         "pnp_consent",
         "sms_consent",
         "needs_phone_confirmation",
-        "duplicate_phone",
         "brand",
-        "updated_at",
     )
     list_display_links = ("external_id", "name")
     list_filter = (
@@ -199,7 +198,10 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         return (
             (None, {"fields": ("brand", "external_id", "name")}),
             (_("Phone number"), {"fields": (*phone_fields, "phone_confirmed_at", "duplicate_phone")}),
-            (_("Confirm phone number"), {"fields": ("needs_phone_confirmation", "phone_flag_reason", "phone_flagged_at")}),
+            (
+                _("Confirm phone number"),
+                {"fields": ("needs_phone_confirmation", "phone_flag_reason", "phone_flagged_at")},
+            ),
             (_("Current consent (from the history below)"), {"fields": ("pnp_consent", "sms_consent")}),
             (_("Record"), {"fields": ("erased_at", "created_at", "updated_at")}),
         )
@@ -207,7 +209,7 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:
             return ()
-        readonly = (
+        readonly: tuple[str, ...] = (
             "brand",
             "external_id",
             "phone_for_viewer",
@@ -265,7 +267,14 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
                 else mask_e164(member.phone_e164)
             )
             writer.writerow(
-                [member.brand.slug, member.external_id, member.name, phone, member.phone_flagged_at, member.phone_flag_reason]
+                [
+                    member.brand.slug,
+                    member.external_id,
+                    member.name,
+                    phone,
+                    member.phone_flagged_at,
+                    member.phone_flag_reason,
+                ]
             )
         return response
 
@@ -313,7 +322,7 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
 
 
 class MemberImportForm(forms.Form):
-    brand = forms.ModelChoiceField(queryset=None, label=_("Brand"))  # type: ignore[arg-type]
+    brand: forms.ModelChoiceField = forms.ModelChoiceField(queryset=Brand.objects.none(), label=_("Brand"))
     file = forms.FileField(
         label=_("File"),
         help_text=_(
@@ -336,13 +345,38 @@ class MemberImportForm(forms.Form):
 
 @admin.register(ImportJob)
 class ImportJobAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("original_name", "brand", "status", "progress", "created_count", "updated_count",
-                    "unchanged_count", "rejected_count", "dry_run", "created_by", "created_at")
+    list_display = (
+        "original_name",
+        "brand",
+        "status",
+        "progress",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "rejected_count",
+        "dry_run",
+        "created_by",
+        "created_at",
+    )
     list_filter = ("status", "dry_run")
     list_select_related = ("brand", "created_by")
-    fields = ("brand", "original_name", "dry_run", "status", "progress", "created_count", "updated_count",
-              "unchanged_count", "rejected_count", "report", "error", "created_by", "created_at", "started_at",
-              "finished_at")
+    fields = (
+        "brand",
+        "original_name",
+        "dry_run",
+        "status",
+        "progress",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "rejected_count",
+        "report",
+        "error",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+    )
     readonly_fields = fields
     change_form_template = "admin/members/importjob/change_form.html"
 

@@ -113,7 +113,8 @@ def _header(cells: list[Any]) -> list[str]:
     if missing:
         raise ImportFileError(
             _(
-                "Missing column(s) %(missing)s. The first row must name the columns: %(required)s (optional: %(optional)s)."
+                "Missing column(s) %(missing)s. The first row must name the columns: %(required)s "
+                "(optional: %(optional)s)."
             )
             % {
                 "missing": ", ".join(missing),
@@ -319,7 +320,6 @@ def rows_as_copy_text(rows: list[ValidRow]) -> bytes:
         f"\t{r[9]}\t{esc(r[10])}\t{r[11] or chr(92) + 'N'}\n"
         for r in rows
     ).encode()
-
 
 
 def _chunks(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list[tuple[int, list[str]]]]:

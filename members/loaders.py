@@ -162,7 +162,7 @@ class SimpleLoader:
         captured_at = datetime.fromisoformat(row[11]) if row[11] else now
         result = []
         for purpose, index, field in PURPOSE_COLUMNS:
-            granted = row[index]
+            granted: Any = row[index]
             if granted is None or (only_differing and granted == getattr(member, field)):
                 continue
             result.append(
@@ -188,7 +188,7 @@ class SimpleLoader:
             latest.setdefault((member_id, purpose), granted)
         members = list(Member.objects.filter(pk__in=member_ids))
         for member in members:
-            for purpose, _, field in PURPOSE_COLUMNS:
+            for purpose, _index, field in PURPOSE_COLUMNS:
                 setattr(member, field, latest.get((member.pk, purpose)))
             member.updated_at = now
         Member.objects.bulk_update(members, ["pnp_consent", "sms_consent", "updated_at"], batch_size=1000)
@@ -287,26 +287,28 @@ class PostgresLoader:
         self.errors += [_erased_error(line, eid) for line, eid in cur.fetchall()]
         self._exec("CREATE TEMP TABLE member_touched (member_id bigint, inserted boolean) ON COMMIT DROP")
         # Consent changes of members that already exist (compared before the upsert).
-        consent_insert = """
-            INSERT INTO members_consent (member_id, purpose, granted, source, evidence, notice_version,
-                                         captured_at, captured_by_id, captured_by_label, created_at)
-            SELECT m.id, p.purpose, p.granted, s.consent_source, s.consent_evidence, '',
-                   coalesce(s.consent_captured_at, now()), %(actor_id)s, %(actor_label)s, now()
-            FROM member_stage s
-            JOIN members_member m ON m.brand_id = %(brand)s AND m.external_id = s.external_id
-            CROSS JOIN LATERAL (VALUES ('pnp_notification', s.pnp_consent, m.pnp_consent),
-                                       ('sms_notification', s.sms_consent, m.sms_consent)) AS p(purpose, granted, current)
-            WHERE p.granted IS NOT NULL AND {condition}
-        """
         params = {"brand": brand, "actor_id": self.actor_id, "actor_label": self.actor_label}
         self._exec(
-            "WITH ins AS ("
-            + consent_insert.format(
-                condition="""p.granted IS DISTINCT FROM p.current AND NOT EXISTS (
+            """
+            WITH ins AS (
+                INSERT INTO members_consent (member_id, purpose, granted, source, evidence, notice_version,
+                                             captured_at, captured_by_id, captured_by_label, created_at)
+                SELECT m.id, p.purpose, p.granted, s.consent_source, s.consent_evidence, '',
+                       coalesce(s.consent_captured_at, now()), %(actor_id)s, %(actor_label)s, now()
+                FROM member_stage s
+                JOIN members_member m ON m.brand_id = %(brand)s AND m.external_id = s.external_id
+                CROSS JOIN LATERAL (
+                    VALUES ('pnp_notification', s.pnp_consent, m.pnp_consent),
+                           ('sms_notification', s.sms_consent, m.sms_consent)
+                ) AS p(purpose, granted, current)
+                WHERE p.granted IS NOT NULL AND p.granted IS DISTINCT FROM p.current
+                  -- the same statement with the same capture time is already on record
+                  AND NOT EXISTS (
                     SELECT 1 FROM members_consent c WHERE c.member_id = m.id AND c.purpose = p.purpose
-                    AND c.granted = p.granted AND c.captured_at = s.consent_captured_at)"""
-            )
-            + " RETURNING member_id) INSERT INTO member_touched SELECT DISTINCT member_id, false FROM ins",
+                    AND c.granted = p.granted AND c.captured_at = s.consent_captured_at)
+                RETURNING member_id
+            ) INSERT INTO member_touched SELECT DISTINCT member_id, false FROM ins
+            """,
             params,
         )
         # Members whose data differ from the file: update (and reset the 422 flag of a new number).
@@ -385,23 +387,24 @@ class PostgresLoader:
         self._refresh_duplicates()
 
     def _refresh_duplicates(self) -> None:
-        shared = """
-            SELECT phone_e164 FROM members_member
-            WHERE brand_id = %(brand)s AND erased_at IS NULL AND phone_e164 <> ''
-            GROUP BY phone_e164 HAVING count(*) > 1
-        """
         params = {"brand": self.brand_id}
         self._exec(
-            f"""
+            """
             UPDATE members_member SET duplicate_phone = false
-            WHERE brand_id = %(brand)s AND duplicate_phone AND (erased_at IS NOT NULL OR phone_e164 NOT IN ({shared}))
+            WHERE brand_id = %(brand)s AND duplicate_phone AND (erased_at IS NOT NULL OR phone_e164 NOT IN (
+                SELECT phone_e164 FROM members_member
+                WHERE brand_id = %(brand)s AND erased_at IS NULL AND phone_e164 <> ''
+                GROUP BY phone_e164 HAVING count(*) > 1))
             """,
             params,
         )
         self._exec(
-            f"""
+            """
             UPDATE members_member SET duplicate_phone = true
-            WHERE brand_id = %(brand)s AND NOT duplicate_phone AND erased_at IS NULL AND phone_e164 IN ({shared})
+            WHERE brand_id = %(brand)s AND NOT duplicate_phone AND erased_at IS NULL AND phone_e164 IN (
+                SELECT phone_e164 FROM members_member
+                WHERE brand_id = %(brand)s AND erased_at IS NULL AND phone_e164 <> ''
+                GROUP BY phone_e164 HAVING count(*) > 1)
             """,
             params,
         )

@@ -61,8 +61,16 @@ class Member(models.Model):
             models.Index(fields=("brand", "-id"), name="member_brand_recent_idx"),
             # Members with consent are the majority: the list finds them walking the primary key.
             # The partial indexes serve the rarer "withdrawn / unknown" filters.
-            models.Index(fields=("-id",), condition=Q(pnp_consent=False) | Q(pnp_consent__isnull=True), name="member_no_pnp_consent_idx"),
-            models.Index(fields=("-id",), condition=Q(sms_consent=False) | Q(sms_consent__isnull=True), name="member_no_sms_consent_idx"),
+            models.Index(
+                fields=("-id",),
+                condition=Q(pnp_consent=False) | Q(pnp_consent__isnull=True),
+                name="member_no_pnp_consent_idx",
+            ),
+            models.Index(
+                fields=("-id",),
+                condition=Q(sms_consent=False) | Q(sms_consent__isnull=True),
+                name="member_no_sms_consent_idx",
+            ),
             models.Index(
                 fields=("-id",), condition=Q(needs_phone_confirmation=True), name="member_needs_confirmation_idx"
             ),

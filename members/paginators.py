@@ -23,7 +23,7 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:  # type: ignore[override]
-        queryset = self.object_list
+        queryset: Any = self.object_list
         db = getattr(queryset, "db", "default")
         connection = connections[db]
         if connection.vendor != "postgresql" or not hasattr(queryset, "query"):

@@ -39,7 +39,9 @@ _SEPARATORS = re.compile(r"[\s\-‐‑‒–—.()/\u3000]")
 _ALLOWED = re.compile(r"^\+?\d+$")
 # Taiwanese mobile numbers are most of every import: recognise them without a full parse.
 # The pattern is LINE's own source of truth here, phonenumbers' metadata (checked by a test).
-_TW_MOBILE = re.compile(phonenumbers.PhoneMetadata.metadata_for_region("TW").mobile.national_number_pattern)
+_TW_METADATA = phonenumbers.PhoneMetadata.metadata_for_region("TW")
+assert _TW_METADATA is not None and _TW_METADATA.mobile is not None
+_TW_MOBILE = re.compile(str(_TW_METADATA.mobile.national_number_pattern))
 _TW_MOBILE_DIGITS = re.compile(r"^(?:\+886|886|0)?(9\d{8})$")
 # The usual ASCII spellings (0912-345-678, 0912345678, +886 912 345 678), matched in one step.
 _TW_MOBILE_QUICK = re.compile(r"^\s*(?:\+?886[\s-]?|0)(9\d\d)[\s-]?(\d{3})[\s-]?(\d{3})\s*$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +170,7 @@ def consent_record(
     if member.is_erased:
         raise MemberErasedError(member.external_id)
     now = timezone.now()
-    if captured_at is not None and captured_at > now + timezone.timedelta(minutes=5):
+    if captured_at is not None and captured_at > now + timedelta(minutes=5):
         raise ValidationError({"captured_at": ["The consent cannot have been captured in the future."]})
     consent = Consent.objects.create(
         member=member,
