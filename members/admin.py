@@ -51,7 +51,7 @@ class BrandFilter(admin.SimpleListFilter):
         return queryset
 
 
-def Brand_visible(request: HttpRequest) -> QuerySet[Any]:
+def _visible_brands(request: HttpRequest) -> QuerySet[Any]:
     return brands_visible_to(request.user).only("pk", "name")  # type: ignore[arg-type]
 
 
