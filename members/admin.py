@@ -153,6 +153,8 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     search_help_text = _("Exact member number, phone number (any format) or phone hash.")
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+    # Facet counts would run one COUNT per filter value over the whole table.
+    show_facets = admin.ShowFacets.NEVER
     list_per_page = 100
     ordering = ("-id",)
     inlines = (LineLinkInline, ConsentInline)
@@ -162,7 +164,7 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
 
     @admin.display(description=_("phone"))
     def masked_phone(self, obj: Member) -> str:
-        return mask_e164(obj.phone_e164)
+        return format_html('<span style="white-space: nowrap">{}</span>', mask_e164(obj.phone_e164))
 
     @admin.display(description=_("phone (E.164)"))
     def phone_for_viewer(self, obj: Member) -> str:

@@ -78,7 +78,7 @@ class Member(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.external_id} ({self.brand_id})"
+        return self.external_id
 
     @property
     def masked_phone(self) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -402,13 +402,18 @@ def import_job_run(*, job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("brand", "created_by").get(pk=job_id)
     if not claimed:
         return job
+    # The import is one transaction (and on PostgreSQL its connection is busy with COPY), so
+    # progress goes through a connection of its own, committed at once, for the admin to read.
+    # SQLite allows one writer at a time: there only the final counts are written.
+    progress_connection = connections.create_connection(DEFAULT_DB_ALIAS) if connection.vendor == "postgresql" else None
     last_saved = [0.0]
 
     def progress(rows: int) -> None:
         now = time.monotonic()
-        if now - last_saved[0] >= 0.5:
+        if progress_connection is not None and now - last_saved[0] >= 0.5:
             last_saved[0] = now
-            ImportJob.objects.filter(pk=job_id).update(processed_rows=rows)
+            with progress_connection.cursor() as cursor:
+                cursor.execute("UPDATE members_importjob SET processed_rows = %s WHERE id = %s", [rows, job_id])
 
     report_name = f"member_import_reports/import-{job.pk}-rejected.csv"
     try:
@@ -425,6 +430,13 @@ def import_job_run(*, job_id: int) -> ImportJob:
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportJobStatus.FAILED, error=str(exc), finished_at=timezone.now()
         )
+    except Exception:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJobStatus.FAILED,
+            error="The import stopped on an unexpected error; nothing was saved. See the worker log.",
+            finished_at=timezone.now(),
+        )
+        raise
     else:
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportJobStatus.DONE,
@@ -437,5 +449,8 @@ def import_job_run(*, job_id: int) -> ImportJob:
             report_file=report_name if result.report_path else "",
             finished_at=timezone.now(),
         )
+    finally:
+        if progress_connection is not None:
+            progress_connection.close()
     job.refresh_from_db()
     return job
