@@ -28,6 +28,7 @@ from members.selectors import members_to_confirm, user_may_see_full_phone
 from members.services import consent_record, import_job_create, import_job_run, member_erase, member_upsert
 from members.tasks import member_import_job_run
 from portal.admin_mixins import BrandScopedAdminMixin
+from portal.models import Brand
 from portal.selectors import brands_editable_by, brands_visible_to
 
 # Files up to this many rows are imported during the request; bigger ones by a worker.
@@ -41,7 +42,7 @@ class BrandFilter(admin.SimpleListFilter):
     parameter_name = "brand"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        brands = Brand_visible(request)
+        brands = _visible_brands(request)
         return [(str(b.pk), str(b)) for b in brands]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -50,7 +51,7 @@ class BrandFilter(admin.SimpleListFilter):
         return queryset
 
 
-def Brand_visible(request: HttpRequest) -> QuerySet[Any]:
+def _visible_brands(request: HttpRequest) -> QuerySet[Any]:
     return brands_visible_to(request.user).only("pk", "name")  # type: ignore[arg-type]
 
 
@@ -136,9 +137,7 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         "pnp_consent",
         "sms_consent",
         "needs_phone_confirmation",
-        "duplicate_phone",
         "brand",
-        "updated_at",
     )
     list_display_links = ("external_id", "name")
     list_filter = (
@@ -154,6 +153,8 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     search_help_text = _("Exact member number, phone number (any format) or phone hash.")
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+    # Facet counts would run one COUNT per filter value over the whole table.
+    show_facets = admin.ShowFacets.NEVER
     list_per_page = 100
     ordering = ("-id",)
     inlines = (LineLinkInline, ConsentInline)
@@ -163,7 +164,7 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
 
     @admin.display(description=_("phone"))
     def masked_phone(self, obj: Member) -> str:
-        return mask_e164(obj.phone_e164)
+        return format_html('<span style="white-space: nowrap">{}</span>', mask_e164(obj.phone_e164))
 
     @admin.display(description=_("phone (E.164)"))
     def phone_for_viewer(self, obj: Member) -> str:
@@ -181,11 +182,12 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         if len(term) == 64 and all(c in "0123456789abcdef" for c in term.lower()):
             return queryset.filter(phone_hash__exact=term.lower()), False
         try:
-            e164 = normalize_phone(term).e164
+            phone_hash = normalize_phone(term).hash
         except ValidationError:
             return queryset.filter(external_id__exact=term), False
-        # Exact lookups keep the b-tree indexes usable (``=field`` would mean UPPER(...) = UPPER(...)).
-        return queryset.filter(Q(phone_e164__exact=e164) | Q(external_id__exact=term)), False
+        # Exact lookups keep the b-tree indexes usable (``=field`` would mean UPPER(...) = UPPER(...));
+        # the hash of the normalised number finds it however it was typed.
+        return queryset.filter(Q(phone_hash__exact=phone_hash) | Q(external_id__exact=term)), False
 
     # --- detail -----------------------------------------------------------------------------
 
@@ -198,7 +200,10 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         return (
             (None, {"fields": ("brand", "external_id", "name")}),
             (_("Phone number"), {"fields": (*phone_fields, "phone_confirmed_at", "duplicate_phone")}),
-            (_("Confirm phone number"), {"fields": ("needs_phone_confirmation", "phone_flag_reason", "phone_flagged_at")}),
+            (
+                _("Confirm phone number"),
+                {"fields": ("needs_phone_confirmation", "phone_flag_reason", "phone_flagged_at")},
+            ),
             (_("Current consent (from the history below)"), {"fields": ("pnp_consent", "sms_consent")}),
             (_("Record"), {"fields": ("erased_at", "created_at", "updated_at")}),
         )
@@ -206,7 +211,7 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:
             return ()
-        readonly = (
+        readonly: tuple[str, ...] = (
             "brand",
             "external_id",
             "phone_for_viewer",
@@ -264,7 +269,14 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
                 else mask_e164(member.phone_e164)
             )
             writer.writerow(
-                [member.brand.slug, member.external_id, member.name, phone, member.phone_flagged_at, member.phone_flag_reason]
+                [
+                    member.brand.slug,
+                    member.external_id,
+                    member.name,
+                    phone,
+                    member.phone_flagged_at,
+                    member.phone_flag_reason,
+                ]
             )
         return response
 
@@ -312,7 +324,7 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
 
 
 class MemberImportForm(forms.Form):
-    brand = forms.ModelChoiceField(queryset=None, label=_("Brand"))  # type: ignore[arg-type]
+    brand: forms.ModelChoiceField = forms.ModelChoiceField(queryset=Brand.objects.none(), label=_("Brand"))
     file = forms.FileField(
         label=_("File"),
         help_text=_(
@@ -335,13 +347,38 @@ class MemberImportForm(forms.Form):
 
 @admin.register(ImportJob)
 class ImportJobAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("original_name", "brand", "status", "progress", "created_count", "updated_count",
-                    "unchanged_count", "rejected_count", "dry_run", "created_by", "created_at")
+    list_display = (
+        "original_name",
+        "brand",
+        "status",
+        "progress",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "rejected_count",
+        "dry_run",
+        "created_by",
+        "created_at",
+    )
     list_filter = ("status", "dry_run")
     list_select_related = ("brand", "created_by")
-    fields = ("brand", "original_name", "dry_run", "status", "progress", "created_count", "updated_count",
-              "unchanged_count", "rejected_count", "report", "error", "created_by", "created_at", "started_at",
-              "finished_at")
+    fields = (
+        "brand",
+        "original_name",
+        "dry_run",
+        "status",
+        "progress",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "rejected_count",
+        "report",
+        "error",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+    )
     readonly_fields = fields
     change_form_template = "admin/members/importjob/change_form.html"
 

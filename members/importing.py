@@ -36,6 +36,8 @@ COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "t", "on", "granted", "是", "同意", "有"})
 FALSE_WORDS = frozenset({"0", "false", "no", "n", "f", "off", "withdrawn", "否", "不同意", "無"})
 
+CONSENT_SOURCES = frozenset(ConsentSource.values)
+DEFAULT_SOURCE = ConsentSource.IMPORT.value
 CHUNK_ROWS = 5000
 # Below this many rows a process pool costs more than it saves.
 POOL_MIN_ROWS = 20000
@@ -111,7 +113,8 @@ def _header(cells: list[Any]) -> list[str]:
     if missing:
         raise ImportFileError(
             _(
-                "Missing column(s) %(missing)s. The first row must name the columns: %(required)s (optional: %(optional)s)."
+                "Missing column(s) %(missing)s. The first row must name the columns: %(required)s "
+                "(optional: %(optional)s)."
             )
             % {
                 "missing": ", ".join(missing),
@@ -130,38 +133,6 @@ def _cell(value: Any) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)
-
-
-def read_rows(path: Path, encoding: str | None = None) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """Return the header and an iterator of (line number, cells) streamed from a CSV or XLSX file."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    encoding = encoding or detect_encoding(path)
-    handle = path.open(encoding=encoding, newline="", errors="strict")
-    reader = csv.reader(handle)
-    try:
-        first = next(reader)
-    except StopIteration as exc:
-        handle.close()
-        raise ImportFileError(_("The file is empty.")) from exc
-    except (UnicodeDecodeError, csv.Error) as exc:
-        handle.close()
-        raise ImportFileError(_("The file cannot be read as CSV: %(error)s") % {"error": exc}) from exc
-    header = _header(first)
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        with handle:
-            try:
-                for cells in reader:
-                    if cells and any(c.strip() for c in cells):
-                        yield reader.line_num, cells
-            except UnicodeDecodeError as exc:
-                raise ImportFileError(
-                    _("Line %(line)d is not valid %(encoding)s text; save the file as 'CSV UTF-8'.")
-                    % {"line": reader.line_num + 1, "encoding": encoding}
-                ) from exc
-
-    return header, rows()
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
@@ -232,23 +203,24 @@ def _parse_captured_at(value: str, tz: ZoneInfo) -> str | None:
     return parsed.isoformat()
 
 
+def _getter(cells: list[str], index: dict[str, int]) -> Callable[[str], str]:
+    return lambda column: cells[index[column]]
+
+
 def validate_rows(
     header: list[str], rows: list[tuple[int, list[str]]], source_name: str
 ) -> tuple[list[ValidRow], list[RowError]]:
     """Check and normalise a chunk of rows; return the valid ones and one error per bad row."""
-    index = {name: header.index(name) for name in COLUMNS if name in header}
+    blank = len(header)  # the position of an always-empty cell, for columns the file lacks
+    index = {name: header.index(name) if name in header else blank for name in COLUMNS}
     tz = ZoneInfo(settings.TIME_ZONE)
     now = datetime.now(tz)
     valid: list[ValidRow] = []
     errors: list[RowError] = []
 
-    for line, cells in rows:
-
-        def get(column: str, cells: list[str] = cells) -> str:
-            position = index.get(column)
-            if position is None or position >= len(cells):
-                return ""
-            return cells[position]
+    for line, given in rows:
+        cells = given[:blank] + [""] * (blank + 1 - min(len(given), blank))
+        get = _getter(cells, index)
 
         external_id = get("external_id").strip()
         if not external_id:
@@ -283,8 +255,8 @@ def validate_rows(
                 break
         if bad:
             continue
-        source = get("consent_source").strip().lower() or ConsentSource.IMPORT
-        if source not in ConsentSource.values:
+        source = get("consent_source").strip().lower() or DEFAULT_SOURCE
+        if source not in CONSENT_SOURCES:
             errors.append(
                 RowError(
                     line,
@@ -319,7 +291,7 @@ def validate_rows(
                 name,
                 raw_phone.strip()[:64],
                 phone.e164,
-                str(phone.number_type),
+                phone.number_type.value,
                 phone.hash,
                 consents[0],
                 consents[1],
@@ -331,34 +303,23 @@ def validate_rows(
     return valid, errors
 
 
-def _copy_text(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    text = str(value)
+def _copy_str(text: str) -> str:
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     return text
+
+
+_COPY_BOOL = {True: "t", False: "f", None: "\\N"}
 
 
 def rows_as_copy_text(rows: list[ValidRow]) -> bytes:
     """Format rows in COPY's text format (done in the worker processes, not the loader)."""
-    return "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows).encode()
-
-
-Chunk = tuple[list[ValidRow], list[RowError], int, bytes | None]
-
-
-def _validate_job(args: tuple[list[str], list[tuple[int, list[str]]], str, bool]) -> Chunk:
-    header, rows, source_name, as_copy = args
-    valid, errors = validate_rows(header, rows, source_name)
-    if as_copy:
-        # Only the COPY text travels back to the loader: cheaper than pickling the rows.
-        return [], errors, len(rows), rows_as_copy_text(valid)
-    return valid, errors, len(rows), None
+    esc, flag = _copy_str, _COPY_BOOL
+    return "".join(
+        f"{r[0]}\t{esc(r[1])}\t{esc(r[2])}\t{esc(r[3])}\t{r[4]}\t{r[5]}\t{r[6]}\t{flag[r[7]]}\t{flag[r[8]]}"
+        f"\t{r[9]}\t{esc(r[10])}\t{r[11] or chr(92) + 'N'}\n"
+        for r in rows
+    ).encode()
 
 
 def _chunks(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
@@ -372,23 +333,108 @@ def _chunks(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list[t
         yield chunk
 
 
-def validated_chunks(
-    header: list[str], rows: Iterator[tuple[int, list[str]]], *, source_name: str, processes: int, as_copy: bool = False
-) -> Iterator[Chunk]:
-    """Yield validated chunks in file order, using ``processes`` worker processes when > 1.
+# Raw CSV bytes per job (about 10,000 rows); small enough to keep the processes busy evenly.
+BLOCK_BYTES = 1 << 19
 
-    At most ``2 × processes`` chunks are in flight, so memory stays flat however big the file.
+
+def csv_blocks(path: Path, encoding: str) -> tuple[list[str], Iterator[tuple[int, bytes]]]:
+    """Return the header and (first line number, raw bytes) blocks cut between CSV records.
+
+    A cut is made only after a newline outside quotes (an even number of ``"`` before it), so a
+    name with a line break inside quotes stays in one block. Cutting raw bytes is safe for
+    UTF-8 and Big5: neither uses the bytes of ``\n`` or ``"`` inside a multi-byte character.
     """
-    chunks = _chunks(rows, CHUNK_ROWS)
+    handle = path.open("rb")
+    first = handle.readline()
+    if not first.strip():
+        handle.close()
+        raise ImportFileError(_("The file is empty."))
+    try:
+        header = _header(next(csv.reader([first.decode(encoding)])))
+    except UnicodeDecodeError as exc:
+        handle.close()
+        raise ImportFileError(_("The first line is not valid %(encoding)s text.") % {"encoding": encoding}) from exc
+
+    def blocks() -> Iterator[tuple[int, bytes]]:
+        line = 2
+        pending = b""
+        with handle:
+            while True:
+                data = handle.read(BLOCK_BYTES)
+                buffer = pending + data
+                if not data:
+                    if buffer.strip():
+                        yield line, buffer
+                    return
+                cut = buffer.rfind(b"\n")
+                while cut != -1 and buffer.count(b'"', 0, cut) % 2:
+                    cut = buffer.rfind(b"\n", 0, cut)
+                if cut == -1:
+                    pending = buffer
+                    continue
+                block, pending = buffer[: cut + 1], buffer[cut + 1 :]
+                yield line, block
+                line += block.count(b"\n")
+
+    return header, blocks()
+
+
+def _block_rows(data: bytes, first_line: int, encoding: str) -> list[tuple[int, list[str]]]:
+    try:
+        text = data.decode("utf-8" if encoding == "utf-8-sig" else encoding)
+    except UnicodeDecodeError as exc:
+        line = first_line + data[: exc.start].count(b"\n")
+        raise ImportFileError(
+            _("Line %(line)d is not valid %(encoding)s text; save the file as 'CSV UTF-8'.")
+            % {"line": line, "encoding": encoding}
+        ) from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    return [(first_line - 1 + reader.line_num, cells) for cells in reader if cells and any(c.strip() for c in cells)]
+
+
+Chunk = tuple[list[ValidRow], list[RowError], int, bytes | None]
+Job = tuple[list[str], Any, str, bool, str | None]
+
+
+def _validate_job(job: Job) -> Chunk:
+    header, payload, source_name, as_copy, encoding = job
+    if encoding is not None:  # a raw CSV block: (first line, bytes)
+        rows = _block_rows(payload[1], payload[0], encoding)
+    else:
+        rows = payload
+    valid, errors = validate_rows(header, rows, source_name)
+    if as_copy:
+        # Only the COPY text travels back to the loader: cheaper than pickling the rows.
+        return [], errors, len(rows), rows_as_copy_text(valid)
+    return valid, errors, len(rows), None
+
+
+def validated_chunks(
+    path: Path, *, source_name: str, processes: int, as_copy: bool = False, encoding: str | None = None
+) -> Iterator[Chunk]:
+    """Yield validated chunks of the file in file order, using ``processes`` processes when > 1.
+
+    CSV files are cut into raw byte blocks that the processes decode, parse and validate
+    themselves; at most ``2 × processes`` blocks are in flight, so memory stays flat
+    however big the file.
+    """
+    jobs: Iterator[Job]
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        header, rows = _read_xlsx(path)
+        jobs = ((header, chunk, source_name, as_copy, None) for chunk in _chunks(rows, CHUNK_ROWS))
+    else:
+        encoding = encoding or detect_encoding(path)
+        header, blocks = csv_blocks(path, encoding)
+        jobs = ((header, block, source_name, as_copy, encoding) for block in blocks)
     if processes <= 1:
-        for chunk in chunks:
-            yield _validate_job((header, chunk, source_name, as_copy))
+        for job in jobs:
+            yield _validate_job(job)
         return
     context = multiprocessing.get_context("fork")
     with context.Pool(processes) as pool:
         pending: deque[Any] = deque()
-        for chunk in chunks:
-            pending.append(pool.apply_async(_validate_job, ((header, chunk, source_name, as_copy),)))
+        for job in jobs:
+            pending.append(pool.apply_async(_validate_job, (job,)))
             if len(pending) >= processes * 2:
                 yield pending.popleft().get()
         while pending:

@@ -13,6 +13,10 @@ Both loaders apply the same rules:
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +27,16 @@ from django.utils.translation import gettext as _
 from members.choices import ConsentPurpose
 from members.importing import RowError, ValidRow, rows_as_copy_text
 from members.models import Consent, Member
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def _timed(step: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    logger.debug("member import: %s took %.2f s", step, time.perf_counter() - started)
+
 
 PURPOSE_COLUMNS = (
     (ConsentPurpose.PNP_NOTIFICATION, 7, "pnp_consent"),
@@ -148,7 +162,7 @@ class SimpleLoader:
         captured_at = datetime.fromisoformat(row[11]) if row[11] else now
         result = []
         for purpose, index, field in PURPOSE_COLUMNS:
-            granted = row[index]
+            granted: Any = row[index]
             if granted is None or (only_differing and granted == getattr(member, field)):
                 continue
             result.append(
@@ -174,7 +188,7 @@ class SimpleLoader:
             latest.setdefault((member_id, purpose), granted)
         members = list(Member.objects.filter(pk__in=member_ids))
         for member in members:
-            for purpose, _, field in PURPOSE_COLUMNS:
+            for purpose, _index, field in PURPOSE_COLUMNS:
                 setattr(member, field, latest.get((member.pk, purpose)))
             member.updated_at = now
         Member.objects.bulk_update(members, ["pnp_consent", "sms_consent", "updated_at"], batch_size=1000)
@@ -209,6 +223,8 @@ class PostgresLoader:
         self._cursor = connection.connection.cursor()
         # ON COMMIT DROP is not enough when the import runs inside a larger transaction.
         self._cursor.execute("DROP TABLE IF EXISTS member_stage, member_touched")
+        # Room for the hash joins of a million staged rows; reset when the transaction ends.
+        self._cursor.execute("SET LOCAL work_mem = '256MB'")
         self._cursor.execute(
             """
             CREATE TEMP TABLE member_stage (
@@ -234,14 +250,19 @@ class PostgresLoader:
     def add(self, rows: list[ValidRow], copy_text: bytes | None = None) -> None:
         self._copy.write(copy_text if copy_text is not None else rows_as_copy_text(rows))
 
+    def _exec(self, sql: str, params: Any = None) -> None:
+        with _timed(" ".join(sql.split())[:60]):
+            self._cursor.execute(sql, params)
+
     def finish(self) -> None:
-        self._copy_cm.__exit__(None, None, None)
+        with _timed("COPY into the staging table (includes waiting for the parsers)"):
+            self._copy_cm.__exit__(None, None, None)
         self._copy_cm = None
         cur = self._cursor
         brand = self.brand_id
-        cur.execute("ANALYZE member_stage")
+        self._exec("ANALYZE member_stage")
         # A member number twice in the file: keep the first line.
-        cur.execute(
+        self._exec(
             """
             WITH dup AS (
                 SELECT line, external_id, min(line) OVER (PARTITION BY external_id) AS first_line
@@ -255,7 +276,7 @@ class PostgresLoader:
         )
         self.errors += [_duplicate_error(line, eid, first) for line, eid, first in cur.fetchall()]
         # Erased members stay erased.
-        cur.execute(
+        self._exec(
             """
             DELETE FROM member_stage s USING members_member m
             WHERE m.brand_id = %s AND m.external_id = s.external_id AND m.erased_at IS NOT NULL
@@ -264,62 +285,82 @@ class PostgresLoader:
             [brand],
         )
         self.errors += [_erased_error(line, eid) for line, eid in cur.fetchall()]
-        cur.execute("CREATE TEMP TABLE member_touched (member_id bigint, inserted boolean) ON COMMIT DROP")
+        self._exec("CREATE TEMP TABLE member_touched (member_id bigint, inserted boolean) ON COMMIT DROP")
         # Consent changes of members that already exist (compared before the upsert).
-        consent_insert = """
-            INSERT INTO members_consent (member_id, purpose, granted, source, evidence, notice_version,
-                                         captured_at, captured_by_id, captured_by_label, created_at)
-            SELECT m.id, p.purpose, p.granted, s.consent_source, s.consent_evidence, '',
-                   coalesce(s.consent_captured_at, now()), %(actor_id)s, %(actor_label)s, now()
-            FROM member_stage s
-            JOIN members_member m ON m.brand_id = %(brand)s AND m.external_id = s.external_id
-            CROSS JOIN LATERAL (VALUES ('pnp_notification', s.pnp_consent, m.pnp_consent),
-                                       ('sms_notification', s.sms_consent, m.sms_consent)) AS p(purpose, granted, current)
-            WHERE p.granted IS NOT NULL AND {condition}
-        """
         params = {"brand": brand, "actor_id": self.actor_id, "actor_label": self.actor_label}
-        cur.execute(
-            "WITH ins AS ("
-            + consent_insert.format(
-                condition="""p.granted IS DISTINCT FROM p.current AND NOT EXISTS (
+        self._exec(
+            """
+            WITH ins AS (
+                INSERT INTO members_consent (member_id, purpose, granted, source, evidence, notice_version,
+                                             captured_at, captured_by_id, captured_by_label, created_at)
+                SELECT m.id, p.purpose, p.granted, s.consent_source, s.consent_evidence, '',
+                       coalesce(s.consent_captured_at, now()), %(actor_id)s, %(actor_label)s, now()
+                FROM member_stage s
+                JOIN members_member m ON m.brand_id = %(brand)s AND m.external_id = s.external_id
+                CROSS JOIN LATERAL (
+                    VALUES ('pnp_notification', s.pnp_consent, m.pnp_consent),
+                           ('sms_notification', s.sms_consent, m.sms_consent)
+                ) AS p(purpose, granted, current)
+                WHERE p.granted IS NOT NULL AND p.granted IS DISTINCT FROM p.current
+                  -- the same statement with the same capture time is already on record
+                  AND NOT EXISTS (
                     SELECT 1 FROM members_consent c WHERE c.member_id = m.id AND c.purpose = p.purpose
-                    AND c.granted = p.granted AND c.captured_at = s.consent_captured_at)"""
-            )
-            + " RETURNING member_id) INSERT INTO member_touched SELECT DISTINCT member_id, false FROM ins",
+                    AND c.granted = p.granted AND c.captured_at = s.consent_captured_at)
+                RETURNING member_id
+            ) INSERT INTO member_touched SELECT DISTINCT member_id, false FROM ins
+            """,
             params,
         )
-        # Members: insert new ones, update those whose data differ, leave the rest alone.
-        cur.execute(
+        # Members whose data differ from the file: update (and reset the 422 flag of a new number).
+        self._exec(
             """
             WITH up AS (
-                INSERT INTO members_member AS m (brand_id, external_id, name, phone_raw, phone_e164, phone_type,
+                UPDATE members_member AS m SET
+                    name = s.name, phone_raw = s.phone_raw, phone_e164 = s.phone_e164,
+                    phone_type = s.phone_type, phone_hash = s.phone_hash, updated_at = now(),
+                    needs_phone_confirmation = m.needs_phone_confirmation AND m.phone_e164 = s.phone_e164,
+                    phone_flag_reason = CASE WHEN m.phone_e164 = s.phone_e164 THEN m.phone_flag_reason ELSE '' END,
+                    phone_flagged_at = CASE WHEN m.phone_e164 = s.phone_e164 THEN m.phone_flagged_at END,
+                    phone_confirmed_at = CASE WHEN m.phone_e164 = s.phone_e164 THEN m.phone_confirmed_at END
+                FROM member_stage s
+                WHERE m.brand_id = %(brand)s AND m.external_id = s.external_id
+                  AND (m.name, m.phone_raw, m.phone_e164, m.phone_type, m.phone_hash)
+                      IS DISTINCT FROM (s.name, s.phone_raw, s.phone_e164, s.phone_type, s.phone_hash)
+                RETURNING m.id
+            ) INSERT INTO member_touched SELECT id, false FROM up
+            """,
+            params,
+        )
+        # New members, with their consent rows (their current state is the file's value).
+        self._exec(
+            """
+            WITH fresh AS (
+                SELECT s.* FROM member_stage s
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM members_member m WHERE m.brand_id = %(brand)s AND m.external_id = s.external_id)
+            ), ins AS (
+                INSERT INTO members_member (brand_id, external_id, name, phone_raw, phone_e164, phone_type,
                     phone_hash, pnp_consent, sms_consent, needs_phone_confirmation, phone_flag_reason,
                     duplicate_phone, created_at, updated_at)
                 SELECT %(brand)s, external_id, name, phone_raw, phone_e164, phone_type, phone_hash,
                        pnp_consent, sms_consent, false, '', false, now(), now()
-                FROM member_stage
-                ON CONFLICT (brand_id, external_id) DO UPDATE SET
-                    name = EXCLUDED.name, phone_raw = EXCLUDED.phone_raw, phone_e164 = EXCLUDED.phone_e164,
-                    phone_type = EXCLUDED.phone_type, phone_hash = EXCLUDED.phone_hash, updated_at = now(),
-                    needs_phone_confirmation = m.needs_phone_confirmation AND m.phone_e164 = EXCLUDED.phone_e164,
-                    phone_flag_reason = CASE WHEN m.phone_e164 = EXCLUDED.phone_e164 THEN m.phone_flag_reason ELSE '' END,
-                    phone_flagged_at = CASE WHEN m.phone_e164 = EXCLUDED.phone_e164 THEN m.phone_flagged_at END,
-                    phone_confirmed_at = CASE WHEN m.phone_e164 = EXCLUDED.phone_e164 THEN m.phone_confirmed_at END
-                WHERE (m.name, m.phone_raw, m.phone_e164, m.phone_type, m.phone_hash)
-                      IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.phone_raw, EXCLUDED.phone_e164,
-                                        EXCLUDED.phone_type, EXCLUDED.phone_hash)
-                RETURNING m.id, (m.xmax = 0) AS inserted
-            ) INSERT INTO member_touched SELECT id, inserted FROM up
+                FROM fresh
+                RETURNING id, external_id
+            ), consents AS (
+                INSERT INTO members_consent (member_id, purpose, granted, source, evidence, notice_version,
+                                             captured_at, captured_by_id, captured_by_label, created_at)
+                SELECT ins.id, p.purpose, p.granted, f.consent_source, f.consent_evidence, '',
+                       coalesce(f.consent_captured_at, now()), %(actor_id)s, %(actor_label)s, now()
+                FROM ins JOIN fresh f ON f.external_id = ins.external_id
+                CROSS JOIN LATERAL (VALUES ('pnp_notification', f.pnp_consent),
+                                           ('sms_notification', f.sms_consent)) AS p(purpose, granted)
+                WHERE p.granted IS NOT NULL
+            ) INSERT INTO member_touched SELECT id, true FROM ins
             """,
             params,
         )
-        # New members' consent rows (their current state was written by the insert itself).
-        cur.execute(
-            consent_insert.format(condition="m.id IN (SELECT member_id FROM member_touched WHERE inserted)"),
-            params,
-        )
         # Re-derive the current state of existing members whose history grew.
-        cur.execute(
+        self._exec(
             """
             UPDATE members_member m SET pnp_consent = x.pnp, sms_consent = x.sms, updated_at = now()
             FROM (
@@ -333,7 +374,7 @@ class PostgresLoader:
             WHERE m.id = x.member_id AND (m.pnp_consent, m.sms_consent) IS DISTINCT FROM (x.pnp, x.sms)
             """
         )
-        cur.execute(
+        self._exec(
             """
             SELECT count(*) FILTER (WHERE inserted), count(DISTINCT member_id) FILTER (WHERE NOT inserted),
                    (SELECT count(*) FROM member_stage)
@@ -346,14 +387,24 @@ class PostgresLoader:
         self._refresh_duplicates()
 
     def _refresh_duplicates(self) -> None:
-        self._cursor.execute(
+        params = {"brand": self.brand_id}
+        self._exec(
             """
-            UPDATE members_member m SET duplicate_phone = d.shared
-            FROM (
-                SELECT id, count(*) OVER (PARTITION BY phone_e164) > 1 AS shared
-                FROM members_member WHERE brand_id = %s AND erased_at IS NULL AND phone_e164 <> ''
-            ) d
-            WHERE m.id = d.id AND m.duplicate_phone <> d.shared
+            UPDATE members_member SET duplicate_phone = false
+            WHERE brand_id = %(brand)s AND duplicate_phone AND (erased_at IS NOT NULL OR phone_e164 NOT IN (
+                SELECT phone_e164 FROM members_member
+                WHERE brand_id = %(brand)s AND erased_at IS NULL AND phone_e164 <> ''
+                GROUP BY phone_e164 HAVING count(*) > 1))
             """,
-            [self.brand_id],
+            params,
+        )
+        self._exec(
+            """
+            UPDATE members_member SET duplicate_phone = true
+            WHERE brand_id = %(brand)s AND NOT duplicate_phone AND erased_at IS NULL AND phone_e164 IN (
+                SELECT phone_e164 FROM members_member
+                WHERE brand_id = %(brand)s AND erased_at IS NULL AND phone_e164 <> ''
+                GROUP BY phone_e164 HAVING count(*) > 1)
+            """,
+            params,
         )

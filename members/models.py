@@ -21,7 +21,10 @@ class Member(models.Model):
     An erased member keeps its row (and consent history) with the personal data blanked.
     """
 
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="members", verbose_name=_("brand"))
+    # Indexed by the unique (brand, external_id) constraint, whose first column it is.
+    brand = models.ForeignKey(
+        Brand, on_delete=models.PROTECT, related_name="members", verbose_name=_("brand"), db_index=False
+    )
     external_id = models.CharField(
         _("member number"), max_length=64, help_text=_("The brand's own member number; unique within the brand.")
     )
@@ -55,10 +58,19 @@ class Member(models.Model):
             models.UniqueConstraint(fields=("brand", "external_id"), name="member_unique_external_id_per_brand"),
         ]
         indexes = [
-            models.Index(fields=("brand", "phone_e164"), name="member_brand_phone_idx"),
             models.Index(fields=("brand", "-id"), name="member_brand_recent_idx"),
-            models.Index(fields=("pnp_consent", "-id"), name="member_pnp_consent_idx"),
-            models.Index(fields=("sms_consent", "-id"), name="member_sms_consent_idx"),
+            # Members with consent are the majority: the list finds them walking the primary key.
+            # The partial indexes serve the rarer "withdrawn / unknown" filters.
+            models.Index(
+                fields=("-id",),
+                condition=Q(pnp_consent=False) | Q(pnp_consent__isnull=True),
+                name="member_no_pnp_consent_idx",
+            ),
+            models.Index(
+                fields=("-id",),
+                condition=Q(sms_consent=False) | Q(sms_consent__isnull=True),
+                name="member_no_sms_consent_idx",
+            ),
             models.Index(
                 fields=("-id",), condition=Q(needs_phone_confirmation=True), name="member_needs_confirmation_idx"
             ),
@@ -66,7 +78,7 @@ class Member(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.external_id} ({self.brand_id})"
+        return self.external_id
 
     @property
     def masked_phone(self) -> str:
@@ -84,7 +96,10 @@ class Consent(models.Model):
     (then by id); a withdrawal supersedes a grant without removing it.
     """
 
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="consents", verbose_name=_("member"))
+    # Indexed by consent_member_purpose_idx, whose first column it is.
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="consents", verbose_name=_("member"), db_index=False
+    )
     purpose = models.CharField(_("purpose"), max_length=32, choices=ConsentPurpose.choices)
     granted = models.BooleanField(_("granted"), help_text=_("Unticked: the member withdrew or refused."))
     source = models.CharField(_("source"), max_length=24, choices=ConsentSource.choices)
@@ -100,6 +115,7 @@ class Consent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("captured by"),
+        db_index=False,  # only read when a user is deleted; not worth an index on every consent
     )
     captured_by_label = models.CharField(_("captured by (label)"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)

@@ -39,8 +39,13 @@ _SEPARATORS = re.compile(r"[\s\-‐‑‒–—.()/\u3000]")
 _ALLOWED = re.compile(r"^\+?\d+$")
 # Taiwanese mobile numbers are most of every import: recognise them without a full parse.
 # The pattern is LINE's own source of truth here, phonenumbers' metadata (checked by a test).
-_TW_MOBILE = re.compile(phonenumbers.PhoneMetadata.metadata_for_region("TW").mobile.national_number_pattern)
+_TW_METADATA = phonenumbers.PhoneMetadata.metadata_for_region("TW")
+assert _TW_METADATA is not None and _TW_METADATA.mobile is not None
+_TW_MOBILE = re.compile(str(_TW_METADATA.mobile.national_number_pattern))
 _TW_MOBILE_DIGITS = re.compile(r"^(?:\+886|886|0)?(9\d{8})$")
+# The usual ASCII spellings (0912-345-678, 0912345678, +886 912 345 678), matched in one step.
+_TW_MOBILE_QUICK = re.compile(r"^\s*(?:\+?886[\s-]?|0)(9\d\d)[\s-]?(\d{3})[\s-]?(\d{3})\s*$")
+_MOBILE = PhoneType.MOBILE
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +68,17 @@ def phone_hash(e164: str) -> str:
 
 def _clean(raw: str) -> str:
     # NFKC turns full-width digits, plus signs and brackets (０９１２, ＋, （）) into ASCII.
-    text = unicodedata.normalize("NFKC", raw).strip()
+    text = raw.strip() if raw.isascii() else unicodedata.normalize("NFKC", raw).strip()
     return _SEPARATORS.sub("", text)
 
 
-def _place(number: phonenumbers.PhoneNumber, region: str) -> str:
+def _where(number: phonenumbers.PhoneNumber, region: str, wanted_type: int | None) -> dict[str, str]:
+    """The words for an error message: "Taiwanese mobile number", "+81 phone number"."""
     if number.country_code == phonenumbers.country_code_for_region(region) and region == "TW":
-        return _("Taiwanese")
-    return _("+%(code)s") % {"code": number.country_code}
+        place = _("Taiwanese")
+    else:
+        place = _("+%(code)s") % {"code": number.country_code}
+    return {"place": place, "kind": _("mobile number") if wanted_type is not None else _("phone number")}
 
 
 def _unknown_country() -> str:
@@ -79,6 +87,11 @@ def _unknown_country() -> str:
 
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> NormalizedPhone:
     """Return the number in E.164 with its type and hash, or raise ``ValidationError`` saying why."""
+    if region == "TW" and (quick := _TW_MOBILE_QUICK.match(raw or "")):
+        national = quick.group(1) + quick.group(2) + quick.group(3)
+        if _TW_MOBILE.fullmatch(national):
+            e164 = "+886" + national
+            return NormalizedPhone(e164=e164, number_type=_MOBILE, hash=phone_hash(e164))
     shown = (raw or "").strip()
     if not shown:
         raise ValidationError(_("The phone number is empty."), code="empty")
@@ -94,7 +107,7 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> NormalizedPhone:
         match = _TW_MOBILE_DIGITS.match(text)
         if match and _TW_MOBILE.fullmatch(match.group(1)):
             e164 = "+886" + match.group(1)
-            return NormalizedPhone(e164=e164, number_type=PhoneType.MOBILE, hash=phone_hash(e164))
+            return NormalizedPhone(e164=e164, number_type=_MOBILE, hash=phone_hash(e164))
     if not text.startswith("+") and text.startswith("886") and len(text) >= 11:
         text = "+" + text
     try:
@@ -103,7 +116,6 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> NormalizedPhone:
         if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
             raise ValidationError(_unknown_country() % {"raw": shown}, code="invalid_country_code") from exc
         raise ValidationError(_("%(raw)s: not a phone number.") % {"raw": shown}, code="not_a_number") from exc
-    place = _place(number, region)
     national = str(number.national_number)
     wanted_type = PhoneNumberType.MOBILE if national.startswith("9") and number.country_code == 886 else None
     reason = (
@@ -111,15 +123,14 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> NormalizedPhone:
         if wanted_type is not None
         else phonenumbers.is_possible_number_with_reason(number)
     )
-    kind = _("mobile number") if wanted_type is not None else _("phone number")
     if reason == ValidationResult.TOO_SHORT:
         raise ValidationError(
-            _("%(raw)s: too short for a %(place)s %(kind)s.") % {"raw": shown, "place": place, "kind": kind},
+            _("%(raw)s: too short for a %(place)s %(kind)s.") % {"raw": shown, **_where(number, region, wanted_type)},
             code="too_short",
         )
     if reason == ValidationResult.TOO_LONG:
         raise ValidationError(
-            _("%(raw)s: too long for a %(place)s %(kind)s.") % {"raw": shown, "place": place, "kind": kind},
+            _("%(raw)s: too long for a %(place)s %(kind)s.") % {"raw": shown, **_where(number, region, wanted_type)},
             code="too_long",
         )
     if reason == ValidationResult.INVALID_COUNTRY_CODE:
@@ -127,7 +138,7 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> NormalizedPhone:
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
             _("%(raw)s: not a valid %(place)s %(kind)s; check the digits.")
-            % {"raw": shown, "place": place, "kind": kind},
+            % {"raw": shown, **_where(number, region, wanted_type)},
             code="invalid",
         )
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

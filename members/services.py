@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -24,7 +24,6 @@ from members.importing import (
     ProgressCallback,
     can_fork,
     estimate_rows,
-    read_rows,
     validated_chunks,
     write_report,
 )
@@ -171,7 +170,7 @@ def consent_record(
     if member.is_erased:
         raise MemberErasedError(member.external_id)
     now = timezone.now()
-    if captured_at is not None and captured_at > now + timezone.timedelta(minutes=5):
+    if captured_at is not None and captured_at > now + timedelta(minutes=5):
         raise ValidationError({"captured_at": ["The consent cannot have been captured in the future."]})
     consent = Consent.objects.create(
         member=member,
@@ -337,7 +336,6 @@ def member_import_file(
     Raises :class:`members.importing.ImportFileError` when the file as a whole cannot be read.
     The whole import is one transaction; a dry run rolls it back after counting.
     """
-    header, rows = read_rows(path, encoding)
     if processes is None:
         processes = 2 if can_fork() and estimate_rows(path) >= POOL_MIN_ROWS else 1
     if fast is None:
@@ -351,7 +349,7 @@ def member_import_file(
             brand_id=brand.pk, actor_id=user.pk if user else None, actor_label=_actor_label(actor)
         ) as loader:
             for valid, errors, count, copy_text in validated_chunks(
-                header, rows, source_name=source_name, processes=processes, as_copy=fast
+                path, source_name=source_name, processes=processes, as_copy=fast, encoding=encoding
             ):
                 result.rows_read += count
                 result.errors += errors
@@ -404,13 +402,18 @@ def import_job_run(*, job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("brand", "created_by").get(pk=job_id)
     if not claimed:
         return job
+    # The import is one transaction (and on PostgreSQL its connection is busy with COPY), so
+    # progress goes through a connection of its own, committed at once, for the admin to read.
+    # SQLite allows one writer at a time: there only the final counts are written.
+    progress_connection = connections.create_connection(DEFAULT_DB_ALIAS) if connection.vendor == "postgresql" else None
     last_saved = [0.0]
 
     def progress(rows: int) -> None:
         now = time.monotonic()
-        if now - last_saved[0] >= 0.5:
+        if progress_connection is not None and now - last_saved[0] >= 0.5:
             last_saved[0] = now
-            ImportJob.objects.filter(pk=job_id).update(processed_rows=rows)
+            with progress_connection.cursor() as cursor:
+                cursor.execute("UPDATE members_importjob SET processed_rows = %s WHERE id = %s", [rows, job_id])
 
     report_name = f"member_import_reports/import-{job.pk}-rejected.csv"
     try:
@@ -427,6 +430,13 @@ def import_job_run(*, job_id: int) -> ImportJob:
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportJobStatus.FAILED, error=str(exc), finished_at=timezone.now()
         )
+    except Exception:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJobStatus.FAILED,
+            error="The import stopped on an unexpected error; nothing was saved. See the worker log.",
+            finished_at=timezone.now(),
+        )
+        raise
     else:
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportJobStatus.DONE,
@@ -439,5 +449,8 @@ def import_job_run(*, job_id: int) -> ImportJob:
             report_file=report_name if result.report_path else "",
             finished_at=timezone.now(),
         )
+    finally:
+        if progress_connection is not None:
+            progress_connection.close()
     job.refresh_from_db()
     return job

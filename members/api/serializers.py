@@ -35,7 +35,9 @@ class ConsentSerializer(serializers.ModelSerializer):
 class ConsentWriteSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
     granted = serializers.BooleanField()
-    source = serializers.ChoiceField(choices=ConsentSource.choices, default=ConsentSource.API)
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=ConsentSource.choices, default=ConsentSource.API
+    )
     evidence = serializers.CharField(allow_blank=True, default="", max_length=2000)
     notice_version = serializers.CharField(allow_blank=True, default="", max_length=64)
     captured_at = serializers.DateTimeField(required=False)

@@ -4,7 +4,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.utils import translation
+from rest_framework.test import APIClient
 
 from members.models import Member
 from members.services import member_upsert
@@ -40,3 +42,15 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def client() -> Client:
+    """A browser-like client that asks for English pages (the portal's default is Chinese)."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def api_client(api_client: APIClient) -> APIClient:
+    api_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return api_client

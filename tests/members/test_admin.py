@@ -54,8 +54,9 @@ def test_finance_cannot_open_the_member_list(client: Client, finance: User) -> N
 
 
 def test_phone_search_finds_the_member_by_any_format_with_an_exact_lookup(
-    client: Client, superuser: User, make_member: Callable[..., Member]
+    transactional_db: None, client: Client, superuser: User, make_member: Callable[..., Member]
 ) -> None:
+    # transactional_db: outside a test transaction, as in production (no savepoint queries)
     make_member("FOUND", "0912345678")
     make_member("OTHER", "0933111222")
     login(client, superuser)
@@ -70,8 +71,9 @@ def test_phone_search_finds_the_member_by_any_format_with_an_exact_lookup(
     "query", [{}, {"pnp_consent__exact": "1"}, {"needs_phone_confirmation__exact": "1"}, {"line": "bound_friend"}]
 )
 def test_each_list_page_takes_at_most_ten_queries(
-    client: Client, manager: User, make_member: Callable[..., Member], query: dict[str, str]
+    transactional_db: None, client: Client, manager: User, make_member: Callable[..., Member], query: dict[str, str]
 ) -> None:
+    # transactional_db: outside a test transaction, as in production (no savepoint queries)
     for n in range(5):
         make_member(f"M{n}", f"091234567{n}")
     login(client, manager)

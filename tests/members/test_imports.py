@@ -145,10 +145,15 @@ def test_a_file_without_the_required_columns_cannot_be_read(brand: Brand, write_
 def test_the_pool_of_processes_gives_the_same_result_in_file_order(
     brand: Brand, write_csv: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importing, "CHUNK_ROWS", 2)
-    result = run(brand, write_csv(MESSY + "A8,Bad,123,,\n"), processes=2)
-    assert (result.created, result.rejected) == (7, 1)
-    assert result.errors[0].line == 9
+    # given: blocks of a few rows, and a name with a line break inside quotes
+    monkeypatch.setattr(importing, "BLOCK_BYTES", 40)
+    text = MESSY + 'A8,"Two\nLines",0912000008,,\n' + "A9,Bad,123,,\n"
+    # when
+    result = run(brand, write_csv(text), processes=2)
+    # then
+    assert (result.created, result.rejected) == (8, 1)
+    assert result.errors[0].line == 11
+    assert Member.objects.get(external_id="A8").name == "Two\nLines"
 
 
 def test_the_command_prints_one_summary_line_and_writes_the_report(

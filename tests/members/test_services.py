@@ -135,3 +135,18 @@ def test_binding_needs_a_granted_binding_consent_and_a_free_uid(make_member: Cal
     assert not LineLink.objects.get(member=member).is_friend
     line_link_unbind(member=member, actor="t")
     assert not LineLink.objects.get(member=member).is_bound
+
+
+def test_logs_carry_masked_numbers_only(make_member: Callable[..., Member], caplog: pytest.LogCaptureFixture) -> None:
+    member = make_member(phone="0912-345-678")
+    with caplog.at_level("INFO", logger="members"):
+        member_flag_phone_unreachable(member=member, reason="LINE 422")
+    assert "0912-***-678" in caplog.text
+    assert "345" not in caplog.text.replace(str(member.pk), "")
+
+
+def test_a_reviewer_may_read_but_not_change_members(reviewer, manager) -> None:  # type: ignore[no-untyped-def]
+    assert reviewer.has_perm("members.view_member") and not reviewer.has_perm("members.change_member")
+    assert not reviewer.has_perm("members.add_importjob")
+    assert manager.has_perm("members.change_member") and manager.has_perm("members.add_importjob")
+    assert not manager.has_perm("members.delete_member")

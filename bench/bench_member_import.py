@@ -1,0 +1,119 @@
+"""Import 1,000,000 messy member rows on PostgreSQL; compare with django-import-export row by row.
+
+Usage: python bench/bench_member_import.py [--rows 1000000] [--sample 2000] [--database-url URL]
+Creates its own database (default bench_members), drops it at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from _setup import DEFAULT_URL, drop_database, peak_rss_mb, setup_database
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def messy_phone(n: int, rng: random.Random) -> str:
+    digits = f"9{n % 100_000_000:08d}"  # 9xxxxxxxx: Taiwanese mobile
+    style = n % 8
+    if style == 0:
+        return f"0{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+    if style == 1:
+        return f"0{digits}"
+    if style == 2:
+        return f"+886 {digits[:3]} {digits[3:6]} {digits[6:]}"
+    if style == 3:
+        return f"886{digits}"
+    if style == 4:
+        return f"0{digits}".translate(FULL_WIDTH)
+    if style == 5:
+        return f" 0{digits[:3]} {digits[3:]} "
+    if style == 6:
+        number = f"2{n % 10_000_000:07d}"
+        return f"(02) {number[:4]}-{number[4:]}"  # Taipei landline
+    return f"0{digits[:4]}-{digits[4:]}"
+
+
+def write_file(path: Path, rows: int, start: int = 0) -> int:
+    """Write ``rows`` rows (0.1 % of them bad); return how many are bad."""
+    rng = random.Random(start)
+    bad = 0
+    consent = ["1", "0", "", "1", "yes"]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("external_id,name,phone,pnp_consent,sms_consent\n")
+        for n in range(start, start + rows):
+            phone = messy_phone(n, rng)
+            if n % 1000 == 999:
+                phone = "0912-34-567" if n % 2 else "not a number"
+                bad += 1
+            handle.write(f"M{n:08d},會員 {n},{phone},{consent[n % 5]},{consent[(n // 5) % 5]}\n")
+    return bad
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=int, default=2_000, help="rows for the row-by-row reference")
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    args = parser.parse_args()
+
+    setup_database(args.database_url)
+    try:
+        from django.db import transaction
+        from import_export.formats.base_formats import CSV
+
+        from members.models import Member
+        from members.resources import MemberResource
+        from members.services import member_import_file
+        from portal.models import Brand
+
+        brand = Brand.objects.create(name="Bench", slug="bench")
+        with tempfile.TemporaryDirectory() as folder:
+            big = Path(folder) / "members.csv"
+            bad = write_file(big, args.rows)
+            print(f"file: {args.rows:,} rows, {bad:,} bad, {big.stat().st_size / 1e6:.0f} MB")
+
+            started = time.perf_counter()
+            result = member_import_file(brand=brand, path=big, actor="bench")
+            ours_s = time.perf_counter() - started
+            print(f"ours: {result.summary()} in {ours_s:.1f} s")
+            assert result.rejected == bad, (result.rejected, bad)
+
+            started = time.perf_counter()
+            again = member_import_file(brand=brand, path=big, actor="bench")
+            print(f"ours, same file again: {again.summary()} in {time.perf_counter() - started:.1f} s")
+
+            # Reference: django-import-export's plain row-by-row import on a sample.
+            sample = Path(folder) / "sample.csv"
+            write_file(sample, args.sample, start=50_000_000)
+            dataset = CSV().create_dataset(sample.read_text(encoding="utf-8"))
+            resource = MemberResource(brand=brand)
+            started = time.perf_counter()
+            with transaction.atomic():
+                report = resource.import_data(dataset, dry_run=False, raise_errors=False, collect_failed_rows=True)
+            reference_s = time.perf_counter() - started
+            imported = Member.objects.filter(brand=brand, external_id__startswith="M5").count()
+            print(
+                f"reference (django-import-export, row by row): {imported:,} of {args.sample:,} rows "
+                f"in {reference_s:.1f} s, {len(report.invalid_rows) + len(report.failed_dataset)} invalid"
+            )
+
+        ours_rate = args.rows / ours_s
+        reference_rate = args.sample / reference_s
+        print(f"ours:      {ours_rate:,.0f} rows/s ({args.rows:,} rows in {ours_s:.1f} s; target < 60 s)")
+        print(
+            f"reference: {reference_rate:,.0f} rows/s (extrapolated {args.rows / reference_rate / 60:.0f} min "
+            f"for {args.rows:,} rows)"
+        )
+        print(f"ratio:     {ours_rate / reference_rate:.0f}x")
+        print(f"peak RSS:  {peak_rss_mb():.0f} MB (largest of this process and its pool)")
+    finally:
+        drop_database(args.database_url)
+
+
+if __name__ == "__main__":
+    main()
