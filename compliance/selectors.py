@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import difflib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -61,6 +63,26 @@ def promotional_terms() -> list[str]:
 
 def allowed_link_domains(brand: Brand) -> set[str]:
     return set(BrandLinkDomain.objects.filter(brand=brand).values_list("domain", flat=True))
+
+
+# Send-time checks run for every notification; the word list and allow-lists change rarely.
+# Each process keeps them for a few seconds, and forgets them at once when this process saves one.
+_SEND_CACHE_SECONDS = 10.0
+_send_cache: dict[Any, tuple[float, Any]] = {}
+
+
+def forget_send_caches(**kwargs: Any) -> None:
+    _send_cache.clear()
+
+
+def _send_cached(key: Any, load: Callable[[], Any]) -> Any:
+    now = time.monotonic()
+    hit = _send_cache.get(key)
+    if hit is not None and now - hit[0] < _SEND_CACHE_SECONDS:
+        return hit[1]
+    value = load()
+    _send_cache[key] = (now, value)
+    return value
 
 
 def templates_visible_to(user: User | AnonymousUser) -> QuerySet[MessageTemplate]:
@@ -207,8 +229,9 @@ def send_check_variables(
                 rule_code="VALUE_UNKNOWN",
                 field=f"variables.{name}",
             )
-    terms = promotional_terms()
-    domains = allowed_link_domains(version.template.brand)
+    terms = _send_cached("terms", promotional_terms)
+    brand = version.template.brand
+    domains = _send_cached(("domains", brand.pk), lambda: allowed_link_domains(brand))
     cleaned: dict[str, str] = {}
     for name, variable in declared.items():
         field = f"variables.{name}"

@@ -17,7 +17,7 @@ from portal.selectors import brands_editable_by, user_roles
 
 def member_get_for_brand(*, brand: Brand, external_id: str) -> Member | None:
     """Return the brand's member with this member number, erased or not, or ``None``."""
-    return Member.objects.select_related("brand").filter(brand=brand, external_id=external_id).first()
+    return Member.objects.select_related("brand", "line_link").filter(brand=brand, external_id=external_id).first()
 
 
 def members_for_brands(*, brands: QuerySet[Brand]) -> QuerySet[Member]:

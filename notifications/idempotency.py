@@ -1,8 +1,9 @@
 """Idempotency keys: the same key and body replay the first answer; another body is refused.
 
-The key row is claimed in the same transaction as the work, so two concurrent requests with
-one key cannot both create a notification: the second waits for the first's commit, then
-replays its answer. A refused request (4xx) stores nothing, so the brand may fix and retry.
+The key row is written in the same transaction as the work, so two concurrent requests with
+one key cannot both create a notification: the second fails on the unique key, its work is
+rolled back, and it replays the first one's answer. A refused request (4xx) stores nothing,
+so the brand may fix it and retry with the same key.
 """
 
 from __future__ import annotations
@@ -39,18 +40,20 @@ def _replay(existing: IdempotencyKey, request_hash: str) -> tuple[int, dict[str,
 def run_idempotent(
     *, brand: Brand, key: str, request_hash: str, work: Callable[[], tuple[int, dict[str, Any]]]
 ) -> tuple[int, dict[str, Any], bool]:
-    """Return (status, body, replayed): the stored answer for this key, or the answer of ``work()``."""
+    """Return (status, body, replayed): the stored answer for this key, or the answer of ``work()``.
+
+    The work and the key row commit together; a concurrent request with the same key fails on
+    the unique key, rolls its work back and replays the answer that won.
+    """
     existing = IdempotencyKey.objects.filter(brand=brand, key=key).first()
     if existing is not None:
         return _replay(existing, request_hash)
     try:
         with transaction.atomic():
-            claim = IdempotencyKey.objects.create(
-                brand=brand, key=key, request_hash=request_hash, status_code=0, response={}
-            )
             status, body = work()
-            claim.status_code, claim.response = status, body
-            claim.save(update_fields=["status_code", "response"])
+            IdempotencyKey.objects.create(
+                brand=brand, key=key, request_hash=request_hash, status_code=status, response=body
+            )
     except IntegrityError:
         existing = IdempotencyKey.objects.filter(brand=brand, key=key).first()
         if existing is None:

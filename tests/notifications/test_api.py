@@ -127,6 +127,7 @@ def test_a_member_without_consent_for_any_channel_is_refused(
     api_client: APIClient, shipping: TemplateVersion, make_member: Callable[..., Member]
 ) -> None:
     make_member("M2", "0912-000-111", pnp=None, sms=False)
+    api_client.credentials(HTTP_AUTHORIZATION=api_client._credentials["HTTP_AUTHORIZATION"], HTTP_ACCEPT_LANGUAGE="en")
     response = post(api_client, {"template": "shipping_notice", "member": "M2", "variables": VARIABLES})
     assert response.status_code == 422
     assert response.json()["errors"][0]["code"] == "no_channel"

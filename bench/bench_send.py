@@ -1,0 +1,248 @@
+"""End-to-end send rate: API acceptance → Celery worker → the request reaching the LINE sandbox.
+
+    .venv/bin/python bench/bench_send.py [--notifications 6000] [--batch 500] [--workers 2]
+
+Runs on PostgreSQL (a throw-away ``bench_send`` database), Redis (DBs 5 and 6), the LINE
+sandbox, gunicorn and real Celery workers, all on this machine. Prints:
+
+* ours: notifications per second from the first API call to the last PNP request the sandbox
+  received (sustained over the whole run), and the same for the acceptance alone;
+* reference: a bare pool of ``requests`` sessions (one per core) sending PNPs straight to the
+  same sandbox in the same run — what this machine can push at all;
+* the ratio, and the highest per-second PNP rate the sandbox saw for the channel against the
+  shared rate limit (which it must never exceed).
+
+Bounded by --notifications and --max-seconds; stops every process and drops the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import BASE_DIR, drop_database, setup_database  # noqa: E402
+
+DB_URL = "postgres://postgres@127.0.0.1:5432/bench_send"
+BROKER_URL = "redis://127.0.0.1:6379/5"
+CACHE_URL = "redis://127.0.0.1:6379/6"
+CHANNEL_ID = "1659990001"
+TOKEN = "bench-access-token"
+SECRET = "bench-channel-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def phone(n: int) -> str:
+    return f"+8869{n:08d}"
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+        try:
+            requests.get(url, timeout=5)
+            return
+        except (requests.ConnectionError, requests.Timeout):
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer in {timeout} s")
+
+
+def _reference_worker(args: tuple[str, int, int]) -> int:
+    url, start, count = args
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    for n in range(start, start + count):
+        body = json.dumps({"to": hashlib.sha256(phone(n).encode()).hexdigest(),
+                           "messages": [{"type": "text", "text": "您的訂單已出貨 Your order shipped"}]})
+        response = session.post(f"{url}/bot/pnp/push", data=body,
+                                headers={**headers, "X-Line-Delivery-Tag": f"ref-{uuid.uuid4().hex}"}, timeout=10)
+        response.raise_for_status()
+    return count
+
+
+def reference_rate(sandbox_url: str, total: int, processes: int) -> float:
+    per = total // processes
+    started = time.perf_counter()
+    with multiprocessing.Pool(processes) as pool:
+        done = sum(pool.map(_reference_worker, [(sandbox_url, i * per, per) for i in range(processes)]))
+    return done / (time.perf_counter() - started)
+
+
+def prepare(count: int) -> tuple[str, str]:
+    """Create the brand, an approved template and ``count`` members with PNP consent; return (key, slug)."""
+    from django.contrib.auth.models import Group, User
+    from django.utils import timezone
+
+    from compliance.models import BrandLinkDomain
+    from compliance.services import (
+        template_approve,
+        template_create,
+        template_record_rule_result,
+        template_start_review,
+        template_submit,
+    )
+    from members.choices import ConsentPurpose, ConsentSource, PhoneType
+    from members.models import Consent, Member
+    from portal.choices import Role
+    from portal.services import api_key_create, brand_create_or_update
+
+    brand, _ = brand_create_or_update(slug="bench", name="Bench", channel_id=CHANNEL_ID, channel_secret=SECRET,
+                                      access_token=TOKEN, actor="bench")
+    author = User.objects.create_user("bench-author", is_staff=True)
+    author.groups.add(Group.objects.get(name=str(Role.ACCOUNT_MANAGER)))
+    brand.account_managers.add(author)
+    reviewer = User.objects.create_user("bench-reviewer", is_staff=True)
+    reviewer.groups.add(Group.objects.get(name=str(Role.COMPLIANCE_REVIEWER)))
+    BrandLinkDomain.objects.create(brand=brand, domain="bench.example")
+    template = template_create(
+        brand=brand, code="shipping_notice", name="Shipping notice", use_case="delivery_notice", author=author,
+        text="您的訂單 {order_id} 已於 {event_time} 出貨。\nYour order {order_id} shipped at {event_time}.",
+        variables=[{"name": "order_id", "type": "text", "max_length": 20, "sample": "A1"},
+                   {"name": "event_time", "type": "datetime", "sample": "2026-01-01 10:00"}],
+        channels=["pnp"], urgency="a_day",
+    )
+    version = template_submit(version=template.versions.get(), actor=author)
+    version = template_start_review(version=version, reviewer=reviewer)
+    for result in version.rule_results.filter(passed__isnull=True):
+        template_record_rule_result(version=version, reviewer=reviewer, rule_code=result.rule_code, passed=True)
+    template_approve(version=version, reviewer=reviewer, comment="bench")
+
+    now = timezone.now()
+    members = [
+        Member(brand=brand, external_id=f"B{n:07d}", name=f"Member {n}", phone_raw=phone(n), phone_e164=phone(n),
+               phone_type=PhoneType.MOBILE, phone_hash=hashlib.sha256(phone(n).encode()).hexdigest(),
+               pnp_consent=True)
+        for n in range(count)
+    ]
+    Member.objects.bulk_create(members, batch_size=2000)
+    Consent.objects.bulk_create(
+        [Consent(member=m, purpose=ConsentPurpose.PNP_NOTIFICATION, granted=True, source=ConsentSource.IMPORT,
+                 captured_at=now, captured_by_label="bench") for m in Member.objects.filter(brand=brand)],
+        batch_size=2000,
+    )
+    return api_key_create(brand=brand, name="bench", actor="bench")[1], brand.slug
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--notifications", type=int, default=6000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
+    parser.add_argument("--web-workers", type=int, default=1, help="gunicorn worker processes")
+    parser.add_argument("--rate-limit", type=int, default=2000, help="LINE requests/s per channel (both sides)")
+    parser.add_argument("--max-seconds", type=float, default=240)
+    options = parser.parse_args()
+    count = options.notifications
+
+    os.environ.update({"CELERY_BROKER_URL": BROKER_URL, "REDIS_URL": CACHE_URL, "DEBUG": "1",
+                       "LINE_RATE_LIMIT_PER_SECOND": str(options.rate_limit)})
+    setup_database(DB_URL)
+    processes: list[subprocess.Popen[bytes]] = []
+    log_dir = BASE_DIR / "var" / "bench"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        import redis
+
+        redis.Redis.from_url(BROKER_URL).flushdb()
+        redis.Redis.from_url(CACHE_URL).flushdb()
+        print(f"preparing {count} members…", flush=True)
+        key, slug = prepare(count)
+
+        sandbox_port, web_port = free_port(), free_port()
+        sandbox_url, web_url = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{web_port}"
+        world = {"channels": [{"channel_id": CHANNEL_ID, "channel_secret": SECRET, "access_token": TOKEN,
+                               "webhook_url": f"{web_url}/webhooks/line/{slug}"}],
+                 "users": [{"phone": phone(n), "consent": "on", "sms_verified_days_ago": 10} for n in range(count)]}
+        world_path = log_dir / "world.json"
+        world_path.write_text(json.dumps(world))
+        env = {**os.environ, "LINE_API_BASE_URL": sandbox_url, "PORTAL_BASE_URL": web_url,
+               "DATABASE_URL": DB_URL, "CONN_MAX_AGE": "600"}
+        # Delivery webhooks are part of production load, but this figure is about sending.
+        sandbox = subprocess.Popen(
+            [sys.executable, "-m", "line_sandbox", "--port", str(sandbox_port), "--world", str(world_path),
+             "--rate-limit", str(options.rate_limit), "--webhook-batch", "100", "--webhook-flush", "0.5"],
+            cwd=BASE_DIR, env=env, stdout=(log_dir / "sandbox.log").open("wb"), stderr=subprocess.STDOUT)
+        processes.append(sandbox)
+        wait_http(f"{sandbox_url}/sandbox/clock", sandbox)
+
+        print("reference: a bare pool of requests sessions against the sandbox…", flush=True)
+        reference = reference_rate(sandbox_url, min(count, 6000), os.cpu_count() or 2)
+        requests.post(f"{sandbox_url}/sandbox/reset", timeout=10)  # back to the world, counters at zero
+        wait_http(f"{sandbox_url}/sandbox/clock", sandbox)
+
+        web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{web_port}",
+             "-w", str(options.web_workers), "--access-logfile", "-", "--log-level", "warning"],
+            cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=(log_dir / "web.log").open("wb"))
+        processes.append(web)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--loglevel=WARNING",
+             f"--concurrency={options.workers}", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=BASE_DIR, env=env, stdout=(log_dir / "worker.log").open("wb"), stderr=subprocess.STDOUT)
+        processes.append(worker)
+        wait_http(f"{web_url}/healthz", web)
+        time.sleep(3)  # the worker connects to Redis
+
+        print(f"ours: {count} notifications through the API, {options.batch} per request…", flush=True)
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {key}"
+        started = time.perf_counter()
+        for first in range(0, count, options.batch):
+            items = [{"idempotency_key": str(uuid.uuid4()), "template": "shipping_notice", "member": f"B{n:07d}",
+                      "variables": {"order_id": f"A{n}", "event_time": "2026-11-25 10:00"}}
+                     for n in range(first, min(count, first + options.batch))]
+            response = session.post(f"{web_url}/api/v1/notifications/batch", json={"notifications": items},
+                                    timeout=300)
+            response.raise_for_status()
+            assert response.json()["refused"] == 0, response.json()["results"][:3]
+        accepted_in = time.perf_counter() - started
+        deadline = started + options.max_seconds
+        received = 0
+        while time.perf_counter() < deadline:
+            summary = requests.get(f"{sandbox_url}/sandbox/inspect", params={"summary": "1"}, timeout=10).json()
+            received = sum(summary["summary"]["outcomes"].get("pnp", {}).values())
+            if received >= count:
+                break
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - started
+        rates = summary["summary"]["rates"]
+        ours = received / elapsed
+        print()
+        print(f"accepted by the API:       {count / accepted_in:8.0f} notifications/s ({accepted_in:.1f} s)")
+        print(f"ours, API → sandbox:       {ours:8.0f} notifications/s ({received} of {count} in {elapsed:.1f} s)")
+        print(f"reference, bare requests:  {reference:8.0f} PNP requests/s ({os.cpu_count()} sessions)")
+        print(f"ratio ours / reference:    {ours / reference:8.2f}   (target ≥ 0.5, and ours ≥ 500/s)")
+        print(f"rate limit {options.rate_limit}/s per channel; sandbox saw at most: {json.dumps(rates)}")
+    finally:
+        for proc in reversed(processes):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in processes:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        drop_database(DB_URL)
+
+
+if __name__ == "__main__":
+    main()
