@@ -33,7 +33,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import BASE_DIR, drop_database, setup_database  # noqa: E402
+from _setup import BASE_DIR, drop_database, setup_database
 
 DB_URL = "postgres://postgres@127.0.0.1:5432/bench_send"
 BROKER_URL = "redis://127.0.0.1:6379/5"

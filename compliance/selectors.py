@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 import difflib
 import json
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol

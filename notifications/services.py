@@ -186,54 +186,100 @@ def _next_channel(notification: Notification, attempts: list[Attempt]) -> str | 
     return None
 
 
-def _claim(notification_id: int) -> tuple[Notification, Attempt] | None:
-    """Lock the notification, pick its next channel and write the attempt before anything is sent."""
+def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt]]:
+    """Lock the queued notifications, pick each one's next channel and write its attempt before sending.
+
+    Rows another worker holds are skipped (it is sending them); rows no longer queued are
+    skipped too, so a duplicate task does nothing.
+    """
+    claimed: list[tuple[Notification, Attempt]] = []
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update()
-            .select_related("brand", "member", "template_version")
-            .filter(pk=notification_id)
-            .first()
+        queryset = (
+            Notification.objects.select_related("brand", "member", "template_version")
+            .filter(pk__in=notification_ids, status=NotificationStatus.QUEUED)
+            .order_by("pk")
         )
-        if notification is None or notification.status != NotificationStatus.QUEUED:
-            return None  # already sent, sending or final: a duplicate task does nothing
-        if notification.template_version.status != "approved":
-            _finish(
-                notification,
-                NotificationStatus.FAILED,
-                _("Template version %(n)d is %(status)s: not sent.")
-                % {"n": notification.template_version.number, "status": notification.template_version.status},
+        if connection.features.has_select_for_update_skip_locked:
+            queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+        else:
+            queryset = queryset.select_for_update()
+        notifications = list(queryset)
+        if not notifications:
+            return claimed
+        attempts_by_notification: dict[int, list[Attempt]] = {n.pk: [] for n in notifications}
+        for attempt in Attempt.objects.filter(notification_id__in=attempts_by_notification).order_by("pk"):
+            attempts_by_notification[attempt.notification_id].append(attempt)
+        now = timezone.now()
+        new_attempts: list[Attempt] = []
+        reused: list[Attempt] = []
+        for notification in notifications:
+            version = notification.template_version
+            if version.status != "approved":
+                _finish(
+                    notification,
+                    NotificationStatus.FAILED,
+                    _("Template version %(n)d is %(status)s: not sent.")
+                    % {"n": version.number, "status": version.status},
+                )
+                continue
+            attempts = attempts_by_notification[notification.pk]
+            # A request refused as retryable left its attempt pending and unsent: reuse its reference.
+            unsent = next((a for a in attempts if a.status == AttemptStatus.PENDING and a.sent_at is None), None)
+            if unsent is not None:
+                attempt = unsent
+                reused.append(attempt)
+            else:
+                channel = _next_channel(notification, attempts)
+                if channel is None:
+                    _finish(notification, NotificationStatus.FAILED, _("Every planned channel has been tried."))
+                    continue
+                attempt = Attempt(notification=notification, channel=channel, reference=str(uuid.uuid4()))
+                new_attempts.append(attempt)
+            attempt.sent_at = now
+            notification.status, notification.channel, notification.updated_at = (
+                NotificationStatus.SENDING,
+                attempt.channel,
+                now,
             )
-            return None
-        attempts = list(notification.attempts.all())
-        # A request refused as retryable left its attempt pending and unsent: reuse its reference.
-        attempt = next((a for a in attempts if a.status == AttemptStatus.PENDING and a.sent_at is None), None)
-        if attempt is None:
-            channel = _next_channel(notification, attempts)
-            if channel is None:
-                _finish(notification, NotificationStatus.FAILED, _("Every planned channel has been tried."))
-                return None
-            attempt = Attempt(notification=notification, channel=channel, reference=str(uuid.uuid4()))
-        attempt.sent_at = timezone.now()
-        attempt.save()
-        notification.status = NotificationStatus.SENDING
-        notification.channel = attempt.channel
-        notification.save(update_fields=["status", "channel", "updated_at"])
-    return notification, attempt
+            claimed.append((notification, attempt))
+        Attempt.objects.bulk_create(new_attempts)
+        Attempt.objects.bulk_update(reused, ["sent_at"])
+        Notification.objects.bulk_update([n for n, _a in claimed], ["status", "channel", "updated_at"])
+    return claimed
+
+
+def notifications_dispatch(*, notification_ids: list[int]) -> list[RetryLater]:
+    """Send each queued notification on its next channel; return those LINE or the vendor asked to retry.
+
+    The common answer (LINE accepted a PNP) is recorded for the whole batch in one transaction;
+    every other answer is recorded on its own, as it comes.
+    """
+    retries: list[RetryLater] = []
+    accepted: list[tuple[Notification, Attempt, datetime]] = []
+    for notification, attempt in _claim_many(notification_ids):
+        try:
+            if attempt.channel == Channel.PNP:
+                if _send_pnp(notification, attempt):
+                    accepted.append((notification, attempt, timezone.now()))
+            elif attempt.channel == Channel.LINE_PUSH:
+                _send_push(notification, attempt)
+            else:
+                _send_sms(notification, attempt)
+        except RetryLater as retry:
+            retries.append(retry)
+    if accepted:
+        _pnp_accepted_many(accepted)
+    return retries
 
 
 def notification_dispatch(*, notification_id: int) -> None:
-    """Send a queued notification on its next channel; do nothing if it is not queued.
+    """Send one queued notification on its next channel; do nothing if it is not queued.
 
     Raises :class:`RetryLater` when LINE or the SMS vendor asked to wait (nothing was sent).
     """
-    claimed = _claim(notification_id)
-    if claimed is None:
-        return
-    notification, attempt = claimed
-    senders: dict[str, Any] = {Channel.PNP: _send_pnp, Channel.LINE_PUSH: _send_push, Channel.SMS: _send_sms}
-    sender = senders[attempt.channel]
-    sender(notification, attempt)
+    retries = notifications_dispatch(notification_ids=[notification_id])
+    if retries:
+        raise retries[0]
 
 
 def _release_for_retry(notification: Notification, attempt: Attempt, error: str, retry_after: float | None) -> None:
@@ -305,7 +351,8 @@ def _line_limit(notification: Notification, endpoint: str) -> None:
         raise line_client.LineRetryableError("the channel's shared rate limit is exhausted", retry_after=1.0)
 
 
-def _send_pnp(notification: Notification, attempt: Attempt) -> None:
+def _send_pnp(notification: Notification, attempt: Attempt) -> bool:
+    """Send one PNP; return True when LINE accepted it (recorded by the caller, in bulk)."""
     brand = notification.brand
     try:
         _line_limit(notification, "pnp")
@@ -324,7 +371,8 @@ def _send_pnp(notification: Notification, attempt: Attempt) -> None:
     except line_client.LineRequestError as exc:
         _channel_failed(notification, attempt, exc.status, f"{exc}: {exc.body}")
     else:
-        _pnp_accepted(notification, attempt)
+        return True
+    return False
 
 
 def _relock(notification: Notification, attempt: Attempt) -> tuple[Notification, Attempt]:
@@ -337,7 +385,7 @@ def _relock(notification: Notification, attempt: Attempt) -> tuple[Notification,
     return fresh, Attempt.objects.select_for_update().get(pk=attempt.pk)
 
 
-def _await_delivery(notification: Notification, attempt: Attempt, now: datetime) -> None:
+def _await_delivery(notification: Notification, attempt: Attempt, now: datetime, *, save: bool = True) -> None:
     if notification.status != NotificationStatus.SENDING:
         return  # the delivery event was faster than LINE's answer: nothing left to wait for
     notification.status = NotificationStatus.AWAITING_DELIVERY
@@ -345,20 +393,43 @@ def _await_delivery(notification: Notification, attempt: Attempt, now: datetime)
     delay = notification.template_version.sms_fallback_delay_minutes
     has_sms_next = Channel.SMS in notification.channel_plan[notification.channel_plan.index(attempt.channel) + 1 :]
     notification.fallback_due_at = now + line_time(delay * 60) if delay and has_sms_next else None
-    notification.save(update_fields=["status", "expires_at", "fallback_due_at", "updated_at"])
+    if save:
+        notification.save(update_fields=["status", "expires_at", "fallback_due_at", "updated_at"])
 
 
-def _pnp_accepted(notification: Notification, attempt: Attempt) -> None:
+def _pnp_accepted_many(items: list[tuple[Notification, Attempt, datetime]]) -> None:
+    """Record LINE's 200 for a batch of PNPs: waiting for each one's delivery event from now on."""
     with transaction.atomic():
-        notification, attempt = _relock(notification, attempt)
-        now = timezone.now()
-        attempt.answered_at, attempt.accepted_at, attempt.http_status = now, now, 200
-        if attempt.delivered_at is None:
-            attempt.status = AttemptStatus.ACCEPTED
-        attempt.save(update_fields=["status", "answered_at", "accepted_at", "http_status"])
-        _await_delivery(notification, attempt, now)
-        _event(notification, EventKind.SENT_TO_LINE, _("LINE answered 200; waiting for the delivery event"), attempt)
-        stat_add(brand_id=notification.brand_id, at=now, channel=Channel.PNP, metric=Metric.SENT)
+        notifications = (
+            Notification.objects.select_for_update()
+            .select_related("template_version")
+            .in_bulk([n.pk for n, _a, _t in items])
+        )
+        attempts = Attempt.objects.select_for_update().in_bulk([a.pk for _n, a, _t in items])
+        events: list[NotificationEvent] = []
+        counts: Counter[tuple[int, datetime, str, str]] = Counter()
+        for stale_notification, stale_attempt, answered_at in items:
+            notification, attempt = notifications[stale_notification.pk], attempts[stale_attempt.pk]
+            attempt.answered_at, attempt.accepted_at, attempt.http_status = answered_at, answered_at, 200
+            if attempt.delivered_at is None:  # the delivery event may have been faster than LINE's answer
+                attempt.status = AttemptStatus.ACCEPTED
+            _await_delivery(notification, attempt, answered_at, save=False)
+            notification.updated_at = answered_at
+            events.append(
+                NotificationEvent(
+                    notification=notification,
+                    attempt=attempt,
+                    kind=EventKind.SENT_TO_LINE,
+                    detail=_("LINE answered 200; waiting for the delivery event"),
+                )
+            )
+            counts[(notification.brand_id, answered_at, Channel.PNP, Metric.SENT)] += 1
+        Attempt.objects.bulk_update(attempts.values(), ["status", "answered_at", "accepted_at", "http_status"])
+        Notification.objects.bulk_update(
+            notifications.values(), ["status", "expires_at", "fallback_due_at", "updated_at"]
+        )
+        NotificationEvent.objects.bulk_create(events)
+        stats_add(counts)
 
 
 def _pnp_ambiguous(notification: Notification, attempt: Attempt, error: str) -> None:

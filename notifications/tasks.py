@@ -7,7 +7,6 @@ import random
 from celery import shared_task
 
 from notifications import services
-from notifications.exceptions import RetryLater
 
 
 def backoff_seconds(retries: int, retry_after: float | None) -> float:
@@ -19,14 +18,11 @@ def backoff_seconds(retries: int, retry_after: float | None) -> float:
 @shared_task(acks_late=True, ignore_result=True)
 def notifications_dispatch(*, notification_ids: list[int]) -> None:
     """Send each queued notification on its next channel; one that is not queued is skipped."""
-    for notification_id in notification_ids:
-        try:
-            services.notification_dispatch(notification_id=notification_id)
-        except RetryLater as retry:
-            notifications_dispatch.apply_async(
-                kwargs={"notification_ids": [notification_id]},
-                countdown=backoff_seconds(retry.retries, retry.retry_after),
-            )
+    for retry in services.notifications_dispatch(notification_ids=notification_ids):
+        notifications_dispatch.apply_async(
+            kwargs={"notification_ids": [retry.notification_id]},
+            countdown=backoff_seconds(retry.retries, retry.retry_after),
+        )
 
 
 @shared_task(acks_late=True, ignore_result=True)
