@@ -239,7 +239,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # members, compliance and notifications share the channel codes
-    "ENUM_NAME_OVERRIDES": {"ChannelEnum": "notifications.choices.Channel"},
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "notifications.choices.Channel",
+        "NotificationStatusEnum": "notifications.choices.NotificationStatus",
+        "AttemptStatusEnum": "notifications.choices.AttemptStatus",
+        "TemplateStatusEnum": "compliance.choices.TemplateStatus",
+        "ImportJobStatusEnum": "members.choices.ImportJobStatus",
+    },
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
 
