@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -117,10 +118,13 @@ def _prior_sends(*, version: Any, reservation_key: str, since: datetime) -> int:
     ).count()
 
 
-def notification_accept(*, brand: Brand, request: SendRequest, submitted_by: str = "") -> Notification:
+def notification_accept(
+    *, brand: Brand, request: SendRequest, submitted_by: str = "", enqueue: Callable[[int], None] | None = None
+) -> Notification:
     """Check a request end to end and queue it; raise a ``PortalError`` naming the field at fault.
 
-    Nothing is written when the request is refused. The dispatch is enqueued after commit.
+    Nothing is written when the request is refused. The dispatch is enqueued after commit, or
+    handed to ``enqueue`` (a batch collects its ids and enqueues them in chunks after its commit).
     """
     version = template_version_for_send(brand=brand, code=request.template)
     member = _member_for(brand, request)
@@ -163,7 +167,10 @@ def notification_accept(*, brand: Brand, request: SendRequest, submitted_by: str
         )
         _event(notification, EventKind.QUEUED, _("channel plan: %(plan)s") % {"plan": " → ".join(plan.channels)})
         stat_add(brand_id=brand.pk, at=notification.created_at, channel=plan.channels[0], metric=Metric.ACCEPTED)
-        transaction.on_commit(lambda: enqueue_dispatch([notification.pk]))
+        if enqueue is not None:
+            enqueue(notification.pk)
+        else:
+            transaction.on_commit(lambda: enqueue_dispatch([notification.pk]))
     return notification
 
 

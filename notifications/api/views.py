@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status, viewsets
@@ -20,7 +22,7 @@ from notifications.api.serializers import (
 )
 from notifications.idempotency import fingerprint, run_idempotent
 from notifications.models import Notification, NotificationEvent
-from notifications.services import SendRequest, notification_accept
+from notifications.services import SendRequest, enqueue_dispatch, notification_accept
 from portal.api.authentication import request_api_key
 from portal.api.exceptions import exception_handler
 from portal.api.permissions import IsBrandKeyOrStaff
@@ -48,8 +50,12 @@ def _send_request(data: dict[str, Any]) -> SendRequest:
     )
 
 
-def _accept(brand: Brand, data: dict[str, Any], submitted_by: str) -> tuple[int, dict[str, Any]]:
-    notification = notification_accept(brand=brand, request=_send_request(data), submitted_by=submitted_by)
+def _accept(
+    brand: Brand, data: dict[str, Any], submitted_by: str, enqueue: Callable[[int], None] | None = None
+) -> tuple[int, dict[str, Any]]:
+    notification = notification_accept(
+        brand=brand, request=_send_request(data), submitted_by=submitted_by, enqueue=enqueue
+    )
     return status.HTTP_202_ACCEPTED, accepted_body(notification)
 
 
@@ -105,7 +111,28 @@ class NotificationViewSet(viewsets.GenericViewSet):
         envelope = BatchRequestSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)
         results = []
-        for index, item in enumerate(envelope.validated_data["notifications"]):
+        # One commit for the whole batch (each item in its own savepoint): on PostgreSQL the
+        # commit's flush to disk, not the work, is what limits a per-item transaction.
+        with transaction.atomic():
+            queued: list[int] = []
+            # Registered outside the items' savepoints, so a refused item cannot drop it.
+            transaction.on_commit(lambda: enqueue_dispatch(queued))
+            results = self._accept_items(
+                request, brand, submitted_by, envelope.validated_data["notifications"], queued.append
+            )
+        accepted = sum(1 for r in results if r["status"] == status.HTTP_202_ACCEPTED)
+        return Response({"accepted": accepted, "refused": len(results) - accepted, "results": results})
+
+    def _accept_items(
+        self,
+        request: Request,
+        brand: Brand,
+        submitted_by: str,
+        items: list[dict[str, Any]],
+        enqueue: Callable[[int], None],
+    ) -> list[dict[str, Any]]:
+        results = []
+        for index, item in enumerate(items):
             serializer = BatchItemSerializer(data=item)
             try:
                 serializer.is_valid(raise_exception=True)
@@ -115,14 +142,13 @@ class NotificationViewSet(viewsets.GenericViewSet):
                     brand=brand,
                     key=key,
                     request_hash=fingerprint({k: v for k, v in item.items() if k != "idempotency_key"}),
-                    work=lambda data=data: _accept(brand, data, submitted_by),  # type: ignore[misc]
+                    work=lambda data=data: _accept(brand, data, submitted_by, enqueue),  # type: ignore[misc]
                 )
             except (PortalError, exceptions.APIException) as exc:
                 error = exception_handler(exc, {"request": request})
                 code, body = (error.status_code, error.data) if error is not None else (500, {"message": str(exc)})
             results.append({"index": index, "status": code, "body": body})
-        accepted = sum(1 for r in results if r["status"] == status.HTTP_202_ACCEPTED)
-        return Response({"accepted": accepted, "refused": len(results) - accepted, "results": results})
+        return results
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         """A notification's status, its attempts and the timeline of everything that happened to it."""
