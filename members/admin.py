@@ -6,7 +6,6 @@ import csv
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -32,7 +31,7 @@ from portal.models import Brand
 from portal.selectors import brands_editable_by, brands_visible_to
 
 # Files up to this many rows are imported during the request; bigger ones by a worker.
-SYNC_IMPORT_MAX_ROWS = getattr(settings, "MEMBER_IMPORT_SYNC_MAX_ROWS", 2000)
+SYNC_IMPORT_MAX_ROWS = 2000
 
 
 class BrandFilter(admin.SimpleListFilter):
