@@ -185,8 +185,9 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         except ValidationError:
             return queryset.filter(external_id__exact=term), False
         # Exact lookups keep the b-tree indexes usable (``=field`` would mean UPPER(...) = UPPER(...));
-        # the hash of the normalised number finds it however it was typed.
-        return queryset.filter(Q(phone_hash__exact=phone_hash) | Q(external_id__exact=term)), False
+        # the hash of the normalised number finds it however it was typed. A term that reads as a
+        # phone number is searched as one only: OR-ing in the member number would scan the table.
+        return queryset.filter(phone_hash__exact=phone_hash), False
 
     # --- detail -----------------------------------------------------------------------------
 
