@@ -138,7 +138,7 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         "needs_phone_confirmation",
         "brand",
     )
-    list_display_links = ("external_id", "name")
+    list_display_links = ("external_id",)
     list_filter = (
         BrandFilter,
         "pnp_consent",
