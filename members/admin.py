@@ -6,7 +6,6 @@ import csv
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -32,7 +31,7 @@ from portal.models import Brand
 from portal.selectors import brands_editable_by, brands_visible_to
 
 # Files up to this many rows are imported during the request; bigger ones by a worker.
-SYNC_IMPORT_MAX_ROWS = getattr(settings, "MEMBER_IMPORT_SYNC_MAX_ROWS", 2000)
+SYNC_IMPORT_MAX_ROWS = 2000
 
 
 class BrandFilter(admin.SimpleListFilter):
@@ -139,7 +138,7 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         "needs_phone_confirmation",
         "brand",
     )
-    list_display_links = ("external_id", "name")
+    list_display_links = ("external_id",)
     list_filter = (
         BrandFilter,
         "pnp_consent",
@@ -186,8 +185,9 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         except ValidationError:
             return queryset.filter(external_id__exact=term), False
         # Exact lookups keep the b-tree indexes usable (``=field`` would mean UPPER(...) = UPPER(...));
-        # the hash of the normalised number finds it however it was typed.
-        return queryset.filter(Q(phone_hash__exact=phone_hash) | Q(external_id__exact=term)), False
+        # the hash of the normalised number finds it however it was typed. A term that reads as a
+        # phone number is searched as one only: OR-ing in the member number would scan the table.
+        return queryset.filter(phone_hash__exact=phone_hash), False
 
     # --- detail -----------------------------------------------------------------------------
 

@@ -463,11 +463,3 @@ def _escape_formula(value: str) -> str:
 
 
 ProgressCallback = Callable[[int], None]
-
-
-def report_as_text(errors: list[RowError]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for error in errors:
-        writer.writerow([error.line, error.column, error.value, error.reason])
-    return buffer.getvalue()

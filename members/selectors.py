@@ -20,10 +20,6 @@ def member_get_for_brand(*, brand: Brand, external_id: str) -> Member | None:
     return Member.objects.select_related("brand", "line_link").filter(brand=brand, external_id=external_id).first()
 
 
-def members_for_brands(*, brands: QuerySet[Brand]) -> QuerySet[Member]:
-    return Member.objects.filter(brand__in=brands)
-
-
 def consent_state_from_history(*, member: Member) -> dict[str, bool | None]:
     """Return each purpose's current state as the consent history says: latest by captured time."""
     state: dict[str, bool | None] = {}
