@@ -191,7 +191,7 @@ def main() -> None:
 
         web = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{web_port}",
-             "-w", str(options.web_workers), "--access-logfile", "-", "--log-level", "warning"],
+             "-w", str(options.web_workers), "--timeout", "300", "--access-logfile", "-", "--log-level", "warning"],
             cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=(log_dir / "web.log").open("wb"))
         processes.append(web)
         worker = subprocess.Popen(
