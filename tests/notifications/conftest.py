@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 from django.contrib.auth.models import User
 
 from compliance.choices import Channel, Urgency, UseCase
@@ -42,6 +43,13 @@ SHIPPING: dict[str, Any] = {
     "urgency": Urgency.A_DAY,
     "sms_fallback_delay_minutes": 240,
 }
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    # Messages are compared in English; the portal's default language is Traditional Chinese.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

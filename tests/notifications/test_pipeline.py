@@ -18,7 +18,7 @@ from compliance.models import TemplateVersion
 from members.choices import ConsentPurpose, ConsentSource
 from members.models import Member
 from members.services import consent_record, line_link_bind, line_link_update
-from notifications.choices import Channel, NotificationStatus
+from notifications.choices import Channel, EventKind, NotificationStatus
 from notifications.models import Notification
 from portal.models import Brand
 from tests.conftest import wait_for
@@ -160,7 +160,8 @@ def test_every_member_is_notified_on_the_right_channel_exactly_once(
     assert channels_tried("G") == ["pnp"]
     assert channels_tried("H") == ["line_push"]  # a bound friend never gets a PNP
     assert outcome(ids["F"]).delivered_twice and not outcome(ids["A"]).delivered_twice
-    assert "24 h" in outcome(ids["G"]).final_reason
+    assert outcome(ids["G"]).events.filter(kind=EventKind.EXPIRED).exists()
+    assert outcome(ids["G"]).final_reason  # said in the portal's language
     for name in "BC":
         members[name].refresh_from_db()
         assert members[name].needs_phone_confirmation
