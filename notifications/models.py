@@ -99,6 +99,8 @@ class Attempt(models.Model):
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.PENDING)
     reference = models.CharField(_("reference"), max_length=100, unique=True)
+    # The worker batch that holds the attempt: only that batch may mark it sent and send it.
+    claim = models.CharField(_("claimed by"), max_length=36, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)

@@ -4,8 +4,8 @@ A notification row is the source of truth (a transactional outbox). Workers move
 one step at a time; every step checks the state first, so a task that runs twice, or a
 worker that dies mid-step, never sends twice what may not be sent twice:
 
-* A PNP has no retry key. Its attempt is written, with ``sent_at``, before the request
-  leaves; if no answer comes, the attempt is *ambiguous* and is not blindly retried
+* A PNP has no retry key. Its attempt is written first, and marked sent (committed) just
+  before the request leaves; if no answer comes, the attempt is *ambiguous* and is not blindly retried
   (``PNP_AMBIGUOUS_POLICY``): the delivery webhook, the SMS fallback delay and the 24-hour
   window settle it.
 * A LINE push carries ``X-Line-Retry-Key`` and an SMS the vendor's client id, so both are
@@ -217,6 +217,7 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
         for attempt in Attempt.objects.filter(notification_id__in=attempts_by_notification).order_by("pk"):
             attempts_by_notification[attempt.notification_id].append(attempt)
         now = timezone.now()
+        claim = str(uuid.uuid4())
         new_attempts: list[Attempt] = []
         reused: list[Attempt] = []
         for notification in notifications:
@@ -242,7 +243,7 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
                     continue
                 attempt = Attempt(notification=notification, channel=channel, reference=str(uuid.uuid4()))
                 new_attempts.append(attempt)
-            attempt.sent_at = now
+            attempt.claim = claim
             notification.status, notification.channel, notification.updated_at = (
                 NotificationStatus.SENDING,
                 attempt.channel,
@@ -250,7 +251,7 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
             )
             claimed.append((notification, attempt))
         Attempt.objects.bulk_create(new_attempts)
-        Attempt.objects.bulk_update(reused, ["sent_at"])
+        Attempt.objects.bulk_update(reused, ["claim"])
         Notification.objects.bulk_update([n for n, _a in claimed], ["status", "channel", "updated_at"])
     return claimed
 
@@ -264,6 +265,8 @@ def notifications_dispatch(*, notification_ids: list[int]) -> list[RetryLater]:
     retries: list[RetryLater] = []
     accepted: list[tuple[Notification, Attempt, datetime]] = []
     for notification, attempt in _claim_many(notification_ids):
+        if not _mark_sending(attempt):
+            continue  # the sweeper gave this one to another worker while the batch waited
         try:
             if attempt.channel == Channel.PNP:
                 if _send_pnp(notification, attempt):
@@ -277,6 +280,20 @@ def notifications_dispatch(*, notification_ids: list[int]) -> list[RetryLater]:
     if accepted:
         _pnp_accepted_many(accepted)
     return retries
+
+
+def _mark_sending(attempt: Attempt) -> bool:
+    """Record, committed, that this attempt's request is about to leave; False if the claim was lost.
+
+    Only from here on can LINE have it: a worker that dies before this line left nothing
+    ambiguous behind, and its notification is simply queued again.
+    """
+    now = timezone.now()
+    marked = Attempt.objects.filter(
+        pk=attempt.pk, claim=attempt.claim, sent_at__isnull=True, notification__status=NotificationStatus.SENDING
+    ).update(sent_at=now)
+    attempt.sent_at = now
+    return bool(marked)
 
 
 def notification_dispatch(*, notification_id: int) -> None:
@@ -800,19 +817,16 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
             if notification.status != NotificationStatus.SENDING:
                 continue
             attempt = notification.attempts.filter(status=AttemptStatus.PENDING).order_by("-id").first()
-            if attempt is None:
-                notification.status = NotificationStatus.QUEUED
-                notification.save(update_fields=["status", "updated_at"])
-            elif attempt.channel == Channel.PNP:
-                # The worker died after writing the attempt: LINE may have the request.
+            if attempt is not None and attempt.sent_at is not None and attempt.channel == Channel.PNP:
+                # The request left (or was leaving) when the worker stopped: LINE may have it.
                 _pnp_ambiguous(notification, attempt, "the sending worker stopped before LINE answered")
                 continue
-            else:
-                # Push and SMS carry an idempotency key: resend with the same reference.
-                attempt.sent_at = None
-                attempt.save(update_fields=["sent_at"])
-                notification.status = NotificationStatus.QUEUED
-                notification.save(update_fields=["status", "updated_at"])
+            if attempt is not None:
+                # Never sent, or a push / SMS whose idempotency key makes a resend safe.
+                attempt.sent_at, attempt.claim = None, ""
+                attempt.save(update_fields=["sent_at", "claim"])
+            notification.status = NotificationStatus.QUEUED
+            notification.save(update_fields=["status", "updated_at"])
             stale_queued.append(notification_id)
     if stale_queued:
         enqueue_dispatch(stale_queued)

@@ -173,7 +173,7 @@ NOTIFICATION_TIMERS_EVERY = env.float("NOTIFICATION_TIMERS_EVERY", default=10.0)
 # The outbox sweeper re-enqueues a notification queued this long ago (its enqueue was lost), and
 # settles one whose sending worker has been silent this long past the LINE timeout (it died).
 NOTIFICATION_REQUEUE_AFTER_SECONDS = env.float("NOTIFICATION_REQUEUE_AFTER_SECONDS", default=30.0)
-NOTIFICATION_STALE_SENDING_SECONDS = env.float("NOTIFICATION_STALE_SENDING_SECONDS", default=120.0)
+NOTIFICATION_STALE_SENDING_SECONDS = env.float("NOTIFICATION_STALE_SENDING_SECONDS", default=600.0)
 
 # --- Template compliance (compliance app) -------------------------------------------------
 # A template whose sends the rules refuse this many times within the window is suspended.

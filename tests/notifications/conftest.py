@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import translation
 from django.contrib.auth.models import User
+from django.utils import translation
 
 from compliance.choices import Channel, Urgency, UseCase
 from compliance.models import BrandLinkDomain, TemplateVersion
