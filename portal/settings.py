@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "members",
     "compliance",
     "notifications",
+    "binding",
     # Only for `manage.py line_sandbox`: the sandbox imports nothing of the portal.
     "line_sandbox",
 ]

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("portal.api.urls")),
     path("", include("members.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("binding.api.urls")),
 ]
 
 urlpatterns = [
