@@ -22,8 +22,16 @@ from portal.admin_mixins import BrandScopedAdminMixin, ReadOnlyAdminMixin
 from portal.selectors import brands_visible_to
 
 
+class BindingSettingsForm(forms.ModelForm):
+    class Meta:
+        model = BindingSettings
+        fields = "__all__"
+        widgets = {"page_url_template": forms.TextInput(attrs={"size": 90})}
+
+
 @admin.register(BindingSettings)
 class BindingSettingsAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    form = BindingSettingsForm
     list_display = ("brand", "page_url_template", "otp_template_code", "welcome_template_code", "updated_at")
     list_select_related = ("brand",)
     search_fields = ("brand__slug", "brand__name")
