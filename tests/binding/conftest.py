@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from binding.models import BindingSettings
 from compliance.choices import UseCase
@@ -62,3 +63,10 @@ def _forget_cached_webhook_secrets() -> None:
     from notifications import webhooks
 
     webhooks._secrets.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are asserted in English; the portal's default language is Traditional Chinese."""
+    with translation.override("en"):
+        yield

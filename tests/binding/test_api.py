@@ -153,6 +153,7 @@ def test_wrong_codes_count_and_the_fifth_locks_the_code(
     request_otp(api_client, member)
     code = sent_code(member)
     wrong = "000000" if code != "000000" else "111111"
+    api_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
     answers = [bind(api_client, member, otp=wrong) for _ in range(5)]
     right_too_late = bind(api_client, member, otp=code)
