@@ -25,7 +25,15 @@ from portal.selectors import brands_visible_to
 class BindingSettingsForm(forms.ModelForm):
     class Meta:
         model = BindingSettings
-        fields = "__all__"
+        fields = (
+            "brand",
+            "page_url_template",
+            "link_valid_days",
+            "otp_template_code",
+            "welcome_template_code",
+            "welcome_period_days",
+            "welcome_user_name",
+        )
         widgets = {"page_url_template": forms.TextInput(attrs={"size": 90})}
 
 

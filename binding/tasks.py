@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from binding.welcome import WelcomeRetryLater, welcome_send
+from binding.welcome import WelcomeRetryLater, welcome_send, welcomes_requeue
 
 
 @shared_task(
@@ -18,3 +18,9 @@ from binding.welcome import WelcomeRetryLater, welcome_send
 def welcome_send_task(*, welcome_id: int) -> None:
     """Send one queued welcome message; a welcome already sent or being sent is left alone."""
     welcome_send(welcome_id=welcome_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def welcomes_requeue_task() -> int:
+    """Enqueue again the welcome messages whose send task was lost."""
+    return welcomes_requeue()

@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 # LINE accepts a reply token for about a minute after the event; past this age, push instead.
 REPLY_TOKEN_FRESH_SECONDS = 50
+# A welcome still waiting this long lost its task (a lost enqueue, or retries given up).
+REQUEUE_AFTER = timedelta(minutes=2)
 PERIOD_EPOCH = date(2026, 1, 1)
 
 
@@ -166,3 +168,16 @@ def welcome_send(*, welcome_id: int) -> None:
         _finish(welcome, WelcomeStatus.FAILED, error=f"{exc}: {exc.body}")
         return
     _finish(welcome, WelcomeStatus.SENT, via="push")
+
+
+def welcomes_requeue(*, now: Any = None, limit: int = 500) -> int:
+    """Enqueue again the welcomes left waiting (a lost enqueue); a duplicate task does nothing."""
+    now = now or timezone.now()
+    ids = list(
+        WelcomeMessage.objects.filter(status=WelcomeStatus.PENDING, created_at__lt=now - REQUEUE_AFTER)
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for welcome_id in ids:
+        _enqueue(welcome_id)
+    return len(ids)

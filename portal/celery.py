@@ -19,6 +19,12 @@ app.conf.beat_schedule = {
         "task": "compliance.tasks.template_quality_review_task",
         "schedule": 24 * 3600,
     },
+    # LINE binding: a welcome message whose send task was lost (broker hiccup, retries given up)
+    # is a pending row; re-enqueue it. Each minute, because a welcome is worth most right away.
+    "binding-welcomes-requeue": {
+        "task": "binding.tasks.welcomes_requeue_task",
+        "schedule": 60,
+    },
 }
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from binding.choices import WelcomeStatus
 from binding.models import BindingSettings, WelcomeMessage
-from binding.welcome import period_start, welcome_on_follow, welcome_send
+from binding.welcome import period_start, welcome_on_follow, welcome_send, welcomes_requeue
 from compliance.models import TemplateVersion
 from members.choices import ConsentPurpose, ConsentSource
 from members.models import Member
@@ -151,3 +151,18 @@ def test_a_welcome_without_an_approved_template_is_skipped_with_the_reason(
     assert welcome.status == WelcomeStatus.SKIPPED
     assert "welcome_bind" in welcome.error
     assert line.calls == []
+
+
+def test_a_welcome_left_waiting_is_enqueued_again(
+    brand: Brand, binding_settings: BindingSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enqueued: list[int] = []
+    monkeypatch.setattr("binding.welcome._enqueue", enqueued.append)
+    waiting = welcome_on_follow(follow_event(brand))
+    sent = welcome_on_follow(follow_event(brand, "U" + "3" * 32, event_id="E2"))
+    assert waiting is not None and sent is not None
+    WelcomeMessage.objects.filter(pk=sent.pk).update(status=WelcomeStatus.SENT)
+
+    assert welcomes_requeue() == 0  # too recent: its task may still be on its way
+    assert welcomes_requeue(now=timezone.now() + timedelta(minutes=3)) == 1
+    assert enqueued == [waiting.pk]
