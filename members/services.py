@@ -190,7 +190,21 @@ def consent_record(
         obj=member,
         data={"purpose": purpose, "source": source, "consent_id": consent.pk},
     )
+    if purpose == ConsentPurpose.LINE_BINDING and not granted and _is_current(consent):
+        # Binding rests on this consent: without it the phone number and the UID part ways.
+        line_link_unbind(member=member, actor=actor, reason="line_binding consent withdrawn")
     return consent
+
+
+def _is_current(consent: Consent) -> bool:
+    """True when no later-captured record of the same purpose supersedes this one."""
+    latest = (
+        Consent.objects.filter(member_id=consent.member_id, purpose=consent.purpose)
+        .order_by("-captured_at", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return latest == consent.pk
 
 
 @transaction.atomic

@@ -27,6 +27,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from binding.links import fill_bind_link
+from binding.welcome import welcome_on_follow
 from compliance.rendering import render_line_messages, render_sms_text
 from compliance.selectors import send_check_variables, template_version_for_send
 from members.models import Member
@@ -129,9 +131,10 @@ def notification_accept(
     version = template_version_for_send(brand=brand, code=request.template)
     member = _member_for(brand, request)
     occurred_at = request.occurred_at or timezone.now()
+    variables = fill_bind_link(brand=brand, version=version, member=member, variables=request.variables)
     values = send_check_variables(
         version=version,
-        variables=request.variables,
+        variables=variables,
         occurred_at=occurred_at,
         reservation_key=request.reservation_key,
         prior_sends=_prior_sends,
@@ -679,6 +682,7 @@ def follow_event_apply(event: WebhookEvent) -> tuple[str, str]:
     if not uid:
         return WebhookEventResult.IGNORED, "follow without a user id"
     line_link_update(brand=event.brand, uid=uid, is_friend=True, is_blocked=False, actor="line:webhook")
+    welcome_on_follow(event)
     return WebhookEventResult.APPLIED, f"{uid[:8]}… follows"
 
 

@@ -26,6 +26,12 @@ app.conf.beat_schedule = {
         "task": "applications.tasks.applications_send_reminders",
         "schedule": crontab(hour=8, minute=30),
     },
+    # LINE binding: a welcome message whose send task was lost (broker hiccup, retries given up)
+    # is a pending row; re-enqueue it. Each minute, because a welcome is worth most right away.
+    "binding-welcomes-requeue": {
+        "task": "binding.tasks.welcomes_requeue_task",
+        "schedule": 60,
+    },
 }
 
 

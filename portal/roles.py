@@ -15,7 +15,7 @@ from typing import Any
 from portal.choices import Role
 
 # Apps whose ``roles.py`` adds to the roles, in dependency order.
-ROLE_APPS = ("members", "compliance", "applications", "notifications", "billing")
+ROLE_APPS = ("members", "compliance", "applications", "notifications", "binding", "billing")
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.COMPLIANCE_REVIEWER: {

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "compliance",
     "applications",
     "notifications",
+    "binding",
     # Only for `manage.py line_sandbox`: the sandbox imports nothing of the portal.
     "line_sandbox",
 ]

@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("members.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("compliance.api.urls")),
+    path("", include("binding.api.urls")),
 ]
 
 urlpatterns = [
