@@ -112,6 +112,9 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
 
 
 class SmsAccountForm(forms.ModelForm):
+    base_url = forms.URLField(
+        label=_("API base URL"), assume_scheme="https", help_text=_("e.g. https://smsb2c.mitake.com.tw/b2c/mtk")
+    )
     new_password = forms.CharField(
         label=_("New password"),
         required=False,

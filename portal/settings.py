@@ -103,7 +103,6 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # links in this portal are https; Django 6.0's default
 
 # --- Caches (shared rate limits and locks need one cache for every process) ----------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -23,7 +23,7 @@ def test_the_api_never_returns_credentials(api_client: APIClient, brand: Brand) 
 def test_requests_without_a_valid_key_are_refused(db: None, brand: Brand, api_key_for: Callable[[Brand], str]) -> None:
     client = APIClient()
     assert client.get("/api/v1/brands").status_code in (401, 403)
-    client.credentials(HTTP_AUTHORIZATION="Bearer nope.nope")
+    client.credentials(HTTP_AUTHORIZATION="Bearer nope.nope", HTTP_ACCEPT_LANGUAGE="en")
     response = client.get("/api/v1/brands")
     assert response.status_code == 401
     assert response.json()["message"] == "Unknown API key."

@@ -87,8 +87,9 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 with receiver.lock:
-                    receiver.requests.append(Received(self.command, self.path,
-                                                      {k.lower(): v for k, v in self.headers.items()}, body))
+                    receiver.requests.append(
+                        Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    )
                     status = receiver.plan.pop(0) if receiver.plan else 200
                 if "/mitake" in self.path:
                     msgid = parse_qs(urlsplit(self.path).query).get("msgid", [""])[0]
@@ -192,8 +193,16 @@ class SandboxProcess:
     def records(self, **params) -> list[dict]:
         return self.inspect(**params)["records"]
 
-    def pnp(self, to: str, *, token: str = "token-acme", tag: str | None = None, messages=None,
-            headers: dict | None = None, **kwargs) -> requests.Response:
+    def pnp(
+        self,
+        to: str,
+        *,
+        token: str = "token-acme",
+        tag: str | None = None,
+        messages=None,
+        headers: dict | None = None,
+        **kwargs,
+    ) -> requests.Response:
         hdrs = {"Authorization": f"Bearer {token}"}
         if tag is not None:
             hdrs["X-Line-Delivery-Tag"] = tag
@@ -237,15 +246,31 @@ OK_UID = "U" + "a" * 32
 
 def make_world(receiver_url: str) -> dict:
     def user(key, consent="on", days=10, acts=None, channels=None, **extra):
-        return {"phone": PHONES[key], "consent": consent, "sms_verified_days_ago": days, "acts_after_minutes": acts,
-                "channels": channels or {}, **extra}
+        return {
+            "phone": PHONES[key],
+            "consent": consent,
+            "sms_verified_days_ago": days,
+            "acts_after_minutes": acts,
+            "channels": channels or {},
+            **extra,
+        }
 
     return {
         "channels": [
-            {"channel_id": "1000000001", "channel_secret": ACME_SECRET, "access_token": "token-acme",
-             "webhook_url": f"{receiver_url}/webhooks/line/acme", "bot_user_id": BOT_ACME, "brand_slug": "acme"},
-            {"channel_id": "1000000002", "channel_secret": GLOBEX_SECRET, "access_token": "token-globex",
-             "brand_slug": "globex"},
+            {
+                "channel_id": "1000000001",
+                "channel_secret": ACME_SECRET,
+                "access_token": "token-acme",
+                "webhook_url": f"{receiver_url}/webhooks/line/acme",
+                "bot_user_id": BOT_ACME,
+                "brand_slug": "acme",
+            },
+            {
+                "channel_id": "1000000002",
+                "channel_secret": GLOBEX_SECRET,
+                "access_token": "token-globex",
+                "brand_slug": "globex",
+            },
         ],
         "users": [
             user("ok", uid=OK_UID, channels={"1000000001": {"friend": False, "blocked": False}}),
@@ -273,8 +298,20 @@ def receiver():
 @pytest.fixture(scope="session")
 def shared_sandbox(receiver, tmp_path_factory):
     process = SandboxProcess(
-        ["--portal-url", receiver.url, "--webhook-batch", "1", "--webhook-flush", "0.01",
-         "--webhook-retry-interval", "0.2", "--sms-report-delay", "1", "--seed", "3"],
+        [
+            "--portal-url",
+            receiver.url,
+            "--webhook-batch",
+            "1",
+            "--webhook-flush",
+            "0.01",
+            "--webhook-retry-interval",
+            "0.2",
+            "--sms-report-delay",
+            "1",
+            "--seed",
+            "3",
+        ],
         tmp_path_factory.mktemp("sandbox"),
         make_world(receiver.url),
     )

@@ -11,8 +11,9 @@ AUTH = {"Authorization": "Bearer token-acme"}
 
 
 def count(sandbox, day, headers=AUTH):
-    return sandbox.get("/v2/bot/message/delivery/pnp", params={"date": day} if day is not None else None,
-                       headers=headers)
+    return sandbox.get(
+        "/v2/bot/message/delivery/pnp", params={"date": day} if day is not None else None, headers=headers
+    )
 
 
 def test_a_delivery_at_2330_taiwan_time_counts_on_the_next_jst_day(sandbox):

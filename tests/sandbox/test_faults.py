@@ -113,8 +113,14 @@ def test_a_bad_fault_spec_on_the_command_line_stops_the_server(tmp_path):
 
     from .conftest import ROOT
 
-    result = subprocess.run([sys.executable, "-m", "line_sandbox", "--port", "1", "--faults", "pnp:429=2"],
-                            check=False, cwd=ROOT, capture_output=True, text=True, timeout=20)
+    result = subprocess.run(
+        [sys.executable, "-m", "line_sandbox", "--port", "1", "--faults", "pnp:429=2"],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
     assert result.returncode == 2
     assert "share must be between 0 and 1" in result.stderr
 

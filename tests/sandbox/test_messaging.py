@@ -15,8 +15,9 @@ def push(sandbox, to, retry_key=None, token="token-acme"):
     headers = {"Authorization": f"Bearer {token}"}
     if retry_key:
         headers["X-Line-Retry-Key"] = retry_key
-    return sandbox.post("/v2/bot/message/push", json={"to": to, "messages": [{"type": "text", "text": "hi"}]},
-                        headers=headers)
+    return sandbox.post(
+        "/v2/bot/message/push", json={"to": to, "messages": [{"type": "text", "text": "hi"}]}, headers=headers
+    )
 
 
 def test_push_to_a_friend_returns_the_sent_messages(sandbox):
@@ -52,8 +53,9 @@ def test_a_retry_key_that_is_not_a_uuid_is_refused(sandbox):
 
 
 def follow(sandbox, phone, follow=True):
-    return sandbox.admin("/sandbox/users/" + ("follow" if follow else "unfollow"),
-                         {"channel_id": "1000000001", "phone": phone})["event"]
+    return sandbox.admin(
+        "/sandbox/users/" + ("follow" if follow else "unfollow"), {"channel_id": "1000000001", "phone": phone}
+    )["event"]
 
 
 def test_follow_and_unfollow_send_signed_events_and_change_friendship(sandbox, receiver):

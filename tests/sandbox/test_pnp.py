@@ -31,8 +31,9 @@ def test_a_to_that_is_not_a_lowercase_sha256_digest_is_refused_in_lines_error_sh
 
 @pytest.mark.parametrize("messages", [[], [{"type": "text", "text": "x"}] * 6, None, "hello"])
 def test_messages_must_hold_one_to_five_items(sandbox, messages):
-    response = sandbox.post("/bot/pnp/push", json={"to": OK, "messages": messages},
-                            headers={"Authorization": "Bearer token-acme"})
+    response = sandbox.post(
+        "/bot/pnp/push", json={"to": OK, "messages": messages}, headers={"Authorization": "Bearer token-acme"}
+    )
     assert response.status_code == 400
     assert response.json()["details"][0]["property"] == "messages"
 
@@ -74,8 +75,11 @@ def test_any_retry_key_is_refused_because_pnp_does_not_support_it(sandbox):
 
 def test_a_body_over_2_mb_is_refused_with_413(sandbox):
     big = "a" * (2 * 1024 * 1024 + 10)
-    response = sandbox.post("/bot/pnp/push", data=f'{{"to":"{OK}","messages":[],"pad":"{big}"}}'.encode(),
-                            headers={"Authorization": "Bearer token-acme", "Content-Type": "application/json"})
+    response = sandbox.post(
+        "/bot/pnp/push",
+        data=f'{{"to":"{OK}","messages":[],"pad":"{big}"}}'.encode(),
+        headers={"Authorization": "Bearer token-acme", "Content-Type": "application/json"},
+    )
     assert response.status_code == 413
 
 

@@ -85,9 +85,16 @@ def test_sms_429_with_retry_after(sandbox):
 
 
 def mitake_send(sandbox, receiver, **fields):
-    form = {"username": "sandbox", "password": "sandbox", "dstaddr": "0912345678",
-            "smbody": "【品牌】您的包裹已送達", "clientid": "6f1c2a9e-5d7b-4a41-9b7e-2f0d3c8e1a44",
-            "response": f"{receiver.url}/sms/mitake/dlr/token123", "smsPointFlag": "1", **fields}
+    form = {
+        "username": "sandbox",
+        "password": "sandbox",
+        "dstaddr": "0912345678",
+        "smbody": "【品牌】您的包裹已送達",
+        "clientid": "6f1c2a9e-5d7b-4a41-9b7e-2f0d3c8e1a44",
+        "response": f"{receiver.url}/sms/mitake/dlr/token123",
+        "smsPointFlag": "1",
+        **fields,
+    }
     return sandbox.post("/sms/mitake/b2c/mtk/SmSend?CharsetURL=UTF8", data=form)
 
 
@@ -111,8 +118,9 @@ def test_mitake_smsend_answers_in_big5_and_calls_back_with_statusflag_4(sandbox,
     assert callback.query["StatusFlag"] == "4"
     assert callback.query["statusstr"] == "DELIVRD"
     assert callback.query["dstaddr"] == "0912345678"
-    query = sandbox.post("/sms/mitake/b2c/mtk/SmQuery",
-                         data={"username": "sandbox", "password": "sandbox", "msgid": fields["msgid"]})
+    query = sandbox.post(
+        "/sms/mitake/b2c/mtk/SmQuery", data={"username": "sandbox", "password": "sandbox", "msgid": fields["msgid"]}
+    )
     assert query.text.split("\t")[1] == "4"
 
 

@@ -34,8 +34,9 @@ def test_a_receiver_error_is_redelivered_with_the_same_event_id_and_is_redeliver
     assert len({e["timestamp"] for e in events}) == 1
     for post in receiver.line_posts("acme"):
         assert post.headers["x-line-signature"] == line_signature(ACME_SECRET, post.body)
-    attempts = wait_until(lambda: len(sandbox.inspect()["webhook_attempts"]) >= 3
-                          and sandbox.inspect()["webhook_attempts"])
+    attempts = wait_until(
+        lambda: len(sandbox.inspect()["webhook_attempts"]) >= 3 and sandbox.inspect()["webhook_attempts"]
+    )
     assert [a["status"] for a in attempts] == [500, 503, 200]
     time.sleep(0.5)
     assert len(receiver.delivery_events(tag)) == 3  # a 2xx ends the redelivery
