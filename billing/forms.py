@@ -46,9 +46,12 @@ class DashboardForm(forms.Form):
         return today - timedelta(days=29), today
 
 
-class MonthField(forms.CharField):
-    def to_python(self, value: Any) -> date | None:  # type: ignore[override]
-        value = super().to_python(value)
+class MonthField(forms.Field):
+    """A Taiwan calendar month typed as YYYY-MM; cleans to the month's first day."""
+
+    widget = forms.TextInput(attrs={"placeholder": "2026-01", "size": 8})
+
+    def to_python(self, value: Any) -> date | None:
         if not value:
             return None
         try:
@@ -58,7 +61,7 @@ class MonthField(forms.CharField):
 
 
 class GenerateForm(forms.Form):
-    month = MonthField(label=_("Month (YYYY-MM, Taiwan calendar)"), max_length=7)
+    month = MonthField(label=_("Month (YYYY-MM, Taiwan calendar)"))
     brand = forms.ModelChoiceField(
         queryset=Brand.objects.filter(is_active=True),
         required=False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -55,11 +55,14 @@ def daily_counts(
 
 def hour_count(*, brand_id: int, start_hour_utc: datetime, channel: str, metric: str) -> int:
     """Return one hourly count (0 when absent)."""
-    value = (
-        DeliveryStat.objects.filter(brand_id=brand_id, hour=start_hour_utc, channel=channel, metric=metric)
-        .values_list("count", flat=True)
-        .first()
-    )
+    # A range, not equality: SQLite stores the raw-SQL rollup hours with their UTC offset.
+    value = DeliveryStat.objects.filter(
+        brand_id=brand_id,
+        hour__gte=start_hour_utc,
+        hour__lt=start_hour_utc + timedelta(hours=1),
+        channel=channel,
+        metric=metric,
+    ).aggregate(n=Sum("count"))["n"]
     return int(value or 0)
 
 
