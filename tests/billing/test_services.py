@@ -244,6 +244,6 @@ def test_a_billed_day_without_a_price_names_the_day_and_the_fix(
 ) -> None:
     UnitPrice.objects.filter(channel="pnp").update(effective_from=date(2026, 1, 10))
     deliver(brand, taipei("2026-01-05 10:00"), 1)
-    with pytest.raises(MissingPriceError, match="2026-01-05.*Unit prices"):
+    with pytest.raises(MissingPriceError, match=r"2026-01-05.*Unit prices"):
         statement_generate(brand=brand, month=JAN, actor=finance)
     assert not Statement.objects.exists()
