@@ -109,7 +109,10 @@ class DashboardAdmin(admin.ModelAdmin):
                     ),
                     "cost_chart": charts.stacked_bars(
                         labels=figures.day_list,
-                        series=[(_("Cost (TWD)"), [float(v) for v in figures.cost_by_day])],
+                        series=[
+                            ("PNP", [float(v) for v in figures.pnp_cost_by_day]),
+                            ("SMS", [float(v) for v in figures.sms_cost_by_day]),
+                        ],
                         title=_("Cost per day (TWD)"),
                         height=180,
                     ),

@@ -68,9 +68,10 @@ def stacked_bars(
     return mark_safe("".join(parts))  # noqa: S308 - every text above went through escape()
 
 
-def horizontal_bars(*, rows: Sequence[tuple[str, int]], title: str, width: int = 460) -> SafeString:
+def horizontal_bars(*, rows: Sequence[tuple[str, int]], title: str, width: int = 560) -> SafeString:
     """Return an SVG of labelled horizontal bars (a histogram or a breakdown)."""
-    row_h, label_w = 22, 220
+    row_h = 22
+    label_w = min(360, 40 + 6 * max((len(label) for label, _n in rows), default=10))
     height = max(1, len(rows)) * row_h + 8
     peak = max((n for _label, n in rows), default=0) or 1
     parts = [

@@ -76,4 +76,8 @@ class ExplainForm(forms.Form):
 
 
 class VoidForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for voiding"), max_length=300)
+    reason = forms.CharField(
+        label=_("Reason for voiding"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": _("Reason for voiding"), "size": 28, "required": True}),
+    )

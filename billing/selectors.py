@@ -134,7 +134,8 @@ class DashboardFigures:
     day_list: list[date]
     sent_by_day: dict[str, list[int]]  # channel → one figure per day
     delivered_by_day: dict[str, list[int]]
-    cost_by_day: list[Decimal]
+    pnp_cost_by_day: list[Decimal]
+    sms_cost_by_day: list[Decimal]
     totals: dict[tuple[str, str], int]  # (channel, metric) → sum
     accepted: int = 0
     delivered_notifications: int = 0
@@ -213,12 +214,13 @@ def dashboard_figures(*, brands: Sequence[Brand], first: date, last: date) -> Da
     index = {day: i for i, day in enumerate(day_list)}
     sent: dict[str, list[int]] = {str(c): [0] * len(day_list) for c in CHANNELS}
     delivered: dict[str, list[int]] = {str(c): [0] * len(day_list) for c in CHANNELS}
-    cost = [Decimal(0)] * len(day_list)
+    pnp_cost = [Decimal(0)] * len(day_list)
+    sms_cost = [Decimal(0)] * len(day_list)
     totals: dict[tuple[str, str], int] = defaultdict(int)
     per_brand: dict[int, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
     pnp_prices = price_table(channel=Channel.PNP, first=first, last=last)
     sms_price = sms_prices(brand_ids)
-    figures = DashboardFigures(first, last, day_list, sent, delivered, cost, totals)
+    figures = DashboardFigures(first, last, day_list, sent, delivered, pnp_cost, sms_cost, totals)
     for (brand_id, day, channel, metric), n in counts.items():
         totals[(channel, metric)] += n
         per_brand[brand_id][(channel, metric)] += n
@@ -232,11 +234,11 @@ def dashboard_figures(*, brands: Sequence[Brand], first: date, last: date) -> Da
             if channel == Channel.PNP:
                 price = pnp_prices.on(day)
                 amount = n * (price.price if price else Decimal(0))
-                cost[i] += amount
+                pnp_cost[i] += amount
                 figures.pnp_cost += amount
         if metric == Metric.SMS_SEGMENTS:
             amount = n * sms_price[brand_id]
-            cost[i] += amount
+            sms_cost[i] += amount
             figures.sms_cost += amount
     figures.accepted = sum(n for (_c, m), n in totals.items() if m == Metric.ACCEPTED)
     figures.delivered_twice = sum(n for (_c, m), n in totals.items() if m == Metric.DELIVERED_TWICE)
@@ -284,12 +286,12 @@ def _failure_label(channel: str, metric: str) -> str:
     from django.utils.translation import gettext as _
 
     labels: dict[str, str] = {
-        Metric.REFUSED_422: _("Number not on LINE or PNP consent off (422)"),
+        Metric.REFUSED_422: _("Not on LINE / consent off (422)"),
         Metric.EXPIRED: _("No delivery event in 24 h"),
         Metric.FAILED: _("Failed"),
     }
-    channel_label = dict(Channel.choices).get(channel, channel or "—")
-    return f"{labels[metric]} · {channel_label}"
+    channels = {Channel.PNP: "PNP", Channel.LINE_PUSH: _("LINE push"), Channel.SMS: "SMS"}
+    return f"{channels.get(channel, channel or '—')}: {labels[metric]}"
 
 
 __all__ = ["LATENCY_BUCKETS", "daily_counts", "dashboard_figures"]
