@@ -94,6 +94,34 @@ class LineDailyCount(models.Model):
             return self.status
 
 
+class DailyStat(models.Model):
+    """The hourly delivery counts summed into calendar days at a fixed UTC offset (8 = Taiwan, 9 = JST).
+
+    Kept by database triggers on ``notifications_deliverystat`` (migration 0004): every insert,
+    update or delete of an hourly count moves the two daily counts it belongs to, in the same
+    transaction, so the two can never disagree. Taiwan and Japan keep no daylight saving time,
+    so a fixed offset is exact. Statements and the dashboard read this table: a month for every
+    brand is a few thousand rows instead of hundreds of thousands of hourly ones.
+    """
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    zone = models.PositiveSmallIntegerField(_("UTC offset (hours)"))
+    day = models.DateField(_("day"))
+    channel = models.CharField(_("channel"), max_length=16)
+    metric = models.CharField(_("metric"), max_length=20)
+    count = models.BigIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("daily delivery statistic")
+        verbose_name_plural = _("daily delivery statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "day", "brand", "channel", "metric"], name="daily_stat_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"UTC+{self.zone} {self.day.isoformat()} {self.channel} {self.metric}={self.count}"
+
+
 class Dashboard(models.Model):
     """No table: the admin's delivery dashboard hangs here so it has a URL and a permission."""
 

@@ -14,7 +14,7 @@ from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from billing.choices import StatementStatus
-from billing.models import Statement, UnitPrice
+from billing.models import DailyStat, Statement, UnitPrice
 from billing.periods import TAIWAN, days, range_utc
 from notifications.choices import Channel, Metric
 from notifications.models import DeliveryStat, SmsAccount
@@ -23,6 +23,9 @@ from portal.models import Brand
 from portal.selectors import brands_visible_to
 
 DailyCounts = dict[tuple[int, date, str, str], int]
+
+# The fixed UTC offsets of the daily rollup (neither zone keeps daylight saving time).
+ZONE_OFFSETS = {"Asia/Taipei": 8, "Asia/Tokyo": 9}
 
 # What a missing SMS account is assumed to cost per segment: the low end of Taiwan's vendors.
 DEFAULT_SMS_PRICE = Decimal("0.8000")
@@ -37,7 +40,30 @@ def daily_counts(
     brand_ids: Iterable[int] | None = None,
     channels: Sequence[str] | None = None,
 ) -> DailyCounts:
-    """Sum the hourly rollups into calendar days of ``zone``, keyed by (brand, day, channel, metric)."""
+    """Return the delivery counts of calendar days in ``zone``, keyed by (brand, day, channel, metric).
+
+    Read from the daily rollup (:class:`billing.models.DailyStat`), which triggers keep equal to
+    the sum of the hourly one.
+    """
+    queryset = DailyStat.objects.filter(zone=ZONE_OFFSETS[zone.key], day__range=(first, last), metric__in=metrics)
+    if brand_ids is not None:
+        queryset = queryset.filter(brand_id__in=list(brand_ids))
+    if channels is not None:
+        queryset = queryset.filter(channel__in=list(channels))
+    rows = queryset.exclude(count=0).values_list("brand_id", "day", "channel", "metric", "count")
+    return {(brand, day, channel, metric): n for brand, day, channel, metric, n in rows.iterator(chunk_size=5000)}
+
+
+def hourly_daily_counts(
+    *,
+    first: date,
+    last: date,
+    zone: ZoneInfo,
+    metrics: Sequence[str],
+    brand_ids: Iterable[int] | None = None,
+    channels: Sequence[str] | None = None,
+) -> DailyCounts:
+    """The same figures summed from the hourly rollup (the check on the daily one)."""
     start, end = range_utc(first, last, zone)
     queryset = DeliveryStat.objects.filter(hour__gte=start, hour__lt=end, metric__in=list(metrics))
     if brand_ids is not None:
@@ -50,7 +76,7 @@ def daily_counts(
         .annotate(n=Sum("count"))
         .order_by()
     )
-    return {(brand, day, channel, metric): n for brand, day, channel, metric, n in rows}
+    return {(brand, day, channel, metric): n for brand, day, channel, metric, n in rows if n}
 
 
 def hour_count(*, brand_id: int, start_hour_utc: datetime, channel: str, metric: str) -> int:

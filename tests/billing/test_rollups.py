@@ -11,6 +11,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from billing.periods import JST, TAIWAN
+from billing.selectors import daily_counts, hourly_daily_counts
 from compliance.models import TemplateVersion
 from members.models import Member
 from notifications.choices import Channel, Metric
@@ -102,6 +104,20 @@ def test_rollups_match_a_recount_from_raw_rows_after_late_duplicate_and_out_of_o
     assert sum(n for (_b, _h, _c, m), n in stored.items() if m.startswith("lat_")) == 4
     assert sum(n for (_b, _h, _c, m), n in stored.items() if m in (Metric.FOLLOW, Metric.UNFOLLOW)) == 2
 
-    # and the repair tool rebuilds the same figures
+    # and the daily rollup the bills read equals the hourly one summed per Taiwan and per JST day
+    assert_daily_matches_hourly(brand)
+
+    # and the repair tool rebuilds the same figures, the daily rollup following
     recompute(brand_id=brand.pk)
     assert stored_counts(brand_id=brand.pk, metrics=RECOMPUTABLE) == expected
+    assert_daily_matches_hourly(brand)
+
+
+def assert_daily_matches_hourly(brand: Brand) -> None:
+    today = timezone.now().date()
+    metrics = [*RECOMPUTABLE, Metric.DELIVERED_TWICE, Metric.SMS_FALLBACK, Metric.FAILED]
+    for zone in (TAIWAN, JST):
+        span = {"first": today - timedelta(days=3), "last": today + timedelta(days=3), "zone": zone}
+        hourly = hourly_daily_counts(**span, metrics=metrics, brand_ids=[brand.pk])
+        assert hourly, "the scenario produced counts"
+        assert daily_counts(**span, metrics=metrics, brand_ids=[brand.pk]) == hourly
