@@ -25,7 +25,6 @@ ROLE_PERMISSIONS = {
         "billing.change_unitprice",
         "billing.view_linedailycount",
         "billing.view_statement",
-        "billing.add_statement",
         "billing.change_statement",
         "billing.close_statement",
         "billing.export_statement",
