@@ -75,3 +75,6 @@ class Metric(models.TextChoices):
     SMS_FALLBACK = "sms_fallback", _("fell back to SMS")
     SMS_SEGMENTS = "sms_segments", _("SMS segments billed")
     LATENCY_SECONDS = "latency_s", _("seconds from send to delivery (sum)")
+    # Follow/unfollow webhook events (channel ``line_push``): the OA's block rate on the dashboard.
+    FOLLOW = "follow", _("LINE users who added or unblocked the OA")
+    UNFOLLOW = "unfollow", _("LINE users who blocked the OA")

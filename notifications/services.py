@@ -49,7 +49,7 @@ from notifications.clients.sms.base import SmsAccountConfig
 from notifications.exceptions import NotificationRefused, RetryLater
 from notifications.models import Attempt, Notification, NotificationEvent, SmsAccount, WebhookEvent
 from notifications.routing import plan_channels
-from notifications.stats import stat_add, stats_add
+from notifications.stats import latency_bucket, stat_add, stats_add
 from notifications.webhook_handlers import apply_event, handles
 from portal.models import Brand
 
@@ -612,6 +612,7 @@ def _mark_delivered(notification: Notification, attempt: Attempt, at: datetime) 
     counts: Counter[tuple[int, datetime, str, str]] = Counter()
     counts[(notification.brand_id, at, attempt.channel, Metric.DELIVERED)] += 1
     counts[(notification.brand_id, at, attempt.channel, Metric.LATENCY_SECONDS)] += max(0, latency)
+    counts[(notification.brand_id, at, attempt.channel, latency_bucket(max(0, latency)))] += 1  # billing: median
     if notification.status == NotificationStatus.DELIVERED or other_sent:
         if not notification.delivered_twice:
             notification.delivered_twice = True
@@ -683,6 +684,8 @@ def follow_event_apply(event: WebhookEvent) -> tuple[str, str]:
         return WebhookEventResult.IGNORED, "follow without a user id"
     line_link_update(brand=event.brand, uid=uid, is_friend=True, is_blocked=False, actor="line:webhook")
     welcome_on_follow(event)
+    # For billing's dashboard (the OA's block rate).
+    stat_add(brand_id=event.brand_id, at=event.occurred_at, channel=Channel.LINE_PUSH, metric=Metric.FOLLOW)
     return WebhookEventResult.APPLIED, f"{uid[:8]}… follows"
 
 
@@ -693,6 +696,8 @@ def unfollow_event_apply(event: WebhookEvent) -> tuple[str, str]:
     if not uid:
         return WebhookEventResult.IGNORED, "unfollow without a user id"
     line_link_update(brand=event.brand, uid=uid, is_friend=False, is_blocked=True, actor="line:webhook")
+    # For billing's dashboard (the OA's block rate).
+    stat_add(brand_id=event.brand_id, at=event.occurred_at, channel=Channel.LINE_PUSH, metric=Metric.UNFOLLOW)
     return WebhookEventResult.APPLIED, f"{uid[:8]}… blocked the account"
 
 

@@ -7,8 +7,22 @@ from datetime import UTC, datetime
 
 from django.db import connection, transaction
 
-from notifications.choices import AttemptStatus, Channel, Metric
-from notifications.models import Attempt, DeliveryStat, Notification
+from notifications.choices import AttemptStatus, Channel, Metric, WebhookEventResult
+from notifications.models import Attempt, DeliveryStat, Notification, WebhookEvent
+
+# Upper bounds (seconds) of the send-to-delivery histogram; a sum alone gives only a mean,
+# these counts give the median (and any percentile) to the bucket.
+LATENCY_BUCKETS = (10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400)
+LATENCY_OVERFLOW = "lat_gt_86400"
+LATENCY_METRICS = (*(f"lat_le_{bound}" for bound in LATENCY_BUCKETS), LATENCY_OVERFLOW)
+
+
+def latency_bucket(seconds: int) -> str:
+    """Return the histogram metric a send-to-delivery time falls in."""
+    for bound in LATENCY_BUCKETS:
+        if seconds <= bound:
+            return f"lat_le_{bound}"
+    return LATENCY_OVERFLOW
 
 
 def hour_of(at: datetime) -> datetime:
@@ -55,13 +69,21 @@ def expected_counts(*, brand_id: int | None = None) -> Counter[tuple[int, dateti
                 counts[(brand, hour_of(attempt.accepted_at), Channel.SMS, Metric.SMS_SEGMENTS)] += attempt.sms_segments
         if attempt.delivered_at:
             counts[(brand, hour_of(attempt.delivered_at), attempt.channel, Metric.DELIVERED)] += 1
+            latency = 0
             if attempt.sent_at:
                 latency = max(0, int((attempt.delivered_at - attempt.sent_at).total_seconds()))
                 counts[(brand, hour_of(attempt.delivered_at), attempt.channel, Metric.LATENCY_SECONDS)] += latency
+            counts[(brand, hour_of(attempt.delivered_at), attempt.channel, latency_bucket(latency))] += 1
         if attempt.status == AttemptStatus.REFUSED and attempt.answered_at:
             counts[(brand, hour_of(attempt.answered_at), attempt.channel, Metric.REFUSED_422)] += 1
         if attempt.status == AttemptStatus.EXPIRED and attempt.answered_at:
             counts[(brand, hour_of(attempt.answered_at), attempt.channel, Metric.EXPIRED)] += 1
+    follows = WebhookEvent.objects.filter(event_type__in=("follow", "unfollow"), result=WebhookEventResult.APPLIED)
+    if brand_id is not None:
+        follows = follows.filter(brand_id=brand_id)
+    for brand, event_type, occurred_at in follows.values_list("brand_id", "event_type", "occurred_at").iterator():
+        metric = Metric.FOLLOW if event_type == "follow" else Metric.UNFOLLOW
+        counts[(brand, hour_of(occurred_at), Channel.LINE_PUSH, metric)] += 1
     return Counter({key: n for key, n in counts.items() if n})
 
 
@@ -87,6 +109,9 @@ RECOMPUTABLE = (
     Metric.EXPIRED,
     Metric.SMS_SEGMENTS,
     Metric.LATENCY_SECONDS,
+    *LATENCY_METRICS,
+    Metric.FOLLOW,
+    Metric.UNFOLLOW,
 )
 
 

@@ -32,6 +32,12 @@ app.conf.beat_schedule = {
         "task": "binding.tasks.welcomes_requeue_task",
         "schedule": 60,
     },
+    # Billing reconciliation: LINE publishes a JST day's PNP count "usually by the next day";
+    # ask daily for every day not yet settled (unready and failed days are asked again).
+    "billing-line-daily-counts": {
+        "task": "billing.tasks.line_daily_counts_fetch",
+        "schedule": 24 * 3600,
+    },
 }
 
 

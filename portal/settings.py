@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "applications",
     "notifications",
     "binding",
+    "billing",
     # Only for `manage.py line_sandbox`: the sandbox imports nothing of the portal.
     "line_sandbox",
 ]
@@ -188,6 +189,12 @@ COMPLIANCE_QUALITY_WINDOW_DAYS = env.int("COMPLIANCE_QUALITY_WINDOW_DAYS", defau
 COMPLIANCE_SEND_STATS_SOURCE = env.str(
     "COMPLIANCE_SEND_STATS_SOURCE", default="notifications.selectors.template_send_stats"
 )
+
+# Billing: a JST day is flagged when |portal − LINE| exceeds max(count, share × LINE's count).
+BILLING_RECONCILIATION_TOLERANCE = env.int("BILLING_RECONCILIATION_TOLERANCE", default=0)
+BILLING_RECONCILIATION_TOLERANCE_SHARE = env.float("BILLING_RECONCILIATION_TOLERANCE_SHARE", default=0.001)
+# How far back the daily job asks LINE again for days it has no settled count for.
+BILLING_LINE_COUNT_LOOKBACK_DAYS = env.int("BILLING_LINE_COUNT_LOOKBACK_DAYS", default=40)
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")

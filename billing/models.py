@@ -1,0 +1,322 @@
+"""Prices, LINE's daily counts, and the monthly statements finance closes and sends."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from billing.choices import ExplanationReason, LineCountStatus, LineKind, PricedChannel, StatementStatus
+from portal.models import Brand
+
+
+class UnitPrice(models.Model):
+    """The price of one delivered message on a channel between two dates (inclusive).
+
+    The dates are those of the day billed: LINE's JST day for PNP (LINE counts per JST day).
+    """
+
+    channel = models.CharField(_("channel"), max_length=16, choices=PricedChannel.choices)
+    price = models.DecimalField(
+        _("price per delivered message (TWD)"), max_digits=8, decimal_places=4, validators=[MinValueValidator(0)]
+    )
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to (inclusive)"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("unit price")
+        verbose_name_plural = _("unit prices")
+        ordering = ("channel", "effective_from")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "effective_from"], name="unit_price_unique_start"),
+            models.CheckConstraint(
+                condition=models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=models.F("effective_from")),
+                name="unit_price_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        end = self.effective_to.isoformat() if self.effective_to else "…"
+        return f"{self.get_channel_display()} {self.price} TWD ({self.effective_from.isoformat()} – {end})"
+
+    def clean(self) -> None:
+        if self.effective_to and self.effective_from and self.effective_to < self.effective_from:
+            raise ValidationError({"effective_to": _("The end date must be on or after the start date.")})
+        if self.effective_from is None:
+            return
+        overlapping = UnitPrice.objects.filter(channel=self.channel).exclude(pk=self.pk)
+        overlapping = overlapping.filter(
+            models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=self.effective_from)
+        )
+        if self.effective_to:
+            overlapping = overlapping.filter(effective_from__lte=self.effective_to)
+        if overlapping.exists():
+            raise ValidationError(
+                {
+                    "effective_from": _(
+                        "This period overlaps %(other)s: end the other price the day before this one starts."
+                    )
+                    % {"other": overlapping.first()}
+                }
+            )
+
+
+class LineDailyCount(models.Model):
+    """LINE's own count of PNP delivered for a brand on one JST (UTC+9) day: the figure LINE bills."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="+", verbose_name=_("brand"))
+    jst_date = models.DateField(_("JST date"))
+    status = models.CharField(_("LINE status"), max_length=32)
+    success = models.BigIntegerField(_("delivered (LINE)"), null=True, blank=True)
+    fetched_at = models.DateTimeField(_("fetched at"))
+    attempts = models.PositiveIntegerField(_("requests made"), default=0)
+    error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("LINE daily count")
+        verbose_name_plural = _("LINE daily counts")
+        ordering = ("-jst_date", "brand")
+        constraints = [models.UniqueConstraint(fields=["brand", "jst_date"], name="line_daily_count_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.brand} {self.jst_date.isoformat()} {self.status}"
+
+    @property
+    def status_label(self) -> str:
+        try:
+            return str(LineCountStatus(self.status).label)
+        except ValueError:
+            return self.status
+
+
+class DailyStat(models.Model):
+    """The hourly delivery counts summed into calendar days at a fixed UTC offset (8 = Taiwan, 9 = JST).
+
+    Kept by database triggers on ``notifications_deliverystat`` (migration 0004): every insert,
+    update or delete of an hourly count moves the two daily counts it belongs to, in the same
+    transaction, so the two can never disagree. Taiwan and Japan keep no daylight saving time,
+    so a fixed offset is exact. Statements and the dashboard read this table: a month for every
+    brand is a few thousand rows instead of hundreds of thousands of hourly ones.
+    """
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    zone = models.PositiveSmallIntegerField(_("UTC offset (hours)"))
+    day = models.DateField(_("day"))
+    channel = models.CharField(_("channel"), max_length=16)
+    metric = models.CharField(_("metric"), max_length=20)
+    count = models.BigIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("daily delivery statistic")
+        verbose_name_plural = _("daily delivery statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "day", "brand", "channel", "metric"], name="daily_stat_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"UTC+{self.zone} {self.day.isoformat()} {self.channel} {self.metric}={self.count}"
+
+
+class Dashboard(models.Model):
+    """No table: the admin's delivery dashboard hangs here so it has a URL and a permission."""
+
+    class Meta:
+        managed = False
+        default_permissions = ("view",)
+        verbose_name = _("delivery dashboard")
+        verbose_name_plural = _("delivery dashboard")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
+class Statement(models.Model):
+    """One brand's bill for one Taiwan calendar month, in one version.
+
+    A draft is recomputed from the hourly rollups on demand; once finalised its lines are
+    frozen (never recomputed). A closed statement can be voided with a reason and a new
+    version generated: both versions stay.
+    """
+
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="+", verbose_name=_("brand"))
+    month = models.DateField(_("month"), help_text=_("First day of the Taiwan calendar month."))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    status = models.CharField(
+        _("status"), max_length=16, choices=StatementStatus.choices, default=StatementStatus.DRAFT
+    )
+    generated_at = models.DateTimeField(_("computed at"))
+    pnp_delivered_taiwan = models.BigIntegerField(_("PNP delivered, Taiwan month (portal)"), default=0)
+    pnp_delivered_jst = models.BigIntegerField(_("PNP delivered, JST days (portal)"), default=0)
+    pnp_boundary_in = models.BigIntegerField(_("PNP 23:00–24:00 on the previous month's last day"), default=0)
+    pnp_boundary_out = models.BigIntegerField(_("PNP 23:00–24:00 on this month's last day"), default=0)
+    pnp_billed = models.BigIntegerField(_("PNP billed"), default=0)
+    sms_sent = models.BigIntegerField(_("SMS sent"), default=0)
+    sms_segments = models.BigIntegerField(_("SMS segments"), default=0)
+    sms_price = models.DecimalField(_("SMS price per segment (TWD)"), max_digits=8, decimal_places=4, null=True)
+    subtotal = models.DecimalField(_("sum of lines (TWD)"), max_digits=14, decimal_places=4, default=Decimal(0))
+    total = models.DecimalField(_("total (TWD, whole)"), max_digits=14, decimal_places=0, default=Decimal(0))
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("finalised by"),
+    )
+    finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("voided by"),
+    )
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    void_reason = models.CharField(_("reason for voiding"), max_length=300, blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+        verbose_name=_("replaces"),
+    )
+
+    class Meta:
+        verbose_name = _("monthly statement")
+        verbose_name_plural = _("monthly statements")
+        ordering = ("-month", "brand", "-version")
+        permissions = [
+            ("close_statement", _("Can finalise, confirm and void monthly statements")),
+            ("export_statement", _("Can export statements and reconciliations")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "month", "version"], name="statement_unique_version"),
+            models.UniqueConstraint(
+                fields=["brand", "month"],
+                condition=~models.Q(status=StatementStatus.VOID),
+                name="statement_one_current_per_month",
+            ),
+        ]
+        indexes = [models.Index(fields=["month", "status"], name="statement_month")]
+
+    def __str__(self) -> str:
+        return f"{self.brand} {self.month:%Y-%m} v{self.version}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status != StatementStatus.DRAFT
+
+
+class StatementLine(models.Model):
+    """One priced line of a statement: PNP for one price period, SMS, or an adjustment of a closed month."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=8, choices=LineKind.choices)
+    description = models.CharField(_("description"), max_length=200)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    quantity = models.BigIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price (TWD)"), max_digits=8, decimal_places=4)
+    amount = models.DecimalField(_("amount (TWD)"), max_digits=14, decimal_places=4)
+    adjusts = models.ForeignKey(
+        Statement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adjusted_by",
+        verbose_name=_("adjusts"),
+    )
+
+    class Meta:
+        verbose_name = _("statement line")
+        verbose_name_plural = _("statement lines")
+        ordering = ("statement", "position")
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class StatementDay(models.Model):
+    """The portal's figures for one Taiwan calendar day of a statement (from the hourly rollups)."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField(_("day (Taiwan)"))
+    pnp_delivered = models.BigIntegerField(_("PNP delivered"), default=0)
+    push_delivered = models.BigIntegerField(_("LINE push delivered"), default=0)
+    sms_sent = models.BigIntegerField(_("SMS sent"), default=0)
+    sms_segments = models.BigIntegerField(_("SMS segments"), default=0)
+    pnp_amount = models.DecimalField(_("PNP at unit price (TWD)"), max_digits=14, decimal_places=4, default=Decimal(0))
+    sms_amount = models.DecimalField(_("SMS cost (TWD)"), max_digits=14, decimal_places=4, default=Decimal(0))
+
+    class Meta:
+        verbose_name = _("statement day")
+        verbose_name_plural = _("statement days")
+        ordering = ("statement", "day")
+        constraints = [models.UniqueConstraint(fields=["statement", "day"], name="statement_day_unique")]
+
+    def __str__(self) -> str:
+        return self.day.isoformat()
+
+
+class ReconciliationDay(models.Model):
+    """The portal's delivered PNP against LINE's count for one JST day; a flagged day needs an explanation."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="reconciliation")
+    jst_date = models.DateField(_("JST date"))
+    portal_count = models.BigIntegerField(_("delivered (portal)"))
+    line_status = models.CharField(_("LINE status"), max_length=32, blank=True)
+    line_count = models.BigIntegerField(_("delivered (LINE)"), null=True, blank=True)
+    billed_count = models.BigIntegerField(_("billed"))
+    unit_price = models.DecimalField(_("unit price (TWD)"), max_digits=8, decimal_places=4)
+    difference = models.BigIntegerField(_("portal − LINE"), null=True, blank=True)
+    flagged = models.BooleanField(_("needs an explanation"), default=False)
+    reason = models.CharField(_("reason"), max_length=20, choices=ExplanationReason.choices, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    explained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("explained by"),
+    )
+    explained_at = models.DateTimeField(_("explained at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reconciliation day")
+        verbose_name_plural = _("reconciliation days")
+        ordering = ("statement", "jst_date")
+        constraints = [models.UniqueConstraint(fields=["statement", "jst_date"], name="reconciliation_day_unique")]
+
+    def __str__(self) -> str:
+        return self.jst_date.isoformat()
+
+    @property
+    def needs_explanation(self) -> bool:
+        return self.flagged and not self.reason
+
+    @property
+    def line_status_label(self) -> str:
+        if not self.line_status:
+            return str(_("not fetched"))
+        try:
+            return str(LineCountStatus(self.line_status).label)
+        except ValueError:
+            return self.line_status

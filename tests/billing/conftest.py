@@ -1,0 +1,76 @@
+"""Billing fixtures: deliveries written through the rollup writer the pipeline uses, prices, users."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from billing.models import LineDailyCount
+from notifications.choices import Channel, Metric
+from notifications.models import SmsAccount, SmsVendor
+from notifications.stats import stat_add
+from portal.choices import Role
+from portal.models import Brand
+from tests.notifications.conftest import approve_template, make_member  # noqa: F401 - fixtures reused here
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def taipei(text: str) -> datetime:
+    """An instant written in Taiwan time, e.g. ``taipei("2026-01-31 23:30")``."""
+    return datetime.fromisoformat(text).replace(tzinfo=TAIPEI)
+
+
+@pytest.fixture
+def deliver() -> Callable[..., None]:
+    """Record deliveries as the pipeline does: one rollup count per delivery, in the delivery's hour."""
+
+    def record(brand: Brand, at: datetime, n: int = 1, channel: str = Channel.PNP) -> None:
+        stat_add(brand_id=brand.pk, at=at, channel=channel, metric=Metric.DELIVERED, n=n)
+        if channel == Channel.PNP:
+            stat_add(brand_id=brand.pk, at=at, channel=channel, metric=Metric.SENT, n=n)
+
+    return record
+
+
+@pytest.fixture
+def send_sms() -> Callable[..., None]:
+    def record(brand: Brand, at: datetime, segments: int, messages: int = 1) -> None:
+        stat_add(brand_id=brand.pk, at=at, channel=Channel.SMS, metric=Metric.SENT, n=messages)
+        stat_add(brand_id=brand.pk, at=at, channel=Channel.SMS, metric=Metric.SMS_SEGMENTS, n=segments)
+
+    return record
+
+
+@pytest.fixture
+def line_says() -> Callable[..., LineDailyCount]:
+    def store(brand: Brand, day: date, status: str = "ready", success: int | None = None) -> LineDailyCount:
+        row, _ = LineDailyCount.objects.update_or_create(
+            brand=brand,
+            jst_date=day,
+            defaults={"status": status, "success": success, "fetched_at": timezone.now(), "attempts": 1},
+        )
+        return row
+
+    return store
+
+
+@pytest.fixture
+def sms_price(brand: Brand) -> Decimal:
+    price = Decimal("0.8500")
+    SmsAccount.objects.create(
+        brand=brand, vendor=SmsVendor.SANDBOX, base_url="http://127.0.0.1:9/sms", price_per_segment=price
+    )
+    return price
+
+
+@pytest.fixture
+def finance2(make_user: Callable[..., User]) -> User:
+    return make_user("finance2", Role.FINANCE)

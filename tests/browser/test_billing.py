@@ -1,0 +1,105 @@
+"""Finance opens the dashboard and a statement, exports it, and closes the month with a second finance user."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import Page, expect
+
+from billing.demo import _day_counts
+from billing.models import LineDailyCount
+from billing.periods import JST, days
+from notifications.choices import Channel, Metric
+from notifications.models import SmsAccount
+from notifications.stats import stats_add
+from portal.choices import Role
+from portal.models import Brand
+from tests.browser.test_roles_admin import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def finance2(make_user: Callable[..., User]) -> User:
+    return make_user("finance2", Role.FINANCE)
+
+
+def seed_january(brand: Brand) -> None:
+    """A month of figures (the demo's pattern) and LINE's counts, one of them 3 below the portal's."""
+    SmsAccount.objects.create(brand=brand, base_url="http://127.0.0.1:9/sms", price_per_segment=Decimal("0.9"))
+    rng = random.Random(7)
+    counts: Counter[tuple[int, datetime, str, str]] = Counter()
+    for day in days(date(2026, 1, 1), date(2026, 1, 31)):
+        counts.update(_day_counts(rng, brand.pk, day, 400))
+    stats_add(counts)
+    jst = Counter[date]()
+    for (_brand, at, channel, metric), n in counts.items():
+        if channel == Channel.PNP and metric == Metric.DELIVERED:
+            jst[at.astimezone(JST).date()] += n
+    for day in days(date(2026, 1, 1), date(2026, 1, 31)):
+        success = jst[day] - (3 if day == date(2026, 1, 12) else 0)
+        LineDailyCount.objects.create(
+            brand=brand, jst_date=day, status="ready", success=success, fetched_at=datetime.now(JST)
+        )
+
+
+def test_finance_reviews_exports_and_closes_a_month_with_a_second_finance_user(
+    page: Page, live_server: object, finance: User, finance2: User, brand: Brand, tmp_path: Path
+) -> None:
+    # given
+    seed_january(brand)
+    base = live_server.url  # type: ignore[attr-defined]
+    Path("var/screenshots").mkdir(parents=True, exist_ok=True)
+
+    # when: finance opens the dashboard from the admin index
+    login(page, live_server, "finance")
+    page.click("a[href$='/admin/billing/dashboard/']")
+    page.fill("#id_first", "2026-01-01")
+    page.fill("#id_last", "2026-01-31")
+    page.click("#dashboard-form input[type=submit]")
+    expect(page.locator("#card-accepted")).not_to_have_text("0")
+    expect(page.locator("svg").first).to_be_visible()
+    page.screenshot(path="var/screenshots/billing-dashboard.png", full_page=True)
+
+    # then a statement: compute January's draft
+    page.goto(f"{base}/admin/billing/statement/")
+    page.click("#generate-statements")
+    page.fill("#id_month", "2026-01")
+    page.select_option("#id_brand", label=str(brand))
+    page.click("#generate-form input[type=submit]")
+    expect(page.locator("#statement-status")).to_have_text("draft")
+    expect(page.locator("#blocked")).to_be_visible()  # 12 January differs by 3
+    page.screenshot(path="var/screenshots/billing-statement.png", full_page=True)
+
+    # export it
+    with page.expect_download() as download_info:
+        page.click("#export-statement-csv")
+    saved = tmp_path / "statement.csv"
+    download_info.value.save_as(saved)
+    assert "pnp" in saved.read_text(encoding="utf-8-sig")
+
+    # explain the flagged day, finalise
+    row = page.locator("#jst-2026-01-12")
+    row.locator("select[name=reason]").select_option("late_webhook")
+    row.locator("input[name=note]").fill("3 delivery events arrived after LINE closed the day")
+    row.locator("button[type=submit]").click()
+    expect(page.locator("#blocked")).to_have_count(0)
+    page.click("#finalise")
+    expect(page.locator("#statement-status")).to_contain_text("finalised")
+    expect(page.locator("#awaiting-other")).to_be_visible()
+    statement_url = page.url
+
+    # a second finance user confirms
+    page.context.clear_cookies()
+    login(page, live_server, "finance2")
+    page.goto(statement_url)
+    page.click("#confirm")
+    expect(page.locator("#statement-status")).to_contain_text("confirmed")
+    page.screenshot(path="var/screenshots/billing-statement-closed.png", full_page=True)
