@@ -103,7 +103,8 @@ def seed(stdout: TextIO) -> None:
                 jst[(at + timedelta(hours=1)).date()] += n
         fetched = timezone.now()
         for index, day in enumerate(days(last_month, today.replace(day=1) - timedelta(days=1))):
-            status, success = "ready", jst[day]
+            status = "ready"
+            success: int | None = jst[day]
             if slug == "demo-shop" and index == 9:
                 success -= 3
             if slug == "sunrise-clinic" and index == 14:
