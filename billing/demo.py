@@ -104,9 +104,7 @@ def seed(stdout: TextIO) -> None:
         fetched = timezone.now()
         for index, day in enumerate(days(last_month, today.replace(day=1) - timedelta(days=1))):
             status = "ready"
-            success: int | None = jst[day]
-            if slug == "demo-shop" and index == 9:
-                success -= 3
+            success: int | None = jst[day] - (3 if slug == "demo-shop" and index == 9 else 0)
             if slug == "sunrise-clinic" and index == 14:
                 status, success = "unavailable_for_privacy", None
             LineDailyCount.objects.create(
