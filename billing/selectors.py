@@ -316,7 +316,7 @@ def _failure_label(channel: str, metric: str) -> str:
         Metric.EXPIRED: _("No delivery event in 24 h"),
         Metric.FAILED: _("Failed"),
     }
-    channels = {Channel.PNP: "PNP", Channel.LINE_PUSH: _("LINE push"), Channel.SMS: "SMS"}
+    channels: dict[str, str] = {Channel.PNP: "PNP", Channel.LINE_PUSH: _("LINE push"), Channel.SMS: "SMS"}
     return f"{channels.get(channel, channel or '—')}: {labels[metric]}"
 
 
