@@ -103,12 +103,16 @@ def seed(stdout: TextIO) -> None:
                 jst[(at + timedelta(hours=1)).date()] += n
         fetched = timezone.now()
         for index, day in enumerate(days(last_month, today.replace(day=1) - timedelta(days=1))):
-            status = "ready"
-            success: int | None = jst[day] - (3 if slug == "demo-shop" and index == 9 else 0)
+            status, success = "ready", jst[day] - (3 if slug == "demo-shop" and index == 9 else 0)
             if slug == "sunrise-clinic" and index == 14:
-                status, success = "unavailable_for_privacy", None
+                status = "unavailable_for_privacy"
             LineDailyCount.objects.create(
-                brand=brand, jst_date=day, status=status, success=success, fetched_at=fetched, attempts=1
+                brand=brand,
+                jst_date=day,
+                status=status,
+                success=success if status == "ready" else None,
+                fetched_at=fetched,
+                attempts=1,
             )
         stdout.write(f"  billing figures for {slug}\n")
     for slug in DEMO_VOLUMES:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +15,7 @@ from billing.periods import JST, TAIWAN
 from billing.selectors import daily_counts, hourly_daily_counts
 from compliance.models import TemplateVersion
 from members.models import Member
+from notifications import webhooks
 from notifications.choices import Channel, Metric
 from notifications.clients import line as line_client
 from notifications.models import Attempt, Notification
@@ -22,6 +23,14 @@ from notifications.services import SendRequest, notification_accept, notificatio
 from notifications.signatures import line_signature
 from notifications.stats import RECOMPUTABLE, expected_counts, recompute, stored_counts
 from portal.models import Brand
+
+
+@pytest.fixture(autouse=True)
+def fresh_webhook_secrets() -> Iterator[None]:
+    """The webhook view keeps brand secrets per process by slug; test brands reuse slugs with new ids."""
+    webhooks._secrets.clear()
+    yield
+    webhooks._secrets.clear()
 
 
 def post_events(brand: Brand, events: list[dict[str, Any]]) -> None:
