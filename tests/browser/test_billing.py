@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from billing.demo import _day_counts
-from billing.models import LineDailyCount
+from billing.models import LineDailyCount, UnitPrice
 from billing.periods import JST, days
 from notifications.choices import Channel, Metric
 from notifications.models import SmsAccount
@@ -33,6 +33,10 @@ def finance2(make_user: Callable[..., User]) -> User:
 
 def seed_january(brand: Brand) -> None:
     """A month of figures (the demo's pattern) and LINE's counts, one of them 3 below the portal's."""
+    # The price seeded by billing's data migration; an earlier transactional test's flush removes it.
+    UnitPrice.objects.get_or_create(
+        channel="pnp", effective_from=date(2023, 1, 1), defaults={"price": Decimal("0.2000")}
+    )
     SmsAccount.objects.create(brand=brand, base_url="http://127.0.0.1:9/sms", price_per_segment=Decimal("0.9"))
     rng = random.Random(7)
     counts: Counter[tuple[int, datetime, str, str]] = Counter()
