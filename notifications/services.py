@@ -212,7 +212,7 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
         if connection.features.has_select_for_update_skip_locked:
             queryset = queryset.select_for_update(skip_locked=True, of=("self",))
         else:
-            queryset = queryset.select_for_update()
+            queryset = queryset.select_for_update(of=("self",))
         notifications = list(queryset)
         if not notifications:
             return claimed
@@ -404,8 +404,10 @@ def _send_pnp(notification: Notification, attempt: Attempt) -> bool:
 
 def _relock(notification: Notification, attempt: Attempt) -> tuple[Notification, Attempt]:
     """Re-read both rows under lock: a webhook may have moved them while the request was in flight."""
+    # of=("self",): lock the notification only, never the brand, member or template version it
+    # joins (two workers locking those shared rows in different orders deadlock).
     fresh = (
-        Notification.objects.select_for_update()
+        Notification.objects.select_for_update(of=("self",))
         .select_related("brand", "member", "template_version")
         .get(pk=notification.pk)
     )
@@ -428,7 +430,7 @@ def _pnp_accepted_many(items: list[tuple[Notification, Attempt, datetime]]) -> N
     """Record LINE's 200 for a batch of PNPs: waiting for each one's delivery event from now on."""
     with transaction.atomic():
         notifications = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("template_version")
             .in_bulk([n.pk for n, _a, _t in items])
         )
@@ -607,13 +609,13 @@ def _send_sms(notification: Notification, attempt: Attempt) -> None:
 
 def _mark_delivered(notification: Notification, attempt: Attempt, at: datetime) -> None:
     """Record a delivery on ``attempt``; a second channel's delivery is 'delivered twice'."""
-    other_sent = notification.attempts.exclude(pk=attempt.pk).filter(accepted_at__isnull=False).exists()
+    other_delivered = notification.attempts.exclude(pk=attempt.pk).filter(delivered_at__isnull=False).exists()
     latency = int((at - attempt.sent_at).total_seconds()) if attempt.sent_at else 0
     counts: Counter[tuple[int, datetime, str, str]] = Counter()
     counts[(notification.brand_id, at, attempt.channel, Metric.DELIVERED)] += 1
     counts[(notification.brand_id, at, attempt.channel, Metric.LATENCY_SECONDS)] += max(0, latency)
     counts[(notification.brand_id, at, attempt.channel, latency_bucket(max(0, latency)))] += 1  # billing: median
-    if notification.status == NotificationStatus.DELIVERED or other_sent:
+    if notification.status == NotificationStatus.DELIVERED or other_delivered:
         if not notification.delivered_twice:
             notification.delivered_twice = True
             counts[(notification.brand_id, at, attempt.channel, Metric.DELIVERED_TWICE)] += 1
@@ -821,7 +823,9 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
     for notification_id in stale_sending:
         with transaction.atomic():
             notification = (
-                Notification.objects.select_for_update().select_related("template_version").get(pk=notification_id)
+                Notification.objects.select_for_update(of=("self",))
+                .select_related("template_version")
+                .get(pk=notification_id)
             )
             if notification.status != NotificationStatus.SENDING:
                 continue
