@@ -672,6 +672,11 @@ def delivery_event_apply(event: WebhookEvent) -> tuple[str, str]:
             )
             _event(notification, EventKind.DELIVERED_TWICE, _("a second delivery event for the same PNP"), attempt)
         return WebhookEventResult.DUPLICATE, f"tag {tag[:40]} already delivered"
+    if attempt.status == AttemptStatus.EXPIRED and attempt.answered_at is not None:
+        # The 24-hour inference was wrong: take back the "expired" count it added.
+        stat_add(
+            brand_id=notification.brand_id, at=attempt.answered_at, channel=Channel.PNP, metric=Metric.EXPIRED, n=-1
+        )
     attempt.status, attempt.delivered_at = AttemptStatus.DELIVERED, event.occurred_at
     attempt.save(update_fields=["status", "delivered_at"])
     _mark_delivered(notification, attempt, event.occurred_at)
