@@ -98,8 +98,12 @@ def drive_requests(url: str, jobs: list[tuple[str, str]], deadline: float) -> Co
         for to, tag in jobs:
             if time.monotonic() > deadline:
                 break
-            resp = session.post(url, json={"to": to, "messages": [{"type": "text", "text": "您的包裹已送達"}]},
-                                headers={"X-Line-Delivery-Tag": tag}, timeout=10)
+            resp = session.post(
+                url,
+                json={"to": to, "messages": [{"type": "text", "text": "您的包裹已送達"}]},
+                headers={"X-Line-Delivery-Tag": tag},
+                timeout=10,
+            )
             statuses[resp.status_code] += 1
     return statuses
 
@@ -120,8 +124,10 @@ def client_process(args: tuple) -> tuple[Counter, float, float]:
 def run_load(pool, url: str, opts, users: int, offset: int) -> tuple[float, Counter]:
     share = opts.requests // opts.processes
     start_at = time.time() + 0.5
-    work = [(url, targets(users, share, offset + p * share), opts.client, opts.concurrency, start_at, opts.max_seconds)
-            for p in range(opts.processes)]
+    work = [
+        (url, targets(users, share, offset + p * share), opts.client, opts.concurrency, start_at, opts.max_seconds)
+        for p in range(opts.processes)
+    ]
     results = pool.map(client_process, work)
     statuses: Counter = Counter()
     for counter, _, _ in results:
@@ -146,10 +152,29 @@ def main() -> int:
     bare_port, sandbox_port = free_port(), free_port()
     bare = subprocess.Popen([sys.executable, "-c", BARE_SERVER, str(bare_port)], env=env)
     sandbox = subprocess.Popen(
-        [sys.executable, "-m", "line_sandbox", "--port", str(sandbox_port), "--generate", str(opts.users),
-         "--seed", "1", "--rate-limit", "1000000", "--webhook-batch", "100", "--webhook-retries", "0",
-         "--portal-url", f"http://127.0.0.1:{bare_port}"],  # delivery webhooks go to the bare server
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "line_sandbox",
+            "--port",
+            str(sandbox_port),
+            "--generate",
+            str(opts.users),
+            "--seed",
+            "1",
+            "--rate-limit",
+            "1000000",
+            "--webhook-batch",
+            "100",
+            "--webhook-retries",
+            "0",
+            "--portal-url",
+            f"http://127.0.0.1:{bare_port}",
+        ],  # delivery webhooks go to the bare server
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     try:
         wait_ready(f"http://127.0.0.1:{bare_port}/", bare)
         wait_ready(f"http://127.0.0.1:{sandbox_port}/sandbox/clock", sandbox)
@@ -163,8 +188,9 @@ def main() -> int:
             requests.post(f"http://127.0.0.1:{sandbox_port}/sandbox/reset", timeout=60)
             ours, our_statuses = run_load(pool, sandbox_url, opts, opts.users, 0)
             reference, ref_statuses = run_load(pool, bare_url, opts, opts.users, 0)
-        summary = requests.get(f"http://127.0.0.1:{sandbox_port}/sandbox/inspect", params={"summary": 1},
-                               timeout=30).json()["summary"]
+        summary = requests.get(
+            f"http://127.0.0.1:{sandbox_port}/sandbox/inspect", params={"summary": 1}, timeout=30
+        ).json()["summary"]
     finally:
         for proc in (sandbox, bare):
             proc.terminate()
@@ -174,8 +200,10 @@ def main() -> int:
                 proc.kill()
 
     connections = opts.concurrency if opts.client == "aiohttp" else 1
-    print(f"client: {opts.client}, {opts.processes} processes x {connections} connections, "
-          f"{opts.requests} PNP pushes per run, {os.cpu_count()} CPUs, loopback")
+    print(
+        f"client: {opts.client}, {opts.processes} processes x {connections} connections, "
+        f"{opts.requests} PNP pushes per run, {os.cpu_count()} CPUs, loopback"
+    )
     print(f"sandbox   accepted {ours:8.0f} req/s   statuses {dict(our_statuses)}")
     print(f"reference bare     {reference:8.0f} req/s   statuses {dict(ref_statuses)}")
     print(f"ratio sandbox/reference: {ours / reference:.2f}")

@@ -72,10 +72,18 @@ def _reference_worker(args: tuple[str, int, int]) -> int:
     session = requests.Session()
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
     for n in range(start, start + count):
-        body = json.dumps({"to": hashlib.sha256(phone(n).encode()).hexdigest(),
-                           "messages": [{"type": "text", "text": "您的訂單已出貨 Your order shipped"}]})
-        response = session.post(f"{url}/bot/pnp/push", data=body,
-                                headers={**headers, "X-Line-Delivery-Tag": f"ref-{uuid.uuid4().hex}"}, timeout=10)
+        body = json.dumps(
+            {
+                "to": hashlib.sha256(phone(n).encode()).hexdigest(),
+                "messages": [{"type": "text", "text": "您的訂單已出貨 Your order shipped"}],
+            }
+        )
+        response = session.post(
+            f"{url}/bot/pnp/push",
+            data=body,
+            headers={**headers, "X-Line-Delivery-Tag": f"ref-{uuid.uuid4().hex}"},
+            timeout=10,
+        )
         response.raise_for_status()
     return count
 
@@ -89,10 +97,21 @@ def reference_rate(sandbox_url: str, total: int, processes: int) -> float:
 
 
 def submit(web_url: str, key: str, numbers: list[int]) -> None:
-    items = [{"idempotency_key": str(uuid.uuid4()), "template": "shipping_notice", "member": f"B{n:07d}",
-              "variables": {"order_id": f"A{n}", "event_time": "2026-11-25 10:00"}} for n in numbers]
-    response = requests.post(f"{web_url}/api/v1/notifications/batch", json={"notifications": items},
-                             headers={"Authorization": f"Bearer {key}"}, timeout=300)
+    items = [
+        {
+            "idempotency_key": str(uuid.uuid4()),
+            "template": "shipping_notice",
+            "member": f"B{n:07d}",
+            "variables": {"order_id": f"A{n}", "event_time": "2026-11-25 10:00"},
+        }
+        for n in numbers
+    ]
+    response = requests.post(
+        f"{web_url}/api/v1/notifications/batch",
+        json={"notifications": items},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=300,
+    )
     response.raise_for_status()
     assert response.json()["refused"] == 0, response.json()["results"][:3]
 
@@ -115,8 +134,9 @@ def prepare(count: int) -> tuple[str, str]:
     from portal.choices import Role
     from portal.services import api_key_create, brand_create_or_update
 
-    brand, _ = brand_create_or_update(slug="bench", name="Bench", channel_id=CHANNEL_ID, channel_secret=SECRET,
-                                      access_token=TOKEN, actor="bench")
+    brand, _ = brand_create_or_update(
+        slug="bench", name="Bench", channel_id=CHANNEL_ID, channel_secret=SECRET, access_token=TOKEN, actor="bench"
+    )
     author = User.objects.create_user("bench-author", is_staff=True)
     author.groups.add(Group.objects.get(name=str(Role.ACCOUNT_MANAGER)))
     brand.account_managers.add(author)
@@ -124,11 +144,18 @@ def prepare(count: int) -> tuple[str, str]:
     reviewer.groups.add(Group.objects.get(name=str(Role.COMPLIANCE_REVIEWER)))
     BrandLinkDomain.objects.create(brand=brand, domain="bench.example")
     template = template_create(
-        brand=brand, code="shipping_notice", name="Shipping notice", use_case="delivery_notice", author=author,
+        brand=brand,
+        code="shipping_notice",
+        name="Shipping notice",
+        use_case="delivery_notice",
+        author=author,
         text="您的訂單 {order_id} 已於 {event_time} 出貨。\nYour order {order_id} shipped at {event_time}.",
-        variables=[{"name": "order_id", "type": "text", "max_length": 20, "sample": "A1"},
-                   {"name": "event_time", "type": "datetime", "sample": "2026-01-01 10:00"}],
-        channels=["pnp"], urgency="a_day",
+        variables=[
+            {"name": "order_id", "type": "text", "max_length": 20, "sample": "A1"},
+            {"name": "event_time", "type": "datetime", "sample": "2026-01-01 10:00"},
+        ],
+        channels=["pnp"],
+        urgency="a_day",
     )
     version = template_submit(version=template.versions.get(), actor=author)
     version = template_start_review(version=version, reviewer=reviewer)
@@ -138,15 +165,31 @@ def prepare(count: int) -> tuple[str, str]:
 
     now = timezone.now()
     members = [
-        Member(brand=brand, external_id=f"B{n:07d}", name=f"Member {n}", phone_raw=phone(n), phone_e164=phone(n),
-               phone_type=PhoneType.MOBILE, phone_hash=hashlib.sha256(phone(n).encode()).hexdigest(),
-               pnp_consent=True)
+        Member(
+            brand=brand,
+            external_id=f"B{n:07d}",
+            name=f"Member {n}",
+            phone_raw=phone(n),
+            phone_e164=phone(n),
+            phone_type=PhoneType.MOBILE,
+            phone_hash=hashlib.sha256(phone(n).encode()).hexdigest(),
+            pnp_consent=True,
+        )
         for n in range(count)
     ]
     Member.objects.bulk_create(members, batch_size=2000)
     Consent.objects.bulk_create(
-        [Consent(member=m, purpose=ConsentPurpose.PNP_NOTIFICATION, granted=True, source=ConsentSource.IMPORT,
-                 captured_at=now, captured_by_label="bench") for m in Member.objects.filter(brand=brand)],
+        [
+            Consent(
+                member=m,
+                purpose=ConsentPurpose.PNP_NOTIFICATION,
+                granted=True,
+                source=ConsentSource.IMPORT,
+                captured_at=now,
+                captured_by_label="bench",
+            )
+            for m in Member.objects.filter(brand=brand)
+        ],
         batch_size=2000,
     )
     from django.db import connection
@@ -168,8 +211,14 @@ def main() -> None:
     options = parser.parse_args()
     count = options.notifications
 
-    os.environ.update({"CELERY_BROKER_URL": BROKER_URL, "REDIS_URL": CACHE_URL, "DEBUG": "1",
-                       "LINE_RATE_LIMIT_PER_SECOND": str(options.rate_limit)})
+    os.environ.update(
+        {
+            "CELERY_BROKER_URL": BROKER_URL,
+            "REDIS_URL": CACHE_URL,
+            "DEBUG": "1",
+            "LINE_RATE_LIMIT_PER_SECOND": str(options.rate_limit),
+        }
+    )
     setup_database(DB_URL)
     processes: list[subprocess.Popen[bytes]] = []
     log_dir = BASE_DIR / "var" / "bench"
@@ -184,18 +233,48 @@ def main() -> None:
 
         sandbox_port, web_port = free_port(), free_port()
         sandbox_url, web_url = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{web_port}"
-        world = {"channels": [{"channel_id": CHANNEL_ID, "channel_secret": SECRET, "access_token": TOKEN,
-                               "webhook_url": f"{web_url}/webhooks/line/{slug}"}],
-                 "users": [{"phone": phone(n), "consent": "on", "sms_verified_days_ago": 10} for n in range(count)]}
+        world = {
+            "channels": [
+                {
+                    "channel_id": CHANNEL_ID,
+                    "channel_secret": SECRET,
+                    "access_token": TOKEN,
+                    "webhook_url": f"{web_url}/webhooks/line/{slug}",
+                }
+            ],
+            "users": [{"phone": phone(n), "consent": "on", "sms_verified_days_ago": 10} for n in range(count)],
+        }
         world_path = log_dir / "world.json"
         world_path.write_text(json.dumps(world))
-        env = {**os.environ, "LINE_API_BASE_URL": sandbox_url, "PORTAL_BASE_URL": web_url,
-               "DATABASE_URL": DB_URL, "CONN_MAX_AGE": "600"}
+        env = {
+            **os.environ,
+            "LINE_API_BASE_URL": sandbox_url,
+            "PORTAL_BASE_URL": web_url,
+            "DATABASE_URL": DB_URL,
+            "CONN_MAX_AGE": "600",
+        }
         # Delivery webhooks are part of production load, but this figure is about sending.
         sandbox = subprocess.Popen(
-            [sys.executable, "-m", "line_sandbox", "--port", str(sandbox_port), "--world", str(world_path),
-             "--rate-limit", str(options.rate_limit), "--webhook-batch", "100", "--webhook-flush", "0.5"],
-            cwd=BASE_DIR, env=env, stdout=(log_dir / "sandbox.log").open("wb"), stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "line_sandbox",
+                "--port",
+                str(sandbox_port),
+                "--world",
+                str(world_path),
+                "--rate-limit",
+                str(options.rate_limit),
+                "--webhook-batch",
+                "100",
+                "--webhook-flush",
+                "0.5",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=(log_dir / "sandbox.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        )
         processes.append(sandbox)
         wait_http(f"{sandbox_url}/sandbox/clock", sandbox)
 
@@ -205,14 +284,47 @@ def main() -> None:
         wait_http(f"{sandbox_url}/sandbox/clock", sandbox)
 
         web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{web_port}",
-             "-w", str(options.web_workers), "--timeout", "300", "--access-logfile", "-", "--log-level", "warning"],
-            cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=(log_dir / "web.log").open("wb"))
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "portal.wsgi",
+                "-b",
+                f"127.0.0.1:{web_port}",
+                "-w",
+                str(options.web_workers),
+                "--timeout",
+                "300",
+                "--access-logfile",
+                "-",
+                "--log-level",
+                "warning",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(log_dir / "web.log").open("wb"),
+        )
         processes.append(web)
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--loglevel=WARNING",
-             f"--concurrency={options.workers}", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=BASE_DIR, env=env, stdout=(log_dir / "worker.log").open("wb"), stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--loglevel=WARNING",
+                f"--concurrency={options.workers}",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=(log_dir / "worker.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        )
         processes.append(worker)
         wait_http(f"{web_url}/healthz", web)
         time.sleep(3)  # the worker connects to Redis

@@ -39,12 +39,23 @@ SECRET = "bench-webhook-secret"
 
 
 def signed_body(events: int) -> tuple[bytes, str]:
-    body = json.dumps({
-        "destination": "U" + "0" * 32,
-        "events": [{"type": "delivery", "delivery": {"data": f"tag-{uuid.uuid4().hex}"},
-                    "webhookEventId": uuid.uuid4().hex[:26].upper(), "deliveryContext": {"isRedelivery": False},
-                    "timestamp": int(time.time() * 1000), "mode": "active"} for _ in range(events)],
-    }, separators=(",", ":")).encode()
+    body = json.dumps(
+        {
+            "destination": "U" + "0" * 32,
+            "events": [
+                {
+                    "type": "delivery",
+                    "delivery": {"data": f"tag-{uuid.uuid4().hex}"},
+                    "webhookEventId": uuid.uuid4().hex[:26].upper(),
+                    "deliveryContext": {"isRedelivery": False},
+                    "timestamp": int(time.time() * 1000),
+                    "mode": "active",
+                }
+                for _ in range(events)
+            ],
+        },
+        separators=(",", ":"),
+    ).encode()
     signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
     return body, signature
 
@@ -53,8 +64,9 @@ def _post_all(args: tuple[str, list[tuple[bytes, str]]]) -> int:
     url, bodies = args
     session = requests.Session()
     for body, signature in bodies:
-        response = session.post(url, data=body, timeout=30,
-                                headers={"Content-Type": "application/json", "x-line-signature": signature})
+        response = session.post(
+            url, data=body, timeout=30, headers={"Content-Type": "application/json", "x-line-signature": signature}
+        )
         response.raise_for_status()
     return len(bodies)
 
@@ -79,8 +91,9 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--clients", type=int, default=2)
     options = parser.parse_args()
-    os.environ.update({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/7", "REDIS_URL": "redis://127.0.0.1:6379/8",
-                       "DEBUG": "1"})
+    os.environ.update(
+        {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/7", "REDIS_URL": "redis://127.0.0.1:6379/8", "DEBUG": "1"}
+    )
     setup_database(DB_URL)
     web: subprocess.Popen[bytes] | None = None
     try:
@@ -90,13 +103,26 @@ def main() -> None:
         from portal.services import brand_create_or_update
 
         redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).flushdb()
-        brand, _ = brand_create_or_update(slug="bench", channel_id="1659990002", channel_secret=SECRET,
-                                          access_token="t", actor="bench")
+        brand, _ = brand_create_or_update(
+            slug="bench", channel_id="1659990002", channel_secret=SECRET, access_token="t", actor="bench"
+        )
         port = 18000 + os.getpid() % 1000
         web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{port}", "-w",
-             str(options.web_workers), "--log-level", "warning"],
-            cwd=BASE_DIR, env={**os.environ, "DATABASE_URL": DB_URL, "CONN_MAX_AGE": "600"})
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "portal.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(options.web_workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=BASE_DIR,
+            env={**os.environ, "DATABASE_URL": DB_URL, "CONN_MAX_AGE": "600"},
+        )
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
@@ -121,8 +147,10 @@ def main() -> None:
 
         reference = reference_done / reference_time
         events_expected = ten_done * 10 + one_done
-        print(f"10 events/request: {ten_done / ten_time:7.0f} req/s = {ten_done * 10 / ten_time:7.0f} events/s "
-              f"(target ≥ 2,000 events/s)")
+        print(
+            f"10 events/request: {ten_done / ten_time:7.0f} req/s = {ten_done * 10 / ten_time:7.0f} events/s "
+            f"(target ≥ 2,000 events/s)"
+        )
         print(f" 1 event/request:  {one_done / one_time:7.0f} req/s (target ≥ 300 req/s)")
         print(f"reference GET /healthz through the same server: {reference:7.0f} req/s")
         print(f"ratio, 1-event webhook / bare request: {one_done / one_time / reference:.2f}")

@@ -16,8 +16,14 @@ def ok(data: object) -> web.Response:
 
 def add_routes(app: web.Application, sandbox: Sandbox) -> None:
     async def index(request: web.Request) -> web.Response:
-        return ok({"service": "line_sandbox", "clock": sandbox.clock.as_dict(),
-                   "channels": len(sandbox.world.channels), "users": len(sandbox.world.users_by_hash)})
+        return ok(
+            {
+                "service": "line_sandbox",
+                "clock": sandbox.clock.as_dict(),
+                "channels": len(sandbox.world.channels),
+                "users": len(sandbox.world.users_by_hash),
+            }
+        )
 
     async def clock_get(request: web.Request) -> web.Response:
         return ok(sandbox.clock.as_dict())
@@ -27,7 +33,7 @@ def add_routes(app: web.Application, sandbox: Sandbox) -> None:
         try:
             seconds = float(data["seconds"])
         except (KeyError, TypeError, ValueError):
-            return bad_request("expected {\"seconds\": N}")
+            return bad_request('expected {"seconds": N}')
         if seconds < 0:
             return bad_request("the clock only moves forward; use /sandbox/clock/set")
         sandbox.clock.advance(seconds)
@@ -65,8 +71,12 @@ def add_routes(app: web.Application, sandbox: Sandbox) -> None:
         return ok(sandbox.faults.as_dict())
 
     def config_dict() -> dict:
-        return {"rate_limit": sandbox.rate_limit, "webhooks": sandbox.webhook_config.as_dict(),
-                "sms_report_delay": sandbox.sms.report_delay, "sms_callback_url": sandbox.sms_callback_url}
+        return {
+            "rate_limit": sandbox.rate_limit,
+            "webhooks": sandbox.webhook_config.as_dict(),
+            "sms_report_delay": sandbox.sms.report_delay,
+            "sms_callback_url": sandbox.sms_callback_url,
+        }
 
     async def config_get(request: web.Request) -> web.Response:
         return ok(config_dict())
@@ -118,6 +128,7 @@ def add_routes(app: web.Application, sandbox: Sandbox) -> None:
                 return bad_request("unknown user (give uid, phone or hash)")
             event = sandbox.follow_event(channel, user, follow)
             return ok({"event": event})
+
         return handler
 
     async def count_status(request: web.Request) -> web.Response:
@@ -128,13 +139,21 @@ def add_routes(app: web.Application, sandbox: Sandbox) -> None:
             sandbox.world.count_status[key] = str(data["status"])
         else:
             sandbox.world.count_status.pop(key, None)
-        return ok({"forced": [{"channel_id": c, "date": d, "status": s}
-                              for (c, d), s in sorted(sandbox.world.count_status.items())]})
+        return ok(
+            {
+                "forced": [
+                    {"channel_id": c, "date": d, "status": s}
+                    for (c, d), s in sorted(sandbox.world.count_status.items())
+                ]
+            }
+        )
 
     async def world_get(request: web.Request) -> web.Response:
         now = sandbox.clock.now()
-        data: dict = {"channels": [c.as_dict() for c in sandbox.world.channels.values()],
-                      "user_count": len(sandbox.world.users_by_hash)}
+        data: dict = {
+            "channels": [c.as_dict() for c in sandbox.world.channels.values()],
+            "user_count": len(sandbox.world.users_by_hash),
+        }
         if request.query.get("users"):
             data["users"] = [u.as_dict(now) for u in sandbox.world.users_by_hash.values()]
         return ok(data)
@@ -182,8 +201,11 @@ def inspection(sandbox: Sandbox, query) -> dict:
         "delivery_keys": sum(len(c) for c in sandbox.delivery_counts.values()),
         "keys_delivered_more_than_once": sandbox.duplicate_keys,
         "scheduled": len(sandbox.heap),
-        "webhooks": {"attempts": sum(sender.status_counts.values()), "by_status": dict(sender.status_counts),
-                     "pending": sender.pending},
+        "webhooks": {
+            "attempts": sum(sender.status_counts.values()),
+            "by_status": dict(sender.status_counts),
+            "pending": sender.pending,
+        },
         "sms": sandbox.sms.summary(),
         "rates": sandbox.rate_summary(),
     }
@@ -203,15 +225,45 @@ def inspection(sandbox: Sandbox, query) -> dict:
         d = delivered[seq]
         if isinstance(to, bytes):
             to = to.hex()
-        records.append({"seq": seq, "kind": k, "time_ms": int(t * 1000), "channel_id": cid, "to": to, "tag": rtag,
-                        "status": status, "outcome": OUTCOMES[states[seq]],
-                        "delivered_at_ms": int(d * 1000) if d else None})
+        records.append(
+            {
+                "seq": seq,
+                "kind": k,
+                "time_ms": int(t * 1000),
+                "channel_id": cid,
+                "to": to,
+                "tag": rtag,
+                "status": status,
+                "outcome": OUTCOMES[states[seq]],
+                "delivered_at_ms": int(d * 1000) if d else None,
+            }
+        )
         if limit and len(records) >= limit:
             break
-    deliveries = [{"channel_id": c, "data": d, "count": n} for c, counts in sandbox.delivery_counts.items()
-                  if not channel or c == channel for d, n in counts.items() if not tag or d == tag]
-    attempts = [{"time": a[0], "channel_id": a[1], "url": a[2], "events": a[3], "first_event_id": a[4],
-                 "redelivery": a[5], "status": a[6], "error": a[7]} for a in sender.attempts]
-    return {"summary": summary, "records": records, "deliveries": deliveries, "webhook_attempts": attempts,
-            "sms_messages": sandbox.sms.messages_list()}
-
+    deliveries = [
+        {"channel_id": c, "data": d, "count": n}
+        for c, counts in sandbox.delivery_counts.items()
+        if not channel or c == channel
+        for d, n in counts.items()
+        if not tag or d == tag
+    ]
+    attempts = [
+        {
+            "time": a[0],
+            "channel_id": a[1],
+            "url": a[2],
+            "events": a[3],
+            "first_event_id": a[4],
+            "redelivery": a[5],
+            "status": a[6],
+            "error": a[7],
+        }
+        for a in sender.attempts
+    ]
+    return {
+        "summary": summary,
+        "records": records,
+        "deliveries": deliveries,
+        "webhook_attempts": attempts,
+        "sms_messages": sandbox.sms.messages_list(),
+    }

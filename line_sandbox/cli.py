@@ -31,15 +31,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--world", metavar="FILE", help="JSON world file with channels and users (see line_sandbox/README.md)")
     add("--generate", type=int, metavar="N", help="generate N users with seeded randomness")
     add("--seed", type=int, default=1, help="seed for generated users, faults and webhook shuffling (default 1)")
-    add("--channels", default="", metavar="SLUGS",
-        help="comma-separated brand slugs for generated channels when the world file has none (default: demo)")
-    add("--time-factor", type=float, default=1.0, metavar="F",
-        help="simulated LINE time runs F times wall time; 0 freezes it (default 1)")
+    add(
+        "--channels",
+        default="",
+        metavar="SLUGS",
+        help="comma-separated brand slugs for generated channels when the world file has none (default: demo)",
+    )
+    add(
+        "--time-factor",
+        type=float,
+        default=1.0,
+        metavar="F",
+        help="simulated LINE time runs F times wall time; 0 freezes it (default 1)",
+    )
     add("--start-time", metavar="ISO", help="simulated time at start, e.g. 2025-01-31T23:30:00+08:00 (default now)")
     add("--faults", default="", metavar="SPEC", help="fault rules, e.g. pnp:429=0.1,pnp:500:next=3,sms:500=0.1")
     add("--rate-limit", type=int, default=2000, help="requests per second per channel and endpoint (default 2000)")
-    add("--portal-url", default="http://127.0.0.1:8000",
-        help="portal base URL for default webhook URLs {portal}/webhooks/line/{brand_slug}")
+    add(
+        "--portal-url",
+        default="http://127.0.0.1:8000",
+        help="portal base URL for default webhook URLs {portal}/webhooks/line/{brand_slug}",
+    )
     add("--sms-callback-url", help="SMS delivery-report URL (default {portal}/webhooks/sms/sandbox)")
     add("--sms-report-delay", type=float, default=2.0, help="simulated seconds before an SMS report (default 2)")
     add("--sms-api-key", default="sandbox-sms-key", help="Bearer credential of the JSON SMS API")
@@ -81,8 +93,10 @@ def options_from(ns: dict) -> Options:
 
 def run(ns: dict) -> int:
     """Start the server with parsed options and serve until interrupted."""
-    logging.basicConfig(level=getattr(logging, str(ns.get("log_level", "WARNING")).upper(), logging.WARNING),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, str(ns.get("log_level", "WARNING")).upper(), logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)  # dropped connections are on purpose
     try:
         parse_spec(ns.get("faults") or "")
@@ -94,17 +108,28 @@ def run(ns: dict) -> int:
     world = sandbox.world
 
     def announce(_message: str) -> None:
-        print(f"line_sandbox listening on http://{ns['host']}:{ns['port']} "
-              f"({len(world.channels)} channels, {len(world.users_by_hash)} users, "
-              f"time factor {sandbox.clock.time_factor})", flush=True)
+        print(
+            f"line_sandbox listening on http://{ns['host']}:{ns['port']} "
+            f"({len(world.channels)} channels, {len(world.users_by_hash)} users, "
+            f"time factor {sandbox.clock.time_factor})",
+            flush=True,
+        )
 
-    web.run_app(app, host=ns["host"], port=ns["port"], access_log=None, print=announce,
-                handler_cancellation=False, shutdown_timeout=1.0)
+    web.run_app(
+        app,
+        host=ns["host"],
+        port=ns["port"],
+        access_log=None,
+        print=announce,
+        handler_cancellation=False,
+        shutdown_timeout=1.0,
+    )
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m line_sandbox",
-                                     description="LINE PNP platform and SMS gateway simulator")
+    parser = argparse.ArgumentParser(
+        prog="python -m line_sandbox", description="LINE PNP platform and SMS gateway simulator"
+    )
     add_arguments(parser)
     return run(vars(parser.parse_args(argv)))

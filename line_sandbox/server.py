@@ -40,15 +40,47 @@ UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 ISO_DATE = re.compile(r"[0-9]{8}")
 
 # Outcome codes kept per record in a compact array.
-(RECEIVED, DELIVERED, PENDING, EXPIRED, BLOCKED, NO_USER, CONSENT_OFF, REJECTED, FAULT, DROPPED,
- ABANDONED, SENT, FAILED, NO_PRIVACY) = range(14)
-OUTCOMES = ("received", "delivered", "pending_user_action", "expired", "blocked", "no_user", "consent_off",
-            "rejected", "fault", "connection_dropped", "abandoned", "sent", "failed", "no_privacy_consent")
+(
+    RECEIVED,
+    DELIVERED,
+    PENDING,
+    EXPIRED,
+    BLOCKED,
+    NO_USER,
+    CONSENT_OFF,
+    REJECTED,
+    FAULT,
+    DROPPED,
+    ABANDONED,
+    SENT,
+    FAILED,
+    NO_PRIVACY,
+) = range(14)
+OUTCOMES = (
+    "received",
+    "delivered",
+    "pending_user_action",
+    "expired",
+    "blocked",
+    "no_user",
+    "consent_off",
+    "rejected",
+    "fault",
+    "connection_dropped",
+    "abandoned",
+    "sent",
+    "failed",
+    "no_privacy_consent",
+)
 
 JSON_TYPE = "application/json"
 B_EMPTY = b"{}"
-B_UNAUTHORIZED = dumps({"message": "Authentication failed due to the following reason: invalid token. "
-                                   "Confirm that the access token in the authorization header is valid."})
+B_UNAUTHORIZED = dumps(
+    {
+        "message": "Authentication failed due to the following reason: invalid token. "
+        "Confirm that the access token in the authorization header is valid."
+    }
+)
 B_RATE_LIMITED = dumps({"message": "The API rate limit has been exceeded. Try again later."})
 B_INTERNAL = dumps({"message": "An internal error occurred in the sandbox (injected fault)."})
 B_FAILED = dumps({"message": "Failed to send messages"})
@@ -75,11 +107,20 @@ def validate_messages(messages: object, *, pnp: bool) -> list[dict]:
             continue
         kind = msg["type"]
         if kind not in MESSAGE_TYPES:
-            errors.append({"message": "Must be one of the following values: [text, image, video, audio, location, "
-                                      "sticker, template, imagemap, flex]", "property": f"messages[{i}].type"})
+            errors.append(
+                {
+                    "message": "Must be one of the following values: [text, image, video, audio, location, "
+                    "sticker, template, imagemap, flex]",
+                    "property": f"messages[{i}].type",
+                }
+            )
         elif pnp and kind in FORBIDDEN_PNP_TYPES:
-            errors.append({"message": "This message type is not allowed in notification messages",
-                           "property": f"messages[{i}].type"})
+            errors.append(
+                {
+                    "message": "This message type is not allowed in notification messages",
+                    "property": f"messages[{i}].type",
+                }
+            )
         elif kind in ("text", "textV2"):
             text = msg.get("text")
             if not isinstance(text, str) or not text:
@@ -139,10 +180,21 @@ class Sandbox:
         opts = self.options
         start = parse_time(opts.start_time) if opts.start_time else None
         self.clock = SimClock(opts.time_factor, start)
-        self.world = build_world(data=self._world_data, generate=opts.generate, seed=opts.seed,
-                                 now=self.clock.now(), portal_url=opts.portal_url, channel_slugs=opts.channels)
-        self.faults = FaultSet(seed=opts.seed, rules=[faults_mod.FaultRule(**{
-            k: v for k, v in r.as_dict().items() if k != "fired"}) for r in self.initial_faults])
+        self.world = build_world(
+            data=self._world_data,
+            generate=opts.generate,
+            seed=opts.seed,
+            now=self.clock.now(),
+            portal_url=opts.portal_url,
+            channel_slugs=opts.channels,
+        )
+        self.faults = FaultSet(
+            seed=opts.seed,
+            rules=[
+                faults_mod.FaultRule(**{k: v for k, v in r.as_dict().items() if k != "fired"})
+                for r in self.initial_faults
+            ],
+        )
         self.rate_limit = opts.rate_limit
         self.webhook_config.update({**WebhookConfig().as_dict(), **opts.webhook})
         self.sender.reset()
@@ -198,8 +250,16 @@ class Sandbox:
 
     # -- records -----------------------------------------------------------------------------------
 
-    def record(self, kind: str, channel_id: str | None, to: str | bytes | None, tag: str | None, status: int,
-               state: int, t: float | None = None) -> int:
+    def record(
+        self,
+        kind: str,
+        channel_id: str | None,
+        to: str | bytes | None,
+        tag: str | None,
+        status: int,
+        state: int,
+        t: float | None = None,
+    ) -> int:
         self.outcome_counts[(kind, state)] += 1
         if len(self.records) >= self.options.max_records:
             self.records_dropped += 1
@@ -311,12 +371,12 @@ class Sandbox:
         tag = headers.get("X-Line-Delivery-Tag")
         if "X-Line-Retry-Key" in headers:
             self.record("pnp", cid, None, tag, 400, REJECTED)
-            return json_response(dumps({"message": "The X-Line-Retry-Key header is not supported by this API"}),
-                                 400)
+            return json_response(dumps({"message": "The X-Line-Retry-Key header is not supported by this API"}), 400)
         if tag is not None and not 16 <= len(tag) <= 100:
             self.record("pnp", cid, None, tag[:100], 400, REJECTED)
-            return json_response(body_errors([{"message": "Size must be between 16 and 100",
-                                               "property": "X-Line-Delivery-Tag"}]), 400)
+            return json_response(
+                body_errors([{"message": "Size must be between 16 and 100", "property": "X-Line-Delivery-Tag"}]), 400
+            )
         try:
             body = json.loads(raw)
         except ValueError:
@@ -338,8 +398,9 @@ class Sandbox:
             return json_response(body_errors(errors), 400)
 
         status = self.pnp_outcome(channel, str(to), tag)
-        response = json_response(B_EMPTY if status == 200 else B_FAILED, status,
-                                 {"x-line-request-id": str(uuid.uuid4())})
+        response = json_response(
+            B_EMPTY if status == 200 else B_FAILED, status, {"x-line-request-id": str(uuid.uuid4())}
+        )
         if late is not None:  # accept_timeout: LINE has accepted (and maybe delivered); the answer comes late
             await asyncio.sleep(late.seconds)
         return response
@@ -409,14 +470,17 @@ class Sandbox:
         if count == 2:
             self.duplicate_keys += 1
         self.daily_counts[(channel.channel_id, jst_day_index(t))] += 1
-        self.sender.enqueue(channel, {
-            "type": "delivery",
-            "delivery": {"data": data},
-            "webhookEventId": str(ULID()),
-            "deliveryContext": {"isRedelivery": False},
-            "timestamp": int(t * 1000),
-            "mode": "active",
-        })
+        self.sender.enqueue(
+            channel,
+            {
+                "type": "delivery",
+                "delivery": {"data": data},
+                "webhookEventId": str(ULID()),
+                "deliveryContext": {"isRedelivery": False},
+                "timestamp": int(t * 1000),
+                "mode": "active",
+            },
+        )
 
     # -- PNP count -----------------------------------------------------------------------------------
 
@@ -454,8 +518,10 @@ class Sandbox:
     # -- Messaging API push and reply -----------------------------------------------------------------
 
     def _message_results(self, count: int) -> list[dict]:
-        return [{"id": str(next(self._message_ids)), "quoteToken": uuid.uuid4().hex + uuid.uuid4().hex}
-                for _ in range(count)]
+        return [
+            {"id": str(next(self._message_ids)), "quoteToken": uuid.uuid4().hex + uuid.uuid4().hex}
+            for _ in range(count)
+        ]
 
     async def message_push(self, request: web.Request) -> web.StreamResponse:
         early, late = await self.apply_faults(request, "push")
@@ -480,8 +546,10 @@ class Sandbox:
             if seen is not None and seen[0] > now:
                 self.record("push", cid, None, retry_key, 409, REJECTED)
                 return json_response(
-                    dumps({"message": "The retry key is already accepted", "sentMessages": seen[2]}), 409,
-                    {"X-Line-Accepted-Request-Id": seen[1], "x-line-request-id": request_id})
+                    dumps({"message": "The retry key is already accepted", "sentMessages": seen[2]}),
+                    409,
+                    {"X-Line-Accepted-Request-Id": seen[1], "x-line-request-id": request_id},
+                )
         raw = await request.read()
         if len(raw) > MAX_BODY:
             return json_response(B_TOO_LARGE, 413)
@@ -502,9 +570,21 @@ class Sandbox:
         link = user.link(cid) if user is not None else None
         if link is None or not link.friend or link.blocked:
             self.record("push", cid, to, retry_key, 400, REJECTED)
-            return json_response(dumps({"message": "Failed to send messages", "details": [
-                {"message": "The user is not a friend of this LINE Official Account or has blocked it",
-                 "property": "to"}]}), 400, {"x-line-request-id": request_id})
+            return json_response(
+                dumps(
+                    {
+                        "message": "Failed to send messages",
+                        "details": [
+                            {
+                                "message": "The user is not a friend of this LINE Official Account or has blocked it",
+                                "property": "to",
+                            }
+                        ],
+                    }
+                ),
+                400,
+                {"x-line-request-id": request_id},
+            )
         sent = self._message_results(len(body["messages"]))
         if retry_key is not None:
             self.retry_keys[(cid, retry_key.lower())] = (now + RETRY_KEY_TTL, request_id, sent)
@@ -546,8 +626,10 @@ class Sandbox:
         seq = self.record("reply", cid, entry[1], token, 200, SENT, now)
         if seq >= 0:
             self.delivered_at[seq] = now
-        response = json_response(dumps({"sentMessages": self._message_results(len(body["messages"]))}),
-                                 headers={"x-line-request-id": str(uuid.uuid4())})
+        response = json_response(
+            dumps({"sentMessages": self._message_results(len(body["messages"]))}),
+            headers={"x-line-request-id": str(uuid.uuid4())},
+        )
         if late is not None:
             await asyncio.sleep(late.seconds)
         return response

@@ -19,10 +19,16 @@ from .world import E164, phone_hash
 
 TW = timezone(timedelta(hours=8))
 MITAKE_DEDUP_SECONDS = 12 * 3600
-MITAKE_FLAGS = {"DELIVERED": ("4", "DELIVRD"), "FAILED": ("6", "UNDELIV"), "EXPIRED": ("8", "EXPIRED"),
-                "REJECTED": ("5", "SYNTAXE")}
-GSM_BASIC = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
-                "¿abcdefghijklmnopqrstuvwxyzäöñüà")
+MITAKE_FLAGS = {
+    "DELIVERED": ("4", "DELIVRD"),
+    "FAILED": ("6", "UNDELIV"),
+    "EXPIRED": ("8", "EXPIRED"),
+    "REJECTED": ("5", "SYNTAXE"),
+}
+GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
 GSM_EXTENDED = set("^{}\\[~]|€\f")
 B_SMS_UNAUTHORIZED = dumps({"error": "invalid or missing API credential"})
 
@@ -82,9 +88,16 @@ class SmsMessage:
             setattr(self, key, kwargs.get(key))
 
     def as_dict(self) -> dict:
-        return {"message_id": self.message_id, "protocol": self.protocol, "to": self.to,
-                "client_ref": self.client_ref, "status": self.status, "segments": self.parts,
-                "submitted_at": iso(self.submitted_at), "done_at": iso(self.done_at) if self.done_at else None}
+        return {
+            "message_id": self.message_id,
+            "protocol": self.protocol,
+            "to": self.to,
+            "client_ref": self.client_ref,
+            "status": self.status,
+            "segments": self.parts,
+            "submitted_at": iso(self.submitted_at),
+            "done_at": iso(self.done_at) if self.done_at else None,
+        }
 
 
 class SmsGateway:
@@ -116,16 +129,27 @@ class SmsGateway:
         user = self.sandbox.world.users_by_hash.get(phone_hash(e164))
         return user.sms_status if user is not None else "DELIVERED"
 
-    def _accept(self, protocol: str, e164: str, text: str, client_ref: str | None, callback_url: str | None,
-                message_id: str) -> SmsMessage:
+    def _accept(
+        self, protocol: str, e164: str, text: str, client_ref: str | None, callback_url: str | None, message_id: str
+    ) -> SmsMessage:
         sandbox = self.sandbox
         now = sandbox.clock.now()
         parts = segments(text)
         self.account_points -= parts
         seq = sandbox.record("sms", protocol, e164, client_ref, 200, SENT, now)
-        msg = SmsMessage(message_id=message_id, protocol=protocol, to=e164, text_len=len(text), client_ref=client_ref,
-                         callback_url=callback_url, status="ACCEPTED", submitted_at=now, done_at=None, seq=seq,
-                         parts=parts)
+        msg = SmsMessage(
+            message_id=message_id,
+            protocol=protocol,
+            to=e164,
+            text_len=len(text),
+            client_ref=client_ref,
+            callback_url=callback_url,
+            status="ACCEPTED",
+            submitted_at=now,
+            done_at=None,
+            seq=seq,
+            parts=parts,
+        )
         self.messages[message_id] = msg
         sandbox.schedule(now + self.report_delay, self._report, msg)
         return msg
@@ -141,18 +165,40 @@ class SmsGateway:
             return
         if msg.protocol == "mitake":
             flag, text = MITAKE_FLAGS.get(status, ("6", "UNDELIV"))
-            query = urlencode({"msgid": msg.message_id, "dstaddr": "0" + msg.to[4:], "dlvtime": tw_stamp(
-                msg.submitted_at), "donetime": tw_stamp(due), "statuscode": "0", "statusstr": text,
-                "StatusFlag": flag})
+            query = urlencode(
+                {
+                    "msgid": msg.message_id,
+                    "dstaddr": "0" + msg.to[4:],
+                    "dlvtime": tw_stamp(msg.submitted_at),
+                    "donetime": tw_stamp(due),
+                    "statuscode": "0",
+                    "statusstr": text,
+                    "StatusFlag": flag,
+                }
+            )
             sep = "&" if "?" in msg.callback_url else "?"
-            sandbox.callbacks.send(method="GET", url=f"{msg.callback_url}{sep}{query}", label="sms:mitake",
-                                   accept=lambda s, body: s == 200 and b"magicid=sms_gateway_rpack" in body)
+            sandbox.callbacks.send(
+                method="GET",
+                url=f"{msg.callback_url}{sep}{query}",
+                label="sms:mitake",
+                accept=lambda s, body: s == 200 and b"magicid=sms_gateway_rpack" in body,
+            )
         else:
-            body = dumps({"message_id": msg.message_id, "to": msg.to, "status": status,
-                          "client_ref": msg.client_ref, "segments": msg.parts,
-                          "submitted_at": iso(msg.submitted_at), "done_at": iso(due)})
-            headers = {"Content-Type": "application/json",
-                       "X-Sandbox-Signature": sign(sandbox.options.sms_api_key, body)}
+            body = dumps(
+                {
+                    "message_id": msg.message_id,
+                    "to": msg.to,
+                    "status": status,
+                    "client_ref": msg.client_ref,
+                    "segments": msg.parts,
+                    "submitted_at": iso(msg.submitted_at),
+                    "done_at": iso(due),
+                }
+            )
+            headers = {
+                "Content-Type": "application/json",
+                "X-Sandbox-Signature": sign(sandbox.options.sms_api_key, body),
+            }
             sandbox.callbacks.send(method="POST", url=msg.callback_url, label="sms", body=body, headers=headers)
 
     # -- simple JSON protocol -------------------------------------------------------------------------
@@ -191,15 +237,19 @@ class SmsGateway:
             seen = self.by_client_ref.get(("json", client_ref))
             if seen is not None and seen[0] > now:
                 msg = self.messages[seen[1]]
-                return json_response(dumps({"message_id": msg.message_id, "status": "ACCEPTED",
-                                            "segments": msg.parts, "duplicate": True}))
+                return json_response(
+                    dumps(
+                        {"message_id": msg.message_id, "status": "ACCEPTED", "segments": msg.parts, "duplicate": True}
+                    )
+                )
         message_id = f"SMS{next(self._ids):012d}"
         callback_url = body.get("callback_url") or self.sandbox.sms_callback_url
         msg = self._accept("json", str(to), str(text), client_ref, callback_url, message_id)
         if client_ref is not None:
             self.by_client_ref[("json", client_ref)] = (now + 86400, message_id)
-        response = json_response(dumps({"message_id": message_id, "status": "ACCEPTED", "segments": msg.parts,
-                                        "duplicate": False}))
+        response = json_response(
+            dumps({"message_id": message_id, "status": "ACCEPTED", "segments": msg.parts, "duplicate": False})
+        )
         if late is not None:
             await asyncio.sleep(late.seconds)
         return response
@@ -225,8 +275,9 @@ class SmsGateway:
 
     def _mitake_reply(self, lines: list[str], status: int = 200) -> web.Response:
         text = "\r\n".join(lines) + "\r\n"
-        return web.Response(body=text.encode("big5", "replace"), status=status,
-                            headers={"Content-Type": "text/plain; charset=Big5"})
+        return web.Response(
+            body=text.encode("big5", "replace"), status=status, headers={"Content-Type": "text/plain; charset=Big5"}
+        )
 
     def _mitake_auth(self, params: dict[str, str]) -> str | None:
         opts = self.sandbox.options
@@ -247,8 +298,9 @@ class SmsGateway:
         code = self._mitake_auth(params)
         if code is not None:
             self.sandbox.record("sms", "mitake", None, params.get("clientid"), 200, REJECTED)
-            return self._mitake_reply([header, f"statuscode={code}", "Error=帳號、密碼錯誤" if code == "e" else
-                                       "Error=參數錯誤"])
+            return self._mitake_reply(
+                [header, f"statuscode={code}", "Error=帳號、密碼錯誤" if code == "e" else "Error=參數錯誤"]
+            )
         number = mitake_number(params.get("dstaddr", ""))
         body = params.get("smbody", "").replace("\x06", "\n")
         if not body or number is None:

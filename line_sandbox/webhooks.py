@@ -142,7 +142,7 @@ class WebhookSender:
             size = max(1, cfg.batch_size)
             for channel, events in by_channel.values():
                 for start in range(0, len(events), size):
-                    self._dispatch(channel, events[start:start + size])
+                    self._dispatch(channel, events[start : start + size])
 
     def _dispatch(self, channel: Channel, events: list[dict]) -> None:
         cfg = self.config
@@ -206,8 +206,16 @@ class CallbackPoster:
     def __init__(self, sender: WebhookSender) -> None:
         self.sender = sender
 
-    def send(self, *, method: str, url: str, label: str, body: bytes | None = None,
-             headers: dict | None = None, accept: Callable[[int, bytes], bool] | None = None) -> None:
+    def send(
+        self,
+        *,
+        method: str,
+        url: str,
+        label: str,
+        body: bytes | None = None,
+        headers: dict | None = None,
+        accept: Callable[[int, bytes], bool] | None = None,
+    ) -> None:
         self.sender.in_flight += 1
         self.sender.spawn(self._send(method, url, label, body, headers or {}, accept, self.sender.generation))
 

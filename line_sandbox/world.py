@@ -92,9 +92,17 @@ class User:
         "uid",
     )
 
-    def __init__(self, phone: str, uid: str, consent: str, sms_verified_at: float,
-                 acts_after_minutes: float | None, links: dict[str, Link] | None,
-                 sms_status: str = "DELIVERED", privacy_ok: bool = True) -> None:
+    def __init__(
+        self,
+        phone: str,
+        uid: str,
+        consent: str,
+        sms_verified_at: float,
+        acts_after_minutes: float | None,
+        links: dict[str, Link] | None,
+        sms_status: str = "DELIVERED",
+        privacy_ok: bool = True,
+    ) -> None:
         self.phone = phone
         self.uid = uid
         self.hash = phone_hash(phone)

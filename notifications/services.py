@@ -29,8 +29,9 @@ from django.utils.translation import gettext as _
 
 from binding.links import fill_bind_link
 from binding.welcome import welcome_on_follow
+from compliance.models import TemplateVersion
 from compliance.rendering import render_line_messages, render_sms_text
-from compliance.selectors import send_check_variables, template_version_for_send
+from compliance.selectors import PriorSendCounter, send_check_variables, template_version_for_send
 from members.models import Member
 from members.phones import normalize_phone
 from members.selectors import member_get_for_brand, member_reachability
@@ -83,7 +84,8 @@ class SendRequest:
     reservation_key: str | None = None
 
 
-def _member_for(brand: Brand, request: SendRequest) -> Member:
+def member_for_request(brand: Brand, request: SendRequest) -> Member:
+    """The member a request names, by member number or phone; refuse one that is unknown or erased."""
     if request.member:
         member = member_get_for_brand(brand=brand, external_id=request.member)
         if member is None or member.is_erased:
@@ -111,7 +113,8 @@ def _member_for(brand: Brand, request: SendRequest) -> Member:
     return member
 
 
-def _prior_sends(*, version: Any, reservation_key: str, since: datetime) -> int:
+def prior_sends_count(*, version: Any, reservation_key: str, since: datetime) -> int:
+    """How many notifications of this template were accepted for this reservation since ``since``."""
     return Notification.objects.filter(
         brand_id=version.template.brand_id,
         template_code=version.template.code,
@@ -120,16 +123,20 @@ def _prior_sends(*, version: Any, reservation_key: str, since: datetime) -> int:
     ).count()
 
 
-def notification_accept(
-    *, brand: Brand, request: SendRequest, submitted_by: str = "", enqueue: Callable[[int], None] | None = None
+def notification_build(
+    *,
+    brand: Brand,
+    request: SendRequest,
+    version: TemplateVersion,
+    member: Member,
+    submitted_by: str = "",
+    prior_sends: PriorSendCounter = prior_sends_count,
 ) -> Notification:
-    """Check a request end to end and queue it; raise a ``PortalError`` naming the field at fault.
+    """Check a request for this version and member and return its notification, not yet saved.
 
-    Nothing is written when the request is refused. The dispatch is enqueued after commit, or
-    handed to ``enqueue`` (a batch collects its ids and enqueues them in chunks after its commit).
+    Raises a ``PortalError`` naming the field at fault. The channel plan is the notification's
+    ``channel_plan``; the first planned channel is its ``channel``.
     """
-    version = template_version_for_send(brand=brand, code=request.template)
-    member = _member_for(brand, request)
     occurred_at = request.occurred_at or timezone.now()
     variables = fill_bind_link(brand=brand, version=version, member=member, variables=request.variables)
     values = send_check_variables(
@@ -137,7 +144,7 @@ def notification_accept(
         variables=variables,
         occurred_at=occurred_at,
         reservation_key=request.reservation_key,
-        prior_sends=_prior_sends,
+        prior_sends=prior_sends,
     )
     reach = member_reachability(member)
     plan = plan_channels(
@@ -153,23 +160,48 @@ def notification_accept(
             code="no_channel",
             field="member" if request.member else "phone",
         )
+    return Notification(
+        brand=brand,
+        member=member,
+        template_version=version,
+        template_code=version.template.code,
+        variables=values,
+        occurred_at=occurred_at,
+        reservation_key=request.reservation_key or "",
+        line_messages=render_line_messages(version=version, variables=values),
+        sms_text=render_sms_text(version=version, variables=values) if Channel.SMS in plan.channels else "",
+        channel_plan=list(plan.channels),
+        channel=plan.channels[0],
+        submitted_by=submitted_by[:64],
+    )
+
+
+def queued_event(notification: Notification) -> NotificationEvent:
+    """The first line of a notification's timeline: accepted, with its channel plan."""
+    return NotificationEvent(
+        notification=notification,
+        kind=EventKind.QUEUED,
+        detail=_("channel plan: %(plan)s") % {"plan": " → ".join(notification.channel_plan)},
+    )
+
+
+def notification_accept(
+    *, brand: Brand, request: SendRequest, submitted_by: str = "", enqueue: Callable[[int], None] | None = None
+) -> Notification:
+    """Check a request end to end and queue it; raise a ``PortalError`` naming the field at fault.
+
+    Nothing is written when the request is refused. The dispatch is enqueued after commit, or
+    handed to ``enqueue`` (a batch collects its ids and enqueues them in chunks after its commit).
+    """
+    version = template_version_for_send(brand=brand, code=request.template)
+    member = member_for_request(brand, request)
+    notification = notification_build(
+        brand=brand, request=request, version=version, member=member, submitted_by=submitted_by
+    )
     with transaction.atomic():
-        notification = Notification.objects.create(
-            brand=brand,
-            member=member,
-            template_version=version,
-            template_code=version.template.code,
-            variables=values,
-            occurred_at=occurred_at,
-            reservation_key=request.reservation_key or "",
-            line_messages=render_line_messages(version=version, variables=values),
-            sms_text=render_sms_text(version=version, variables=values) if Channel.SMS in plan.channels else "",
-            channel_plan=list(plan.channels),
-            channel=plan.channels[0],
-            submitted_by=submitted_by[:64],
-        )
-        _event(notification, EventKind.QUEUED, _("channel plan: %(plan)s") % {"plan": " → ".join(plan.channels)})
-        stat_add(brand_id=brand.pk, at=notification.created_at, channel=plan.channels[0], metric=Metric.ACCEPTED)
+        notification.save(force_insert=True)
+        queued_event(notification).save(force_insert=True)
+        stat_add(brand_id=brand.pk, at=notification.created_at, channel=notification.channel, metric=Metric.ACCEPTED)
         if enqueue is not None:
             enqueue(notification.pk)
         else:

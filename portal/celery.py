@@ -50,6 +50,7 @@ def add_configured_schedules(sender: Celery, **kwargs: Any) -> None:
     # and webhook events whose drain was never enqueued: all are rows in the database, so a
     # timer is a periodic scan, never a far-future ETA task (those misbehave with Redis).
     sender.add_periodic_task(
-        settings.NOTIFICATION_TIMERS_EVERY, sender.signature("notifications.tasks.notification_timers"),
+        settings.NOTIFICATION_TIMERS_EVERY,
+        sender.signature("notifications.tasks.notification_timers"),
         name="notification-timers",
     )

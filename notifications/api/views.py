@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status, viewsets
@@ -20,14 +19,14 @@ from notifications.api.serializers import (
     NotificationSerializer,
     accepted_body,
 )
+from notifications.batches import BatchItem, notifications_accept_batch
 from notifications.idempotency import fingerprint, run_idempotent
 from notifications.models import Notification, NotificationEvent
-from notifications.services import SendRequest, enqueue_dispatch, notification_accept
+from notifications.services import SendRequest, notification_accept
 from portal.api.authentication import request_api_key
 from portal.api.exceptions import exception_handler
 from portal.api.permissions import IsBrandKeyOrStaff
 from portal.api.views import brands_for_request
-from portal.exceptions import PortalError
 from portal.models import Brand
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -110,45 +109,33 @@ class NotificationViewSet(viewsets.GenericViewSet):
         brand, submitted_by = self._brand(request)
         envelope = BatchRequestSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)
-        results = []
-        # One commit for the whole batch (each item in its own savepoint): on PostgreSQL the
-        # commit's flush to disk, not the work, is what limits a per-item transaction.
-        with transaction.atomic():
-            queued: list[int] = []
-            # Registered outside the items' savepoints, so a refused item cannot drop it.
-            transaction.on_commit(lambda: enqueue_dispatch(queued))
-            results = self._accept_items(
-                request, brand, submitted_by, envelope.validated_data["notifications"], queued.append
-            )
-        accepted = sum(1 for r in results if r["status"] == status.HTTP_202_ACCEPTED)
-        return Response({"accepted": accepted, "refused": len(results) - accepted, "results": results})
-
-    def _accept_items(
-        self,
-        request: Request,
-        brand: Brand,
-        submitted_by: str,
-        items: list[dict[str, Any]],
-        enqueue: Callable[[int], None],
-    ) -> list[dict[str, Any]]:
-        results = []
-        for index, item in enumerate(items):
+        results: list[dict[str, Any] | None] = []
+        valid: list[tuple[int, BatchItem]] = []
+        for index, item in enumerate(envelope.validated_data["notifications"]):
             serializer = BatchItemSerializer(data=item)
-            try:
-                serializer.is_valid(raise_exception=True)
+            if serializer.is_valid():
                 data = dict(serializer.validated_data)
                 key = data.pop("idempotency_key")
-                code, body, _replayed = run_idempotent(
-                    brand=brand,
-                    key=key,
-                    request_hash=fingerprint({k: v for k, v in item.items() if k != "idempotency_key"}),
-                    work=lambda data=data: _accept(brand, data, submitted_by, enqueue),  # type: ignore[misc]
-                )
-            except (PortalError, exceptions.APIException) as exc:
-                error = exception_handler(exc, {"request": request})
-                code, body = (error.status_code, error.data) if error is not None else (500, {"message": str(exc)})
-            results.append({"index": index, "status": code, "body": body})
-        return results
+                body_hash = fingerprint({k: v for k, v in item.items() if k != "idempotency_key"})
+                valid.append((index, BatchItem(key=key, request_hash=body_hash, request=_send_request(data))))
+                results.append(None)
+            else:
+                results.append(self._error(request, index, exceptions.ValidationError(serializer.errors)))
+        outcomes = notifications_accept_batch(
+            brand=brand, items=[item for _index, item in valid], submitted_by=submitted_by, respond=accepted_body
+        )
+        for (index, _item), outcome in zip(valid, outcomes, strict=True):
+            if outcome.error is not None:
+                results[index] = self._error(request, index, outcome.error)
+            else:
+                results[index] = {"index": index, "status": outcome.status, "body": outcome.body}
+        accepted = sum(1 for r in results if r and r["status"] == status.HTTP_202_ACCEPTED)
+        return Response({"accepted": accepted, "refused": len(results) - accepted, "results": results})
+
+    def _error(self, request: Request, index: int, exc: Exception) -> dict[str, Any]:
+        error = exception_handler(exc, {"request": request})
+        code, body = (error.status_code, error.data) if error is not None else (500, {"message": str(exc)})
+        return {"index": index, "status": code, "body": body}
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         """A notification's status, its attempts and the timeline of everything that happened to it."""
