@@ -211,11 +211,18 @@ def main() -> None:
     options = parser.parse_args()
     count = options.notifications
 
+    from cryptography.fernet import Fernet
+
+    # Production settings (DEBUG off: no query log, no debug pages), served over plain HTTP locally.
     os.environ.update(
         {
             "CELERY_BROKER_URL": BROKER_URL,
             "REDIS_URL": CACHE_URL,
-            "DEBUG": "1",
+            "DEBUG": "0",
+            "SECRET_KEY": f"bench-{uuid.uuid4().hex}{uuid.uuid4().hex}",
+            "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "0",
             "LINE_RATE_LIMIT_PER_SECOND": str(options.rate_limit),
         }
     )

@@ -52,6 +52,7 @@ from notifications.models import Attempt, Notification, NotificationEvent, SmsAc
 from notifications.routing import plan_channels
 from notifications.stats import latency_bucket, stat_add, stats_add
 from notifications.webhook_handlers import apply_event, handles
+from portal.db import bulk_set
 from portal.models import Brand
 
 logger = logging.getLogger(__name__)
@@ -286,8 +287,16 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
             )
             claimed.append((notification, attempt))
         Attempt.objects.bulk_create(new_attempts)
-        Attempt.objects.bulk_update(reused, ["claim"])
-        Notification.objects.bulk_update([n for n, _a in claimed], ["status", "channel", "updated_at"])
+        if reused:
+            Attempt.objects.filter(pk__in=[a.pk for a in reused]).update(claim=claim)
+        # One UPDATE per channel (at most three): the same values for every row in it.
+        by_channel: dict[str, list[int]] = {}
+        for notification, attempt in claimed:
+            by_channel.setdefault(attempt.channel, []).append(notification.pk)
+        for channel, ids in by_channel.items():
+            Notification.objects.filter(pk__in=ids).update(
+                status=NotificationStatus.SENDING, channel=channel, updated_at=now
+            )
     return claimed
 
 
@@ -321,12 +330,22 @@ def _mark_sending(attempt: Attempt) -> bool:
     """Record, committed, that this attempt's request is about to leave; False if the claim was lost.
 
     Only from here on can LINE have it: a worker that dies before this line left nothing
-    ambiguous behind, and its notification is simply queued again.
+    ambiguous behind, and its notification is simply queued again. The claim is lost when the
+    sweeper gave the attempt to another worker, or the notification moved on meanwhile (a late
+    delivery event settled it): then nothing is sent.
     """
     now = timezone.now()
-    marked = Attempt.objects.filter(
-        pk=attempt.pk, claim=attempt.claim, sent_at__isnull=True, notification__status=NotificationStatus.SENDING
-    ).update(sent_at=now)
+    attempts, notifications = Attempt._meta.db_table, Notification._meta.db_table
+    # One statement per request sent, so written out rather than compiled by the ORM each time;
+    # the table names are the models' own, never user input.
+    sql = (
+        f"UPDATE {attempts} SET sent_at = %s WHERE id = %s AND claim = %s AND sent_at IS NULL"  # noqa: S608
+        f" AND EXISTS (SELECT 1 FROM {notifications} WHERE id = %s AND status = %s)"
+    )
+    sent_at = Attempt._meta.get_field("sent_at").get_db_prep_save(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [sent_at, attempt.pk, attempt.claim, attempt.notification_id, NotificationStatus.SENDING])
+        marked = cursor.rowcount
     attempt.sent_at = now
     return bool(marked)
 
@@ -459,37 +478,42 @@ def _await_delivery(notification: Notification, attempt: Attempt, now: datetime,
 
 
 def _pnp_accepted_many(items: list[tuple[Notification, Attempt, datetime]]) -> None:
-    """Record LINE's 200 for a batch of PNPs: waiting for each one's delivery event from now on."""
+    """Record LINE's 200 for a batch of PNPs: waiting for each one's delivery event from now on.
+
+    One answer time for the batch (its last answer, a few milliseconds after the first); the
+    send time of each attempt stays its own. The updates re-check each row's state, so a
+    delivery event that was faster than LINE's answer is kept.
+    """
+    answered_at = max(at for _n, _a, at in items)
+    expires_at = answered_at + line_time(DELIVERY_WINDOW_SECONDS)
+    fallback_groups: dict[datetime | None, list[int]] = {}
+    for notification, attempt, _at in items:
+        delay = notification.template_version.sms_fallback_delay_minutes
+        plan = notification.channel_plan
+        has_sms_next = Channel.SMS in plan[plan.index(attempt.channel) + 1 :]
+        due = answered_at + line_time(delay * 60) if delay and has_sms_next else None
+        fallback_groups.setdefault(due, []).append(notification.pk)
+    attempt_ids = [a.pk for _n, a, _t in items]
     with transaction.atomic():
-        notifications = (
-            Notification.objects.select_for_update(of=("self",))
-            .select_related("template_version")
-            .in_bulk([n.pk for n, _a, _t in items])
-        )
-        attempts = Attempt.objects.select_for_update().in_bulk([a.pk for _n, a, _t in items])
-        events: list[NotificationEvent] = []
-        counts: Counter[tuple[int, datetime, str, str]] = Counter()
-        for stale_notification, stale_attempt, answered_at in items:
-            notification, attempt = notifications[stale_notification.pk], attempts[stale_attempt.pk]
-            attempt.answered_at, attempt.accepted_at, attempt.http_status = answered_at, answered_at, 200
-            if attempt.delivered_at is None:  # the delivery event may have been faster than LINE's answer
-                attempt.status = AttemptStatus.ACCEPTED
-            _await_delivery(notification, attempt, answered_at, save=False)
-            notification.updated_at = answered_at
-            events.append(
-                NotificationEvent(
-                    notification=notification,
-                    attempt=attempt,
-                    kind=EventKind.SENT_TO_LINE,
-                    detail=_("LINE answered 200; waiting for the delivery event"),
-                )
+        # Notifications first, then attempts: the order every other writer locks them in.
+        for due, ids in fallback_groups.items():
+            Notification.objects.filter(pk__in=ids, status=NotificationStatus.SENDING).update(
+                status=NotificationStatus.AWAITING_DELIVERY,
+                expires_at=expires_at,
+                fallback_due_at=due,
+                updated_at=answered_at,
             )
-            counts[(notification.brand_id, answered_at, Channel.PNP, Metric.SENT)] += 1
-        Attempt.objects.bulk_update(attempts.values(), ["status", "answered_at", "accepted_at", "http_status"])
-        Notification.objects.bulk_update(
-            notifications.values(), ["status", "expires_at", "fallback_due_at", "updated_at"]
+        answered = Attempt.objects.filter(pk__in=attempt_ids)
+        answered.filter(delivered_at__isnull=True).update(status=AttemptStatus.ACCEPTED)
+        answered.update(answered_at=answered_at, accepted_at=answered_at, http_status=200)
+        detail = _("LINE answered 200; waiting for the delivery event")
+        NotificationEvent.objects.bulk_create(
+            NotificationEvent(notification=n, attempt=a, kind=EventKind.SENT_TO_LINE, detail=detail)
+            for n, a, _t in items
         )
-        NotificationEvent.objects.bulk_create(events)
+        counts: Counter[tuple[int, datetime, str, str]] = Counter(
+            (n.brand_id, answered_at, str(Channel.PNP), str(Metric.SENT)) for n, _a, _t in items
+        )
         stats_add(counts)
 
 
@@ -890,6 +914,8 @@ def webhook_events_drain(*, batch_size: int = 500, max_batches: int = 100) -> in
     """Apply stored, unprocessed webhook events in arrival order; return how many were processed.
 
     Several workers may drain at once: each batch is claimed with SKIP LOCKED on PostgreSQL.
+    The common delivery events of a batch are applied together (:func:`_deliveries_apply`);
+    every other event, one by one with its type's handler.
     """
     processed = 0
     for _batch in range(max_batches):
@@ -900,14 +926,105 @@ def webhook_events_drain(*, batch_size: int = 500, max_batches: int = 100) -> in
             batch = list(queryset[:batch_size])
             if not batch:
                 break
+            results = _deliveries_apply([event for event in batch if event.event_type == "delivery"])
             for event in batch:
-                try:
-                    with transaction.atomic():
-                        result, detail = apply_event(event)
-                except Exception as exc:  # one bad event must not block the others
-                    logger.exception("webhook event %s failed", event.event_id)
-                    result, detail = WebhookEventResult.FAILED, f"{type(exc).__name__}: {exc}"[:200]
+                if event.pk in results:
+                    result, detail = results[event.pk]
+                else:
+                    try:
+                        with transaction.atomic():
+                            result, detail = apply_event(event)
+                    except Exception as exc:  # one bad event must not block the others
+                        logger.exception("webhook event %s failed", event.event_id)
+                        result, detail = WebhookEventResult.FAILED, f"{type(exc).__name__}: {exc}"[:200]
                 event.result, event.detail, event.processed_at = result, detail[:200], timezone.now()
-            WebhookEvent.objects.bulk_update(batch, ["result", "detail", "processed_at"])
+            bulk_set(batch, ["result", "detail", "processed_at"])
             processed += len(batch)
     return processed
+
+
+def _delivery_tag(event: WebhookEvent) -> str:
+    return str((event.payload.get("delivery") or {}).get("data", ""))
+
+
+def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
+    """Apply the batch's plain deliveries together; return the result of each event it settled.
+
+    Plain: the first event for a PNP that is neither delivered nor expired, of a notification
+    no channel has delivered yet. Those are the same few writes each, done for all at once;
+    every other delivery event (a second one, a late one after the 24-hour inference or after
+    an SMS) is left to :func:`delivery_event_apply`, which runs after this.
+    """
+    if not events:
+        return {}
+    tags = {_delivery_tag(event) for event in events}
+    found = Attempt.objects.filter(reference__in=tags, channel=Channel.PNP).values_list("pk", "notification_id")
+    attempt_ids = [pk for pk, _notification_id in found]
+    # Locked in the order every other writer uses: notifications, then their attempts.
+    notifications = {
+        n.pk: n
+        for n in Notification.objects.select_for_update(of=("self",))
+        .filter(pk__in={notification_id for _pk, notification_id in found})
+        .order_by("pk")
+    }
+    by_tag = {a.reference: a for a in Attempt.objects.select_for_update().filter(pk__in=attempt_ids).order_by("pk")}
+    delivered_before = set(
+        Attempt.objects.filter(notification_id__in=notifications, delivered_at__isnull=False).values_list(
+            "notification_id", flat=True
+        )
+    )
+    now = timezone.now()
+    results: dict[int, tuple[str, str]] = {}
+    settled: list[tuple[Notification, Attempt]] = []
+    counts: Counter[tuple[int, datetime, str, str]] = Counter()
+    for event in events:
+        tag = _delivery_tag(event)
+        attempt = by_tag.get(tag)
+        notification = notifications.get(attempt.notification_id) if attempt is not None else None
+        if attempt is None or notification is None or notification.brand_id != event.brand_id:
+            results[event.pk] = (WebhookEventResult.UNMATCHED, f"no PNP with delivery tag {tag[:40]!r}")
+            continue
+        if (
+            attempt.delivered_at is not None
+            or attempt.status == AttemptStatus.EXPIRED
+            or notification.status == NotificationStatus.DELIVERED
+            or notification.pk in delivered_before
+        ):
+            continue  # not plain: its own handler decides
+        at = event.occurred_at
+        attempt.status, attempt.delivered_at = AttemptStatus.DELIVERED, at
+        notification.status, notification.delivered_at, notification.delivered_channel = (
+            NotificationStatus.DELIVERED,
+            at,
+            Channel.PNP,
+        )
+        notification.final_reason, notification.fallback_due_at, notification.expires_at = "", None, None
+        notification.updated_at = now
+        delivered_before.add(notification.pk)  # a second event for it in this batch is not plain
+        settled.append((notification, attempt))
+        latency = max(0, int((at - attempt.sent_at).total_seconds())) if attempt.sent_at else 0
+        counts[(notification.brand_id, at, Channel.PNP, Metric.DELIVERED)] += 1
+        counts[(notification.brand_id, at, Channel.PNP, Metric.LATENCY_SECONDS)] += latency
+        counts[(notification.brand_id, at, Channel.PNP, latency_bucket(latency))] += 1
+        results[event.pk] = (WebhookEventResult.APPLIED, f"notification {notification.pk} delivered")
+    if settled:
+        bulk_set(
+            [n for n, _a in settled],
+            [
+                "status",
+                "delivered_at",
+                "delivered_channel",
+                "final_reason",
+                "fallback_due_at",
+                "expires_at",
+                "updated_at",
+            ],
+        )
+        bulk_set([a for _n, a in settled], ["status", "delivered_at"])
+        label = Channel.PNP.label
+        NotificationEvent.objects.bulk_create(
+            NotificationEvent(notification=n, attempt=a, kind=EventKind.DELIVERED, detail=str(label))
+            for n, a in settled
+        )
+        stats_add(counts)
+    return results
