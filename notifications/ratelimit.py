@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from functools import lru_cache
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.conf import settings
 _TOKEN_BUCKET = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local n = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
@@ -25,10 +27,10 @@ local ts = tonumber(state[2])
 if tokens == nil then tokens = burst; ts = now end
 tokens = math.min(burst, tokens + (now - ts) * rate / 1000000)
 local wait = 0
-if tokens >= 1 then
-  tokens = tokens - 1
+if tokens >= n then
+  tokens = tokens - n
 else
-  wait = math.ceil((1 - tokens) * 1000000 / rate)
+  wait = math.ceil((n - tokens) * 1000000 / rate)
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 redis.call('PEXPIRE', KEYS[1], 60000)
@@ -55,16 +57,16 @@ class _LocalBucket:
         self.lock = threading.Lock()
         self.state: dict[str, tuple[float, float]] = {}
 
-    def take(self, key: str, rate: float, burst: float) -> float:
+    def take(self, key: str, rate: float, burst: float, n: int) -> float:
         with self.lock:
             now = time.monotonic()
             tokens, ts = self.state.get(key, (burst, now))
             tokens = min(burst, tokens + (now - ts) * rate)
             wait = 0.0
-            if tokens >= 1:
-                tokens -= 1
+            if tokens >= n:
+                tokens -= n
             else:
-                wait = (1 - tokens) / rate
+                wait = (n - tokens) / rate
             self.state[key] = (tokens, now)
             return wait
 
@@ -72,26 +74,58 @@ class _LocalBucket:
 _local_bucket = _LocalBucket()
 
 
-def take_token(*, channel_id: str, endpoint: str) -> float:
-    """Take one request token for this channel and endpoint; return seconds to wait before sending.
+def ahead_limit() -> int:
+    """How many tokens a worker may take ahead at once: 1 % of the limit (at least one)."""
+    return max(1, int(settings.LINE_RATE_LIMIT_PER_SECOND) // 100)
 
-    A positive answer means the token is NOT taken: wait that long, then ask again.
+
+def take_token(*, channel_id: str, endpoint: str, n: int = 1) -> float:
+    """Take ``n`` request tokens for this channel and endpoint; return seconds to wait before sending.
+
+    A positive answer means the tokens are NOT taken: wait that long, then ask again.
     """
     rate, burst = _limits()
+    n = max(1, min(n, int(burst)))
     key = f"line-rate:{channel_id}:{endpoint}"
     if settings.REDIS_URL:
-        micros = int(_redis_script()(keys=[key], args=[rate, burst]))
+        micros = int(_redis_script()(keys=[key], args=[rate, burst, n]))
         return micros / 1_000_000
-    return _local_bucket.take(key, rate, burst)
+    return _local_bucket.take(key, rate, burst, n)
 
 
-def acquire(*, channel_id: str, endpoint: str, max_wait: float = 5.0) -> bool:
-    """Block until a token is taken (True), or give up after ``max_wait`` seconds (False)."""
+def acquire(*, channel_id: str, endpoint: str, max_wait: float = 5.0, n: int = 1) -> bool:
+    """Block until ``n`` tokens are taken (True), or give up after ``max_wait`` seconds (False)."""
     deadline = time.monotonic() + max_wait
     while True:
-        wait = take_token(channel_id=channel_id, endpoint=endpoint)
+        wait = take_token(channel_id=channel_id, endpoint=endpoint, n=n)
         if wait <= 0:
             return True
         if time.monotonic() + wait > deadline:
             return False
         time.sleep(wait)
+
+
+class Allowance:
+    """Tokens a worker takes ahead for the requests it is about to send in a row.
+
+    One round trip to Redis per :func:`ahead_limit` requests instead of one per request. The
+    bucket refills at 90 % of the limit with a 5 % burst, so even when every worker spends in
+    one second the tokens it took in the second before (1 % each), LINE sees fewer than its
+    limit. Tokens left unspent at the end of the batch are dropped, never given back.
+    """
+
+    def __init__(self, wanted: Counter[tuple[str, str]]) -> None:
+        self.wanted = wanted  # (channel id, endpoint) → requests still to send in this batch
+        self.held: Counter[tuple[str, str]] = Counter()
+
+    def acquire(self, *, channel_id: str, endpoint: str, max_wait: float) -> bool:
+        """Spend one token, taking a few ahead when none is held; False if the wait would be too long."""
+        key = (channel_id, endpoint)
+        if self.held[key] <= 0:
+            n = max(1, min(self.wanted[key], ahead_limit()))
+            if not acquire(channel_id=channel_id, endpoint=endpoint, max_wait=max_wait, n=n):
+                return False
+            self.held[key] = n
+        self.held[key] -= 1
+        self.wanted[key] -= 1
+        return True

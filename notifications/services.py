@@ -308,15 +308,19 @@ def notifications_dispatch(*, notification_ids: list[int]) -> list[RetryLater]:
     """
     retries: list[RetryLater] = []
     accepted: list[tuple[Notification, Attempt, datetime]] = []
-    for notification, attempt in _claim_many(notification_ids):
+    claimed = _claim_many(notification_ids)
+    allowance = ratelimit.Allowance(
+        Counter((_channel_key(n), ENDPOINTS[a.channel]) for n, a in claimed if a.channel in ENDPOINTS)
+    )
+    for notification, attempt in claimed:
         if not _mark_sending(attempt):
             continue  # the sweeper gave this one to another worker while the batch waited
         try:
             if attempt.channel == Channel.PNP:
-                if _send_pnp(notification, attempt):
+                if _send_pnp(notification, attempt, allowance):
                     accepted.append((notification, attempt, timezone.now()))
             elif attempt.channel == Channel.LINE_PUSH:
-                _send_push(notification, attempt)
+                _send_push(notification, attempt, allowance)
             else:
                 _send_sms(notification, attempt)
         except RetryLater as retry:
@@ -423,17 +427,24 @@ def _finish(notification: Notification, status: str, reason: str) -> None:
         )
 
 
-def _line_limit(notification: Notification, endpoint: str) -> None:
-    channel_id = notification.brand.line_channel_id or str(notification.brand_id)
-    if not ratelimit.acquire(channel_id=channel_id, endpoint=endpoint, max_wait=2.0):
+# The LINE endpoint each channel's request goes to, as the shared rate limit counts them.
+ENDPOINTS: dict[str, str] = {Channel.PNP: "pnp", Channel.LINE_PUSH: "push"}
+
+
+def _channel_key(notification: Notification) -> str:
+    return notification.brand.line_channel_id or str(notification.brand_id)
+
+
+def _line_limit(notification: Notification, endpoint: str, allowance: ratelimit.Allowance) -> None:
+    if not allowance.acquire(channel_id=_channel_key(notification), endpoint=endpoint, max_wait=2.0):
         raise line_client.LineRetryableError("the channel's shared rate limit is exhausted", retry_after=1.0)
 
 
-def _send_pnp(notification: Notification, attempt: Attempt) -> bool:
+def _send_pnp(notification: Notification, attempt: Attempt, allowance: ratelimit.Allowance) -> bool:
     """Send one PNP; return True when LINE accepted it (recorded by the caller, in bulk)."""
     brand = notification.brand
     try:
-        _line_limit(notification, "pnp")
+        _line_limit(notification, ENDPOINTS[Channel.PNP], allowance)
         line_client.pnp_push(
             access_token=brand.channel_access_token.reveal(),
             phone_hash=notification.member.phone_hash,
@@ -565,14 +576,14 @@ def _channel_failed(notification: Notification, attempt: Attempt, status: int | 
         _move_on(notification, attempt)
 
 
-def _send_push(notification: Notification, attempt: Attempt) -> None:
+def _send_push(notification: Notification, attempt: Attempt, allowance: ratelimit.Allowance) -> None:
     brand = notification.brand
     link = getattr(notification.member, "line_link", None)
     if link is None or not link.uid:
         _channel_failed(notification, attempt, None, "the member has no bound LINE user id")
         return
     try:
-        _line_limit(notification, "push")
+        _line_limit(notification, ENDPOINTS[Channel.LINE_PUSH], allowance)
         line_client.message_push(
             access_token=brand.channel_access_token.reveal(),
             to=link.uid,

@@ -111,16 +111,17 @@ class NotificationViewSet(viewsets.GenericViewSet):
         envelope.is_valid(raise_exception=True)
         results: list[dict[str, Any] | None] = []
         valid: list[tuple[int, BatchItem]] = []
+        shape = BatchItemSerializer()  # one instance for every item, as a ListSerializer does
         for index, item in enumerate(envelope.validated_data["notifications"]):
-            serializer = BatchItemSerializer(data=item)
-            if serializer.is_valid():
-                data = dict(serializer.validated_data)
-                key = data.pop("idempotency_key")
-                body_hash = fingerprint({k: v for k, v in item.items() if k != "idempotency_key"})
-                valid.append((index, BatchItem(key=key, request_hash=body_hash, request=_send_request(data))))
-                results.append(None)
-            else:
-                results.append(self._error(request, index, exceptions.ValidationError(serializer.errors)))
+            try:
+                data = dict(shape.run_validation(item))
+            except exceptions.ValidationError as exc:
+                results.append(self._error(request, index, exc))
+                continue
+            key = data.pop("idempotency_key")
+            body_hash = fingerprint({k: v for k, v in item.items() if k != "idempotency_key"})
+            valid.append((index, BatchItem(key=key, request_hash=body_hash, request=_send_request(data))))
+            results.append(None)
         outcomes = notifications_accept_batch(
             brand=brand, items=[item for _index, item in valid], submitted_by=submitted_by, respond=accepted_body
         )

@@ -1,4 +1,5 @@
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -38,3 +39,47 @@ def test_the_limiter_stays_under_the_configured_limit(limit: int, settings: obje
     settings.LINE_RATE_LIMIT_PER_SECOND = limit  # type: ignore[attr-defined]
     rate, burst = ratelimit._limits()
     assert rate + burst <= limit
+
+
+def test_several_tokens_are_taken_at_once_or_not_at_all(settings: object) -> None:
+    settings.REDIS_URL = ""  # type: ignore[attr-defined]
+    settings.LINE_RATE_LIMIT_PER_SECOND = 2000  # type: ignore[attr-defined]  # burst 100
+    channel = f"n-{time.time_ns()}"
+    assert ratelimit.take_token(channel_id=channel, endpoint="pnp", n=60) <= 0
+    assert ratelimit.take_token(channel_id=channel, endpoint="pnp", n=60) > 0  # 40 left: none taken
+    assert ratelimit.take_token(channel_id=channel, endpoint="pnp", n=35) <= 0
+
+
+def test_an_allowance_takes_a_few_tokens_ahead_and_spends_them_one_by_one(settings: object) -> None:
+    settings.REDIS_URL = ""  # type: ignore[attr-defined]
+    settings.LINE_RATE_LIMIT_PER_SECOND = 2000  # type: ignore[attr-defined]  # 20 ahead, burst 100
+    channel = f"ahead-{time.time_ns()}"
+    allowance = ratelimit.Allowance(Counter({(channel, "pnp"): 50}))
+    for _ in range(3):
+        assert allowance.acquire(channel_id=channel, endpoint="pnp", max_wait=0)
+    assert allowance.held[(channel, "pnp")] == 17
+    # the bucket gave 20 of its 100: 80 remain, not 81
+    assert ratelimit.take_token(channel_id=channel, endpoint="pnp", n=80) <= 0
+    assert ratelimit.take_token(channel_id=channel, endpoint="pnp", n=5) > 0
+
+
+def test_workers_taking_ahead_stay_under_the_limit_in_every_second(settings: object) -> None:
+    settings.REDIS_URL = ""  # type: ignore[attr-defined]
+    settings.LINE_RATE_LIMIT_PER_SECOND = 500  # type: ignore[attr-defined]  # 5 ahead per worker
+    channel = f"seconds-{time.time_ns()}"
+    spent: list[float] = []
+
+    def worker(_: int) -> None:
+        deadline = time.monotonic() + 2.5
+        while time.monotonic() < deadline:
+            allowance = ratelimit.Allowance(Counter({(channel, "pnp"): 25}))  # one dispatch batch
+            for _request in range(25):
+                if allowance.acquire(channel_id=channel, endpoint="pnp", max_wait=2.0):
+                    spent.append(time.time())
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(worker, range(4)))
+    per_second = Counter(int(at) for at in spent)
+    full_seconds = sorted(per_second)[1:-1]  # the first and last seconds are partial
+    assert full_seconds and all(per_second[s] <= 500 for s in full_seconds), per_second
+    assert max(per_second.values()) >= 400, per_second  # and the limit is actually used
