@@ -67,6 +67,30 @@ def test_phone_search_finds_the_member_by_any_format_with_an_exact_lookup(
     assert len(queries.captured_queries) <= 10, "\n".join(q["sql"][:160] for q in queries.captured_queries)
 
 
+def test_a_superusers_member_number_search_finds_the_member_in_every_brand_through_an_index(
+    client: Client, superuser: User, other_brand: Brand, make_member: Callable[..., Member]
+) -> None:
+    # given the same member number in two brands
+    make_member("A-1001", "0912345678")
+    make_member("A-1001", "0933111222", in_brand=other_brand)
+    make_member("A-1002", "0933111333")
+    login(client, superuser)
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(LIST, {"q": "A-1001"}).content.decode()
+    # then both are listed, the other number is not
+    assert body.count("A-1001") >= 2 and "A-1002" not in body
+    assert "0933-***-222" in body and "0912-***-678" in body
+    if connection.vendor == "postgresql":
+        # and the lookup without a brand can use the member-number index
+        search = next(q["sql"] for q in queries.captured_queries if "'A-1001'" in q["sql"] and "LIMIT" in q["sql"])
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {search}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "member_external_id_idx" in plan, plan
+
+
 @pytest.mark.parametrize(
     "query", [{}, {"pnp_consent__exact": "1"}, {"needs_phone_confirmation__exact": "1"}, {"line": "bound_friend"}]
 )
