@@ -2,10 +2,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.contrib import admin as django_admin
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from members.models import ImportJob, Member
 from members.services import member_flag_phone_unreachable
@@ -89,6 +91,27 @@ def test_a_superusers_member_number_search_finds_the_member_in_every_brand_throu
             cursor.execute(f"EXPLAIN {search}")
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "member_external_id_idx" in plan, plan
+
+
+def test_the_member_list_draws_rows_as_djangos_own_widgets_would_without_loading_brand_credentials(
+    client: Client, superuser: User, make_member: Callable[..., Member]
+) -> None:
+    # given
+    member = make_member("M-ROW", "0912345678")
+    login(client, superuser)
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(LIST).content.decode()
+    # then the selection box, the change link and the yes/no/unknown icons are Django's markup
+    model_admin = django_admin.site._registry[Member]
+    assert str(django_admin.ModelAdmin.action_checkbox(model_admin, member)) in body
+    assert f'href="{reverse("admin:members_member_change", args=[member.pk])}"' in body
+    assert '<img src="/static/admin/img/icon-unknown.svg" alt="None">' in body
+    assert "0912-***-678" in body and "Mobile" in body
+    # and the page query leaves the brand's LINE credentials in the database
+    page = next(q["sql"] for q in queries.captured_queries if '"members_member"."phone_e164"' in q["sql"])
+    assert '"portal_brand"."name"' in page
+    assert "channel_secret" not in page and "channel_access_token" not in page
 
 
 @pytest.mark.parametrize(
