@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import csv
+from functools import cache
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import display_for_value
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
-from members.choices import ConsentPurpose, ConsentSource, ImportJobStatus
+from members.choices import ConsentPurpose, ConsentSource, ImportJobStatus, PhoneType
 from members.models import Consent, ImportJob, LineLink, Member
 from members.paginators import EstimatedCountPaginator
 from members.phones import mask_e164, normalize_phone
@@ -32,6 +39,22 @@ from portal.selectors import brands_editable_by, brands_visible_to
 
 # Files up to this many rows are imported during the request; bigger ones by a worker.
 SYNC_IMPORT_MAX_ROWS = 2000
+
+# A member list page draws 100 rows × 9 cells: the cells below give Django's own markup from
+# values computed once, instead of a widget template, a static() call or a choices dict per cell.
+_PHONE_TYPE_LABELS = dict(PhoneType.choices)
+
+
+@cache
+def _icon(value: bool | None) -> SafeString:
+    """Django's yes/no/unknown icon for a boolean cell."""
+    return SafeString(display_for_value(value, "", boolean=True))
+
+
+def _field_name(name: str) -> Any:
+    field = Member._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field.verbose_name
 
 
 class BrandFilter(admin.SimpleListFilter):
@@ -52,6 +75,25 @@ class BrandFilter(admin.SimpleListFilter):
 
 def _visible_brands(request: HttpRequest) -> QuerySet[Any]:
     return brands_visible_to(request.user).only("pk", "name")  # type: ignore[arg-type]
+
+
+class MemberChangeList(ChangeList):
+    """The member list: brands without their LINE credentials, change links from one reverse()."""
+
+    def apply_select_related(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        # The brand column shows the name; loading the credentials would decrypt two Fernet
+        # tokens per row and hold secrets the page never shows.
+        return super().apply_select_related(qs).defer("brand__channel_secret", "brand__channel_access_token")
+
+    @cached_property
+    def _change_url(self) -> tuple[str, str]:
+        url = super().url_for_result(Member(pk=0))
+        head, tail = url.rsplit("/0/", 1)
+        return head + "/", "/" + tail
+
+    def url_for_result(self, result: Any) -> str:
+        head, tail = self._change_url
+        return f"{head}{int(result.pk)}{tail}"
 
 
 class LineStatusFilter(admin.SimpleListFilter):
@@ -132,10 +174,10 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         "external_id",
         "name",
         "masked_phone",
-        "phone_type",
-        "pnp_consent",
-        "sms_consent",
-        "needs_phone_confirmation",
+        "phone_type_label",
+        "pnp_consent_icon",
+        "sms_consent_icon",
+        "needs_confirmation_icon",
         "brand",
     )
     list_display_links = ("external_id",)
@@ -161,9 +203,38 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
 
     # --- list -----------------------------------------------------------------------------
 
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return MemberChangeList
+
     @admin.display(description=_("phone"))
     def masked_phone(self, obj: Member) -> str:
-        return format_html('<span style="white-space: nowrap">{}</span>', mask_e164(obj.phone_e164))
+        return mask_e164(obj.phone_e164)  # kept on one line by portal.css
+
+    @admin.display(description=_field_name("phone_type"), ordering="phone_type")
+    def phone_type_label(self, obj: Member) -> Any:
+        return _PHONE_TYPE_LABELS.get(obj.phone_type, self.get_empty_value_display())
+
+    @admin.display(description=_field_name("pnp_consent"), ordering="pnp_consent")
+    def pnp_consent_icon(self, obj: Member) -> SafeString:
+        return _icon(obj.pnp_consent)
+
+    @admin.display(description=_field_name("sms_consent"), ordering="sms_consent")
+    def sms_consent_icon(self, obj: Member) -> SafeString:
+        return _icon(obj.sms_consent)
+
+    @admin.display(description=_field_name("needs_phone_confirmation"), ordering="needs_phone_confirmation")
+    def needs_confirmation_icon(self, obj: Member) -> SafeString:
+        return _icon(obj.needs_phone_confirmation)
+
+    def action_checkbox(self, obj: Member) -> SafeString:
+        """The row's selection box, the markup of Django's checkbox widget without its template."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            label,
+        )
 
     @admin.display(description=_("phone (E.164)"))
     def phone_for_viewer(self, obj: Member) -> str:

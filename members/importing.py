@@ -203,8 +203,8 @@ def _parse_captured_at(value: str, tz: ZoneInfo) -> str | None:
     return parsed.isoformat()
 
 
-def _getter(cells: list[str], index: dict[str, int]) -> Callable[[str], str]:
-    return lambda column: cells[index[column]]
+# The usual spellings, looked up before the general rule (case, spaces) in ``_parse_bool``.
+_BOOL_WORDS: dict[str, bool | None] = {"": None, **dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
 
 
 def validate_rows(
@@ -213,16 +213,21 @@ def validate_rows(
     """Check and normalise a chunk of rows; return the valid ones and one error per bad row."""
     blank = len(header)  # the position of an always-empty cell, for columns the file lacks
     index = {name: header.index(name) if name in header else blank for name in COLUMNS}
+    i_id, i_name, i_phone, i_pnp, i_sms, i_source, i_evidence, i_captured = (index[c] for c in COLUMNS)
     tz = ZoneInfo(settings.TIME_ZONE)
     now = datetime.now(tz)
     valid: list[ValidRow] = []
     errors: list[RowError] = []
+    words = _BOOL_WORDS
+    append = valid.append
 
     for line, given in rows:
-        cells = given[:blank] + [""] * (blank + 1 - min(len(given), blank))
-        get = _getter(cells, index)
+        if len(given) == blank:  # the usual case: one cell per column
+            cells = [*given, ""]
+        else:
+            cells = given[:blank] + [""] * (blank + 1 - min(len(given), blank))
 
-        external_id = get("external_id").strip()
+        external_id = cells[i_id].strip()
         if not external_id:
             errors.append(RowError(line, "external_id", "", _("The member number is empty.")))
             continue
@@ -231,60 +236,61 @@ def validate_rows(
                 RowError(line, "external_id", external_id[:80], _("The member number is longer than 64 characters."))
             )
             continue
-        name = get("name").strip()
+        name = cells[i_name].strip()
         if len(name) > 200:
             errors.append(RowError(line, "name", name[:80], _("The name is longer than 200 characters.")))
             continue
-        raw_phone = get("phone")
+        raw_phone = cells[i_phone]
         try:
             phone = normalize_phone(raw_phone)
         except ValidationError as exc:
             errors.append(RowError(line, "phone", raw_phone, exc.messages[0]))
             continue
-        consents: list[bool | None] = []
-        bad = False
-        for column in ("pnp_consent", "sms_consent"):
-            value = get(column)
-            try:
-                consents.append(_parse_bool(value))
-            except ValueError:
-                errors.append(
-                    RowError(line, column, value, _("Write 1 or 0 (yes/no, 是/否), or leave it empty when unknown."))
-                )
-                bad = True
-                break
-        if bad:
-            continue
-        source = get("consent_source").strip().lower() or DEFAULT_SOURCE
-        if source not in CONSENT_SOURCES:
-            errors.append(
-                RowError(
-                    line,
-                    "consent_source",
-                    source,
-                    _("Use one of: %(values)s.") % {"values": ", ".join(ConsentSource.values)},
-                )
-            )
-            continue
+        pnp_value, sms_value = cells[i_pnp], cells[i_sms]
         try:
-            captured_at = _parse_captured_at(get("consent_captured_at"), tz)
+            column, value = "pnp_consent", pnp_value
+            pnp = words[value] if value in words else _parse_bool(value)
+            column, value = "sms_consent", sms_value
+            sms = words[value] if value in words else _parse_bool(value)
         except ValueError:
             errors.append(
-                RowError(
-                    line,
-                    "consent_captured_at",
-                    get("consent_captured_at"),
-                    _("Write the date as 2025-03-31 or 2025-03-31 14:05 (Taiwan time)."),
+                RowError(line, column, value, _("Write 1 or 0 (yes/no, 是/否), or leave it empty when unknown."))
+            )
+            continue
+        source = cells[i_source]
+        if source:
+            source = source.strip().lower() or DEFAULT_SOURCE
+            if source not in CONSENT_SOURCES:
+                errors.append(
+                    RowError(
+                        line,
+                        "consent_source",
+                        source,
+                        _("Use one of: %(values)s.") % {"values": ", ".join(ConsentSource.values)},
+                    )
                 )
-            )
-            continue
-        if captured_at is not None and datetime.fromisoformat(captured_at) > now:
-            errors.append(
-                RowError(line, "consent_captured_at", get("consent_captured_at"), _("The date is in the future."))
-            )
-            continue
-        evidence = get("consent_evidence").strip() or f"{source_name}, line {line}"
-        valid.append(
+                continue
+        else:
+            source = DEFAULT_SOURCE
+        captured_at = None
+        if captured_text := cells[i_captured]:
+            try:
+                captured_at = _parse_captured_at(captured_text, tz)
+            except ValueError:
+                errors.append(
+                    RowError(
+                        line,
+                        "consent_captured_at",
+                        captured_text,
+                        _("Write the date as 2025-03-31 or 2025-03-31 14:05 (Taiwan time)."),
+                    )
+                )
+                continue
+            if captured_at is not None and datetime.fromisoformat(captured_at) > now:
+                errors.append(RowError(line, "consent_captured_at", captured_text, _("The date is in the future.")))
+                continue
+        evidence = cells[i_evidence].strip() or f"{source_name}, line {line}"
+        append(
             (
                 line,
                 external_id,
@@ -293,8 +299,8 @@ def validate_rows(
                 phone.e164,
                 phone.number_type.value,
                 phone.hash,
-                consents[0],
-                consents[1],
+                pnp,
+                sms,
                 source,
                 evidence,
                 captured_at,
@@ -389,7 +395,8 @@ def _block_rows(data: bytes, first_line: int, encoding: str) -> list[tuple[int, 
             % {"line": line, "encoding": encoding}
         ) from exc
     reader = csv.reader(io.StringIO(text, newline=""))
-    return [(first_line - 1 + reader.line_num, cells) for cells in reader if cells and any(c.strip() for c in cells)]
+    # A row of blank cells is skipped, like a blank line.
+    return [(first_line - 1 + reader.line_num, cells) for cells in reader if "".join(cells).strip()]
 
 
 Chunk = tuple[list[ValidRow], list[RowError], int, bytes | None]

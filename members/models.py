@@ -32,8 +32,10 @@ class Member(models.Model):
     phone_raw = models.CharField(_("phone as given"), max_length=64, blank=True)
     phone_e164 = models.CharField(_("phone (E.164)"), max_length=20, blank=True)
     phone_type = models.CharField(_("number type"), max_length=24, choices=PhoneType.choices, default=PhoneType.UNKNOWN)
+    # Indexed by member_phone_hash_idx (a plain b-tree: ``db_index`` would add a second,
+    # LIKE-pattern index on PostgreSQL that no lookup uses and every import pays for).
     phone_hash = models.CharField(
-        _("phone hash (SHA-256)"), max_length=64, blank=True, db_index=True, help_text=_("What LINE matches a PNP by.")
+        _("phone hash (SHA-256)"), max_length=64, blank=True, help_text=_("What LINE matches a PNP by.")
     )
     phone_confirmed_at = models.DateTimeField(_("phone confirmed at"), null=True, blank=True)
     needs_phone_confirmation = models.BooleanField(
@@ -58,6 +60,10 @@ class Member(models.Model):
             models.UniqueConstraint(fields=("brand", "external_id"), name="member_unique_external_id_per_brand"),
         ]
         indexes = [
+            models.Index(fields=("phone_hash",), name="member_phone_hash_idx"),
+            # A superuser's member-number search spans every brand: the unique constraint, which
+            # starts with the brand, cannot serve it.
+            models.Index(fields=("external_id",), name="member_external_id_idx"),
             models.Index(fields=("brand", "-id"), name="member_brand_recent_idx"),
             # Members with consent are the majority: the list finds them walking the primary key.
             # The partial indexes serve the rarer "withdrawn / unknown" filters.

@@ -48,6 +48,57 @@ _TW_MOBILE_QUICK = re.compile(r"^\s*(?:\+?886[\s-]?|0)(9\d\d)[\s-]?(\d{3})[\s-]?
 _MOBILE = PhoneType.MOBILE
 
 
+_Desc = tuple[re.Pattern[str], frozenset[int]]
+
+
+def _desc(desc: phonenumbers.PhoneNumberDesc | None) -> _Desc | None:
+    if desc is None or not desc.national_number_pattern:
+        return None
+    return re.compile(str(desc.national_number_pattern)), frozenset(desc.possible_length or ())
+
+
+def _matches(national: str, desc: _Desc | None) -> bool:
+    return desc is not None and (not desc[1] or len(national) in desc[1]) and desc[0].fullmatch(national) is not None
+
+
+# phonenumbers' own order of number types (``_number_type_helper``), compiled once.
+_TW_GENERAL = _desc(_TW_METADATA.general_desc)
+_TW_SPECIAL = [
+    (described, _TYPE_NAMES[number_type])
+    for name, number_type in (
+        ("premium_rate", PhoneNumberType.PREMIUM_RATE),
+        ("toll_free", PhoneNumberType.TOLL_FREE),
+        ("shared_cost", PhoneNumberType.SHARED_COST),
+        ("voip", PhoneNumberType.VOIP),
+        ("personal_number", PhoneNumberType.PERSONAL_NUMBER),
+        ("pager", PhoneNumberType.PAGER),
+        ("uan", PhoneNumberType.UAN),
+        ("voicemail", PhoneNumberType.VOICEMAIL),
+    )
+    if (described := _desc(getattr(_TW_METADATA, name))) is not None
+]
+_TW_FIXED = _desc(_TW_METADATA.fixed_line)
+_TW_MOBILE_DESC = _desc(_TW_METADATA.mobile)
+assert not _TW_METADATA.same_mobile_and_fixed_line_pattern
+
+
+def _tw_national_type(national: str) -> PhoneType | None:
+    """Return the type of a Taiwanese national number as phonenumbers would, ``None`` if invalid.
+
+    The checks of ``phonenumbers.number_type`` (and so of ``is_valid_number``), without parsing.
+    """
+    if not _matches(national, _TW_GENERAL):
+        return None
+    for described, phone_type in _TW_SPECIAL:
+        if _matches(national, described):
+            return phone_type
+    if _matches(national, _TW_FIXED):
+        return PhoneType.FIXED_LINE_OR_MOBILE if _matches(national, _TW_MOBILE_DESC) else PhoneType.FIXED_LINE
+    if _matches(national, _TW_MOBILE_DESC):
+        return PhoneType.MOBILE
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class NormalizedPhone:
     """A phone number in E.164 form, its type and the SHA-256 LINE matches it by."""
@@ -108,6 +159,25 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> NormalizedPhone:
         if match and _TW_MOBILE.fullmatch(match.group(1)):
             e164 = "+886" + match.group(1)
             return NormalizedPhone(e164=e164, number_type=_MOBILE, hash=phone_hash(e164))
+        # Other Taiwanese numbers written 0…, +886… or 886… (landlines, mostly): a valid one is
+        # recognised from the metadata's patterns; anything else takes the full parse below,
+        # which also words the error.
+        if text.startswith("+886"):
+            national = text[4:]
+        elif text.startswith("886") and len(text) >= 11:
+            national = text[3:]
+        elif text.startswith("0"):
+            national = text[1:]
+        else:
+            national = ""
+        if national[:1] not in ("", "0") and (number_type := _tw_national_type(national)) is not None:
+            e164 = "+886" + national
+            return NormalizedPhone(e164=e164, number_type=number_type, hash=phone_hash(e164))
+    return _normalize_parsed(text, shown, region)
+
+
+def _normalize_parsed(text: str, shown: str, region: str) -> NormalizedPhone:
+    """The full path through ``phonenumbers``: any country, and the reason when it is invalid."""
     if not text.startswith("+") and text.startswith("886") and len(text) >= 11:
         text = "+" + text
     try:

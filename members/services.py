@@ -397,6 +397,39 @@ def member_import_file(
     return result
 
 
+def import_files_purge(*, now: datetime | None = None) -> int:
+    """Delete member files and reports of imports older than the retention period; return jobs cleared.
+
+    The job keeps its counts and original file name; a running import keeps its file. A file is
+    deleted before its field is cleared, so a failure in between is finished by the next run.
+    """
+    days = settings.MEMBER_IMPORT_FILE_RETENTION_DAYS
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    jobs = (
+        ImportJob.objects.filter(created_at__lt=cutoff)
+        .exclude(status=ImportJobStatus.RUNNING)
+        .exclude(file="", report_file="")
+        .select_related("brand")
+    )
+    cleared = 0
+    for job in jobs.iterator(chunk_size=200):
+        for stored in (job.file, job.report_file):
+            if stored.name:
+                stored.storage.delete(stored.name)
+        with transaction.atomic():
+            ImportJob.objects.filter(pk=job.pk).update(file="", report_file="")
+            audit_record(
+                action="member.import_files_deleted",
+                actor="system",
+                obj=job,
+                data={"file": job.original_name, "retention_days": days},
+            )
+        cleared += 1
+    if cleared:
+        logger.info("member imports: deleted the files of %d imports older than %d days", cleared, days)
+    return cleared
+
+
 @transaction.atomic
 def import_job_create(*, brand: Any, upload: Any, actor: Actor, dry_run: bool = False) -> ImportJob:
     """Store an uploaded member file as an import job (run it with :func:`import_job_run`)."""

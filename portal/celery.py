@@ -38,6 +38,12 @@ app.conf.beat_schedule = {
         "task": "billing.tasks.line_daily_counts_fetch",
         "schedule": 24 * 3600,
     },
+    # Member imports: uploaded files and rejected-rows reports hold names and phone numbers;
+    # delete them MEMBER_IMPORT_FILE_RETENTION_DAYS after the import (03:15, outside office hours).
+    "members-import-files-purge": {
+        "task": "members.tasks.member_import_files_purge",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 

@@ -305,3 +305,6 @@ LOGGING = {
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Uploaded member files and their rejected-rows reports hold names and phone numbers: a daily beat
+# job deletes them this many days after the import (the job keeps its counts and file name).
+MEMBER_IMPORT_FILE_RETENTION_DAYS = env.int("MEMBER_IMPORT_FILE_RETENTION_DAYS", default=30)

@@ -2,10 +2,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.contrib import admin as django_admin
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from members.models import ImportJob, Member
 from members.services import member_flag_phone_unreachable
@@ -65,6 +67,51 @@ def test_phone_search_finds_the_member_by_any_format_with_an_exact_lookup(
     assert "FOUND" in body and "OTHER" not in body
     assert not any("UPPER" in q["sql"] or "LIKE" in q["sql"] for q in queries.captured_queries)
     assert len(queries.captured_queries) <= 10, "\n".join(q["sql"][:160] for q in queries.captured_queries)
+
+
+def test_a_superusers_member_number_search_finds_the_member_in_every_brand_through_an_index(
+    client: Client, superuser: User, other_brand: Brand, make_member: Callable[..., Member]
+) -> None:
+    # given the same member number in two brands
+    make_member("A-1001", "0912345678")
+    make_member("A-1001", "0933111222", in_brand=other_brand)
+    make_member("A-1002", "0933111333")
+    login(client, superuser)
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(LIST, {"q": "A-1001"}).content.decode()
+    # then both are listed, the other number is not
+    assert body.count("A-1001") >= 2 and "A-1002" not in body
+    assert "0933-***-222" in body and "0912-***-678" in body
+    if connection.vendor == "postgresql":
+        # and the lookup without a brand can use the member-number index
+        search = next(q["sql"] for q in queries.captured_queries if "'A-1001'" in q["sql"] and "LIMIT" in q["sql"])
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {search}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "member_external_id_idx" in plan, plan
+
+
+def test_the_member_list_draws_rows_as_djangos_own_widgets_would_without_loading_brand_credentials(
+    client: Client, superuser: User, make_member: Callable[..., Member]
+) -> None:
+    # given
+    member = make_member("M-ROW", "0912345678")
+    login(client, superuser)
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(LIST).content.decode()
+    # then the selection box, the change link and the yes/no/unknown icons are Django's markup
+    model_admin = django_admin.site._registry[Member]
+    assert str(django_admin.ModelAdmin.action_checkbox(model_admin, member)) in body
+    assert f'href="{reverse("admin:members_member_change", args=[member.pk])}"' in body
+    assert '<img src="/static/admin/img/icon-unknown.svg" alt="None">' in body
+    assert "0912-***-678" in body and "Mobile" in body
+    # and the page query leaves the brand's LINE credentials in the database
+    page = next(q["sql"] for q in queries.captured_queries if '"members_member"."phone_e164"' in q["sql"])
+    assert '"portal_brand"."name"' in page
+    assert "channel_secret" not in page and "channel_access_token" not in page
 
 
 @pytest.mark.parametrize(

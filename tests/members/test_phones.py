@@ -1,11 +1,12 @@
 import hashlib
+import random
 
 import phonenumbers
 import pytest
 from django.core.exceptions import ValidationError
 
 from members.choices import PhoneType
-from members.phones import mask_e164, normalize_phone
+from members.phones import NormalizedPhone, _clean, _normalize_parsed, mask_e164, normalize_phone
 
 
 @pytest.mark.parametrize(
@@ -72,6 +73,41 @@ def test_the_quick_path_for_mobiles_agrees_with_phonenumbers_for_every_prefix() 
         assert phone.e164 == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
         expected_mobile = phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
         assert (phone.number_type == PhoneType.MOBILE) == expected_mobile, raw
+
+
+def _full_parse(raw: str) -> NormalizedPhone | str:
+    """What the full phonenumbers path alone makes of a number: the result or the reason."""
+    shown = raw.strip()
+    text = _clean(shown)
+    if text.startswith("00") and not text.startswith("0800"):
+        text = "+" + text[2:]
+    try:
+        return _normalize_parsed(text, shown, "TW")
+    except ValidationError as exc:
+        return exc.messages[0]
+
+
+def test_the_quick_path_for_other_taiwanese_numbers_agrees_with_the_full_parse() -> None:
+    # given every two-digit start of a national number, lengths 5 to 12, in the usual spellings
+    rng = random.Random(4)
+    for length in range(5, 13):
+        for lead in range(100):
+            for _ in range(6):
+                national = f"{lead:02d}" + "".join(rng.choice("0123456789") for _ in range(length - 2))
+                for raw in (
+                    f"0{national}",
+                    f"+886{national}",
+                    f"886{national}",
+                    national,
+                    f"(0{national[0]}) {national[1:]}",
+                ):
+                    # when
+                    try:
+                        quick: NormalizedPhone | str = normalize_phone(raw)
+                    except ValidationError as exc:
+                        quick = exc.messages[0]
+                    # then
+                    assert quick == _full_parse(raw), raw
 
 
 def test_masking_keeps_the_first_four_and_last_three_digits() -> None:
