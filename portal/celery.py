@@ -3,7 +3,7 @@
 import os
 from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -60,3 +60,18 @@ def add_configured_schedules(sender: Celery, **kwargs: Any) -> None:
         sender.signature("notifications.tasks.notification_timers"),
         name="notification-timers",
     )
+
+
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def close_old_database_connections(**kwargs: Any) -> None:
+    """Around each task, what Django does around each request: drop connections too old or broken.
+
+    Not for a task run eagerly: it runs inside its caller's request or transaction.
+    """
+    from django.db import close_old_connections
+
+    task = kwargs.get("task")
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    close_old_connections()

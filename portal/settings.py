@@ -227,6 +227,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = False
+# Celery's Django fixup closes the database connection before and after every task unless this
+# is set: a new PostgreSQL connection per task cost more than the task (a dispatch of 25 PNPs).
+# Workers instead close connections around tasks as Django does around requests, honouring
+# CONN_MAX_AGE and CONN_HEALTH_CHECKS (portal/celery.py); the fixup still renews them every
+# CELERY_DB_REUSE_MAX tasks.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
