@@ -25,7 +25,10 @@ class Notification(models.Model):
     The exact template version used and the rendered content are kept as evidence.
     """
 
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="+", verbose_name=_("brand"))
+    # Indexed by notification_brand_recent, whose first column it is.
+    brand = models.ForeignKey(
+        Brand, on_delete=models.PROTECT, related_name="+", verbose_name=_("brand"), db_index=False
+    )
     member = models.ForeignKey(
         "members.Member", on_delete=models.PROTECT, related_name="notifications", verbose_name=_("member")
     )
@@ -117,7 +120,12 @@ class Attempt(models.Model):
         verbose_name = _("attempt")
         verbose_name_plural = _("attempts")
         indexes = [
-            models.Index(fields=["vendor", "vendor_message_id"], name="attempt_vendor_message"),
+            # Only SMS attempts carry a vendor's message id: LINE attempts stay out of this index.
+            models.Index(
+                fields=["vendor", "vendor_message_id"],
+                name="attempt_vendor_message",
+                condition=~models.Q(vendor_message_id=""),
+            ),
             models.Index(
                 fields=["channel", "delivered_at"],
                 name="attempt_delivered",

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -514,9 +515,13 @@ def _pnp_accepted_many(items: list[tuple[Notification, Attempt, datetime]]) -> N
                 fallback_due_at=due,
                 updated_at=answered_at,
             )
-        answered = Attempt.objects.filter(pk__in=attempt_ids)
-        answered.filter(delivered_at__isnull=True).update(status=AttemptStatus.ACCEPTED)
-        answered.update(answered_at=answered_at, accepted_at=answered_at, http_status=200)
+        Attempt.objects.filter(pk__in=attempt_ids).update(
+            # A delivery event faster than LINE's answer already made it "delivered": kept.
+            status=Case(When(delivered_at__isnull=True, then=Value(AttemptStatus.ACCEPTED)), default=F("status")),
+            answered_at=answered_at,
+            accepted_at=answered_at,
+            http_status=200,
+        )
         detail = _("LINE answered 200; waiting for the delivery event")
         NotificationEvent.objects.bulk_create(
             NotificationEvent(notification=n, attempt=a, kind=EventKind.SENT_TO_LINE, detail=detail)
