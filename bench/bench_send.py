@@ -1,6 +1,6 @@
 """End-to-end send rate: API acceptance → Celery worker → the request reaching the LINE sandbox.
 
-    .venv/bin/python bench/bench_send.py [--notifications 6000] [--batch 500] [--workers 2]
+    .venv/bin/python bench/bench_send.py [--notifications 10000] [--batch 500] [--workers 4]
 
 Runs on PostgreSQL (a throw-away ``bench_send`` database), Redis (DBs 5 and 6), the LINE
 sandbox, gunicorn and real Celery workers, all on this machine. Prints:
@@ -201,9 +201,11 @@ def prepare(count: int) -> tuple[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--notifications", type=int, default=6000)
+    parser.add_argument("--notifications", type=int, default=10000)
     parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=4, help="Celery worker processes (they mostly wait on PostgreSQL and LINE)"
+    )
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--clients", type=int, default=2, help="concurrent API clients")
     parser.add_argument("--rate-limit", type=int, default=2000, help="LINE requests/s per channel (both sides)")
