@@ -217,7 +217,8 @@ def _write(
                     brand=brand, key=key, request_hash=items[index].request_hash, status_code=ACCEPTED, response=body
                 )
             )
-        IdempotencyKey.objects.bulk_create(keys)
+        # In key order, so two batches sharing keys wait for each other instead of deadlocking.
+        IdempotencyKey.objects.bulk_create(sorted(keys, key=lambda row: row.key))
         ids = [n.pk for n in notifications]
         transaction.on_commit(lambda: enqueue_dispatch(ids))
 

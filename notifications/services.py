@@ -489,6 +489,11 @@ def _await_delivery(notification: Notification, attempt: Attempt, now: datetime,
         notification.save(update_fields=["status", "expires_at", "fallback_due_at", "updated_at"])
 
 
+def _lock_in_order(model: type[Notification] | type[Attempt], ids: list[int]) -> None:
+    """Lock these rows for the transaction, in id order."""
+    list(model.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
 def _pnp_accepted_many(items: list[tuple[Notification, Attempt, datetime]]) -> None:
     """Record LINE's 200 for a batch of PNPs: waiting for each one's delivery event from now on.
 
@@ -507,7 +512,10 @@ def _pnp_accepted_many(items: list[tuple[Notification, Attempt, datetime]]) -> N
         fallback_groups.setdefault(due, []).append(notification.pk)
     attempt_ids = [a.pk for _n, a, _t in items]
     with transaction.atomic():
-        # Notifications first, then attempts: the order every other writer locks them in.
+        # Locked as every other writer locks them: notifications, then attempts, each by id.
+        # The grouped UPDATEs below would otherwise take the rows group by group.
+        _lock_in_order(Notification, [n.pk for n, _a, _t in items])
+        _lock_in_order(Attempt, attempt_ids)
         for due, ids in fallback_groups.items():
             Notification.objects.filter(pk__in=ids, status=NotificationStatus.SENDING).update(
                 status=NotificationStatus.AWAITING_DELIVERY,
@@ -942,7 +950,7 @@ def webhook_events_drain(*, batch_size: int = 500, max_batches: int = 100) -> in
             batch = list(queryset[:batch_size])
             if not batch:
                 break
-            results = _deliveries_apply([event for event in batch if event.event_type == "delivery"])
+            results = _deliveries_apply_or_none([event for event in batch if event.event_type == "delivery"])
             for event in batch:
                 if event.pk in results:
                     result, detail = results[event.pk]
@@ -961,6 +969,16 @@ def webhook_events_drain(*, batch_size: int = 500, max_batches: int = 100) -> in
 
 def _delivery_tag(event: WebhookEvent) -> str:
     return str((event.payload.get("delivery") or {}).get("data", ""))
+
+
+def _deliveries_apply_or_none(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
+    """Apply plain deliveries together; if that fails, leave every event to its own handler."""
+    try:
+        with transaction.atomic():
+            return _deliveries_apply(events)
+    except Exception:  # e.g. a malformed payload: the handlers mark that one event failed
+        logger.exception("delivery events could not be applied together; applying them one by one")
+        return {}
 
 
 def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:

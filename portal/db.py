@@ -32,7 +32,10 @@ def bulk_set(objs: Sequence[Model], fields: Sequence[str], *, batch_size: int = 
     names = [quote(str(field.column)) for field in columns]
     key = names[0]
     assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
-    row = "(" + ", ".join(f"CAST(%s AS {field.cast_db_type(connection)})" for field in columns) + ")"
+    # Text as text: an explicit CAST to varchar(n) would cut a long value where saving refuses it.
+    types = [field.cast_db_type(connection) or "text" for field in columns]
+    types = ["text" if kind.startswith("varchar") else kind for kind in types]
+    row = "(" + ", ".join(f"CAST(%s AS {kind})" for kind in types) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(objs), batch_size):
             chunk = objs[start : start + batch_size]

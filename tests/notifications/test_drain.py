@@ -132,3 +132,13 @@ def test_a_drained_batch_ends_as_applying_each_event_in_turn_would(inbox: None) 
     assert sorted(statuses.values()) == sorted(
         [("delivered", "pnp", False)] * 3 + [("delivered", "pnp", True), ("delivered", "sms", True)]
     )
+
+
+def test_a_malformed_delivery_event_fails_alone(inbox: None, brand: Brand) -> None:
+    WebhookEvent.objects.create(
+        brand=brand, event_id="bad", event_type="delivery", occurred_at=timezone.now(), payload={"delivery": "x"}
+    )
+    assert webhook_events_drain() == 10
+    results = dict(WebhookEvent.objects.values_list("event_id", "result"))
+    assert results["bad"] == "failed"
+    assert results["e1"] == results["e6"] == "applied"

@@ -63,22 +63,37 @@ def test_an_allowance_takes_a_few_tokens_ahead_and_spends_them_one_by_one(settin
     assert ratelimit.take_token(channel_id=channel, endpoint="pnp", n=5) > 0
 
 
-def test_workers_taking_ahead_stay_under_the_limit_in_every_second(settings: object) -> None:
+def test_tokens_held_too_long_are_dropped(settings: object) -> None:
+    settings.REDIS_URL = ""  # type: ignore[attr-defined]
+    settings.LINE_RATE_LIMIT_PER_SECOND = 2000  # type: ignore[attr-defined]
+    channel = f"stale-{time.time_ns()}"
+    allowance = ratelimit.Allowance(Counter({(channel, "pnp"): 50}))
+    assert allowance.acquire(channel_id=channel, endpoint="pnp", max_wait=1)
+    assert allowance.held[(channel, "pnp")] == 19
+    time.sleep(ratelimit.HELD_FOR * 1.5)  # LINE was slow to answer the last request
+    assert allowance.acquire(channel_id=channel, endpoint="pnp", max_wait=1)
+    assert allowance.held[(channel, "pnp")] == 19  # the 19 old ones dropped, 20 new taken, one spent
+
+
+@pytest.mark.parametrize("workers", [4, 24])
+def test_workers_taking_ahead_stay_under_the_limit_in_every_second(workers: int, settings: object) -> None:
     settings.REDIS_URL = ""  # type: ignore[attr-defined]
     settings.LINE_RATE_LIMIT_PER_SECOND = 500  # type: ignore[attr-defined]  # 5 ahead per worker
-    channel = f"seconds-{time.time_ns()}"
+    channel = f"seconds-{workers}-{time.time_ns()}"
     spent: list[float] = []
 
-    def worker(_: int) -> None:
+    def worker(n: int) -> None:
         deadline = time.monotonic() + 2.5
         while time.monotonic() < deadline:
             allowance = ratelimit.Allowance(Counter({(channel, "pnp"): 25}))  # one dispatch batch
-            for _request in range(25):
+            for request in range(25):
                 if allowance.acquire(channel_id=channel, endpoint="pnp", max_wait=2.0):
                     spent.append(time.time())
+                if (n + request) % 7 == 0:
+                    time.sleep(0.03)  # now and then LINE answers slowly while tokens are held
 
-    with ThreadPoolExecutor(4) as pool:
-        list(pool.map(worker, range(4)))
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(worker, range(workers)))
     per_second = Counter(int(at) for at in spent)
     full_seconds = sorted(per_second)[1:-1]  # the first and last seconds are partial
     assert full_seconds and all(per_second[s] <= 500 for s in full_seconds), per_second

@@ -49,3 +49,15 @@ def test_each_row_gets_its_own_values_and_other_rows_and_fields_stay(brand: Bran
 def test_nothing_to_save_is_no_query(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
     with django_assert_num_queries(0):
         bulk_set([], ["result"])
+
+
+@pytest.mark.postgres
+def test_a_value_too_long_for_its_column_is_refused_not_cut(brand: Brand) -> None:
+    from django.db import DataError, transaction
+
+    event = WebhookEvent.objects.create(brand=brand, event_id="long", event_type="delivery", occurred_at=T0, payload={})
+    event.detail = "x" * 201  # the column holds 200
+    with pytest.raises(DataError), transaction.atomic():
+        bulk_set([event], ["detail"])
+    event.refresh_from_db()
+    assert event.detail == ""
