@@ -58,11 +58,16 @@ def all_final(ids: list[int]) -> bool:
     )
 
 
-def describe(ids: list[int]) -> str:
-    return "; ".join(
+def describe(ids: list[int], pipeline: Pipeline | None = None) -> str:
+    """Where each notification stands, and the end of the worker's log."""
+    states = "; ".join(
         f"{n.pk}:{n.status}:{list(n.events.values_list('kind', flat=True))}"
         for n in Notification.objects.filter(pk__in=ids)[:10]
     )
+    if pipeline is None:
+        return states
+    log = pipeline.worker.log_path.read_text(errors="replace")[-3000:]
+    return f"{states}\n--- worker log ({pipeline.worker.log_path}) ---\n{log}"
 
 
 @pytest.fixture
@@ -83,7 +88,7 @@ def test_rate_limits_and_server_errors_are_retried_until_delivered_once(
         [world_user(n) for n in range(1, 9)], sandbox_args=["--faults", faults], extra_env=FAST_TIMERS
     )
     ids = send_all(api_client, members)
-    wait_for(lambda: all_final(ids), timeout=90, interval=0.5, describe=lambda: describe(ids))
+    wait_for(lambda: all_final(ids), timeout=90, interval=0.5, describe=lambda: describe(ids, pipeline))
     notifications = Notification.objects.filter(pk__in=ids)
     assert all(n.status == NotificationStatus.DELIVERED and n.delivered_channel == Channel.PNP for n in notifications)
     assert sum(a.retries for n in notifications for a in n.attempts.all()) >= 3  # the faults were met
@@ -101,7 +106,7 @@ def test_an_unanswered_pnp_is_not_resent_and_falls_back_to_sms(
         [world_user(n) for n in range(1, 4)], sandbox_args=["--faults", faults], extra_env=FAST_TIMERS
     )
     ids = send_all(api_client, members[:3])
-    wait_for(lambda: all_final(ids), timeout=90, interval=0.5, describe=lambda: describe(ids))
+    wait_for(lambda: all_final(ids), timeout=90, interval=0.5, describe=lambda: describe(ids, pipeline))
     for notification in Notification.objects.filter(pk__in=ids):
         pnp = notification.attempts.get(channel=Channel.PNP)
         assert pnp.status in (AttemptStatus.AMBIGUOUS, AttemptStatus.EXPIRED, AttemptStatus.DELIVERED)
@@ -120,7 +125,7 @@ def test_a_pnp_accepted_but_answered_too_late_is_settled_by_its_delivery_event(
         extra_env=FAST_TIMERS,
     )
     ids = send_all(api_client, members[:3])
-    wait_for(lambda: all_final(ids), timeout=60, interval=0.5, describe=lambda: describe(ids))
+    wait_for(lambda: all_final(ids), timeout=60, interval=0.5, describe=lambda: describe(ids, pipeline))
     for notification in Notification.objects.filter(pk__in=ids):
         assert notification.delivered_channel == Channel.PNP
         assert list(notification.attempts.values_list("channel", flat=True)) == [Channel.PNP]
@@ -156,7 +161,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     assert sent_before_restart < len(ids), "the kill came too late to test anything"
     celery_worker_factory(extra_env=pipeline.worker.env | {}, beat=True)
     # then: every notification ends final, none is lost, LINE delivered none twice
-    wait_for(lambda: all_final(ids), timeout=150, interval=1, describe=lambda: describe(ids))
+    wait_for(lambda: all_final(ids), timeout=150, interval=1, describe=lambda: describe(ids, pipeline))
     notifications = list(Notification.objects.filter(pk__in=ids))
     assert len(notifications) == 40
     assert all(n.status == NotificationStatus.DELIVERED for n in notifications), describe(ids)
