@@ -23,10 +23,9 @@ from django.db import IntegrityError, transaction
 from compliance.models import TemplateVersion
 from compliance.selectors import template_version_for_send
 from members.models import Member
-from members.phones import normalize_phone
 from notifications.choices import Metric
-from notifications.exceptions import IdempotencyConflict, NotificationRefused
-from notifications.idempotency import run_idempotent
+from notifications.exceptions import NotificationRefused
+from notifications.idempotency import key_reused, run_idempotent
 from notifications.models import IdempotencyKey, Notification, NotificationEvent
 from notifications.services import (
     SendRequest,
@@ -34,6 +33,7 @@ from notifications.services import (
     member_for_request,
     notification_accept,
     notification_build,
+    phone_e164_for_send,
     prior_sends_count,
     queued_event,
 )
@@ -84,11 +84,7 @@ def _refused(exc: PortalError) -> BatchOutcome:
 
 
 def _conflict() -> BatchOutcome:
-    return _refused(
-        IdempotencyConflict(
-            "This Idempotency-Key was already used with a different body; use a new key for a new notification."
-        )
-    )
+    return _refused(key_reused())
 
 
 class _Members:
@@ -102,12 +98,9 @@ class _Members:
         for request in requests:
             if request.phone and request.phone not in self.e164_of and request.phone not in self.phone_errors:
                 try:
-                    self.e164_of[request.phone] = normalize_phone(request.phone).e164
-                except Exception as exc:  # the phone helper's ValidationError carries the reason
-                    messages = getattr(exc, "messages", [str(exc)])
-                    self.phone_errors[request.phone] = NotificationRefused(
-                        " ".join(messages), code="phone_invalid", field="phone"
-                    )
+                    self.e164_of[request.phone] = phone_e164_for_send(request.phone)
+                except NotificationRefused as refusal:
+                    self.phone_errors[request.phone] = refusal
         queryset = Member.objects.select_related("line_link").filter(brand=brand)
         external_ids = {r.member for r in requests if r.member}
         self.by_external_id = {m.external_id: m for m in queryset.filter(external_id__in=external_ids)}

@@ -29,11 +29,16 @@ def fingerprint(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
 
 
+def key_reused() -> IdempotencyConflict:
+    """The refusal of a key that came back with another body."""
+    return IdempotencyConflict(
+        "This Idempotency-Key was already used with a different body; use a new key for a new notification."
+    )
+
+
 def _replay(existing: IdempotencyKey, request_hash: str) -> tuple[int, dict[str, Any], bool]:
     if existing.request_hash != request_hash:
-        raise IdempotencyConflict(
-            "This Idempotency-Key was already used with a different body; use a new key for a new notification."
-        )
+        raise key_reused()
     return existing.status_code, existing.response, True
 
 

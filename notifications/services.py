@@ -86,6 +86,15 @@ class SendRequest:
     reservation_key: str | None = None
 
 
+def phone_e164_for_send(raw: str) -> str:
+    """The E.164 form of a phone number a send request gives; refuse it with the helper's reason."""
+    try:
+        return normalize_phone(raw).e164
+    except Exception as exc:  # the phone helper's ValidationError carries the reason
+        messages = getattr(exc, "messages", [str(exc)])
+        raise NotificationRefused(" ".join(messages), code="phone_invalid", field="phone") from None
+
+
 def member_for_request(brand: Brand, request: SendRequest) -> Member:
     """The member a request names, by member number or phone; refuse one that is unknown or erased."""
     if request.member:
@@ -100,11 +109,7 @@ def member_for_request(brand: Brand, request: SendRequest) -> Member:
         return member
     if not request.phone:
         raise NotificationRefused(_("Give the member's external id or phone."), code="member_missing", field="member")
-    try:
-        e164 = normalize_phone(request.phone).e164
-    except Exception as exc:  # the phone helper's ValidationError carries the reason
-        messages = getattr(exc, "messages", [str(exc)])
-        raise NotificationRefused(" ".join(messages), code="phone_invalid", field="phone") from None
+    e164 = phone_e164_for_send(request.phone)
     member = Member.objects.filter(brand=brand, phone_e164=e164, erased_at__isnull=True).order_by("-updated_at").first()
     if member is None:
         raise NotificationRefused(
