@@ -5,6 +5,11 @@ from typing import Any
 
 from celery import Celery, signals
 from celery.schedules import crontab
+from kombu.transport import TRANSPORT_ALIASES
+
+# ``filesystem://`` (the embedded broker) is kombu's transport with whole-file writes and
+# claims; see portal/broker.py for the race it closes.
+TRANSPORT_ALIASES["filesystem"] = "portal.broker:Transport"
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
