@@ -235,6 +235,21 @@ def _next_channel(notification: Notification, attempts: list[Attempt]) -> str | 
     return None
 
 
+def _attach_related(notifications: list[Notification]) -> None:
+    """Give each notification its brand, member and template version, each row read once.
+
+    A batch's notifications share a brand or two and a few template versions: joined to every
+    notification, the same credentials were decrypted and the same JSON decoded once per row.
+    """
+    brands = Brand.objects.in_bulk({n.brand_id for n in notifications})
+    versions = TemplateVersion.objects.in_bulk({n.template_version_id for n in notifications})
+    members = Member.objects.in_bulk({n.member_id for n in notifications})
+    for notification in notifications:
+        notification.brand = brands[notification.brand_id]
+        notification.template_version = versions[notification.template_version_id]
+        notification.member = members[notification.member_id]
+
+
 def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt]]:
     """Lock the queued notifications, pick each one's next channel and write its attempt before sending.
 
@@ -243,18 +258,15 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
     """
     claimed: list[tuple[Notification, Attempt]] = []
     with transaction.atomic():
-        queryset = (
-            Notification.objects.select_related("brand", "member", "template_version")
-            .filter(pk__in=notification_ids, status=NotificationStatus.QUEUED)
-            .order_by("pk")
-        )
+        queryset = Notification.objects.filter(pk__in=notification_ids, status=NotificationStatus.QUEUED).order_by("pk")
         if connection.features.has_select_for_update_skip_locked:
-            queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+            queryset = queryset.select_for_update(skip_locked=True)
         else:
-            queryset = queryset.select_for_update(of=("self",))
+            queryset = queryset.select_for_update()
         notifications = list(queryset)
         if not notifications:
             return claimed
+        _attach_related(notifications)
         attempts_by_notification: dict[int, list[Attempt]] = {n.pk: [] for n in notifications}
         for attempt in Attempt.objects.filter(notification_id__in=attempts_by_notification).order_by("pk"):
             attempts_by_notification[attempt.notification_id].append(attempt)
@@ -949,12 +961,15 @@ def webhook_events_drain(*, batch_size: int = 500, max_batches: int = 100) -> in
     processed = 0
     for _batch in range(max_batches):
         with transaction.atomic():
-            queryset = WebhookEvent.objects.filter(processed_at__isnull=True).select_related("brand").order_by("id")
+            queryset = WebhookEvent.objects.filter(processed_at__isnull=True).order_by("id")
             if connection.features.has_select_for_update_skip_locked:
-                queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+                queryset = queryset.select_for_update(skip_locked=True)
             batch = list(queryset[:batch_size])
             if not batch:
                 break
+            brands = Brand.objects.in_bulk({event.brand_id for event in batch})  # a brand or two per batch
+            for event in batch:
+                event.brand = brands[event.brand_id]
             results = _deliveries_apply_or_none([event for event in batch if event.event_type == "delivery"])
             for event in batch:
                 if event.pk in results:
@@ -1000,13 +1015,21 @@ def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
     found = Attempt.objects.filter(reference__in=tags, channel=Channel.PNP).values_list("pk", "notification_id")
     attempt_ids = [pk for pk, _notification_id in found]
     # Locked in the order every other writer uses: notifications, then their attempts.
+    # Only the columns read here: the rendered messages and variables are not needed to settle.
     notifications = {
         n.pk: n
-        for n in Notification.objects.select_for_update(of=("self",))
+        for n in Notification.objects.select_for_update()
         .filter(pk__in={notification_id for _pk, notification_id in found})
+        .only("pk", "brand_id", "status")
         .order_by("pk")
     }
-    by_tag = {a.reference: a for a in Attempt.objects.select_for_update().filter(pk__in=attempt_ids).order_by("pk")}
+    by_tag = {
+        a.reference: a
+        for a in Attempt.objects.select_for_update()
+        .filter(pk__in=attempt_ids)
+        .only("pk", "notification_id", "reference", "status", "sent_at", "delivered_at")
+        .order_by("pk")
+    }
     delivered_before = set(
         Attempt.objects.filter(notification_id__in=notifications, delivered_at__isnull=False).values_list(
             "notification_id", flat=True
