@@ -216,7 +216,7 @@ def notification_accept(
     return notification
 
 
-def enqueue_dispatch(notification_ids: list[int], *, chunk: int = 25) -> None:
+def enqueue_dispatch(notification_ids: list[int], *, chunk: int = 100) -> None:
     """Enqueue dispatch tasks in chunks (one task sends several notifications in turn)."""
     from notifications.tasks import notifications_dispatch
 
@@ -258,7 +258,11 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
     """
     claimed: list[tuple[Notification, Attempt]] = []
     with transaction.atomic():
-        queryset = Notification.objects.filter(pk__in=notification_ids, status=NotificationStatus.QUEUED).order_by("pk")
+        queryset = (
+            Notification.objects.filter(pk__in=notification_ids, status=NotificationStatus.QUEUED)
+            .defer("variables")  # rendered already: sending never reads them
+            .order_by("pk")
+        )
         if connection.features.has_select_for_update_skip_locked:
             queryset = queryset.select_for_update(skip_locked=True)
         else:
