@@ -45,8 +45,5 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy .
 
-bench: install
-	$(PY) bench/run_all.py
-
 clean:
 	rm -rf var $(VENV)
