@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements/lock.txt | cksum | cut -d' ' -f1)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install chromium lint typecheck bench clean
+.PHONY: run test install chromium lint typecheck clean
 
 $(STAMP): requirements/lock.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
