@@ -241,9 +241,10 @@ def _attach_related(notifications: list[Notification]) -> None:
     A batch's notifications share a brand or two and a few template versions: joined to every
     notification, the same credentials were decrypted and the same JSON decoded once per row.
     """
-    brands = Brand.objects.in_bulk({n.brand_id for n in notifications})
-    versions = TemplateVersion.objects.in_bulk({n.template_version_id for n in notifications})
-    members = Member.objects.in_bulk({n.member_id for n in notifications})
+    # The base managers, as Django's own related-object access uses: no default filter applies.
+    brands = Brand._base_manager.in_bulk({n.brand_id for n in notifications})
+    versions = TemplateVersion._base_manager.in_bulk({n.template_version_id for n in notifications})
+    members = Member._base_manager.in_bulk({n.member_id for n in notifications})
     for notification in notifications:
         notification.brand = brands[notification.brand_id]
         notification.template_version = versions[notification.template_version_id]
@@ -971,7 +972,7 @@ def webhook_events_drain(*, batch_size: int = 500, max_batches: int = 100) -> in
             batch = list(queryset[:batch_size])
             if not batch:
                 break
-            brands = Brand.objects.in_bulk({event.brand_id for event in batch})  # a brand or two per batch
+            brands = Brand._base_manager.in_bulk({event.brand_id for event in batch})  # a brand or two per batch
             for event in batch:
                 event.brand = brands[event.brand_id]
             results = _deliveries_apply_or_none([event for event in batch if event.event_type == "delivery"])

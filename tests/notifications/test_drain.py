@@ -7,7 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compliance.models import TemplateVersion
@@ -142,3 +143,21 @@ def test_a_malformed_delivery_event_fails_alone(inbox: None, brand: Brand) -> No
     results = dict(WebhookEvent.objects.values_list("event_id", "result"))
     assert results["bad"] == "failed"
     assert results["e1"] == results["e6"] == "applied"
+
+
+def test_plain_deliveries_take_the_same_queries_for_five_events_as_for_twenty(
+    brand: Brand, approve_template: Callable[..., TemplateVersion], make_member: Callable[..., Member]
+) -> None:
+    approve_template("shipping_notice")
+
+    def drain_queries(members: range) -> int:
+        for n in members:
+            make_member(f"Q{n}", f"0912-100-{n:03d}")
+            attempt = sent(brand, f"Q{n}")
+            delivery(brand, f"q{n}", attempt.reference)
+        with CaptureQueriesContext(connection) as captured:
+            assert webhook_events_drain() == len(members)
+        return len(captured)
+
+    assert drain_queries(range(5)) == drain_queries(range(5, 25))
+    assert Notification.objects.filter(status=NotificationStatus.DELIVERED).count() == 25
