@@ -10,7 +10,9 @@ sandbox, gunicorn and real Celery workers, all on this machine. Prints:
 * reference: a bare pool of ``requests`` sessions (one per core) sending PNPs straight to the
   same sandbox in the same run — what this machine can push at all;
 * the ratio, and the highest per-second PNP rate the sandbox saw for the channel against the
-  shared rate limit (which it must never exceed).
+  shared rate limit (which it must never exceed);
+* where the CPU went, in milliseconds per notification: Celery workers, web, sandbox and the
+  PostgreSQL backends (with two cores busy, the rate is two seconds divided by that total).
 
 Bounded by --notifications and --max-seconds; stops every process and drops the database.
 """
@@ -94,6 +96,46 @@ def reference_rate(sandbox_url: str, total: int, processes: int) -> float:
     with multiprocessing.Pool(processes) as pool:
         done = sum(pool.map(_reference_worker, [(sandbox_url, i * per, per) for i in range(processes)]))
     return done / (time.perf_counter() - started)
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_and_parent(pid: int) -> tuple[float, int] | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS, int(fields[1])
+
+
+def cpu_by_group(roots: dict[str, int], postgres_pids: set[int]) -> dict[str, float]:
+    """CPU seconds used so far by each process tree in ``roots`` and by the PostgreSQL backends."""
+    processes = {int(p): _cpu_and_parent(int(p)) for p in os.listdir("/proc") if p.isdigit()}
+    children: dict[int, list[int]] = {}
+    for pid, info in processes.items():
+        if info is not None:
+            children.setdefault(info[1], []).append(pid)
+    totals: dict[str, float] = {}
+    for name, root in roots.items():
+        stack, total = [root], 0.0
+        while stack:
+            pid = stack.pop()
+            info = processes.get(pid)
+            if info is not None:
+                total += info[0]
+                stack.extend(children.get(pid, []))
+        totals[name] = total
+    totals["PostgreSQL"] = sum(info[0] for pid in postgres_pids if (info := processes.get(pid)) is not None)
+    return totals
+
+
+def postgres_backends() -> set[int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return {pid for (pid,) in cursor.fetchall()}
 
 
 def submit(web_url: str, key: str, numbers: list[int]) -> None:
@@ -349,7 +391,7 @@ def main() -> None:
         sandbox.terminate()
         sandbox.wait(20)
         # Ours runs against LINE's limit, with the delivery webhooks coming back as in production.
-        start_sandbox(rate_limit=options.rate_limit)
+        sandbox = start_sandbox(rate_limit=options.rate_limit)
 
         web = subprocess.Popen(
             [
@@ -399,6 +441,8 @@ def main() -> None:
 
         print(f"ours: {count} notifications through the API, {options.batch} per request…", flush=True)
         batches = [list(range(first, min(count, first + options.batch))) for first in range(0, count, options.batch)]
+        roots = {"Celery workers": worker.pid, "web (gunicorn)": web.pid, "sandbox": sandbox.pid}
+        cpu_before = cpu_by_group(roots, postgres_backends())
         started = time.perf_counter()
         with ThreadPoolExecutor(options.clients) as pool:  # brands' systems send in parallel
             list(pool.map(lambda numbers: submit(web_url, key, numbers), batches))
@@ -420,6 +464,12 @@ def main() -> None:
         print(f"reference, bare requests:  {reference:8.0f} PNP requests/s ({os.cpu_count()} sessions)")
         print(f"ratio ours / reference:    {ours / reference:8.2f}   (target ≥ 0.5, and ours ≥ 500/s)")
         print(f"rate limit {options.rate_limit}/s per channel; sandbox saw at most: {json.dumps(rates)}")
+        # Where the machine's time went: backends that came and went during the run are missed.
+        cpu_after = cpu_by_group(roots, postgres_backends())
+        spent = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
+        per = ", ".join(f"{name} {seconds / max(received, 1) * 1000:.2f}" for name, seconds in spent.items())
+        print(f"CPU ms per notification: {per}; total {sum(spent.values()) / max(received, 1) * 1000:.2f}", end="")
+        print(f" ({sum(spent.values()) / elapsed:.1f} of {os.cpu_count()} cores busy)")
     finally:
         for proc in reversed(processes):
             if proc.poll() is None:
