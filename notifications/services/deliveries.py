@@ -1,0 +1,262 @@
+"""LINE's webhook events and SMS delivery reports: stored first, applied here (delivery, follow, unfollow)."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from binding.welcome import welcome_on_follow
+from members.services import line_link_update
+from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus, WebhookEventResult
+from notifications.clients.sms import (
+    SmsDeliveryReport,
+)
+from notifications.models import Attempt, Notification, NotificationEvent, WebhookEvent
+from notifications.services.common import timeline_add
+from notifications.services.outcomes import delivery_record, notification_finish
+from notifications.stats import latency_bucket, stat_add, stats_add
+from notifications.webhook_handlers import apply_event, handles
+from portal.db import bulk_set
+from portal.models import Brand
+
+logger = logging.getLogger(__name__)
+
+
+@handles("delivery")
+def delivery_event_apply(event: WebhookEvent) -> tuple[str, str]:
+    """A PNP reached the member: match it by its delivery tag and record the delivery once."""
+    tag = str((event.payload.get("delivery") or {}).get("data", ""))
+    attempt = (
+        Attempt.objects.select_related("notification")
+        .filter(reference=tag, channel=Channel.PNP, notification__brand_id=event.brand_id)
+        .first()
+    )
+    if attempt is None:
+        return WebhookEventResult.UNMATCHED, f"no PNP with delivery tag {tag[:40]!r}"
+    notification = Notification.objects.select_for_update().get(pk=attempt.notification_id)
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.delivered_at is not None:
+        # A second delivery event for one tag: LINE delivered the same request twice.
+        if not notification.delivered_twice:
+            notification.delivered_twice = True
+            notification.save(update_fields=["delivered_twice", "updated_at"])
+            stat_add(
+                brand_id=notification.brand_id, at=event.occurred_at, channel=Channel.PNP, metric=Metric.DELIVERED_TWICE
+            )
+            timeline_add(
+                notification, EventKind.DELIVERED_TWICE, _("a second delivery event for the same PNP"), attempt
+            )
+        return WebhookEventResult.DUPLICATE, f"tag {tag[:40]} already delivered"
+    if attempt.status == AttemptStatus.EXPIRED and attempt.answered_at is not None:
+        # The 24-hour inference was wrong: take back the "expired" count it added.
+        stat_add(
+            brand_id=notification.brand_id, at=attempt.answered_at, channel=Channel.PNP, metric=Metric.EXPIRED, n=-1
+        )
+    attempt.status, attempt.delivered_at = AttemptStatus.DELIVERED, event.occurred_at
+    attempt.save(update_fields=["status", "delivered_at"])
+    delivery_record(notification, attempt, event.occurred_at)
+    return WebhookEventResult.APPLIED, f"notification {notification.pk} delivered"
+
+
+@handles("follow")
+def follow_event_apply(event: WebhookEvent) -> tuple[str, str]:
+    """A LINE user added the OA as a friend (or unblocked it)."""
+    uid = str((event.payload.get("source") or {}).get("userId", ""))
+    if not uid:
+        return WebhookEventResult.IGNORED, "follow without a user id"
+    line_link_update(brand=event.brand, uid=uid, is_friend=True, is_blocked=False, actor="line:webhook")
+    welcome_on_follow(event)
+    # For billing's dashboard (the OA's block rate).
+    stat_add(brand_id=event.brand_id, at=event.occurred_at, channel=Channel.LINE_PUSH, metric=Metric.FOLLOW)
+    return WebhookEventResult.APPLIED, f"{uid[:8]}… follows"
+
+
+@handles("unfollow")
+def unfollow_event_apply(event: WebhookEvent) -> tuple[str, str]:
+    """A LINE user blocked the OA."""
+    uid = str((event.payload.get("source") or {}).get("userId", ""))
+    if not uid:
+        return WebhookEventResult.IGNORED, "unfollow without a user id"
+    line_link_update(brand=event.brand, uid=uid, is_friend=False, is_blocked=True, actor="line:webhook")
+    # For billing's dashboard (the OA's block rate).
+    stat_add(brand_id=event.brand_id, at=event.occurred_at, channel=Channel.LINE_PUSH, metric=Metric.UNFOLLOW)
+    return WebhookEventResult.APPLIED, f"{uid[:8]}… blocked the account"
+
+
+def sms_report_apply(*, vendor: str, reference: str, report: SmsDeliveryReport) -> bool:
+    """Record an SMS vendor's delivery report for the attempt with this reference; False if unknown."""
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update()
+            .filter(reference=reference, channel=Channel.SMS, vendor_message_id=report.message_id)
+            .first()
+        )
+        if attempt is None:
+            return False
+        if attempt.status in (AttemptStatus.DELIVERED, AttemptStatus.FAILED) or not report.final:
+            return True  # already final, or an intermediate state: nothing to record
+        notification = Notification.objects.select_for_update().get(pk=attempt.notification_id)
+        now = timezone.now()
+        if report.delivered:
+            attempt.status, attempt.delivered_at = AttemptStatus.DELIVERED, now
+            attempt.save(update_fields=["status", "delivered_at"])
+            timeline_add(notification, EventKind.SMS_DELIVERED, report.status, attempt)
+            delivery_record(notification, attempt, now)
+        else:
+            attempt.status, attempt.answered_at, attempt.error = AttemptStatus.FAILED, now, f"SMS {report.status}"
+            attempt.save(update_fields=["status", "answered_at", "error"])
+            timeline_add(notification, EventKind.SMS_FAILED, report.status, attempt)
+            if notification.status != NotificationStatus.DELIVERED:
+                notification_finish(
+                    notification, NotificationStatus.FAILED, _("SMS not delivered: %(s)s") % {"s": report.status}
+                )
+        return True
+
+
+# --- Webhook inbox ---------------------------------------------------------------------------------------
+
+
+def webhook_events_drain(*, batch_size: int = 500, max_batches: int = 100) -> int:
+    """Apply stored, unprocessed webhook events in arrival order; return how many were processed.
+
+    Several workers may drain at once: each batch is claimed with SKIP LOCKED on PostgreSQL.
+    The common delivery events of a batch are applied together (:func:`_deliveries_apply`);
+    every other event, one by one with its type's handler.
+    """
+    processed = 0
+    for _batch in range(max_batches):
+        with transaction.atomic():
+            queryset = WebhookEvent.objects.filter(processed_at__isnull=True).order_by("id")
+            if connection.features.has_select_for_update_skip_locked:
+                queryset = queryset.select_for_update(skip_locked=True)
+            batch = list(queryset[:batch_size])
+            if not batch:
+                break
+            brands = Brand._base_manager.in_bulk({event.brand_id for event in batch})  # a brand or two per batch
+            for event in batch:
+                event.brand = brands[event.brand_id]
+            results = _deliveries_apply_or_none([event for event in batch if event.event_type == "delivery"])
+            for event in batch:
+                if event.pk in results:
+                    result, detail = results[event.pk]
+                else:
+                    try:
+                        with transaction.atomic():
+                            result, detail = apply_event(event)
+                    except Exception as exc:  # one bad event must not block the others
+                        logger.exception("webhook event %s failed", event.event_id)
+                        result, detail = WebhookEventResult.FAILED, f"{type(exc).__name__}: {exc}"[:200]
+                event.result, event.detail, event.processed_at = result, detail[:200], timezone.now()
+            bulk_set(batch, ["result", "detail", "processed_at"])
+            processed += len(batch)
+    return processed
+
+
+def _delivery_tag(event: WebhookEvent) -> str:
+    return str((event.payload.get("delivery") or {}).get("data", ""))
+
+
+def _deliveries_apply_or_none(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
+    """Apply plain deliveries together; if that fails, leave every event to its own handler."""
+    try:
+        with transaction.atomic():
+            return _deliveries_apply(events)
+    except Exception:  # e.g. a malformed payload: the handlers mark that one event failed
+        logger.exception("delivery events could not be applied together; applying them one by one")
+        return {}
+
+
+def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
+    """Apply the batch's plain deliveries together; return the result of each event it settled.
+
+    Plain: the first event for a PNP that is neither delivered nor expired, of a notification
+    no channel has delivered yet. Those are the same few writes each, done for all at once;
+    every other delivery event (a second one, a late one after the 24-hour inference or after
+    an SMS) is left to :func:`delivery_event_apply`, which runs after this.
+    """
+    if not events:
+        return {}
+    tags = {_delivery_tag(event) for event in events}
+    found = Attempt.objects.filter(reference__in=tags, channel=Channel.PNP).values_list("pk", "notification_id")
+    attempt_ids = [pk for pk, _notification_id in found]
+    # Locked in the order every other writer uses: notifications, then their attempts.
+    # Only the columns read here: the rendered messages and variables are not needed to settle.
+    notifications = {
+        n.pk: n
+        for n in Notification.objects.select_for_update()
+        .filter(pk__in={notification_id for _pk, notification_id in found})
+        .only("pk", "brand_id", "status")
+        .order_by("pk")
+    }
+    by_tag = {
+        a.reference: a
+        for a in Attempt.objects.select_for_update()
+        .filter(pk__in=attempt_ids)
+        .only("pk", "notification_id", "reference", "status", "sent_at", "delivered_at")
+        .order_by("pk")
+    }
+    delivered_before = set(
+        Attempt.objects.filter(notification_id__in=notifications, delivered_at__isnull=False).values_list(
+            "notification_id", flat=True
+        )
+    )
+    now = timezone.now()
+    results: dict[int, tuple[str, str]] = {}
+    settled: list[tuple[Notification, Attempt]] = []
+    counts: Counter[tuple[int, datetime, str, str]] = Counter()
+    for event in events:
+        tag = _delivery_tag(event)
+        attempt = by_tag.get(tag)
+        notification = notifications.get(attempt.notification_id) if attempt is not None else None
+        if attempt is None or notification is None or notification.brand_id != event.brand_id:
+            results[event.pk] = (WebhookEventResult.UNMATCHED, f"no PNP with delivery tag {tag[:40]!r}")
+            continue
+        if (
+            attempt.delivered_at is not None
+            or attempt.status == AttemptStatus.EXPIRED
+            or notification.status == NotificationStatus.DELIVERED
+            or notification.pk in delivered_before
+        ):
+            continue  # not plain: its own handler decides
+        at = event.occurred_at
+        attempt.status, attempt.delivered_at = AttemptStatus.DELIVERED, at
+        notification.status, notification.delivered_at, notification.delivered_channel = (
+            NotificationStatus.DELIVERED,
+            at,
+            Channel.PNP,
+        )
+        notification.final_reason, notification.fallback_due_at, notification.expires_at = "", None, None
+        notification.updated_at = now
+        delivered_before.add(notification.pk)  # a second event for it in this batch is not plain
+        settled.append((notification, attempt))
+        latency = max(0, int((at - attempt.sent_at).total_seconds())) if attempt.sent_at else 0
+        counts[(notification.brand_id, at, Channel.PNP, Metric.DELIVERED)] += 1
+        counts[(notification.brand_id, at, Channel.PNP, Metric.LATENCY_SECONDS)] += latency
+        counts[(notification.brand_id, at, Channel.PNP, latency_bucket(latency))] += 1
+        results[event.pk] = (WebhookEventResult.APPLIED, f"notification {notification.pk} delivered")
+    if settled:
+        bulk_set(
+            [n for n, _a in settled],
+            [
+                "status",
+                "delivered_at",
+                "delivered_channel",
+                "final_reason",
+                "fallback_due_at",
+                "expires_at",
+                "updated_at",
+            ],
+        )
+        bulk_set([a for _n, a in settled], ["status", "delivered_at"])
+        label = Channel.PNP.label
+        NotificationEvent.objects.bulk_create(
+            NotificationEvent(notification=n, attempt=a, kind=EventKind.DELIVERED, detail=str(label))
+            for n, a in settled
+        )
+        stats_add(counts)
+    return results

@@ -1,0 +1,334 @@
+"""Dispatch: claim queued notifications in batches and send each on its next channel."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from compliance.models import TemplateVersion
+from members.models import Member
+from notifications import ratelimit
+from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus
+from notifications.clients import line as line_client
+from notifications.clients.sms import (
+    SmsAmbiguousError,
+    SmsRejectedError,
+    SmsRetryableError,
+    backend_for,
+)
+from notifications.clients.sms.base import SmsAccountConfig
+from notifications.exceptions import RetryLater
+from notifications.models import Attempt, Notification, SmsAccount
+from notifications.services.common import DELIVERY_WINDOW_SECONDS, timeline_add
+from notifications.services.outcomes import (
+    attempt_release_for_retry,
+    channel_failed,
+    delivery_record,
+    notification_finish,
+    notification_relock,
+    pnp_accepted_many,
+    pnp_ambiguous,
+    pnp_refused,
+)
+from notifications.stats import stat_add, stats_add
+from portal.models import Brand
+
+
+def _next_channel(notification: Notification, attempts: list[Attempt]) -> str | None:
+    tried = {a.channel for a in attempts if a.status not in (AttemptStatus.PENDING,)}
+    for channel in notification.channel_plan:
+        if channel not in tried:
+            return channel
+    return None
+
+
+def _attach_related(notifications: list[Notification]) -> None:
+    """Give each notification its brand, member and template version, each row read once.
+
+    A batch's notifications share a brand or two and a few template versions: joined to every
+    notification, the same credentials were decrypted and the same JSON decoded once per row.
+    """
+    # The base managers, as Django's own related-object access uses: no default filter applies.
+    brands = Brand._base_manager.in_bulk({n.brand_id for n in notifications})
+    versions = TemplateVersion._base_manager.in_bulk({n.template_version_id for n in notifications})
+    members = Member._base_manager.in_bulk({n.member_id for n in notifications})
+    for notification in notifications:
+        notification.brand = brands[notification.brand_id]
+        notification.template_version = versions[notification.template_version_id]
+        notification.member = members[notification.member_id]
+
+
+def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt]]:
+    """Lock the queued notifications, pick each one's next channel and write its attempt before sending.
+
+    Rows another worker holds are skipped (it is sending them); rows no longer queued are
+    skipped too, so a duplicate task does nothing.
+    """
+    claimed: list[tuple[Notification, Attempt]] = []
+    with transaction.atomic():
+        queryset = (
+            Notification.objects.filter(pk__in=notification_ids, status=NotificationStatus.QUEUED)
+            .defer("variables")  # rendered already: sending never reads them
+            .order_by("pk")
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            queryset = queryset.select_for_update(skip_locked=True)
+        else:
+            queryset = queryset.select_for_update()
+        notifications = list(queryset)
+        if not notifications:
+            return claimed
+        _attach_related(notifications)
+        attempts_by_notification: dict[int, list[Attempt]] = {n.pk: [] for n in notifications}
+        for attempt in Attempt.objects.filter(notification_id__in=attempts_by_notification).order_by("pk"):
+            attempts_by_notification[attempt.notification_id].append(attempt)
+        now = timezone.now()
+        claim = str(uuid.uuid4())
+        new_attempts: list[Attempt] = []
+        reused: list[Attempt] = []
+        for notification in notifications:
+            version = notification.template_version
+            if version.status != "approved":
+                notification_finish(
+                    notification,
+                    NotificationStatus.FAILED,
+                    _("Template version %(n)d is %(status)s: not sent.")
+                    % {"n": version.number, "status": version.status},
+                )
+                continue
+            attempts = attempts_by_notification[notification.pk]
+            # A request refused as retryable left its attempt pending and unsent: reuse its reference.
+            unsent = next((a for a in attempts if a.status == AttemptStatus.PENDING and a.sent_at is None), None)
+            if unsent is not None:
+                attempt = unsent
+                reused.append(attempt)
+            else:
+                channel = _next_channel(notification, attempts)
+                if channel is None:
+                    notification_finish(
+                        notification, NotificationStatus.FAILED, _("Every planned channel has been tried.")
+                    )
+                    continue
+                attempt = Attempt(notification=notification, channel=channel, reference=str(uuid.uuid4()))
+                new_attempts.append(attempt)
+            attempt.claim = claim
+            notification.status, notification.channel, notification.updated_at = (
+                NotificationStatus.SENDING,
+                attempt.channel,
+                now,
+            )
+            claimed.append((notification, attempt))
+        Attempt.objects.bulk_create(new_attempts)
+        if reused:
+            Attempt.objects.filter(pk__in=[a.pk for a in reused]).update(claim=claim)
+        # One UPDATE per channel (at most three): the same values for every row in it.
+        by_channel: dict[str, list[int]] = {}
+        for notification, attempt in claimed:
+            by_channel.setdefault(attempt.channel, []).append(notification.pk)
+        for channel, ids in by_channel.items():
+            Notification.objects.filter(pk__in=ids).update(
+                status=NotificationStatus.SENDING, channel=channel, updated_at=now
+            )
+    return claimed
+
+
+def notifications_dispatch(*, notification_ids: list[int]) -> list[RetryLater]:
+    """Send each queued notification on its next channel; return those LINE or the vendor asked to retry.
+
+    The common answer (LINE accepted a PNP) is recorded for the whole batch in one transaction;
+    every other answer is recorded on its own, as it comes.
+    """
+    retries: list[RetryLater] = []
+    accepted: list[tuple[Notification, Attempt, datetime]] = []
+    claimed = _claim_many(notification_ids)
+    allowance = ratelimit.Allowance(
+        Counter((_channel_key(n), ENDPOINTS[a.channel]) for n, a in claimed if a.channel in ENDPOINTS)
+    )
+    for notification, attempt in claimed:
+        if not _mark_sending(attempt):
+            continue  # the sweeper gave this one to another worker while the batch waited
+        try:
+            if attempt.channel == Channel.PNP:
+                if _send_pnp(notification, attempt, allowance):
+                    accepted.append((notification, attempt, timezone.now()))
+            elif attempt.channel == Channel.LINE_PUSH:
+                _send_push(notification, attempt, allowance)
+            else:
+                _send_sms(notification, attempt)
+        except RetryLater as retry:
+            retries.append(retry)
+    if accepted:
+        pnp_accepted_many(accepted)
+    return retries
+
+
+def _mark_sending(attempt: Attempt) -> bool:
+    """Record, committed, that this attempt's request is about to leave; False if the claim was lost.
+
+    Only from here on can LINE have it: a worker that dies before this line left nothing
+    ambiguous behind, and its notification is simply queued again. The claim is lost when the
+    sweeper gave the attempt to another worker, or the notification moved on meanwhile (a late
+    delivery event settled it): then nothing is sent.
+    """
+    now = timezone.now()
+    attempts, notifications = Attempt._meta.db_table, Notification._meta.db_table
+    # One statement per request sent, so written out rather than compiled by the ORM each time;
+    # the table names are the models' own, never user input.
+    sql = (
+        f"UPDATE {attempts} SET sent_at = %s WHERE id = %s AND claim = %s AND sent_at IS NULL"  # noqa: S608
+        f" AND EXISTS (SELECT 1 FROM {notifications} WHERE id = %s AND status = %s)"
+    )
+    sent_at = Attempt._meta.get_field("sent_at").get_db_prep_save(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [sent_at, attempt.pk, attempt.claim, attempt.notification_id, NotificationStatus.SENDING])
+        marked = cursor.rowcount
+    attempt.sent_at = now
+    return bool(marked)
+
+
+def notification_dispatch(*, notification_id: int) -> None:
+    """Send one queued notification on its next channel; do nothing if it is not queued.
+
+    Raises :class:`RetryLater` when LINE or the SMS vendor asked to wait (nothing was sent).
+    """
+    retries = notifications_dispatch(notification_ids=[notification_id])
+    if retries:
+        raise retries[0]
+
+
+# The LINE endpoint each channel's request goes to, as the shared rate limit counts them.
+ENDPOINTS: dict[str, str] = {Channel.PNP: "pnp", Channel.LINE_PUSH: "push"}
+
+
+def _channel_key(notification: Notification) -> str:
+    return notification.brand.line_channel_id or str(notification.brand_id)
+
+
+def _line_limit(notification: Notification, endpoint: str, allowance: ratelimit.Allowance) -> None:
+    if not allowance.acquire(channel_id=_channel_key(notification), endpoint=endpoint, max_wait=2.0):
+        raise line_client.LineRetryableError("the channel's shared rate limit is exhausted", retry_after=1.0)
+
+
+def _send_pnp(notification: Notification, attempt: Attempt, allowance: ratelimit.Allowance) -> bool:
+    """Send one PNP; return True when LINE accepted it (recorded by the caller, in bulk)."""
+    brand = notification.brand
+    try:
+        _line_limit(notification, ENDPOINTS[Channel.PNP], allowance)
+        line_client.pnp_push(
+            access_token=brand.channel_access_token.reveal(),
+            phone_hash=notification.member.phone_hash,
+            messages=notification.line_messages,
+            delivery_tag=attempt.reference,
+        )
+    except line_client.LineRetryableError as exc:
+        attempt_release_for_retry(notification, attempt, str(exc), exc.retry_after)
+    except line_client.LineAmbiguousError as exc:
+        pnp_ambiguous(notification, attempt, str(exc))
+    except line_client.LineRefusedError:
+        pnp_refused(notification, attempt)
+    except line_client.LineRequestError as exc:
+        channel_failed(notification, attempt, exc.status, f"{exc}: {exc.body}")
+    else:
+        return True
+    return False
+
+
+def _send_push(notification: Notification, attempt: Attempt, allowance: ratelimit.Allowance) -> None:
+    brand = notification.brand
+    link = getattr(notification.member, "line_link", None)
+    if link is None or not link.uid:
+        channel_failed(notification, attempt, None, "the member has no bound LINE user id")
+        return
+    try:
+        _line_limit(notification, ENDPOINTS[Channel.LINE_PUSH], allowance)
+        line_client.message_push(
+            access_token=brand.channel_access_token.reveal(),
+            to=link.uid,
+            messages=notification.line_messages,
+            retry_key=attempt.reference,
+        )
+    except (line_client.LineRetryableError, line_client.LineAmbiguousError) as exc:
+        # The retry key makes LINE answer a repeat with 409 and send nothing twice.
+        attempt_release_for_retry(notification, attempt, str(exc), getattr(exc, "retry_after", None))
+    except line_client.LineError as exc:
+        channel_failed(notification, attempt, exc.status, f"{exc}: {exc.body}")
+    else:
+        with transaction.atomic():
+            notification, attempt = notification_relock(notification, attempt)
+            now = timezone.now()
+            attempt.status = AttemptStatus.DELIVERED
+            attempt.answered_at = attempt.accepted_at = attempt.delivered_at = now
+            attempt.http_status = 200
+            attempt.save(update_fields=["status", "answered_at", "accepted_at", "delivered_at", "http_status"])
+            delivery_record(notification, attempt, now)
+            stat_add(brand_id=notification.brand_id, at=now, channel=Channel.LINE_PUSH, metric=Metric.SENT)
+
+
+def sms_callback_url(vendor: str, reference: str) -> str:
+    return f"{settings.PORTAL_BASE_URL.rstrip('/')}/webhooks/sms/{vendor}/{reference}"
+
+
+def _sms_account(brand: Brand) -> SmsAccount | None:
+    return SmsAccount.objects.filter(brand=brand, is_active=True).first()
+
+
+def _send_sms(notification: Notification, attempt: Attempt) -> None:
+    account = _sms_account(notification.brand)
+    if account is None:
+        channel_failed(notification, attempt, None, "the brand has no active SMS account")
+        return
+    backend = backend_for(account.vendor)
+    config = SmsAccountConfig(base_url=account.base_url, username=account.username, password=account.password.reveal())
+    try:
+        result = backend.send(
+            account=config,
+            to_e164=notification.member.phone_e164,
+            text=notification.sms_text,
+            client_id=attempt.reference,
+            callback_url=sms_callback_url(account.vendor, attempt.reference),
+        )
+    except (SmsRetryableError, SmsAmbiguousError) as exc:
+        # Both vendors deduplicate on the client id: a resend returns the first result.
+        attempt_release_for_retry(notification, attempt, str(exc), None)
+        return
+    except SmsRejectedError as exc:
+        channel_failed(notification, attempt, None, str(exc))
+        return
+    with transaction.atomic():
+        notification, attempt = notification_relock(notification, attempt)
+        now = timezone.now()
+        attempt.status, attempt.answered_at, attempt.accepted_at = AttemptStatus.ACCEPTED, now, now
+        attempt.vendor, attempt.vendor_message_id, attempt.sms_segments = (
+            account.vendor,
+            result.message_id,
+            result.segments,
+        )
+        attempt.save(
+            update_fields=["status", "answered_at", "accepted_at", "vendor", "vendor_message_id", "sms_segments"]
+        )
+        if notification.status != NotificationStatus.DELIVERED:
+            notification.status = NotificationStatus.AWAITING_DELIVERY
+            notification.expires_at = now + timedelta(seconds=DELIVERY_WINDOW_SECONDS / settings.LINE_TIME_FACTOR)
+            notification.fallback_due_at = None
+            notification.save(update_fields=["status", "expires_at", "fallback_due_at", "updated_at"])
+        timeline_add(
+            notification,
+            EventKind.SMS_SENT,
+            _("%(vendor)s message %(id)s, %(n)d segment(s)")
+            % {"vendor": account.vendor, "id": result.message_id, "n": result.segments},
+            attempt,
+        )
+        stats_add(
+            Counter(
+                {
+                    (notification.brand_id, now, Channel.SMS, Metric.SENT): 1,
+                    (notification.brand_id, now, Channel.SMS, Metric.SMS_SEGMENTS): result.segments,
+                }
+            )
+        )
