@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from notifications.choices import Channel
 from notifications.models import Attempt, Notification, NotificationEvent, SmsAccount, WebhookEvent
 from portal.admin_mixins import BrandScopedAdminMixin, ReadOnlyAdminMixin
 from portal.fields import Secret
@@ -40,6 +41,11 @@ class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = _("timeline")
 
 
+# Short channel names for the list: the full labels ("LINE notification message (PNP)") wrap
+# every row on a laptop screen. The filter and the detail page keep the full labels.
+CHANNEL_SHORT_LABELS: dict[str, Any] = {Channel.PNP: _("PNP"), Channel.LINE_PUSH: _("LINE push"), Channel.SMS: _("SMS")}
+
+
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = (
@@ -50,7 +56,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
         "member_ref",
         "masked_phone",
         "status",
-        "delivered_channel",
+        "delivered_by",
         "delivered_twice",
     )
     list_filter = ("status", "delivered_channel", "delivered_twice", "channel", "brand")
@@ -86,6 +92,11 @@ class NotificationAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
     @admin.display(description=_("phone"))
     def masked_phone(self, obj: Notification) -> str:
         return obj.member.masked_phone
+
+    @admin.display(description=_("delivered by"), ordering="delivered_channel", empty_value="-")
+    def delivered_by(self, obj: Notification) -> str | None:
+        label = CHANNEL_SHORT_LABELS.get(obj.delivered_channel)
+        return str(label) if label is not None else None
 
 
 @admin.register(WebhookEvent)
