@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,6 @@ from notifications.services.outcomes import delivery_record, notification_finish
 from notifications.stats import latency_bucket, stat_add, stats_add
 from notifications.webhook_handlers import apply_event, handles
 from portal.db import bulk_set
-from portal.models import Brand
 
 logger = logging.getLogger(__name__)
 
@@ -137,9 +137,7 @@ def webhook_events_drain(*, batch_size: int = 500, max_batches: int = 100) -> in
             batch = list(queryset[:batch_size])
             if not batch:
                 break
-            brands = Brand._base_manager.in_bulk({event.brand_id for event in batch})  # a brand or two per batch
-            for event in batch:
-                event.brand = brands[event.brand_id]
+            prefetch_related_objects(batch, "brand")  # a brand or two per batch, read once
             results = _deliveries_apply_or_none([event for event in batch if event.event_type == "delivery"])
             for event in batch:
                 if event.pk in results:

@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compliance.models import TemplateVersion
-from members.models import Member
 from notifications import ratelimit
 from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus
 from notifications.clients import line as line_client
@@ -48,22 +47,6 @@ def _next_channel(notification: Notification, attempts: list[Attempt]) -> str | 
     return None
 
 
-def _attach_related(notifications: list[Notification]) -> None:
-    """Give each notification its brand, member and template version, each row read once.
-
-    A batch's notifications share a brand or two and a few template versions: joined to every
-    notification, the same credentials were decrypted and the same JSON decoded once per row.
-    """
-    # The base managers, as Django's own related-object access uses: no default filter applies.
-    brands = Brand._base_manager.in_bulk({n.brand_id for n in notifications})
-    versions = TemplateVersion._base_manager.in_bulk({n.template_version_id for n in notifications})
-    members = Member._base_manager.in_bulk({n.member_id for n in notifications})
-    for notification in notifications:
-        notification.brand = brands[notification.brand_id]
-        notification.template_version = versions[notification.template_version_id]
-        notification.member = members[notification.member_id]
-
-
 def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt]]:
     """Lock the queued notifications, pick each one's next channel and write its attempt before sending.
 
@@ -84,7 +67,9 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
         notifications = list(queryset)
         if not notifications:
             return claimed
-        _attach_related(notifications)
+        # One query per relation for the whole batch: it shares a brand or two and a few template
+        # versions, which a join would decode (and whose credentials it would decrypt) once per row.
+        prefetch_related_objects(notifications, "brand", "template_version", "member__line_link")
         attempts_by_notification: dict[int, list[Attempt]] = {n.pk: [] for n in notifications}
         for attempt in Attempt.objects.filter(notification_id__in=attempts_by_notification).order_by("pk"):
             attempts_by_notification[attempt.notification_id].append(attempt)

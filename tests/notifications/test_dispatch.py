@@ -1,0 +1,46 @@
+"""Dispatching a batch: a fixed number of queries, plus the one "sent" mark each request needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from compliance.models import TemplateVersion
+from members.models import Member
+from notifications.choices import NotificationStatus
+from notifications.clients import line as line_client
+from notifications.models import Notification
+from notifications.services import SendRequest, notification_accept, notifications_dispatch
+from portal.models import Brand
+
+pytestmark = pytest.mark.django_db
+
+VARIABLES = {"order_id": "A123", "event_time": "2026-11-25 10:00"}
+
+
+def test_a_batch_of_twenty_takes_fifteen_queries_more_than_a_batch_of_five(
+    brand: Brand,
+    approve_template: Callable[..., TemplateVersion],
+    make_member: Callable[..., Member],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(line_client, "pnp_push", lambda **kwargs: "request-id")  # the one client seam
+    approve_template("shipping_notice")
+
+    def dispatch_queries(numbers: range) -> int:
+        ids = []
+        for n in numbers:
+            member = make_member(f"D{n}", f"0912-200-{n:03d}")
+            request = SendRequest(template="shipping_notice", member=member.external_id, variables=VARIABLES)
+            ids.append(notification_accept(brand=brand, request=request).pk)
+        with CaptureQueriesContext(connection) as captured:
+            assert notifications_dispatch(notification_ids=ids) == []
+        return len(captured)
+
+    # Brands, template versions, members and their LINE links are read once per batch; only the
+    # "sent" mark, committed just before each request leaves, is one statement per notification.
+    assert dispatch_queries(range(20, 40)) - dispatch_queries(range(5)) == 15
+    assert Notification.objects.filter(status=NotificationStatus.AWAITING_DELIVERY).count() == 25
