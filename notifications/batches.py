@@ -26,7 +26,7 @@ from members.models import Member
 from notifications.choices import Metric
 from notifications.exceptions import NotificationRefused
 from notifications.idempotency import key_reused, run_idempotent
-from notifications.models import IdempotencyKey, Notification, NotificationEvent
+from notifications.models import IdempotencyKey, Notification
 from notifications.services import (
     SendRequest,
     enqueue_dispatch,
@@ -38,6 +38,7 @@ from notifications.services import (
     queued_event,
 )
 from notifications.stats import stats_add
+from portal.db import bulk_insert
 from portal.exceptions import PortalError
 from portal.models import Brand
 
@@ -198,8 +199,8 @@ def _write(
 ) -> None:
     notifications = [notification for _index, notification in accepted.values()]
     with transaction.atomic():
-        Notification.objects.bulk_create(notifications)
-        NotificationEvent.objects.bulk_create([queued_event(n) for n in notifications])
+        bulk_insert(notifications)
+        bulk_insert([queued_event(n) for n in notifications])
         stats_add(Counter((brand.pk, n.created_at, n.channel, Metric.ACCEPTED) for n in notifications))
         keys = []
         for key, (index, notification) in accepted.items():
@@ -211,7 +212,7 @@ def _write(
                 )
             )
         # In key order, so two batches sharing keys wait for each other instead of deadlocking.
-        IdempotencyKey.objects.bulk_create(sorted(keys, key=lambda row: row.key))
+        bulk_insert(sorted(keys, key=lambda row: row.key))
         ids = [n.pk for n in notifications]
         transaction.on_commit(lambda: enqueue_dispatch(ids))
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from notifications.models import WebhookEvent
 from notifications.signatures import line_signature_valid
+from portal.db import bulk_insert
 from portal.models import Brand
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def line_webhook(request: HttpRequest, brand_slug: str) -> HttpResponse:
     rows = [row for row in (_event_row(brand_id, e) for e in events if isinstance(e, dict)) if row is not None]
     if rows:
         with transaction.atomic():
-            WebhookEvent.objects.bulk_create(rows, ignore_conflicts=True)
+            bulk_insert(rows, ignore_conflicts=True)
             transaction.on_commit(schedule_webhook_processing)
     return JsonResponse({})
 

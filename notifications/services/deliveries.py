@@ -22,7 +22,7 @@ from notifications.services.common import timeline_add
 from notifications.services.outcomes import delivery_record, notification_finish
 from notifications.stats import latency_bucket, stat_add, stats_add
 from notifications.webhook_handlers import apply_event, handles
-from portal.db import bulk_set
+from portal.db import bulk_insert, bulk_set
 
 logger = logging.getLogger(__name__)
 
@@ -251,10 +251,9 @@ def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
             ],
         )
         bulk_set([a for _n, a in settled], ["status", "delivered_at"])
-        label = Channel.PNP.label
-        NotificationEvent.objects.bulk_create(
-            NotificationEvent(notification=n, attempt=a, kind=EventKind.DELIVERED, detail=str(label))
-            for n, a in settled
+        label = str(Channel.PNP.label)
+        bulk_insert(
+            [NotificationEvent(notification=n, attempt=a, kind=EventKind.DELIVERED, detail=label) for n, a in settled]
         )
         stats_add(counts)
     return results

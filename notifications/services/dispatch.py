@@ -36,6 +36,7 @@ from notifications.services.outcomes import (
     pnp_refused,
 )
 from notifications.stats import stat_add, stats_add
+from portal.db import bulk_insert
 from portal.models import Brand
 
 
@@ -109,7 +110,7 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
                 now,
             )
             claimed.append((notification, attempt))
-        Attempt.objects.bulk_create(new_attempts)
+        bulk_insert(new_attempts)
         if reused:
             Attempt.objects.filter(pk__in=[a.pk for a in reused]).update(claim=claim)
         # One UPDATE per channel (at most three): the same values for every row in it.

@@ -18,6 +18,7 @@ from notifications.models import Attempt, Notification, NotificationEvent
 from notifications.services.accepting import enqueue_dispatch
 from notifications.services.common import DELIVERY_WINDOW_SECONDS, MAX_RETRIES, line_time, timeline_add
 from notifications.stats import latency_bucket, stat_add, stats_add
+from portal.db import bulk_insert
 
 
 def attempt_release_for_retry(
@@ -153,9 +154,11 @@ def pnp_accepted_many(items: list[tuple[Notification, Attempt, datetime]]) -> No
             http_status=200,
         )
         detail = _("LINE answered 200; waiting for the delivery event")
-        NotificationEvent.objects.bulk_create(
-            NotificationEvent(notification=n, attempt=a, kind=EventKind.SENT_TO_LINE, detail=detail)
-            for n, a, _t in items
+        bulk_insert(
+            [
+                NotificationEvent(notification=n, attempt=a, kind=EventKind.SENT_TO_LINE, detail=detail)
+                for n, a, _t in items
+            ]
         )
         counts: Counter[tuple[int, datetime, str, str]] = Counter(
             (n.brand_id, answered_at, str(Channel.PNP), str(Metric.SENT)) for n, _a, _t in items

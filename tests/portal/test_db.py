@@ -1,4 +1,4 @@
-"""bulk_set: the same result as saving each object's fields, in one statement per batch."""
+"""bulk_set and bulk_insert: the same rows as saving each object, in one statement per batch."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifications.models import WebhookEvent
-from portal.db import bulk_set
+from notifications.models import IdempotencyKey, WebhookEvent
+from portal.db import bulk_insert, bulk_set
 from portal.models import Brand
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +61,76 @@ def test_a_value_too_long_for_its_column_is_refused_not_cut(brand: Brand) -> Non
         bulk_set([event], ["detail"])
     event.refresh_from_db()
     assert event.detail == ""
+
+
+def _event(brand: Brand, n: int, **fields: object) -> WebhookEvent:
+    defaults: dict[str, object] = {
+        "event_id": f"i{n}",
+        "event_type": "delivery",
+        "occurred_at": T0 + timedelta(microseconds=n),
+        "payload": {"n": n, "text": f"您的訂單 {n} 'quoted' \\ \"x\"", "list": [None, True, 1.5]},
+        "detail": f"詳細 {n}",
+    }
+    return WebhookEvent(brand=brand, **{**defaults, **fields})
+
+
+def test_insert_sets_each_primary_key_to_its_own_row(brand: Brand) -> None:
+    events = [_event(brand, n, is_redelivery=bool(n % 2)) for n in range(7)]
+    before = datetime.now(UTC)
+    bulk_insert(events, batch_size=3)
+
+    assert len({e.pk for e in events}) == 7
+    for n, event in enumerate(events):
+        row = WebhookEvent.objects.get(pk=event.pk)
+        assert (row.event_id, row.occurred_at, row.payload, row.detail, row.is_redelivery, row.processed_at) == (
+            f"i{n}",
+            T0 + timedelta(microseconds=n),
+            {"n": n, "text": f"您的訂單 {n} 'quoted' \\ \"x\"", "list": [None, True, 1.5]},
+            f"詳細 {n}",
+            bool(n % 2),
+            None,
+        )
+        assert row.received_at >= before  # auto_now_add, set as bulk_create sets it
+        assert event.received_at == row.received_at
+        assert not event._state.adding
+
+
+def test_insert_can_skip_rows_a_unique_constraint_refuses(brand: Brand) -> None:
+    bulk_insert([_event(brand, 1)])
+    bulk_insert([_event(brand, 1, detail="again"), _event(brand, 2)], ignore_conflicts=True)
+
+    assert sorted(WebhookEvent.objects.values_list("event_id", "detail")) == [("i1", "詳細 1"), ("i2", "詳細 2")]
+
+
+def test_insert_of_a_json_response_keeps_it_whole(brand: Brand) -> None:
+    body = {"id": 12, "status": "queued", "channels": ["pnp", "sms"], "note": "含 ' 與 \" 與 \\"}
+    key = IdempotencyKey(brand=brand, key="k-1", request_hash="h" * 64, status_code=202, response=body)
+    bulk_insert([key])
+
+    assert IdempotencyKey.objects.get(pk=key.pk).response == body
+
+
+def test_nothing_to_insert_is_no_query(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    with django_assert_num_queries(0):
+        bulk_insert([])
+
+
+@pytest.mark.postgres
+def test_an_insert_too_long_for_its_column_is_refused_whole(brand: Brand) -> None:
+    from django.db import DataError, transaction
+
+    with pytest.raises(DataError), transaction.atomic():
+        bulk_insert([_event(brand, 1), _event(brand, 2, detail="x" * 201)])  # the column holds 200
+    assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_batch_is_one_statement(brand: Brand, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    events = [_event(brand, n) for n in range(50)]
+    with django_assert_num_queries(1):
+        bulk_insert(events)
+    for event in events[:3]:
+        event.detail = "changed"
+    with django_assert_num_queries(1):
+        bulk_set(events[:3], ["detail"])
+    assert WebhookEvent.objects.filter(detail="changed").count() == 3
