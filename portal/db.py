@@ -70,10 +70,10 @@ def bulk_insert(objs: Sequence[M], *, batch_size: int = 1000, ignore_conflicts: 
     psycopg quotes element by element in Python: that costs three to four times the CPU of
     the insert itself. Here the rows travel as one JSON document (encoded by the ``json``
     module's C code) that ``json_to_recordset`` unpacks on the server, under a statement text
-    that stays the same for every batch. Elsewhere, or for a model or value this does not
-    handle, it is ``bulk_create``. Like ``bulk_create``, it sends no signals; ``auto_now_add``
-    and other ``pre_save`` values are set. With ``ignore_conflicts``, rows that would break a
-    unique constraint are skipped and no primary key is set (as ``bulk_create`` does).
+    that stays the same for every batch. For a single row, elsewhere, or for a model or value
+    this does not handle, it is ``bulk_create``. Like ``bulk_create``, it sends no signals;
+    ``auto_now_add`` and other ``pre_save`` values are set. With ``ignore_conflicts``, rows that
+    would break a unique constraint are skipped and no primary key is set (as ``bulk_create`` does).
     """
     if not objs:
         return objs
@@ -84,6 +84,7 @@ def bulk_insert(objs: Sequence[M], *, batch_size: int = 1000, ignore_conflicts: 
     fields = [field for field in meta.local_concrete_fields if not field.primary_key]
     if (
         connection.vendor != "postgresql"
+        or len(objs) == 1  # one row: Django's single VALUES row costs no more
         or meta.parents
         or any(obj.pk is not None for obj in objs)
         or any(field.db_default is not NOT_PROVIDED or field.generated for field in meta.local_concrete_fields)

@@ -104,10 +104,13 @@ def test_insert_can_skip_rows_a_unique_constraint_refuses(brand: Brand) -> None:
 
 def test_insert_of_a_json_response_keeps_it_whole(brand: Brand) -> None:
     body = {"id": 12, "status": "queued", "channels": ["pnp", "sms"], "note": "含 ' 與 \" 與 \\"}
-    key = IdempotencyKey(brand=brand, key="k-1", request_hash="h" * 64, status_code=202, response=body)
-    bulk_insert([key])
+    keys = [
+        IdempotencyKey(brand=brand, key=f"k-{n}", request_hash="h" * 64, status_code=202, response={**body, "id": n})
+        for n in range(2)
+    ]
+    bulk_insert(keys)
 
-    assert IdempotencyKey.objects.get(pk=key.pk).response == body
+    assert [IdempotencyKey.objects.get(pk=key.pk).response for key in keys] == [{**body, "id": n} for n in range(2)]
 
 
 def test_nothing_to_insert_is_no_query(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
