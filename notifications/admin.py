@@ -57,7 +57,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
         "masked_phone",
         "status",
         "delivered_by",
-        "delivered_twice",
+        "twice",
     )
     list_filter = ("status", "delivered_channel", "delivered_twice", "channel", "brand")
     list_select_related = ("brand", "member")
@@ -97,6 +97,11 @@ class NotificationAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
     def delivered_by(self, obj: Notification) -> str | None:
         label = CHANNEL_SHORT_LABELS.get(obj.delivered_channel)
         return str(label) if label is not None else None
+
+    # Only the exception is marked: a red cross on every other row read as an error.
+    @admin.display(description=_("delivered twice"), ordering="delivered_twice", empty_value="")
+    def twice(self, obj: Notification) -> str | None:
+        return f"⚠ {_('yes')}" if obj.delivered_twice else None
 
 
 @admin.register(WebhookEvent)

@@ -37,7 +37,10 @@ def test_the_list_masks_numbers_and_names_the_delivering_channel_briefly(
             request=SendRequest(template="shipping_notice", member=member.external_id, variables=VARIABLES),
         )
     Notification.objects.filter(member=delivered).update(
-        status=NotificationStatus.DELIVERED, delivered_channel=Channel.PNP, delivered_at=timezone.now()
+        status=NotificationStatus.DELIVERED,
+        delivered_channel=Channel.PNP,
+        delivered_at=timezone.now(),
+        delivered_twice=True,
     )
     assert client.login(username=manager.username, password=PASSWORD)
     body = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -45,6 +48,9 @@ def test_the_list_masks_numbers_and_names_the_delivering_channel_briefly(
     assert '<td class="field-delivered_by">PNP</td>' in body
     assert '<td class="field-delivered_by">-</td>' in body  # not delivered yet
     assert '<td class="field-delivered_by">LINE notification message (PNP)</td>' not in body
+    # Only the notification LINE delivered twice is marked; the other row's cell stays empty.
+    assert body.count('<td class="field-twice">⚠ yes</td>') == 1
+    assert body.count('<td class="field-twice"></td>') == 1
 
 
 def test_another_brands_notifications_are_not_listed(
