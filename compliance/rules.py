@@ -7,6 +7,7 @@ reviewer records the verdict on the review page.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -117,9 +118,23 @@ class Rule:
 # --- Helpers ---------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)
+def _any_term(terms: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    """One pattern matching any of the Latin-script terms as a word, and the other terms."""
+    latin = [re.escape(term) for term in terms if term.isascii()]
+    pattern = re.compile(rf"(?<![a-z])(?:{'|'.join(latin)})(?![a-z])") if latin else None
+    return pattern, tuple(term for term in terms if not term.isascii())
+
+
 def find_promotional_terms(text: str, terms: Iterable[str]) -> list[str]:
     """Return the promotional terms found in ``text``: whole words for Latin script, substrings for CJK."""
     lowered = (text or "").lower()
+    terms = tuple(terms)
+    # Most texts (every send-time value) hold none: one pass over the text tells, then each
+    # term is looked for on its own only when one is there (overlapping terms each count).
+    pattern, others = _any_term(terms)
+    if (pattern is None or not pattern.search(lowered)) and not any(term in lowered for term in others):
+        return []
     found = []
     for term in terms:
         if term.isascii():

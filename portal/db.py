@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+from time import monotonic
 from typing import Any, TypeVar
 
+import psycopg
 from django.db import connections, router
 from django.db.models import NOT_PROVIDED, Field, Model
 from psycopg.types.json import Jsonb
@@ -45,6 +47,60 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal | uuid.UUID):
         return str(value)
     raise _Unsupported(type(value).__name__)
+
+
+# Fields whose value is saved as it is when it has the plain Python type of the column (and
+# None): the JSON row set takes it without ``get_db_prep_save``, a third of a batch's encoding
+# time for rows made mostly of such fields. Any other value goes the whole way: enums and other
+# subclasses included.
+_TEXT, _INTEGER = (str,), (int,)
+_PLAIN_TYPES: dict[str, tuple[type, ...]] = {
+    "CharField": _TEXT,
+    "SlugField": _TEXT,
+    "TextField": _TEXT,
+    "BooleanField": (bool,),
+    **dict.fromkeys(
+        (
+            "AutoField",
+            "BigAutoField",
+            "BigIntegerField",
+            "IntegerField",
+            "PositiveBigIntegerField",
+            "PositiveIntegerField",
+            "PositiveSmallIntegerField",
+            "SmallAutoField",
+            "SmallIntegerField",
+        ),
+        _INTEGER,
+    ),
+}
+
+
+def _saved_value(field: Field[Any, Any], *, adding: bool | None) -> Callable[[Model, Any], Any]:
+    """A function of (object, connection) giving the field's value as the row set carries it.
+
+    With ``adding`` set, the value is the field's ``pre_save`` (``auto_now_add`` and the like);
+    otherwise it is the attribute as it stands, as ``bulk_update`` saves it.
+    """
+    attname = field.attname
+    pre_save = type(field).pre_save is not Field.pre_save and adding is not None
+
+    def full(obj: Model, connection: Any) -> Any:
+        value = field.pre_save(obj, bool(adding)) if pre_save else getattr(obj, attname)
+        return _json_value(field.get_db_prep_save(value, connection))
+
+    target = getattr(field, "target_field", field)  # a foreign key saves its target's value
+    plain_types = _PLAIN_TYPES.get(target.get_internal_type())
+    if pre_save or plain_types is None:
+        return full
+
+    def plain(obj: Model, connection: Any) -> Any:
+        value = getattr(obj, attname)
+        if value is None or type(value) in plain_types:
+            return value
+        return full(obj, connection)
+
+    return plain
 
 
 def _row_set(fields: Sequence[Field[Any, Any]], connection: Any) -> tuple[str, list[str]]:
@@ -94,16 +150,11 @@ def bulk_insert(objs: Sequence[M], *, batch_size: int = 1000, ignore_conflicts: 
         )
     try:
         row_set, selected = _row_set(fields, connection)
+        values = [(str(field.column), _saved_value(field, adding=True)) for field in fields]
         batches = []
         for start in range(0, len(objs), batch_size):
             chunk = objs[start : start + batch_size]
-            rows = [
-                {
-                    str(field.column): _json_value(field.get_db_prep_save(field.pre_save(obj, True), connection))
-                    for field in fields
-                }
-                for obj in chunk
-            ]
+            rows = [{column: value(obj, connection) for column, value in values} for obj in chunk]
             batches.append((chunk, _rows_json(rows)))
     except _Unsupported:
         return model._default_manager.using(alias).bulk_create(
@@ -148,17 +199,10 @@ def bulk_set(objs: Sequence[Model], fields: Sequence[str], *, batch_size: int = 
         return
     try:
         row_set, selected = _row_set(columns, connection)
+        values = [(str(field.column), _saved_value(field, adding=None)) for field in columns]
         documents = [
-            _rows_json(
-                [
-                    {
-                        str(field.column): _json_value(field.get_db_prep_save(getattr(obj, field.attname), connection))
-                        for field in columns
-                    }
-                    for obj in objs[start : start + batch_size]
-                ]
-            )
-            for start in range(0, len(objs), batch_size)
+            _rows_json([{column: value(obj, connection) for column, value in values} for obj in chunk])
+            for chunk in (objs[start : start + batch_size] for start in range(0, len(objs), batch_size))
         ]
     except _Unsupported:
         model._default_manager.using(alias).bulk_update(objs, fields, batch_size=batch_size)
@@ -173,3 +217,30 @@ def bulk_set(objs: Sequence[Model], fields: Sequence[str], *, batch_size: int = 
     with connection.cursor() as cursor:
         for document in documents:
             cursor.execute(sql, [document])
+
+
+def execute_prepared(sql: str, params: Sequence[Any], *, using: str = "default") -> int:
+    """Run one statement that a process repeats many times; return the rows it changed.
+
+    On PostgreSQL it is a prepared statement of this connection: the server parses and plans
+    it once, and the parameters travel apart from the text instead of being quoted into it
+    in Python (Django's client-side binding). ``sql`` uses ``%s`` placeholders either way.
+    Elsewhere it is a plain cursor's ``execute``.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return int(cursor.rowcount)
+    connection.ensure_connection()
+    started = monotonic()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        if connection.queries_logged:  # DEBUG, or a test counting queries: logged as Django's cursor would
+            connection.queries_log.append(
+                {
+                    "sql": connection.ops.last_executed_query(cursor, sql, params),
+                    "time": f"{monotonic() - started:.3f}",
+                }
+            )
+        return int(cursor.rowcount)

@@ -36,7 +36,7 @@ from notifications.services.outcomes import (
     pnp_refused,
 )
 from notifications.stats import stat_add, stats_add
-from portal.db import bulk_insert
+from portal.db import bulk_insert, execute_prepared
 from portal.models import Brand
 
 
@@ -164,16 +164,15 @@ def _mark_sending(attempt: Attempt) -> bool:
     """
     now = timezone.now()
     attempts, notifications = Attempt._meta.db_table, Notification._meta.db_table
-    # One statement per request sent, so written out rather than compiled by the ORM each time;
-    # the table names are the models' own, never user input.
+    # One statement per request sent, so written out and prepared rather than compiled by the ORM
+    # each time; the table names are the models' own, never user input.
     sql = (
         f"UPDATE {attempts} SET sent_at = %s WHERE id = %s AND claim = %s AND sent_at IS NULL"  # noqa: S608
         f" AND EXISTS (SELECT 1 FROM {notifications} WHERE id = %s AND status = %s)"
     )
     sent_at = Attempt._meta.get_field("sent_at").get_db_prep_save(now, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [sent_at, attempt.pk, attempt.claim, attempt.notification_id, NotificationStatus.SENDING])
-        marked = cursor.rowcount
+    params = [sent_at, attempt.pk, attempt.claim, attempt.notification_id, str(NotificationStatus.SENDING)]
+    marked = execute_prepared(sql, params)
     attempt.sent_at = now
     return bool(marked)
 

@@ -8,7 +8,7 @@ import pytest
 
 from compliance.choices import Channel, Urgency, UseCase, VariableType
 from compliance.models import MessageTemplate, TemplateVersion
-from compliance.rules import RULES_BY_CODE, Finding, build_context
+from compliance.rules import RULES_BY_CODE, Finding, build_context, find_promotional_terms
 from compliance.selectors import promotional_terms
 from portal.models import Brand
 
@@ -50,6 +50,23 @@ def test_promotional_wording_is_refused_in_chinese_and_english(brand: Brand, tex
 @pytest.mark.parametrize("text", ["您的訂單已出貨。", "Your order has shipped.", "Wholesale invoice issued."])
 def test_factual_wording_passes_the_promotional_rule(brand: Brand, text: str) -> None:
     assert check("PROMO_WORDING", brand, text=text).passed is True
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Summer sales start", ["sales"]),  # "sale" is not a word of it
+        ("sale and sales", ["sale", "sales"]),  # overlapping terms are each found
+        ("wholesale, presales", []),
+        ("SALE2026 coupon50", ["coupon", "sale"]),  # digits do not bound a word
+        ("雙11限時折扣", ["折扣", "限時"]),
+        ("", []),
+    ],
+)
+def test_promotional_terms_are_found_as_words_each_on_its_own(text: str, found: list[str]) -> None:
+    terms = ["sale", "sales", "coupon", "限時", "折扣"]
+    assert sorted(find_promotional_terms(text, terms)) == found
+    assert find_promotional_terms(text, []) == []
 
 
 def test_promotional_wording_in_the_sms_text_and_flex_bubble_is_found(brand: Brand) -> None:

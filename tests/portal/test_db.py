@@ -1,4 +1,4 @@
-"""bulk_set and bulk_insert: the same rows as saving each object, in one statement per batch."""
+"""bulk_set and bulk_insert: the same rows as saving each object, in one statement per batch; execute_prepared."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from notifications.models import IdempotencyKey, WebhookEvent
-from portal.db import bulk_insert, bulk_set
+from portal.db import bulk_insert, bulk_set, execute_prepared
 from portal.models import Brand
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +137,46 @@ def test_on_postgresql_a_batch_is_one_statement(brand: Brand, django_assert_num_
     with django_assert_num_queries(1):
         bulk_set(events[:3], ["detail"])
     assert WebhookEvent.objects.filter(detail="changed").count() == 3
+
+
+def test_enums_and_plain_values_are_saved_alike(brand: Brand) -> None:
+    from notifications.choices import WebhookEventResult
+
+    events = [_event(brand, n) for n in range(3)]
+    events[0].result = WebhookEventResult.APPLIED  # an enum member goes through get_db_prep_save
+    events[1].result = "duplicate"
+    bulk_insert(events)
+    events[2].result = WebhookEventResult.UNMATCHED
+    bulk_set(events[2:], ["result"])
+
+    assert list(WebhookEvent.objects.order_by("pk").values_list("result", flat=True)) == [
+        "applied",
+        "duplicate",
+        "unmatched",
+    ]
+
+
+def test_a_prepared_statement_returns_its_row_count_and_is_logged_each_time(
+    brand: Brand,
+    django_assert_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    events = [_event(brand, n) for n in range(3)]
+    bulk_insert(events)
+    sql = f"UPDATE {WebhookEvent._meta.db_table} SET detail = %s WHERE id = %s AND detail <> %s"
+    with django_assert_num_queries(3):
+        counts = [execute_prepared(sql, ["done", event.pk, "done"]) for event in events[:2]]
+        counts.append(execute_prepared(sql, ["done", events[0].pk, "done"]))  # already done: no row
+    assert counts == [1, 1, 0]
+    assert list(WebhookEvent.objects.order_by("pk").values_list("detail", flat=True)) == ["done", "done", "詳細 2"]
+
+
+@pytest.mark.postgres
+def test_a_prepared_statement_raises_django_errors(brand: Brand) -> None:
+    from django.db import IntegrityError, transaction
+
+    first, second = _event(brand, 1), _event(brand, 2)
+    bulk_insert([first, second])
+    sql = f"UPDATE {WebhookEvent._meta.db_table} SET event_id = %s WHERE id = %s"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        execute_prepared(sql, [first.event_id, second.pk])  # unique per brand
+    assert WebhookEvent.objects.get(pk=second.pk).event_id == second.event_id
