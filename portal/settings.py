@@ -103,6 +103,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Django turns psycopg's prepared statements off, for connection poolers that lose them
+    # (PgBouncer before 1.21 in transaction mode). Its own queries never use them either way;
+    # on, the few statements a worker repeats per request are prepared (portal.db.execute_prepared).
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Caches (shared rate limits and locks need one cache for every process) ----------

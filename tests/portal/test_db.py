@@ -180,3 +180,21 @@ def test_a_prepared_statement_raises_django_errors(brand: Brand) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         execute_prepared(sql, [first.event_id, second.pk])  # unique per brand
     assert WebhookEvent.objects.get(pk=second.pk).event_id == second.event_id
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_statement_is_prepared_once_per_connection(brand: Brand) -> None:
+    from django.db import connection
+
+    event = _event(brand, 1)
+    bulk_insert([event, _event(brand, 2)])
+    sql = f"UPDATE {WebhookEvent._meta.db_table} SET detail = %s WHERE id = %s"
+    for n in range(3):
+        assert execute_prepared(sql, [f"pass {n}", event.pk]) == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            [f"UPDATE {WebhookEvent._meta.db_table} SET detail%"],
+        )
+        assert cursor.fetchone() == (1,)
+    assert WebhookEvent.objects.get(pk=event.pk).detail == "pass 2"
