@@ -11,8 +11,10 @@ from time import monotonic
 from typing import Any, TypeVar
 
 import psycopg
+from django.conf import settings
 from django.db import connections, router
-from django.db.models import NOT_PROVIDED, Field, Model
+from django.db.models import NOT_PROVIDED, DateTimeField, Field, JSONField, Model
+from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 M = TypeVar("M", bound=Model)
@@ -29,6 +31,8 @@ def _column_type(field: Field[Any, Any], connection: Any) -> tuple[str, str]:
     value, where an explicit cast to ``varchar(n)`` would cut it.
     """
     if field.get_internal_type() == "JSONField":
+        if _plain_json(field):
+            return "jsonb", ""  # the value is nested in the row set as it is
         return "text", "::jsonb"  # the value is the field's own JSON text, encoded with its encoder
     kind = field.db_type(connection)
     if not kind:
@@ -76,22 +80,50 @@ _PLAIN_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def _saved_value(field: Field[Any, Any], *, adding: bool | None) -> Callable[[Model, Any], Any]:
+def _plain_json(field: Field[Any, Any]) -> bool:
+    """A JSON field without an encoder of its own: its value is nested in the row set as it is."""
+    return getattr(field, "encoder", None) is None and type(field).get_db_prep_value is JSONField.get_db_prep_value
+
+
+def _saved_value(field: Field[Any, Any], *, adding: bool | None, now: datetime) -> Callable[[Model, Any], Any]:
     """A function of (object, connection) giving the field's value as the row set carries it.
 
     With ``adding`` set, the value is the field's ``pre_save`` (``auto_now_add`` and the like);
-    otherwise it is the attribute as it stands, as ``bulk_update`` saves it.
+    otherwise it is the attribute as it stands, as ``bulk_update`` saves it. ``auto_now`` and
+    ``auto_now_add`` take ``now``, one time for the whole statement, set on each object too.
     """
     attname = field.attname
+    if adding is not None and type(field).pre_save is DateTimeField.pre_save:
+        if field.auto_now or (field.auto_now_add and adding):  # type: ignore[attr-defined]
+            stamp = now.isoformat()
+
+            def stamped(obj: Model, connection: Any) -> Any:
+                setattr(obj, attname, now)
+                return stamp
+
+            return stamped
     pre_save = type(field).pre_save is not Field.pre_save and adding is not None
 
     def full(obj: Model, connection: Any) -> Any:
         value = field.pre_save(obj, bool(adding)) if pre_save else getattr(obj, attname)
         return _json_value(field.get_db_prep_save(value, connection))
 
+    if pre_save:
+        return full
+    if field.get_internal_type() == "JSONField" and _plain_json(field):
+        return lambda obj, connection: getattr(obj, attname)  # encoded once, with the whole row set
+    if type(field) is DateTimeField and settings.USE_TZ:
+
+        def aware(obj: Model, connection: Any) -> Any:
+            value = getattr(obj, attname)
+            if type(value) is datetime and value.tzinfo is not None:
+                return value.isoformat()
+            return None if value is None else full(obj, connection)
+
+        return aware
     target = getattr(field, "target_field", field)  # a foreign key saves its target's value
     plain_types = _PLAIN_TYPES.get(target.get_internal_type())
-    if pre_save or plain_types is None:
+    if plain_types is None:
         return full
 
     def plain(obj: Model, connection: Any) -> Any:
@@ -150,7 +182,8 @@ def bulk_insert(objs: Sequence[M], *, batch_size: int = 1000, ignore_conflicts: 
         )
     try:
         row_set, selected = _row_set(fields, connection)
-        values = [(str(field.column), _saved_value(field, adding=True)) for field in fields]
+        now = timezone.now()
+        values = [(str(field.column), _saved_value(field, adding=True, now=now)) for field in fields]
         batches = []
         for start in range(0, len(objs), batch_size):
             chunk = objs[start : start + batch_size]
@@ -199,7 +232,7 @@ def bulk_set(objs: Sequence[Model], fields: Sequence[str], *, batch_size: int = 
         return
     try:
         row_set, selected = _row_set(columns, connection)
-        values = [(str(field.column), _saved_value(field, adding=None)) for field in columns]
+        values = [(str(field.column), _saved_value(field, adding=None, now=timezone.now())) for field in columns]
         documents = [
             _rows_json([{column: value(obj, connection) for column, value in values} for obj in chunk])
             for chunk in (objs[start : start + batch_size] for start in range(0, len(objs), batch_size))

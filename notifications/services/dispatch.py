@@ -59,18 +59,20 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
         queryset = (
             Notification.objects.filter(pk__in=notification_ids, status=NotificationStatus.QUEUED)
             .defer("variables")  # rendered already: sending never reads them
+            .select_related("member__line_link")  # each row its own member (and LINE link, if any)
             .order_by("pk")
         )
+        # Only the notifications are locked, never their members or links.
         if connection.features.has_select_for_update_skip_locked:
-            queryset = queryset.select_for_update(skip_locked=True)
+            queryset = queryset.select_for_update(skip_locked=True, of=("self",))
         else:
-            queryset = queryset.select_for_update()
+            queryset = queryset.select_for_update(of=("self",))
         notifications = list(queryset)
         if not notifications:
             return claimed
         # One query per relation for the whole batch: it shares a brand or two and a few template
         # versions, which a join would decode (and whose credentials it would decrypt) once per row.
-        prefetch_related_objects(notifications, "brand", "template_version", "member__line_link")
+        prefetch_related_objects(notifications, "brand", "template_version")
         attempts_by_notification: dict[int, list[Attempt]] = {n.pk: [] for n in notifications}
         for attempt in Attempt.objects.filter(notification_id__in=attempts_by_notification).order_by("pk"):
             attempts_by_notification[attempt.notification_id].append(attempt)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -198,3 +199,49 @@ def test_on_postgresql_the_statement_is_prepared_once_per_connection(brand: Bran
         )
         assert cursor.fetchone() == (1,)
     assert WebhookEvent.objects.get(pk=event.pk).detail == "pass 2"
+
+
+def test_json_values_of_every_kind_round_trip(brand: Brand) -> None:
+    payloads: list[object] = [{"a": [1, None, "é"]}, [1, "two", {"3": True}], "just text", 42, 1.5, True, False]
+    events = [_event(brand, n, payload=payload) for n, payload in enumerate(payloads)]
+    bulk_insert(events)
+    assert [WebhookEvent.objects.get(pk=e.pk).payload for e in events] == payloads
+
+    for event in events:
+        event.payload = {"wrapped": event.payload}
+    bulk_set(events, ["payload"])
+    assert [WebhookEvent.objects.get(pk=e.pk).payload for e in events] == [{"wrapped": p} for p in payloads]
+
+
+def test_auto_now_add_is_one_time_for_the_statement_and_set_on_each_object(brand: Brand) -> None:
+    keys = [
+        IdempotencyKey(brand=brand, key=f"t-{n}", request_hash="h" * 64, status_code=202, response={}) for n in range(3)
+    ]
+    bulk_insert(keys)
+
+    from django.db import connection
+
+    stamps = {key.created_at for key in keys}
+    assert None not in stamps
+    assert set(IdempotencyKey.objects.values_list("created_at", flat=True)) == stamps
+    if connection.vendor == "postgresql":  # elsewhere it is bulk_create: a time per object
+        assert len(stamps) == 1
+
+
+def test_a_json_field_with_its_own_encoder_is_saved_as_its_encoder_writes_it() -> None:
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.db import connection, models
+
+    from portal.db import _column_type, _saved_value
+
+    field = models.JSONField(encoder=DjangoJSONEncoder)
+    field.set_attributes_from_name("payload")
+    value = _saved_value(field, adding=None, now=T0)(SimpleNamespace(payload={"amount": Decimal("1.50")}), connection)  # type: ignore[arg-type]
+
+    assert json.loads(value if isinstance(value, str) else json.dumps(value)) == {"amount": "1.50"}
+    if connection.vendor == "postgresql":
+        assert _column_type(field, connection) == ("text", "::jsonb")
+        assert _column_type(models.JSONField(), connection) == ("jsonb", "")
