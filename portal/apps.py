@@ -11,6 +11,7 @@ class PortalConfig(AppConfig):
         from django.contrib import admin
         from django.db.models.signals import post_migrate
 
+        from portal import db  # noqa: F401  (registers the any_of lookup)
         from portal.roles import apply_role_permissions
 
         def sync_roles(**kwargs: object) -> None:

@@ -14,6 +14,8 @@ import psycopg
 from django.conf import settings
 from django.db import connections, router
 from django.db.models import NOT_PROVIDED, DateTimeField, Field, JSONField, Model
+from django.db.models.fields.related import ForeignObject
+from django.db.models.lookups import Lookup
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -277,3 +279,36 @@ def execute_prepared(sql: str, params: Sequence[Any], *, using: str = "default")
                 }
             )
         return int(cursor.rowcount)
+
+
+@Field.register_lookup
+class AnyOf(Lookup):  # type: ignore[type-arg]
+    """``field__any_of=values``: ``field__in`` for the hundreds of ids or keys of a batch.
+
+    For ``__in``, Django writes ``IN (%s, %s, …)``: psycopg quotes each value in Python, and
+    PostgreSQL parses and plans each constant; that is five times the client CPU of the query
+    itself for 500 ids. Here the values are one parameter, a PostgreSQL array literal
+    (``= ANY('{…}'::bigint[])``: the planner still sees how many there are), or on SQLite a
+    JSON document. Values are all integers or all strings.
+    """
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[str | int, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if all(type(value) is int for value in values):
+            kind, literal = "bigint", ",".join(map(str, values))
+        elif all(isinstance(value, str) for value in values):
+            kind = "text"
+            literal = ",".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+        else:
+            raise TypeError("any_of takes integers or strings, not a mix")
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s::{kind}[])", (*lhs_params, "{" + literal + "}")
+        document = json.dumps(values, ensure_ascii=False)
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", (*lhs_params, document)  # noqa: S608
+
+
+ForeignObject.register_lookup(AnyOf)  # a foreign key keeps lookups of its own: ``notification_id__any_of``

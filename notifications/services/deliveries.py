@@ -180,26 +180,26 @@ def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
     if not events:
         return {}
     tags = {_delivery_tag(event) for event in events}
-    found = Attempt.objects.filter(reference__in=tags, channel=Channel.PNP).values_list("pk", "notification_id")
+    found = Attempt.objects.filter(reference__any_of=tags, channel=Channel.PNP).values_list("pk", "notification_id")
     attempt_ids = [pk for pk, _notification_id in found]
     # Locked in the order every other writer uses: notifications, then their attempts.
     # Only the columns read here: the rendered messages and variables are not needed to settle.
     notifications = {
         n.pk: n
         for n in Notification.objects.select_for_update()
-        .filter(pk__in={notification_id for _pk, notification_id in found})
+        .filter(pk__any_of={notification_id for _pk, notification_id in found})
         .only("pk", "brand_id", "status")
         .order_by("pk")
     }
     by_tag = {
         a.reference: a
         for a in Attempt.objects.select_for_update()
-        .filter(pk__in=attempt_ids)
+        .filter(pk__any_of=attempt_ids)
         .only("pk", "notification_id", "reference", "status", "sent_at", "delivered_at")
         .order_by("pk")
     }
     delivered_before = set(
-        Attempt.objects.filter(notification_id__in=notifications, delivered_at__isnull=False).values_list(
+        Attempt.objects.filter(notification_id__any_of=notifications, delivered_at__isnull=False).values_list(
             "notification_id", flat=True
         )
     )

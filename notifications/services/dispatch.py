@@ -57,7 +57,7 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
     claimed: list[tuple[Notification, Attempt]] = []
     with transaction.atomic():
         queryset = (
-            Notification.objects.filter(pk__in=notification_ids, status=NotificationStatus.QUEUED)
+            Notification.objects.filter(pk__any_of=notification_ids, status=NotificationStatus.QUEUED)
             .defer("variables")  # rendered already: sending never reads them
             .select_related("member__line_link")  # each row its own member (and LINE link, if any)
             .order_by("pk")
@@ -74,7 +74,7 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
         # versions, which a join would decode (and whose credentials it would decrypt) once per row.
         prefetch_related_objects(notifications, "brand", "template_version")
         attempts_by_notification: dict[int, list[Attempt]] = {n.pk: [] for n in notifications}
-        for attempt in Attempt.objects.filter(notification_id__in=attempts_by_notification).order_by("pk"):
+        for attempt in Attempt.objects.filter(notification_id__any_of=attempts_by_notification).order_by("pk"):
             attempts_by_notification[attempt.notification_id].append(attempt)
         now = timezone.now()
         claim = str(uuid.uuid4())
@@ -120,7 +120,7 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
         for notification, attempt in claimed:
             by_channel.setdefault(attempt.channel, []).append(notification.pk)
         for channel, ids in by_channel.items():
-            Notification.objects.filter(pk__in=ids).update(
+            Notification.objects.filter(pk__any_of=ids).update(
                 status=NotificationStatus.SENDING, channel=channel, updated_at=now
             )
     return claimed

@@ -114,7 +114,7 @@ def delivery_await(notification: Notification, attempt: Attempt, now: datetime, 
 
 def rows_lock_in_order(model: type[Notification] | type[Attempt], ids: list[int]) -> None:
     """Lock these rows for the transaction, in id order."""
-    list(model.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    list(model.objects.select_for_update().filter(pk__any_of=ids).order_by("pk").values_list("pk", flat=True))
 
 
 def pnp_accepted_many(items: list[tuple[Notification, Attempt, datetime]]) -> None:
@@ -140,13 +140,13 @@ def pnp_accepted_many(items: list[tuple[Notification, Attempt, datetime]]) -> No
         rows_lock_in_order(Notification, [n.pk for n, _a, _t in items])
         rows_lock_in_order(Attempt, attempt_ids)
         for due, ids in fallback_groups.items():
-            Notification.objects.filter(pk__in=ids, status=NotificationStatus.SENDING).update(
+            Notification.objects.filter(pk__any_of=ids, status=NotificationStatus.SENDING).update(
                 status=NotificationStatus.AWAITING_DELIVERY,
                 expires_at=expires_at,
                 fallback_due_at=due,
                 updated_at=answered_at,
             )
-        Attempt.objects.filter(pk__in=attempt_ids).update(
+        Attempt.objects.filter(pk__any_of=attempt_ids).update(
             # A delivery event faster than LINE's answer already made it "delivered": kept.
             status=Case(When(delivered_at__isnull=True, then=Value(AttemptStatus.ACCEPTED)), default=F("status")),
             answered_at=answered_at,

@@ -245,3 +245,30 @@ def test_a_json_field_with_its_own_encoder_is_saved_as_its_encoder_writes_it() -
     if connection.vendor == "postgresql":
         assert _column_type(field, connection) == ("text", "::jsonb")
         assert _column_type(models.JSONField(), connection) == ("jsonb", "")
+
+
+def test_any_of_finds_the_rows_of_integers_or_strings_like_in(brand: Brand) -> None:
+    tricky = ['a"b', "c\\d", "e'f", "g,h}", "{x}", "NULL", "雙11"]
+    events = [_event(brand, n, event_id=event_id) for n, event_id in enumerate(tricky)]
+    bulk_insert([*events, _event(brand, 99, event_id="other")])
+
+    by_key = WebhookEvent.objects.filter(event_id__any_of=tricky).values_list("event_id", flat=True)
+    assert sorted(by_key) == sorted(tricky)
+    ids = [event.pk for event in events[:3]]
+    assert sorted(WebhookEvent.objects.filter(pk__any_of=set(ids)).values_list("pk", flat=True)) == sorted(ids)
+    assert WebhookEvent.objects.filter(pk__any_of=[]).count() == 0
+    assert WebhookEvent.objects.filter(brand_id__any_of=[brand.pk]).count() == len(tricky) + 1  # a foreign key
+    assert WebhookEvent.objects.filter(brand__any_of=[brand.pk]).count() == len(tricky) + 1
+    assert WebhookEvent.objects.filter(pk__any_of=ids).update(detail="set") == 3
+    with pytest.raises(TypeError, match="integers or strings"):
+        list(WebhookEvent.objects.filter(pk__any_of=[1, "2"]))
+
+
+@pytest.mark.postgres
+def test_on_postgresql_any_of_is_one_parameter(brand: Brand) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        list(WebhookEvent.objects.filter(pk__any_of=list(range(1, 501))))
+    assert "= ANY('{1,2,3," in captured[0]["sql"] and " IN (" not in captured[0]["sql"]
