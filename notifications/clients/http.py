@@ -34,4 +34,21 @@ def session() -> requests.Session:
             current.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         _local.session = current
         _local.pid = os.getpid()
+        _local.templates = {}
     return current
+
+
+def prepared(method: str, url: str) -> requests.PreparedRequest:
+    """A request to ``url`` prepared by this thread's session, to complete with headers and a body.
+
+    ``Session.request`` parses the URL, merges the session's headers, cookies and hooks and
+    reads the settings again on every call: a third of a PNP's client CPU. Here the session
+    prepares each method and URL once, and every request is a copy of that: send it with
+    ``session().send``. Cookies a server sets later are not added (LINE's API sets none).
+    """
+    current = session()
+    templates: dict[tuple[str, str], requests.PreparedRequest] = _local.templates
+    template = templates.get((method, url))
+    if template is None:
+        template = templates[(method, url)] = current.prepare_request(requests.Request(method, url))
+    return template.copy()

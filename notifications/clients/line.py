@@ -21,7 +21,7 @@ from typing import Any
 import requests
 from django.conf import settings
 
-from notifications.clients.http import session
+from notifications.clients.http import prepared, session
 
 
 class LineError(Exception):
@@ -89,10 +89,15 @@ def _request(
         all_headers["Content-Type"] = "application/json"
     all_headers.update(headers or {})
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode() if body is not None else None
+    if params:
+        request = session().prepare_request(requests.Request(method, _url(path), params=params))
+    else:
+        request = prepared(method, _url(path))
+    request.headers.update(all_headers)
+    request.prepare_body(data, None)
     try:
-        response = session().request(
-            method, _url(path), headers=all_headers, data=data, params=params, timeout=settings.LINE_API_TIMEOUT
-        )
+        # LINE's API does not redirect: a redirected push is an error, not something to follow.
+        response = session().send(request, timeout=settings.LINE_API_TIMEOUT, allow_redirects=False)
     except requests.ConnectTimeout as exc:
         raise LineRetryableError(f"connect timeout: {type(exc).__name__}") from None
     except requests.ConnectionError as exc:
