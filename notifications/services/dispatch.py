@@ -48,6 +48,22 @@ def _next_channel(notification: Notification, attempts: list[Attempt]) -> str | 
     return None
 
 
+# What sending reads: the rendered content, the plan, and how to reach the member. Any other
+# field is read again, under lock, by whatever records the outcome.
+_CLAIMED_FIELDS = (
+    "brand_id",
+    "template_version_id",
+    "line_messages",
+    "sms_text",
+    "channel_plan",
+    "status",
+    "channel",
+    "member__phone_hash",
+    "member__phone_e164",
+    "member__line_link__uid",
+)
+
+
 def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt]]:
     """Lock the queued notifications, pick each one's next channel and write its attempt before sending.
 
@@ -58,8 +74,8 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
     with transaction.atomic():
         queryset = (
             Notification.objects.filter(pk__any_of=notification_ids, status=NotificationStatus.QUEUED)
-            .defer("variables")  # rendered already: sending never reads them
             .select_related("member__line_link")  # each row its own member (and LINE link, if any)
+            .only(*_CLAIMED_FIELDS)
             .order_by("pk")
         )
         # Only the notifications are locked, never their members or links.
