@@ -57,8 +57,8 @@ def _json_value(value: Any) -> Any:
 
 # Fields whose value is saved as it is when it has the plain Python type of the column (and
 # None): the JSON row set takes it without ``get_db_prep_save``, a third of a batch's encoding
-# time for rows made mostly of such fields. Any other value goes the whole way: enums and other
-# subclasses included.
+# time for rows made mostly of such fields. Any other value goes the whole way (for text, any
+# str does not: a CharField saves a str subclass as it is, and JSON encodes it as its string).
 _TEXT, _INTEGER = (str,), (int,)
 _PLAIN_TYPES: dict[str, tuple[type, ...]] = {
     "CharField": _TEXT,
@@ -104,7 +104,8 @@ def _saved_value(field: Field[Any, Any], *, adding: bool | None, now: datetime) 
                 return stamp
 
             return stamped
-    pre_save = type(field).pre_save is not Field.pre_save and adding is not None
+    # DateTimeField's pre_save only differs from reading the attribute for auto_now(_add), above.
+    pre_save = adding is not None and type(field).pre_save not in (Field.pre_save, DateTimeField.pre_save)
 
     def full(obj: Model, connection: Any) -> Any:
         value = field.pre_save(obj, bool(adding)) if pre_save else getattr(obj, attname)
@@ -128,10 +129,12 @@ def _saved_value(field: Field[Any, Any], *, adding: bool | None, now: datetime) 
     if plain_types is None:
         return full
 
+    text = plain_types is _TEXT
+
     def plain(obj: Model, connection: Any) -> Any:
         value = getattr(obj, attname)
-        if value is None or type(value) in plain_types:
-            return value
+        if value is None or type(value) in plain_types or (text and isinstance(value, str)):
+            return value  # a str subclass (a TextChoices member) is saved, and encoded, as its string
         return full(obj, connection)
 
     return plain
