@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from time import monotonic
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import psycopg
@@ -225,15 +226,43 @@ def bulk_set(objs: Sequence[Model], fields: Sequence[str], *, batch_size: int = 
     as one JSON document (see :func:`bulk_insert`); elsewhere it is ``bulk_update``. Like
     ``bulk_update``, it sends no signals and leaves ``auto_now`` alone.
     """
-    if not objs:
+    if objs:
+        model = type(objs[0])
+        _set(
+            model, fields, objs, lambda alias: model._default_manager.using(alias).bulk_update(objs, fields, batch_size)
+        )
+
+
+def bulk_set_rows(
+    model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], *, batch_size: int = 1000
+) -> None:
+    """:func:`bulk_set` for rows of (primary key, value of each field), without model instances."""
+    if not rows:
         return
-    model = type(objs[0])
+    meta = model._meta
+    names = [meta.pk.attname, *(meta.get_field(name).attname for name in fields)]  # type: ignore[union-attr]
+    values = [dict(zip(names, row, strict=True)) for row in rows]
+
+    def fallback(alias: str) -> None:
+        instances = [model(**row) for row in values]
+        model._default_manager.using(alias).bulk_update(instances, fields, batch_size)
+
+    _set(model, fields, [SimpleNamespace(**row) for row in values], fallback, batch_size)
+
+
+def _set(
+    model: type[Model],
+    fields: Sequence[str],
+    objs: Sequence[Any],
+    fallback: Callable[[str], object],
+    batch_size: int = 1000,
+) -> None:
     alias = router.db_for_write(model)
     connection = connections[alias]
     meta = model._meta
     columns: list[Field[Any, Any]] = [meta.pk, *(meta.get_field(name) for name in fields)]  # type: ignore[list-item]
     if connection.vendor != "postgresql":
-        model._default_manager.using(alias).bulk_update(objs, fields, batch_size=batch_size)
+        fallback(alias)
         return
     try:
         row_set, selected = _row_set(columns, connection)
@@ -243,7 +272,7 @@ def bulk_set(objs: Sequence[Model], fields: Sequence[str], *, batch_size: int = 
             for chunk in (objs[start : start + batch_size] for start in range(0, len(objs), batch_size))
         ]
     except _Unsupported:
-        model._default_manager.using(alias).bulk_update(objs, fields, batch_size=batch_size)
+        fallback(alias)
         return
     quote = connection.ops.quote_name
     table = quote(meta.db_table)

@@ -22,7 +22,7 @@ from notifications.services.common import timeline_add
 from notifications.services.outcomes import delivery_record, notification_finish
 from notifications.stats import latency_bucket, stat_add, stats_add
 from notifications.webhook_handlers import apply_event, handles
-from portal.db import bulk_insert, bulk_set
+from portal.db import bulk_insert, bulk_set, bulk_set_rows
 
 logger = logging.getLogger(__name__)
 
@@ -180,66 +180,62 @@ def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
     if not events:
         return {}
     tags = {_delivery_tag(event) for event in events}
-    found = Attempt.objects.filter(reference__any_of=tags, channel=Channel.PNP).values_list("pk", "notification_id")
-    attempt_ids = [pk for pk, _notification_id in found]
-    # Locked in the order every other writer uses: notifications, then their attempts.
-    # Only the columns read here: the rendered messages and variables are not needed to settle.
-    notifications = {
-        n.pk: n
-        for n in Notification.objects.select_for_update()
+    found = list(
+        Attempt.objects.filter(reference__any_of=tags, channel=Channel.PNP).values_list("pk", "notification_id")
+    )
+    # Locked in the order every other writer uses: notifications, then their attempts. Read as
+    # tuples, only the columns needed to settle: hundreds of model instances cost more than the writes.
+    notifications: dict[int, tuple[int, str]] = {
+        pk: (brand_id, status)
+        for pk, brand_id, status in Notification.objects.select_for_update()
         .filter(pk__any_of={notification_id for _pk, notification_id in found})
-        .only("pk", "brand_id", "status")
         .order_by("pk")
+        .values_list("pk", "brand_id", "status")
     }
-    by_tag = {
-        a.reference: a
-        for a in Attempt.objects.select_for_update()
-        .filter(pk__any_of=attempt_ids)
-        .only("pk", "notification_id", "reference", "status", "sent_at", "delivered_at")
+    by_tag: dict[str, tuple[int, int, str, datetime | None, datetime | None]] = {
+        reference: (pk, notification_id, status, sent_at, delivered_at)
+        for reference, pk, notification_id, status, sent_at, delivered_at in Attempt.objects.select_for_update()
+        .filter(pk__any_of=[pk for pk, _notification_id in found])
         .order_by("pk")
+        .values_list("reference", "pk", "notification_id", "status", "sent_at", "delivered_at")
     }
     delivered_before = set(
-        Attempt.objects.filter(notification_id__any_of=notifications, delivered_at__isnull=False).values_list(
+        Attempt.objects.filter(notification_id__any_of=list(notifications), delivered_at__isnull=False).values_list(
             "notification_id", flat=True
         )
     )
     now = timezone.now()
     results: dict[int, tuple[str, str]] = {}
-    settled: list[tuple[Notification, Attempt]] = []
+    settled: list[tuple[int, int, datetime]] = []
     counts: Counter[tuple[int, datetime, str, str]] = Counter()
     for event in events:
         tag = _delivery_tag(event)
         attempt = by_tag.get(tag)
-        notification = notifications.get(attempt.notification_id) if attempt is not None else None
-        if attempt is None or notification is None or notification.brand_id != event.brand_id:
+        notification = notifications.get(attempt[1]) if attempt is not None else None
+        if attempt is None or notification is None or notification[0] != event.brand_id:
             results[event.pk] = (WebhookEventResult.UNMATCHED, f"no PNP with delivery tag {tag[:40]!r}")
             continue
+        attempt_id, notification_id, attempt_status, sent_at, delivered_at = attempt
+        brand_id, status = notification
         if (
-            attempt.delivered_at is not None
-            or attempt.status == AttemptStatus.EXPIRED
-            or notification.status == NotificationStatus.DELIVERED
-            or notification.pk in delivered_before
+            delivered_at is not None
+            or attempt_status == AttemptStatus.EXPIRED
+            or status == NotificationStatus.DELIVERED
+            or notification_id in delivered_before
         ):
             continue  # not plain: its own handler decides
         at = event.occurred_at
-        attempt.status, attempt.delivered_at = AttemptStatus.DELIVERED, at
-        notification.status, notification.delivered_at, notification.delivered_channel = (
-            NotificationStatus.DELIVERED,
-            at,
-            Channel.PNP,
-        )
-        notification.final_reason, notification.fallback_due_at, notification.expires_at = "", None, None
-        notification.updated_at = now
-        delivered_before.add(notification.pk)  # a second event for it in this batch is not plain
-        settled.append((notification, attempt))
-        latency = max(0, int((at - attempt.sent_at).total_seconds())) if attempt.sent_at else 0
-        counts[(notification.brand_id, at, Channel.PNP, Metric.DELIVERED)] += 1
-        counts[(notification.brand_id, at, Channel.PNP, Metric.LATENCY_SECONDS)] += latency
-        counts[(notification.brand_id, at, Channel.PNP, latency_bucket(latency))] += 1
-        results[event.pk] = (WebhookEventResult.APPLIED, f"notification {notification.pk} delivered")
+        delivered_before.add(notification_id)  # a second event for it in this batch is not plain
+        settled.append((notification_id, attempt_id, at))
+        latency = max(0, int((at - sent_at).total_seconds())) if sent_at else 0
+        counts[(brand_id, at, Channel.PNP, Metric.DELIVERED)] += 1
+        counts[(brand_id, at, Channel.PNP, Metric.LATENCY_SECONDS)] += latency
+        counts[(brand_id, at, Channel.PNP, latency_bucket(latency))] += 1
+        results[event.pk] = (WebhookEventResult.APPLIED, f"notification {notification_id} delivered")
     if settled:
-        bulk_set(
-            [n for n, _a in settled],
+        delivered, pnp = str(NotificationStatus.DELIVERED), str(Channel.PNP)
+        bulk_set_rows(
+            Notification,
             [
                 "status",
                 "delivered_at",
@@ -249,11 +245,21 @@ def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
                 "expires_at",
                 "updated_at",
             ],
+            [(notification_id, delivered, at, pnp, "", None, None, now) for notification_id, _a, at in settled],
         )
-        bulk_set([a for _n, a in settled], ["status", "delivered_at"])
+        bulk_set_rows(
+            Attempt,
+            ["status", "delivered_at"],
+            [(attempt_id, str(AttemptStatus.DELIVERED), at) for _n, attempt_id, at in settled],
+        )
         label = str(Channel.PNP.label)
         bulk_insert(
-            [NotificationEvent(notification=n, attempt=a, kind=EventKind.DELIVERED, detail=label) for n, a in settled]
+            [
+                NotificationEvent(
+                    notification_id=notification_id, attempt_id=attempt_id, kind=EventKind.DELIVERED, detail=label
+                )
+                for notification_id, attempt_id, _at in settled
+            ]
         )
         stats_add(counts)
     return results

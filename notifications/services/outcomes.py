@@ -156,7 +156,7 @@ def pnp_accepted_many(items: list[tuple[Notification, Attempt, datetime]]) -> No
         detail = _("LINE answered 200; waiting for the delivery event")
         bulk_insert(
             [
-                NotificationEvent(notification=n, attempt=a, kind=EventKind.SENT_TO_LINE, detail=detail)
+                NotificationEvent(notification_id=n.pk, attempt_id=a.pk, kind=EventKind.SENT_TO_LINE, detail=detail)
                 for n, a, _t in items
             ]
         )

@@ -272,3 +272,31 @@ def test_on_postgresql_any_of_is_one_parameter(brand: Brand) -> None:
     with CaptureQueriesContext(connection) as captured:
         list(WebhookEvent.objects.filter(pk__any_of=list(range(1, 501))))
     assert "= ANY('{1,2,3," in captured[0]["sql"] and " IN (" not in captured[0]["sql"]
+
+
+def test_rows_without_instances_are_set_like_bulk_set(brand: Brand) -> None:
+    from notifications.choices import WebhookEventResult
+    from portal.db import bulk_set_rows
+
+    events = [_event(brand, n) for n in range(4)]
+    bulk_insert(events)
+    bulk_set_rows(
+        WebhookEvent,
+        ["result", "processed_at", "payload"],
+        [(events[0].pk, WebhookEventResult.APPLIED, T0, {"a": 1}), (events[2].pk, "unmatched", None, ["b"])],
+    )
+
+    rows = {e.pk: e for e in WebhookEvent.objects.all()}
+    assert (rows[events[0].pk].result, rows[events[0].pk].processed_at, rows[events[0].pk].payload) == (
+        "applied",
+        T0,
+        {"a": 1},
+    )
+    assert (rows[events[2].pk].result, rows[events[2].pk].processed_at, rows[events[2].pk].payload) == (
+        "unmatched",
+        None,
+        ["b"],
+    )
+    assert rows[events[1].pk].payload == events[1].payload and rows[events[1].pk].result == ""
+    with pytest.raises(ValueError):  # a row with a value missing
+        bulk_set_rows(WebhookEvent, ["result", "detail"], [(events[3].pk, "applied")])
