@@ -104,11 +104,13 @@ class _Members:
                     self.phone_errors[request.phone] = refusal
         queryset = Member.objects.select_related("line_link").filter(brand=brand)
         external_ids = {r.member for r in requests if r.member}
-        self.by_external_id = {m.external_id: m for m in queryset.filter(external_id__in=external_ids)}
+        self.by_external_id = {m.external_id: m for m in queryset.filter(external_id__any_of=external_ids)}
         self.by_e164: dict[str, Member] = {}
         numbers = set(self.e164_of.values())
         if numbers:
-            live = queryset.filter(phone_e164__in=numbers, erased_at__isnull=True).order_by("phone_e164", "-updated_at")
+            live = queryset.filter(phone_e164__any_of=numbers, erased_at__isnull=True).order_by(
+                "phone_e164", "-updated_at"
+            )
             for member in live:
                 self.by_e164.setdefault(member.phone_e164, member)  # the most recently updated, as one by one
         for member in (*self.by_external_id.values(), *self.by_e164.values()):
@@ -130,7 +132,7 @@ class _Members:
 
 
 def _accept_together(brand: Brand, items: list[BatchItem], submitted_by: str, respond: Respond) -> list[BatchOutcome]:
-    stored = {row.key: row for row in IdempotencyKey.objects.filter(brand=brand, key__in={i.key for i in items})}
+    stored = {row.key: row for row in IdempotencyKey.objects.filter(brand=brand, key__any_of={i.key for i in items})}
     members = _Members(brand, (item.request for item in items if item.key not in stored))
     versions: dict[str, TemplateVersion | PortalError] = {}
     outcomes: list[BatchOutcome | None] = [None] * len(items)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import psycopg
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import NOT_PROVIDED, DateTimeField, Field, JSONField, Model
 from django.db.models.fields.related import ForeignObject
@@ -321,25 +322,28 @@ class AnyOf(Lookup):  # type: ignore[type-arg]
     PostgreSQL parses and plans each constant; that is five times the client CPU of the query
     itself for 500 ids. Here the values are one parameter, a PostgreSQL array literal
     (``= ANY('{…}'::bigint[])``: the planner still sees how many there are), or on SQLite a
-    JSON document. Values are all integers or all strings.
+    JSON document. An integer column takes integers; any other column, strings.
     """
 
     lookup_name = "any_of"
     prepare_rhs = False
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[str | int, ...]]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
         values = list(self.rhs)
-        if all(type(value) is int for value in values):
-            kind, literal = "bigint", ",".join(map(str, values))
-        elif all(isinstance(value, str) for value in values):
-            kind = "text"
-            literal = ",".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+        if not values:
+            raise EmptyResultSet  # as ``__in=[]``: no row, and no query where Django can tell
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        field = getattr(field, "target_field", field)  # a foreign key compares its target's values
+        if _PLAIN_TYPES.get(field.get_internal_type()) is _INTEGER:
+            kind, items = "bigint", [str(int(value)) for value in values]
         else:
-            raise TypeError("any_of takes integers or strings, not a mix")
+            kind = "text"
+            text = [str(value) for value in values]
+            items = ['"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in text]
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::{kind}[])", (*lhs_params, "{" + literal + "}")
-        document = json.dumps(values, ensure_ascii=False)
+            return f"{lhs} = ANY(%s::{kind}[])", (*lhs_params, "{" + ",".join(items) + "}")
+        document = json.dumps([int(value) for value in values] if kind == "bigint" else text, ensure_ascii=False)
         return f"{lhs} IN (SELECT value FROM json_each(%s))", (*lhs_params, document)  # noqa: S608
 
 
