@@ -89,20 +89,24 @@ def _plain_json(field: Field[Any, Any]) -> bool:
     return getattr(field, "encoder", None) is None and type(field).get_db_prep_value is JSONField.get_db_prep_value
 
 
-def _saved_value(field: Field[Any, Any], *, adding: bool | None, now: datetime) -> Callable[[Model, Any], Any]:
+def _saved_value(
+    field: Field[Any, Any], *, adding: bool | None, now: datetime | None = None
+) -> Callable[[Model, Any], Any]:
     """A function of (object, connection) giving the field's value as the row set carries it.
 
     With ``adding`` set, the value is the field's ``pre_save`` (``auto_now_add`` and the like);
-    otherwise it is the attribute as it stands, as ``bulk_update`` saves it. ``auto_now`` and
-    ``auto_now_add`` take ``now``, one time for the whole statement, set on each object too.
+    otherwise it is the attribute as it stands, as ``bulk_update`` saves it (leaving ``auto_now``
+    alone). When adding, ``auto_now`` and ``auto_now_add`` take ``now``, one time for the whole
+    statement, set on each object too.
     """
     attname = field.attname
     if adding is not None and type(field).pre_save is DateTimeField.pre_save:
         if field.auto_now or (field.auto_now_add and adding):  # type: ignore[attr-defined]
-            stamp = now.isoformat()
+            moment = now if now is not None else timezone.now()
+            stamp = moment.isoformat()
 
             def stamped(obj: Model, connection: Any) -> Any:
-                setattr(obj, attname, now)
+                setattr(obj, attname, moment)
                 return stamp
 
             return stamped
@@ -267,7 +271,7 @@ def _set(
         return
     try:
         row_set, selected = _row_set(columns, connection)
-        values = [(str(field.column), _saved_value(field, adding=None, now=timezone.now())) for field in columns]
+        values = [(str(field.column), _saved_value(field, adding=None)) for field in columns]
         documents = [
             _rows_json([{column: value(obj, connection) for column, value in values} for obj in chunk])
             for chunk in (objs[start : start + batch_size] for start in range(0, len(objs), batch_size))
@@ -335,15 +339,16 @@ class AnyOf(Lookup):  # type: ignore[type-arg]
         lhs, lhs_params = self.process_lhs(compiler, connection)
         field = self.lhs.output_field
         field = getattr(field, "target_field", field)  # a foreign key compares its target's values
+        typed: list[int] | list[str]
         if _PLAIN_TYPES.get(field.get_internal_type()) is _INTEGER:
-            kind, items = "bigint", [str(int(value)) for value in values]
+            kind, typed = "bigint", [int(value) for value in values]
+            items = [str(value) for value in typed]
         else:
-            kind = "text"
-            text = [str(value) for value in values]
-            items = ['"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in text]
+            kind, typed = "text", [str(value) for value in values]
+            items = ['"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in typed]
         if connection.vendor == "postgresql":
             return f"{lhs} = ANY(%s::{kind}[])", (*lhs_params, "{" + ",".join(items) + "}")
-        document = json.dumps([int(value) for value in values] if kind == "bigint" else text, ensure_ascii=False)
+        document = json.dumps(typed, ensure_ascii=False)
         return f"{lhs} IN (SELECT value FROM json_each(%s))", (*lhs_params, document)  # noqa: S608
 
 
