@@ -33,7 +33,7 @@ from members.resources import ConsentResource, MemberResource
 from members.selectors import members_to_confirm, user_may_see_full_phone
 from members.services import consent_record, import_job_create, import_job_run, member_erase, member_upsert
 from members.tasks import member_import_job_run
-from portal.admin_mixins import BrandScopedAdminMixin
+from portal.admin_mixins import BrandScopedAdminMixin, ScopedRawIdWidget
 from portal.models import Brand
 from portal.selectors import brands_editable_by, brands_visible_to
 
@@ -486,6 +486,8 @@ class ImportJobAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
     def report_view(self, request: HttpRequest, pk: int) -> FileResponse:
         job = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_view_permission(request, job):
+            raise PermissionDenied
         if not job.report_file:
             raise Http404
         return FileResponse(job.report_file.open("rb"), as_attachment=True, filename=f"import-{job.pk}-rejected.csv")
@@ -531,7 +533,9 @@ class ConsentAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "member" and not request.user.is_superuser:  # type: ignore[union-attr]
-            kwargs["queryset"] = Member.objects.filter(brand__in=brands_editable_by(request.user))  # type: ignore[arg-type]
+            members = Member.objects.filter(brand__in=brands_editable_by(request.user))  # type: ignore[arg-type]
+            kwargs["queryset"] = members
+            kwargs["widget"] = ScopedRawIdWidget(db_field.remote_field, self.admin_site, queryset=members)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Consent, form: Any, change: bool) -> None:

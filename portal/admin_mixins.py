@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
@@ -51,6 +53,28 @@ class BrandScopedAdminMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
 
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """A raw-id box that names the chosen row only when it is one the user may pick.
+
+    Django's widget labels whatever id was posted, from the model's default manager, so a
+    refused form would show another brand's member and link to it.
+    """
+
+    def __init__(self, *args: Any, queryset: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queryset = queryset
+
+    def label_and_url_for_value(self, value: Any) -> tuple[str, str]:
+        key = self.rel.get_related_field().name
+        try:
+            allowed = self.queryset.filter(**{key: value}).exists()
+        except (ValueError, TypeError, ValidationError):
+            return "", ""
+        if not allowed:
+            return "", ""
+        return super().label_and_url_for_value(value)
+
+
 class ReadOnlyAdminMixin:
     """An admin nobody can add to, change or delete from: records that are evidence."""
 
@@ -64,4 +88,4 @@ class ReadOnlyAdminMixin:
         return False
 
 
-__all__ = ["BrandScopedAdminMixin", "ReadOnlyAdminMixin", "admin"]
+__all__ = ["BrandScopedAdminMixin", "ReadOnlyAdminMixin", "ScopedRawIdWidget", "admin"]

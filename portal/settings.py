@@ -313,6 +313,11 @@ LOGGING = {
 }
 
 # --- Import / export --------------------------------------------------------------------
+# Without these, django-import-export lets any staff user export or import through the
+# admin; with them, exporting needs the model's view permission (the rows stay scoped to the
+# user's brands by the admin's queryset) and importing its add permission.
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
