@@ -38,8 +38,8 @@ from billing.exceptions import (
 from billing.models import LineDailyCount, ReconciliationDay, Statement, StatementDay, StatementLine
 from billing.periods import JST, TAIWAN, day_start_utc, days, jst_today, month_last_day
 from billing.selectors import daily_counts, hour_count, price_table, sms_prices
+from integrations import line as line_client
 from notifications.choices import Channel, Metric
-from notifications.clients import line as line_client
 from notifications.models import DeliveryStat
 from portal.models import Brand
 from portal.services import audit_record

@@ -23,9 +23,10 @@ from binding.models import BindingSettings, WelcomeMessage
 from binding.stats import binding_stat_add
 from compliance.rendering import render_line_messages
 from compliance.selectors import send_check_variables, template_version_for_send
+from integrations import line as line_client
+from integrations import sending
+from integrations.sending import line_send_limited, retry_is_safe
 from members.models import LineLink
-from notifications import ratelimit
-from notifications.clients import line as line_client
 from notifications.models import WebhookEvent
 from portal.exceptions import PortalError
 
@@ -116,12 +117,6 @@ def _finish(welcome: WelcomeMessage, status: str, *, via: str = "", error: str =
         welcome.save(update_fields=["status", "sent_via", "error", "sent_at"])
 
 
-def _limit(welcome: WelcomeMessage, endpoint: str) -> None:
-    channel_id = welcome.brand.line_channel_id or str(welcome.brand_id)
-    if not ratelimit.acquire(channel_id=channel_id, endpoint=endpoint, max_wait=2.0):
-        raise line_client.LineRetryableError("the channel's shared rate limit is exhausted", retry_after=1.0)
-
-
 def welcome_send(*, welcome_id: int) -> None:
     """Send a queued welcome once: reply while the token is fresh, else push; a second run does nothing."""
     with transaction.atomic():
@@ -142,11 +137,17 @@ def welcome_send(*, welcome_id: int) -> None:
         _finish(welcome, WelcomeStatus.SKIPPED, error=str(exc))
         return
     access_token = welcome.brand.channel_access_token.reveal()
+    channel_id = welcome.brand.line_channel_id or str(welcome.brand_id)
     try:
         if _reply_token_fresh(welcome):
-            _limit(welcome, "reply")
             try:
-                line_client.message_reply(access_token=access_token, reply_token=welcome.reply_token, messages=messages)
+                line_send_limited(
+                    sending.REPLY,
+                    channel_id=channel_id,
+                    access_token=access_token,
+                    reply_token=welcome.reply_token,
+                    messages=messages,
+                )
             except line_client.LineRequestError as exc:
                 logger.info("welcome %s: reply refused (%s), pushing instead", welcome.pk, exc.status)
             except line_client.LineAmbiguousError as exc:
@@ -156,17 +157,22 @@ def welcome_send(*, welcome_id: int) -> None:
             else:
                 _finish(welcome, WelcomeStatus.SENT, via="reply")
                 return
-        _limit(welcome, "push")
-        line_client.message_push(
-            access_token=access_token, to=welcome.uid, messages=messages, retry_key=str(welcome.retry_key)
+        line_send_limited(
+            sending.PUSH,
+            channel_id=channel_id,
+            access_token=access_token,
+            to=welcome.uid,
+            messages=messages,
+            retry_key=str(welcome.retry_key),
         )
-    except (line_client.LineRetryableError, line_client.LineAmbiguousError) as exc:
-        # Nothing was accepted, or a push whose retry key makes a repeat harmless.
+    except line_client.LineError as exc:
+        if not retry_is_safe(exc, retry_key=True):
+            _finish(welcome, WelcomeStatus.FAILED, error=f"{exc}: {exc.body}")
+            return
+        # Nothing was accepted, or a push whose retry key makes a repeat harmless. (A reply's
+        # ambiguous answer never gets here: it is settled as sent above.)
         WelcomeMessage.objects.filter(pk=welcome.pk).update(status=WelcomeStatus.PENDING, error=str(exc)[:300])
         raise WelcomeRetryLater(str(exc)) from exc
-    except line_client.LineError as exc:
-        _finish(welcome, WelcomeStatus.FAILED, error=f"{exc}: {exc.body}")
-        return
     _finish(welcome, WelcomeStatus.SENT, via="push")
 
 

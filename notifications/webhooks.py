@@ -13,8 +13,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from integrations.signatures import line_signature_valid
 from notifications.models import WebhookEvent
-from notifications.signatures import line_signature_valid
 from portal.db import bulk_insert
 from portal.models import Brand
 
@@ -110,7 +110,7 @@ def mitake_report(request: HttpRequest, reference: str) -> HttpResponse:
 
     Mitake signs nothing: the unguessable per-message reference in the URL is the credential.
     """
-    from notifications.clients.sms import mitake
+    from integrations.sms import mitake
     from notifications.services import sms_report_apply
 
     reference = str(reference)
@@ -126,10 +126,10 @@ def mitake_report(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def sandbox_sms_report(request: HttpRequest, reference: str) -> HttpResponse:
     """The sandbox gateway's JSON delivery report, signed with the account's API key."""
-    from notifications.clients.sms import sandbox
+    from integrations.signatures import line_signature_valid
+    from integrations.sms import sandbox
     from notifications.models import Attempt, SmsAccount
     from notifications.services import sms_report_apply
-    from notifications.signatures import line_signature_valid
 
     reference = str(reference)
     attempt = Attempt.objects.filter(reference=reference).select_related("notification").first()

@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from binding.welcome import welcome_on_follow
-from members.services import line_link_update
-from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus, WebhookEventResult
-from notifications.clients.sms import (
+from integrations.sms import (
     SmsDeliveryReport,
 )
+from members.services import line_link_update
+from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus, WebhookEventResult
 from notifications.models import Attempt, Notification, NotificationEvent, WebhookEvent
 from notifications.services.common import timeline_add
 from notifications.services.outcomes import delivery_record, notification_finish

@@ -12,16 +12,17 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications import ratelimit
-from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus
-from notifications.clients import line as line_client
-from notifications.clients.sms import (
+from integrations import line as line_client
+from integrations import ratelimit, sending
+from integrations.sending import line_send_limited, retry_is_safe
+from integrations.sms import (
     SmsAmbiguousError,
     SmsRejectedError,
     SmsRetryableError,
     backend_for,
 )
-from notifications.clients.sms.base import SmsAccountConfig
+from integrations.sms.base import SmsAccountConfig
+from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus
 from notifications.exceptions import RetryLater
 from notifications.models import Attempt, Notification, SmsAccount
 from notifications.services.common import DELIVERY_WINDOW_SECONDS, timeline_add
@@ -206,24 +207,21 @@ def notification_dispatch(*, notification_id: int) -> None:
 
 
 # The LINE endpoint each channel's request goes to, as the shared rate limit counts them.
-ENDPOINTS: dict[str, str] = {Channel.PNP: "pnp", Channel.LINE_PUSH: "push"}
+ENDPOINTS: dict[str, str] = {Channel.PNP: sending.PNP, Channel.LINE_PUSH: sending.PUSH}
 
 
 def _channel_key(notification: Notification) -> str:
     return notification.brand.line_channel_id or str(notification.brand_id)
 
 
-def _line_limit(notification: Notification, endpoint: str, allowance: ratelimit.Allowance) -> None:
-    if not allowance.acquire(channel_id=_channel_key(notification), endpoint=endpoint, max_wait=2.0):
-        raise line_client.LineRetryableError("the channel's shared rate limit is exhausted", retry_after=1.0)
-
-
 def _send_pnp(notification: Notification, attempt: Attempt, allowance: ratelimit.Allowance) -> bool:
     """Send one PNP; return True when LINE accepted it (recorded by the caller, in bulk)."""
     brand = notification.brand
     try:
-        _line_limit(notification, ENDPOINTS[Channel.PNP], allowance)
-        line_client.pnp_push(
+        line_send_limited(
+            ENDPOINTS[Channel.PNP],
+            channel_id=_channel_key(notification),
+            allowance=allowance,
             access_token=brand.channel_access_token.reveal(),
             phone_hash=notification.member.phone_hash,
             messages=notification.line_messages,
@@ -249,18 +247,21 @@ def _send_push(notification: Notification, attempt: Attempt, allowance: ratelimi
         channel_failed(notification, attempt, None, "the member has no bound LINE user id")
         return
     try:
-        _line_limit(notification, ENDPOINTS[Channel.LINE_PUSH], allowance)
-        line_client.message_push(
+        line_send_limited(
+            ENDPOINTS[Channel.LINE_PUSH],
+            channel_id=_channel_key(notification),
+            allowance=allowance,
             access_token=brand.channel_access_token.reveal(),
             to=link.uid,
             messages=notification.line_messages,
             retry_key=attempt.reference,
         )
-    except (line_client.LineRetryableError, line_client.LineAmbiguousError) as exc:
-        # The retry key makes LINE answer a repeat with 409 and send nothing twice.
-        attempt_release_for_retry(notification, attempt, str(exc), getattr(exc, "retry_after", None))
     except line_client.LineError as exc:
-        channel_failed(notification, attempt, exc.status, f"{exc}: {exc.body}")
+        if retry_is_safe(exc, retry_key=True):
+            # The retry key makes LINE answer a repeat with 409 and send nothing twice.
+            attempt_release_for_retry(notification, attempt, str(exc), getattr(exc, "retry_after", None))
+        else:
+            channel_failed(notification, attempt, exc.status, f"{exc}: {exc.body}")
     else:
         with transaction.atomic():
             notification, attempt = notification_relock(notification, attempt)

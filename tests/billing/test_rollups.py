@@ -14,13 +14,13 @@ from django.utils import timezone
 from billing.periods import JST, TAIWAN
 from billing.selectors import daily_counts, hourly_daily_counts
 from compliance.models import TemplateVersion
+from integrations import line as line_client
+from integrations.signatures import line_signature
 from members.models import Member
 from notifications import webhooks
 from notifications.choices import Channel, Metric
-from notifications.clients import line as line_client
 from notifications.models import Attempt, Notification
 from notifications.services import SendRequest, notification_accept, notification_dispatch, webhook_events_drain
-from notifications.signatures import line_signature
 from notifications.stats import RECOMPUTABLE, expected_counts, recompute, stored_counts
 from portal.models import Brand
 

@@ -13,10 +13,10 @@ from binding.choices import WelcomeStatus
 from binding.models import BindingSettings, WelcomeMessage
 from binding.welcome import period_start, welcome_on_follow, welcome_send, welcomes_requeue
 from compliance.models import TemplateVersion
+from integrations import line as line_client
 from members.choices import ConsentPurpose, ConsentSource
 from members.models import Member
 from members.services import consent_record, line_link_bind
-from notifications.clients import line as line_client
 from notifications.models import WebhookEvent
 from portal.models import Brand
 

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from compliance.models import TemplateVersion
+from integrations import line as line_client
 from members.models import Member
 from notifications.choices import NotificationStatus
-from notifications.clients import line as line_client
 from notifications.models import Notification
 from notifications.services import SendRequest, notification_accept, notifications_dispatch
 from portal.models import Brand

@@ -3,10 +3,10 @@ import json
 import pytest
 from django.test import Client
 
+from integrations.signatures import line_signature, line_signature_valid
 from notifications.choices import WebhookEventResult
 from notifications.models import WebhookEvent
 from notifications.services import webhook_events_drain
-from notifications.signatures import line_signature, line_signature_valid
 from portal.models import Brand
 
 

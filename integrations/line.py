@@ -21,7 +21,7 @@ from typing import Any
 import requests
 from django.conf import settings
 
-from notifications.clients.http import prepared, session
+from integrations.http import prepared, session
 
 
 class LineError(Exception):

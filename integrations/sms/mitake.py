@@ -14,8 +14,8 @@ from collections.abc import Mapping
 import requests
 from django.conf import settings
 
-from notifications.clients.http import session
-from notifications.clients.sms.base import (
+from integrations.http import session
+from integrations.sms.base import (
     SmsAccountConfig,
     SmsAmbiguousError,
     SmsDeliveryReport,

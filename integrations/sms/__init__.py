@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from notifications.clients.sms.base import (
+from integrations.sms.base import (
     SmsAmbiguousError,
     SmsBackend,
     SmsDeliveryReport,
@@ -16,7 +16,7 @@ from notifications.clients.sms.base import (
 
 def backend_for(vendor: str) -> SmsBackend:
     """Return the backend module for a vendor code (``SmsAccount.vendor``)."""
-    from notifications.clients.sms import mitake, sandbox
+    from integrations.sms import mitake, sandbox
 
     backends: dict[str, SmsBackend] = {"mitake": mitake.BACKEND, "sandbox": sandbox.BACKEND}
     return backends[vendor]

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from notifications import ratelimit
+from integrations import ratelimit
 from tests.conftest import port_open, require
 
 

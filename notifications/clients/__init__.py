@@ -1,1 +1,0 @@
-"""Outbound HTTP to LINE and SMS vendors: the only modules that import ``requests``."""
