@@ -27,6 +27,7 @@ from integrations import line as line_client
 from integrations import sending
 from integrations.sending import line_send_limited, retry_is_safe
 from members.models import LineLink
+from notifications.choices import WebhookEventResult
 from notifications.models import WebhookEvent
 from portal.exceptions import PortalError
 
@@ -81,6 +82,14 @@ def welcome_on_follow(event: WebhookEvent) -> WelcomeMessage | None:
         return None  # another worker queued this period's welcome first
     transaction.on_commit(lambda: _enqueue(welcome.pk))
     return welcome
+
+
+def welcome_follow_apply(event: WebhookEvent) -> tuple[str, str]:
+    """The follow event's handler that binding registers: queue the welcome, say whether it did."""
+    welcome = welcome_on_follow(event)
+    if welcome is None:
+        return WebhookEventResult.IGNORED, ""
+    return WebhookEventResult.APPLIED, "welcome queued"
 
 
 def _enqueue(welcome_id: int) -> None:

@@ -7,16 +7,14 @@ Allowed moves are the explicit table ``ALLOWED_MOVES``; anything else raises
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from compliance.choices import (
@@ -27,6 +25,7 @@ from compliance.choices import (
     TemplateStatus,
 )
 from compliance.exceptions import TransitionNotAllowed
+from compliance.hooks import TemplateSendStats, send_stats_providers
 from compliance.models import CONTENT_FIELDS, MessageTemplate, RuleResult, SendViolation, TemplateVersion
 from compliance.rules import RULES_BY_CODE, build_context, evaluate
 from compliance.selectors import allowed_link_domains, promotional_terms
@@ -530,34 +529,13 @@ def template_record_send_violation(
     return True
 
 
-@dataclass(frozen=True)
-class TemplateSendStats:
-    """Per-version send figures the notifications app computes for the quality review."""
-
-    version_id: int
-    sends: int
-    sms_fallbacks: int
-    line_deliveries_known_uid: int
-    blocked_within_24h: int
-
-
-SendStatsSource = Callable[[datetime], Iterable[TemplateSendStats]]
-
-
-def _default_stats_source() -> SendStatsSource | None:
-    path = settings.COMPLIANCE_SEND_STATS_SOURCE
-    return import_string(path) if path else None
-
-
 def template_quality_review(
     *, stats: Iterable[TemplateSendStats] | None = None, actor: Actor = "task:template_quality_review"
 ) -> list[int]:
     """Suspend approved versions whose SMS-fallback or block share crosses its threshold; return their ids."""
     if stats is None:
-        source = _default_stats_source()
-        if source is None:
-            return []
-        stats = source(timezone.now() - timedelta(days=settings.COMPLIANCE_QUALITY_WINDOW_DAYS))
+        since = timezone.now() - timedelta(days=settings.COMPLIANCE_QUALITY_WINDOW_DAYS)
+        stats = [row for provider in send_stats_providers() for row in provider(since)]
     suspended = []
     for row in stats:
         if row.sends < settings.COMPLIANCE_QUALITY_MIN_SENDS:

@@ -9,8 +9,12 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from compliance.hooks import send_stats_provider_register
+        from notifications import services  # noqa: F401  (registers notifications' own webhook handlers first)
+        from notifications.selectors import template_send_stats
         from notifications.webhooks import forget_brand_secrets
         from portal.models import Brand
 
+        send_stats_provider_register(template_send_stats)
         post_save.connect(forget_brand_secrets, sender=Brand, dispatch_uid="notifications.forget_secrets")
         post_delete.connect(forget_brand_secrets, sender=Brand, dispatch_uid="notifications.forget_secrets_del")

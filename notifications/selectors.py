@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from compliance.services import TemplateSendStats
+from compliance.hooks import TemplateSendStats
 from notifications.choices import Channel
 from notifications.models import Attempt, Notification, WebhookEvent
 
@@ -17,7 +17,7 @@ BLOCK_WINDOW = timedelta(hours=24)
 def template_send_stats(since: datetime) -> list[TemplateSendStats]:
     """Per template version since a moment: sends, SMS fallbacks, and blocks within 24 h of a LINE delivery.
 
-    The compliance quality review reads it (``COMPLIANCE_SEND_STATS_SOURCE``).
+    The compliance quality review reads it: registered in ``NotificationsConfig.ready()``.
     """
     sms_after_line = Attempt.objects.filter(notification=OuterRef("pk"), channel=Channel.SMS)
     counts = (

@@ -190,10 +190,6 @@ COMPLIANCE_SMS_FALLBACK_SHARE_MAX = env.float("COMPLIANCE_SMS_FALLBACK_SHARE_MAX
 COMPLIANCE_BLOCK_SHARE_MAX = env.float("COMPLIANCE_BLOCK_SHARE_MAX", default=0.03)
 COMPLIANCE_QUALITY_MIN_SENDS = env.int("COMPLIANCE_QUALITY_MIN_SENDS", default=200)
 COMPLIANCE_QUALITY_WINDOW_DAYS = env.int("COMPLIANCE_QUALITY_WINDOW_DAYS", default=7)
-# Dotted path of a callable(since) -> per-version send figures, provided by the notifications app.
-COMPLIANCE_SEND_STATS_SOURCE = env.str(
-    "COMPLIANCE_SEND_STATS_SOURCE", default="notifications.selectors.template_send_stats"
-)
 
 # Billing: a JST day is flagged when |portal − LINE| exceeds max(count, share × LINE's count).
 BILLING_RECONCILIATION_TOLERANCE = env.int("BILLING_RECONCILIATION_TOLERANCE", default=0)

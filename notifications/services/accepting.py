@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from binding.links import fill_bind_link
 from compliance.models import TemplateVersion
 from compliance.rendering import render_line_messages, render_sms_text
 from compliance.selectors import PriorSendCounter, send_check_variables, template_version_for_send
@@ -20,6 +19,7 @@ from members.phones import normalize_phone
 from members.selectors import member_get_for_brand, member_reachability
 from notifications.choices import Channel, EventKind, Metric
 from notifications.exceptions import NotificationRefused
+from notifications.hooks import variables_provide
 from notifications.models import Notification, NotificationEvent
 from notifications.routing import plan_channels
 from notifications.stats import stat_add
@@ -97,7 +97,7 @@ def notification_build(
     ``channel_plan``; the first planned channel is its ``channel``.
     """
     occurred_at = request.occurred_at or timezone.now()
-    variables = fill_bind_link(brand=brand, version=version, member=member, variables=request.variables)
+    variables = variables_provide(brand=brand, version=version, member=member, variables=request.variables)
     values = send_check_variables(
         version=version,
         variables=variables,

@@ -11,17 +11,16 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from binding.welcome import welcome_on_follow
 from integrations.sms import (
     SmsDeliveryReport,
 )
 from members.services import line_link_update
 from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus, WebhookEventResult
+from notifications.hooks import apply_event, handles
 from notifications.models import Attempt, Notification, NotificationEvent, WebhookEvent
 from notifications.services.common import timeline_add
 from notifications.services.outcomes import delivery_record, notification_finish
 from notifications.stats import latency_bucket, stat_add, stats_add
-from notifications.webhook_handlers import apply_event, handles
 from portal.db import bulk_insert, bulk_set, bulk_set_rows
 
 logger = logging.getLogger(__name__)
@@ -70,7 +69,6 @@ def follow_event_apply(event: WebhookEvent) -> tuple[str, str]:
     if not uid:
         return WebhookEventResult.IGNORED, "follow without a user id"
     line_link_update(brand=event.brand, uid=uid, is_friend=True, is_blocked=False, actor="line:webhook")
-    welcome_on_follow(event)
     # For billing's dashboard (the OA's block rate).
     stat_add(brand_id=event.brand_id, at=event.occurred_at, channel=Channel.LINE_PUSH, metric=Metric.FOLLOW)
     return WebhookEventResult.APPLIED, f"{uid[:8]}… follows"

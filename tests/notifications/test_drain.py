@@ -14,10 +14,10 @@ from django.utils import timezone
 from compliance.models import TemplateVersion
 from members.models import Member
 from notifications.choices import AttemptStatus, Channel, NotificationStatus
+from notifications.hooks import apply_event
 from notifications.models import Attempt, Notification, NotificationEvent, WebhookEvent
 from notifications.services import SendRequest, notification_accept, webhook_events_drain
 from notifications.stats import stored_counts
-from notifications.webhook_handlers import apply_event
 from portal.models import Brand
 
 pytestmark = pytest.mark.django_db
