@@ -9,7 +9,7 @@ class BindingConfig(AppConfig):
     def ready(self) -> None:
         # Binding hooks into the send pipeline; notifications imports nothing of binding.
         from binding.links import fill_bind_link
-        from binding.welcome import welcome_follow_apply
+        from binding.services import welcome_follow_apply
         from notifications.hooks import handles, variable_provider_register
 
         variable_provider_register(fill_bind_link)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from binding.welcome import WelcomeRetryLater, welcome_send, welcomes_requeue
+from binding.services import WelcomeRetryLater, welcome_send, welcomes_requeue
 
 
 @shared_task(

@@ -11,8 +11,8 @@ class NotificationsConfig(AppConfig):
 
         from compliance.hooks import send_stats_provider_register
         from notifications import services  # noqa: F401  (registers notifications' own webhook handlers first)
+        from notifications.api.webhooks import forget_brand_secrets
         from notifications.selectors import template_send_stats
-        from notifications.webhooks import forget_brand_secrets
         from portal.models import Brand
 
         send_stats_provider_register(template_send_stats)

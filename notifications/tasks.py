@@ -40,3 +40,9 @@ def notification_timers() -> dict[str, int]:
         "requeued": services.outbox_sweep(),
         "webhook_events": services.webhook_events_drain(),
     }
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def idempotency_keys_prune() -> int:
+    """Delete idempotency keys past their 48-hour life (beat, hourly)."""
+    return services.idempotency_keys_prune()

@@ -43,6 +43,12 @@ app.conf.beat_schedule = {
         "task": "billing.tasks.line_daily_counts_fetch",
         "schedule": 24 * 3600,
     },
+    # Idempotency keys: a brand may replay a request for 48 hours (twice the 24 h promised);
+    # older keys only grow the table every send writes to. Hourly, in chunks.
+    "notifications-idempotency-keys-prune": {
+        "task": "notifications.tasks.idempotency_keys_prune",
+        "schedule": crontab(minute=40),
+    },
     # Member imports: uploaded files and rejected-rows reports hold names and phone numbers;
     # delete them MEMBER_IMPORT_FILE_RETENTION_DAYS after the import (03:15, outside office hours).
     "members-import-files-purge": {

@@ -19,10 +19,15 @@ from notifications.api.serializers import (
     NotificationSerializer,
     accepted_body,
 )
-from notifications.batches import BatchItem, notifications_accept_batch
-from notifications.idempotency import fingerprint, run_idempotent
 from notifications.models import Notification, NotificationEvent
-from notifications.services import SendRequest, notification_accept
+from notifications.services import (
+    BatchItem,
+    SendRequest,
+    fingerprint,
+    notification_accept,
+    notifications_accept_batch,
+    run_idempotent,
+)
 from portal.api.authentication import request_api_key
 from portal.api.exceptions import exception_handler
 from portal.api.permissions import IsBrandKeyOrStaff

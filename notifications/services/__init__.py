@@ -12,48 +12,35 @@ worker that dies mid-step, never sends twice what may not be sent twice:
   retried with the same reference: the other side answers with the first result.
 
 The steps, one module each: ``accepting`` (the API's request to a queued notification),
-``dispatch`` (claim and send), ``outcomes`` (record an answer, move to the next channel),
-``deliveries`` (LINE's webhook events and SMS reports) and ``timers`` (beat's periodic scans).
+``batches`` (up to 1,000 of them in a handful of queries), ``idempotency`` (the same key
+replays the first answer), ``dispatch`` (claim and send), ``outcomes`` (record an answer,
+move to the next channel), ``deliveries`` (LINE's webhook events and SMS reports) and
+``timers`` (beat's periodic scans, the idempotency keys' prune among them).
+
+What other modules and apps may call is listed in ``__all__`` below; the steps' helpers
+are imported from their own modules, inside this package only.
 """
 
-from notifications.services.accepting import (
-    SendRequest,
-    enqueue_dispatch,
-    member_for_request,
-    notification_accept,
-    notification_build,
-    phone_e164_for_send,
-    prior_sends_count,
-    queued_event,
-)
-from notifications.services.deliveries import (
-    delivery_event_apply,
-    follow_event_apply,
-    sms_report_apply,
-    unfollow_event_apply,
-    webhook_events_drain,
-)
-from notifications.services.dispatch import notification_dispatch, notifications_dispatch, sms_callback_url
+from notifications.services.accepting import SendRequest, notification_accept
+from notifications.services.batches import BatchItem, notifications_accept_batch
+from notifications.services.deliveries import sms_report_apply, webhook_events_drain
+from notifications.services.dispatch import notification_dispatch, notifications_dispatch
+from notifications.services.idempotency import fingerprint, idempotency_keys_prune, run_idempotent
 from notifications.services.timers import deliveries_expire, fallbacks_due, outbox_sweep
 
 __all__ = [
+    "BatchItem",
     "SendRequest",
     "deliveries_expire",
-    "delivery_event_apply",
-    "enqueue_dispatch",
     "fallbacks_due",
-    "follow_event_apply",
-    "member_for_request",
+    "fingerprint",
+    "idempotency_keys_prune",
     "notification_accept",
-    "notification_build",
     "notification_dispatch",
+    "notifications_accept_batch",
     "notifications_dispatch",
     "outbox_sweep",
-    "phone_e164_for_send",
-    "prior_sends_count",
-    "queued_event",
-    "sms_callback_url",
+    "run_idempotent",
     "sms_report_apply",
-    "unfollow_event_apply",
     "webhook_events_drain",
 ]

@@ -17,7 +17,7 @@ from compliance.models import TemplateVersion
 from integrations import line as line_client
 from integrations.signatures import line_signature
 from members.models import Member
-from notifications import webhooks
+from notifications.api import webhooks
 from notifications.choices import Channel, Metric
 from notifications.models import Attempt, Notification
 from notifications.services import SendRequest, notification_accept, notification_dispatch, webhook_events_drain

@@ -60,7 +60,7 @@ def binding_templates(approve_template: Callable[..., TemplateVersion]) -> dict[
 @pytest.fixture(autouse=True)
 def _forget_cached_webhook_secrets() -> None:
     """The webhook receiver keeps brand secrets per slug for 30 s; each test's brand is a new row."""
-    from notifications import webhooks
+    from notifications.api import webhooks
 
     webhooks._secrets.clear()
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from binding.choices import WelcomeStatus
 from binding.models import BindingSettings, WelcomeMessage
-from binding.welcome import period_start, welcome_on_follow, welcome_send, welcomes_requeue
+from binding.services.welcome import period_start, welcome_on_follow, welcome_send, welcomes_requeue
 from compliance.models import TemplateVersion
 from integrations import line as line_client
 from members.choices import ConsentPurpose, ConsentSource
@@ -157,7 +157,7 @@ def test_a_welcome_left_waiting_is_enqueued_again(
     brand: Brand, binding_settings: BindingSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     enqueued: list[int] = []
-    monkeypatch.setattr("binding.welcome._enqueue", enqueued.append)
+    monkeypatch.setattr("binding.services.welcome._enqueue", enqueued.append)
     waiting = welcome_on_follow(follow_event(brand))
     sent = welcome_on_follow(follow_event(brand, "U" + "3" * 32, event_id="E2"))
     assert waiting is not None and sent is not None

@@ -16,11 +16,11 @@ from compliance.models import TemplateVersion
 from compliance.services import template_suspend
 from members.models import Member
 from notifications.api.serializers import accepted_body
-from notifications.batches import BatchItem, BatchOutcome, _accept_one_by_one, notifications_accept_batch
 from notifications.choices import EventKind, Metric
-from notifications.idempotency import fingerprint
 from notifications.models import DeliveryStat, IdempotencyKey, Notification, NotificationEvent
 from notifications.services import SendRequest
+from notifications.services.batches import BatchItem, BatchOutcome, _accept_one_by_one, notifications_accept_batch
+from notifications.services.idempotency import fingerprint
 from portal.models import Brand
 
 pytestmark = pytest.mark.django_db

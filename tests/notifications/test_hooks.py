@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from binding.links import fill_bind_link
-from binding.welcome import welcome_follow_apply
+from binding.services import welcome_follow_apply
 from notifications import hooks
 from notifications.choices import WebhookEventResult
 from notifications.models import WebhookEvent

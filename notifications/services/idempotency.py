@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -67,7 +67,22 @@ def run_idempotent(
     return status, body, False
 
 
-def idempotency_keys_prune(*, older_than: timedelta = KEEP_FOR) -> int:
-    """Forget keys older than the promised window."""
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - older_than).delete()
-    return deleted
+# Keys are deleted this many at a time: one statement over a day's keys would hold its locks
+# (and grow the write-ahead log) for as long as it runs, while sends keep writing new keys.
+PRUNE_CHUNK = 5000
+
+
+def idempotency_keys_prune(*, older_than: timedelta = KEEP_FOR, now: datetime | None = None) -> int:
+    """Forget the keys older than their promised life; return how many were deleted."""
+    cutoff = (now or timezone.now()) - older_than
+    deleted = 0
+    while True:
+        ids = list(
+            IdempotencyKey.objects.filter(created_at__lt=cutoff)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:PRUNE_CHUNK]
+        )
+        if not ids:
+            return deleted
+        count, _ = IdempotencyKey.objects.filter(pk__in=ids).delete()
+        deleted += count

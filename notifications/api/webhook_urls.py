@@ -1,6 +1,6 @@
 from django.urls import path
 
-from notifications.webhooks import line_webhook, mitake_report, sandbox_sms_report
+from notifications.api.webhooks import line_webhook, mitake_report, sandbox_sms_report
 
 urlpatterns = [
     path("line/<slug:brand_slug>", line_webhook, name="line-webhook"),

@@ -25,9 +25,8 @@ from compliance.selectors import template_version_for_send
 from members.models import Member
 from notifications.choices import Metric
 from notifications.exceptions import NotificationRefused
-from notifications.idempotency import key_reused, run_idempotent
 from notifications.models import IdempotencyKey, Notification
-from notifications.services import (
+from notifications.services.accepting import (
     SendRequest,
     enqueue_dispatch,
     member_for_request,
@@ -37,6 +36,7 @@ from notifications.services import (
     prior_sends_count,
     queued_event,
 )
+from notifications.services.idempotency import key_reused, run_idempotent
 from notifications.stats import stats_add
 from portal.db import bulk_insert
 from portal.exceptions import PortalError

@@ -1,0 +1,27 @@
+"""Binding's writes: the binding settings, one-time passwords, binding and unbinding a LINE user,
+and the welcome message a new, unbound friend receives.
+
+``bindings`` holds the member's side (settings, OTP, confirm, remove); ``welcome`` the
+follower's side (queue on follow, send once). What other modules call is in ``__all__``.
+"""
+
+from binding.services.bindings import binding_settings_save, line_binding_confirm, line_binding_remove, otp_send
+from binding.services.welcome import (
+    WelcomeRetryLater,
+    welcome_follow_apply,
+    welcome_on_follow,
+    welcome_send,
+    welcomes_requeue,
+)
+
+__all__ = [
+    "WelcomeRetryLater",
+    "binding_settings_save",
+    "line_binding_confirm",
+    "line_binding_remove",
+    "otp_send",
+    "welcome_follow_apply",
+    "welcome_on_follow",
+    "welcome_send",
+    "welcomes_requeue",
+]
