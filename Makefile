@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements/lock.txt | cksum | cut -d' ' -f1)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install chromium lint typecheck clean
+.PHONY: run test install chromium lint typecheck layers clean
 
 $(STAMP): requirements/lock.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ lint: install
 
 typecheck: install
 	$(VENV)/bin/mypy .
+
+# The layering contract ([tool.importlinter] in pyproject.toml; docs/architecture.md).
+layers: install
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf var $(VENV)
