@@ -1,8 +1,9 @@
-from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from binding.api.views import LineBindingOtpView, LineBindingView
+from binding.api.views import MemberLineBindingViewSet
 
-urlpatterns = [
-    path("members/<str:external_id>/line-binding", LineBindingView.as_view(), name="member-line-binding"),
-    path("members/<str:external_id>/line-binding/otp", LineBindingOtpView.as_view(), name="member-line-binding-otp"),
-]
+# The same "members" prefix as the members app's routes: binding adds its sub-resources.
+router = SimpleRouter(trailing_slash=False)
+router.register("members", MemberLineBindingViewSet, basename="member")
+
+urlpatterns = router.urls

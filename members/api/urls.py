@@ -1,8 +1,8 @@
-from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from members.api.views import MemberConsentsView, MemberView
+from members.api.views import MemberViewSet
 
-urlpatterns = [
-    path("members/<str:external_id>", MemberView.as_view(), name="member-detail"),
-    path("members/<str:external_id>/consents", MemberConsentsView.as_view(), name="member-consents"),
-]
+router = SimpleRouter(trailing_slash=False)
+router.register("members", MemberViewSet, basename="member")
+
+urlpatterns = router.urls

@@ -6,10 +6,10 @@ from typing import Any
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from members.api.serializers import ConsentSerializer, ConsentWriteSerializer, MemberSerializer, MemberWriteSerializer
 from members.models import Member
@@ -31,17 +31,22 @@ def _member(request: Request, external_id: str) -> Member:
     return member
 
 
-class MemberView(APIView):
-    """``/members/{external_id}``: read, create or update, erase. Another brand's member is 404."""
+class MemberViewSet(viewsets.GenericViewSet):
+    """``/members/{external_id}``: read, create or update, erase; ``/consents``: the consent history.
+
+    Another brand's member is 404.
+    """
 
     permission_classes = [IsBrandKey]
+    lookup_field = "external_id"
+    lookup_value_regex = "[^/]+"
 
     @extend_schema(responses=MemberSerializer)
-    def get(self, request: Request, external_id: str) -> Response:
+    def retrieve(self, request: Request, external_id: str) -> Response:
         return Response(MemberSerializer(_member(request, external_id)).data)
 
     @extend_schema(request=MemberWriteSerializer, responses=MemberSerializer)
-    def put(self, request: Request, external_id: str) -> Response:
+    def update(self, request: Request, external_id: str) -> Response:
         serializer = MemberWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         member, created = member_upsert(
@@ -56,24 +61,18 @@ class MemberView(APIView):
         )
 
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, external_id: str) -> Response:
+    def destroy(self, request: Request, external_id: str) -> Response:
         member_erase(member=_member(request, external_id), actor=request_api_key(request), reason="API request")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-
-class MemberConsentsView(APIView):
-    """``/members/{external_id}/consents``: the history, and a new statement appended to it."""
-
-    permission_classes = [IsBrandKey]
-
-    @extend_schema(responses=ConsentSerializer(many=True))
-    def get(self, request: Request, external_id: str) -> Response:
+    @extend_schema(methods=["GET"], request=None, responses=ConsentSerializer(many=True))
+    @extend_schema(methods=["POST"], request=ConsentWriteSerializer, responses={201: ConsentSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def consents(self, request: Request, external_id: str) -> Response:
+        """The member's consent history (GET), and a new statement appended to it (POST)."""
         member = _member(request, external_id)
-        return Response(ConsentSerializer(member.consents.order_by("-captured_at", "-id"), many=True).data)
-
-    @extend_schema(request=ConsentWriteSerializer, responses=ConsentSerializer)
-    def post(self, request: Request, external_id: str) -> Response:
-        member = _member(request, external_id)
+        if request.method == "GET":
+            return Response(ConsentSerializer(member.consents.order_by("-captured_at", "-id"), many=True).data)
         serializer = ConsentWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         consent = consent_record(member=member, actor=request_api_key(request), **serializer.validated_data)
