@@ -14,7 +14,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from integrations.signatures import line_signature_valid
-from notifications.models import WebhookEvent
+from integrations.sms import mitake, sandbox
+from notifications.models import Attempt, SmsAccount, WebhookEvent
+from notifications.services import sms_report_apply
 from portal.db import bulk_insert
 from portal.models import Brand
 
@@ -110,9 +112,6 @@ def mitake_report(request: HttpRequest, reference: str) -> HttpResponse:
 
     Mitake signs nothing: the unguessable per-message reference in the URL is the credential.
     """
-    from integrations.sms import mitake
-    from notifications.services import sms_report_apply
-
     reference = str(reference)
     report = mitake.parse_delivery_report(request.GET)
     if report is None:
@@ -126,11 +125,6 @@ def mitake_report(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def sandbox_sms_report(request: HttpRequest, reference: str) -> HttpResponse:
     """The sandbox gateway's JSON delivery report, signed with the account's API key."""
-    from integrations.signatures import line_signature_valid
-    from integrations.sms import sandbox
-    from notifications.models import Attempt, SmsAccount
-    from notifications.services import sms_report_apply
-
     reference = str(reference)
     attempt = Attempt.objects.filter(reference=reference).select_related("notification").first()
     account = SmsAccount.objects.filter(brand_id=attempt.notification.brand_id).first() if attempt else None
