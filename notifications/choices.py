@@ -11,6 +11,7 @@ class WebhookEventResult(models.TextChoices):
     UNMATCHED = "unmatched", _("no matching notification")
     IGNORED = "ignored", _("ignored (event type not used)")
     FAILED = "failed", _("failed (will be retried)")
+    REJECTED = "rejected", _("rejected (malformed, kept as evidence)")
 
 
 class Channel(models.TextChoices):

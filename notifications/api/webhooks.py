@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from datetime import UTC, datetime
@@ -15,6 +14,8 @@ from django.views.decorators.http import require_POST
 
 from integrations.signatures import line_signature_valid
 from integrations.sms import mitake, sandbox
+from notifications.api.line_events import BodyError, ReadEvent, events_read
+from notifications.choices import WebhookEventResult
 from notifications.models import Attempt, SmsAccount, WebhookEvent
 from notifications.services import sms_report_apply
 from portal.db import bulk_insert
@@ -44,22 +45,23 @@ def _brand_secret(slug: str, *, fresh: bool = False) -> tuple[int, str] | None:
     return brand.pk, _secrets[slug][2]
 
 
-def _event_row(brand_id: int, event: dict) -> WebhookEvent | None:  # type: ignore[type-arg]
-    event_id = event.get("webhookEventId")
-    if not isinstance(event_id, str) or not event_id:
-        return None
-    timestamp = event.get("timestamp")
-    occurred_at = (
-        datetime.fromtimestamp(timestamp / 1000, tz=UTC) if isinstance(timestamp, int | float) else datetime.now(tz=UTC)
-    )
-    return WebhookEvent(
-        brand_id=brand_id,
-        event_id=event_id[:64],
-        event_type=str(event.get("type", ""))[:32],
-        is_redelivery=bool((event.get("deliveryContext") or {}).get("isRedelivery", False)),
-        occurred_at=occurred_at,
-        payload=event,
-    )
+def _event_rows(brand_id: int, events: list[ReadEvent], now: datetime) -> list[WebhookEvent]:
+    rows = []
+    for event in events:
+        row = WebhookEvent(
+            brand_id=brand_id,
+            event_id=event.event_id,
+            event_type=event.event_type,
+            is_redelivery=event.is_redelivery,
+            occurred_at=event.occurred_at,
+            payload=event.payload,
+        )
+        if event.reason:
+            # Kept as evidence and never applied: the drain takes only unprocessed rows.
+            row.result, row.detail, row.processed_at = WebhookEventResult.REJECTED, event.reason[:200], now
+            logger.warning("LINE webhook event rejected for brand %s: %s", brand_id, event.reason)
+        rows.append(row)
+    return rows
 
 
 def schedule_webhook_processing() -> None:
@@ -88,14 +90,12 @@ def line_webhook(request: HttpRequest, brand_slug: str) -> HttpResponse:
     if found is None or not line_signature_valid(channel_secret=secret, body=body, signature=signature):
         logger.warning("LINE webhook for %s refused: bad or missing signature", brand_slug)
         return JsonResponse({"message": "invalid signature"}, status=403)
+    now = datetime.now(tz=UTC)
     try:
-        payload = json.loads(body)
-        events = payload["events"]
-        if not isinstance(events, list):
-            raise TypeError
-    except (ValueError, KeyError, TypeError):
-        return JsonResponse({"message": "body must be a JSON object with an 'events' array"}, status=400)
-    rows = [row for row in (_event_row(brand_id, e) for e in events if isinstance(e, dict)) if row is not None]
+        events = events_read(body, now=now)
+    except BodyError as exc:
+        return JsonResponse({"message": str(exc)}, status=400)
+    rows = _event_rows(brand_id, events, now)
     if rows:
         with transaction.atomic():
             bulk_insert(rows, ignore_conflicts=True)
