@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -475,7 +475,9 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        version = get_object_or_404(TemplateVersion.objects.select_related("template__brand"), pk=object_id)
+        if not str(object_id).isdigit():  # "abc" would reach the database as an integer and fail there
+            raise Http404
+        version = get_object_or_404(TemplateVersion.objects.select_related("template__brand"), pk=int(object_id))
         if not self.has_view_permission(request, version):
             raise PermissionDenied
         if request.method == "POST":

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from compliance.models import MessageTemplate, TemplateVersion
+from portal.api.fields import JSONObjectField
 
 
 class TemplateVersionSerializer(serializers.ModelSerializer):
@@ -32,7 +33,7 @@ class MessageTemplateSerializer(serializers.ModelSerializer):
 
 
 class TemplateCheckSerializer(serializers.Serializer):
-    variables = serializers.DictField(child=serializers.JSONField(), help_text="Values by variable name.")
+    variables = JSONObjectField(help_text="Values by variable name.")
     occurred_at = serializers.DateTimeField(help_text="When the event happened (ISO 8601 with time zone).")
 
 

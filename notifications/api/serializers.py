@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from notifications.models import Attempt, Notification, NotificationEvent
+from portal.api.fields import JSONObjectField
 
 
 class NotificationRequestSerializer(serializers.Serializer):
@@ -15,7 +16,7 @@ class NotificationRequestSerializer(serializers.Serializer):
     template = serializers.CharField(max_length=64)
     member = serializers.CharField(max_length=64, required=False, allow_blank=False)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=False)
-    variables = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
+    variables = JSONObjectField(required=False, default=dict)
     occurred_at = serializers.DateTimeField(required=False)
     reservation_key = serializers.CharField(max_length=100, required=False)
 
