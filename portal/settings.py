@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "import_export",
     "csp",
+    "axes",
     "portal",
     "members",
     "compliance",
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -131,6 +135,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+
+# Staff logins (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from
+# one address, that pair is locked for AXES_COOLOFF_MINUTES; a superuser unlocks it sooner by
+# deleting its row under Axes › Access attempts. Locking by username and address together keeps
+# an attacker from locking a colleague out from elsewhere. Behind a proxy, set
+# AXES_IPWARE_PROXY_COUNT so the client's address (not the proxy's) is counted.
+AUTHENTICATION_BACKENDS = [
+    "portal.auth.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.auth.lockout_response"
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
+AXES_VERBOSE = False
+# Staff sessions end after a working day, or when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "zh-hant"
@@ -246,11 +270,22 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "portal.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttling.BrandKeyThrottle"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Requests per brand API key and calendar minute (0: no limit); over it, 429 with Retry-After.
+# LINE itself takes 2,000 requests a second per channel; a batch request carries up to 1,000.
+API_KEY_REQUESTS_PER_MINUTE = env.int("API_KEY_REQUESTS_PER_MINUTE", default=60_000)
 SPECTACULAR_SETTINGS = {
     "TITLE": "PNP portal API",
-    "DESCRIPTION": "Members, consent and LINE notification messages for brands in Taiwan.",
+    "DESCRIPTION": (
+        "Members, consent and LINE notification messages for brands in Taiwan.\n\n"
+        "Every request is authenticated with the brand's API key (`Authorization: Bearer <key>`). "
+        "Each key may make a fixed number of requests per calendar minute (60,000 unless the "
+        "deployment says otherwise); past it, the answer is **429** with a `Retry-After` header "
+        "giving the seconds until the next minute. Errors have one shape: "
+        '`{"message": ..., "errors": [{"field", "message", "code"}]}`.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # members, compliance and notifications share the channel codes
