@@ -499,9 +499,24 @@ class ImportJobAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
 
 class ConsentForm(forms.ModelForm):
+    """A statement recorded by staff: what proves it is required, and for a grant the notice shown."""
+
     class Meta:
         model = Consent
         fields = ("member", "purpose", "granted", "source", "evidence", "notice_version", "captured_at")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "evidence" in self.fields:
+            self.fields["evidence"].required = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("granted") and not str(cleaned.get("notice_version", "")).strip():
+            self.add_error(
+                "notice_version", _("Give the version of the privacy notice the member was shown (e.g. 2026-11).")
+            )
+        return cleaned
 
 
 @admin.register(Consent)

@@ -38,9 +38,31 @@ class ConsentWriteSerializer(serializers.Serializer):
     source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=ConsentSource.choices, default=ConsentSource.API
     )
-    evidence = serializers.CharField(allow_blank=True, default="", max_length=2000)
-    notice_version = serializers.CharField(allow_blank=True, default="", max_length=64)
+    # A consent statement is only worth what proves it (PDPA): where and how the member said it,
+    # and which privacy notice they were shown.
+    evidence = serializers.CharField(
+        max_length=2000,
+        help_text="What proves the statement: a form submission id, a URL, a recording or document reference.",
+        error_messages={
+            "required": "Say what proves this consent (a form submission id, a URL or a document reference).",
+            "blank": "Say what proves this consent (a form submission id, a URL or a document reference).",
+        },
+    )
+    notice_version = serializers.CharField(
+        max_length=64,
+        allow_blank=True,
+        default="",
+        help_text="The version of the privacy notice the member was shown, e.g. 2026-11; required to grant.",
+    )
     captured_at = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # A grant is informed only against a notice; a withdrawal needs no notice to stand.
+        if attrs.get("granted") and not attrs.get("notice_version", "").strip():
+            raise serializers.ValidationError(
+                {"notice_version": "Give the version of the privacy notice the member was shown (e.g. 2026-11)."}
+            )
+        return attrs
 
 
 class LineLinkSerializer(serializers.ModelSerializer):

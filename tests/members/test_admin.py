@@ -185,3 +185,32 @@ def test_another_managers_import_report_is_404(
     client.logout()
     login(client, manager)
     assert client.get(f"/admin/members/importjob/{job.pk}/report/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("fields", "error_field"),
+    [
+        ({"evidence": "", "notice_version": "2026-11"}, "evidence"),
+        ({"evidence": "call #7", "notice_version": ""}, "notice_version"),
+    ],
+)
+def test_a_consent_recorded_in_the_admin_needs_its_evidence_and_a_grant_its_notice_version(
+    client: Client, manager: User, make_member: Callable[..., Member], fields: dict, error_field: str
+) -> None:
+    member = make_member()
+    login(client, manager)
+    response = client.post(
+        "/admin/members/consent/add/",
+        {
+            "member": member.pk,
+            "purpose": "pnp_notification",
+            "granted": "on",
+            "source": "admin",
+            "captured_at_0": "2026-11-30",
+            "captured_at_1": "10:00:00",
+            **fields,
+        },
+    )
+    assert response.status_code == 200
+    assert error_field in response.context["adminform"].form.errors
+    assert not member.consents.exists()

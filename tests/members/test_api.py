@@ -1,5 +1,6 @@
 from collections.abc import Callable
 
+import pytest
 from rest_framework.test import APIClient
 
 from members.models import Consent, Member
@@ -34,6 +35,7 @@ def test_get_shows_e164_consents_line_link_and_reachability(api_client: APIClien
             "granted": True,
             "source": "api",
             "evidence": "form v3",
+            "notice_version": "2025-04",
             "captured_at": "2025-05-01T10:00:00+08:00",
         },
         format="json",
@@ -54,6 +56,34 @@ def test_a_consent_with_an_unknown_purpose_is_400(api_client: APIClient) -> None
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "purpose"
     assert not Consent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"purpose": "pnp_notification", "granted": True, "notice_version": "2026-11"}, "evidence"),
+        ({"purpose": "pnp_notification", "granted": True, "evidence": " ", "notice_version": "2026-11"}, "evidence"),
+        ({"purpose": "pnp_notification", "granted": True, "evidence": "form #12"}, "notice_version"),
+        (
+            {"purpose": "pnp_notification", "granted": True, "evidence": "form #12", "notice_version": " "},
+            "notice_version",
+        ),
+    ],
+)
+def test_a_consent_without_its_evidence_or_a_grant_without_its_notice_version_is_400_naming_the_field(
+    api_client: APIClient, body: dict, field: str
+) -> None:
+    api_client.put("/api/v1/members/M1", {"name": "A", "phone": "0912345678"}, format="json")
+    response = api_client.post("/api/v1/members/M1/consents", body, format="json")
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert not Consent.objects.exists()
+
+
+def test_a_withdrawal_needs_its_evidence_but_no_notice_version(api_client: APIClient) -> None:
+    api_client.put("/api/v1/members/M1", {"name": "A", "phone": "0912345678"}, format="json")
+    body = {"purpose": "pnp_notification", "granted": False, "evidence": "member called the hotline"}
+    assert api_client.post("/api/v1/members/M1/consents", body, format="json").status_code == 201
 
 
 def test_delete_erases_and_the_member_cannot_be_recreated(api_client: APIClient) -> None:
