@@ -7,13 +7,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from import_export import resources
 from import_export.fields import Field
 
 from applications.choices import Stage, UseCase
 from applications.models import Application
 from applications.selectors import ApplicationStatus, application_status
 from applications.workdays import WorkCalendar, current_calendar
+from portal.exports import FormulaSafeResource
 
 TIMELINE_STAGES = list(Stage)
 STAGE_FIELDS = tuple(f"entered_{stage}" for stage in TIMELINE_STAGES)
@@ -36,7 +36,7 @@ COLUMNS = (
 )
 
 
-class BaseApplicationResource(resources.ModelResource):
+class BaseApplicationResource(FormulaSafeResource):
     brand = Field(attribute="brand__slug", column_name="brand")
     path = Field(attribute="path", column_name="path")
     stage = Field(attribute="stage", column_name="stage")

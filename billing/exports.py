@@ -17,21 +17,13 @@ from django.db.models import QuerySet
 from import_export.resources import ModelResource
 from openpyxl import Workbook
 
+from portal.exports import formula_safe
+
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 CHUNK = 2000
-
-
-def _safe(value: Any) -> Any:
-    """Defuse spreadsheet formulas in text cells (=, +, -, @ at the start); numbers stay numbers."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        try:
-            Decimal(value)
-        except InvalidOperation:
-            return "'" + value
-    return value
 
 
 def _cell(value: Any) -> Any:
@@ -49,7 +41,7 @@ def export_rows(resource: ModelResource, queryset: QuerySet[Any]) -> Iterator[li
     """Yield the header row, then one rendered row per record, reading the queryset in chunks."""
     yield resource.get_export_headers()
     for instance in queryset.iterator(chunk_size=CHUNK):
-        yield [_safe(value) for value in resource.export_resource(instance)]
+        yield [formula_safe(value) for value in resource.export_resource(instance)]
 
 
 class _Echo:

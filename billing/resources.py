@@ -7,9 +7,10 @@ from typing import Any
 from import_export import fields, resources
 
 from billing.models import ReconciliationDay, StatementLine
+from portal.exports import FormulaSafeResource
 
 
-class StatementLineResource(resources.ModelResource):
+class StatementLineResource(FormulaSafeResource):
     """One row per statement line (PNP per price period, SMS, adjustments) with the statement's header."""
 
     brand = fields.Field(attribute="statement__brand__slug", column_name="brand", readonly=True)
@@ -49,7 +50,7 @@ class StatementLineResource(resources.ModelResource):
         return StatementLine.objects.select_related("statement__brand", "adjusts__brand")
 
 
-class ReconciliationDayResource(resources.ModelResource):
+class ReconciliationDayResource(FormulaSafeResource):
     """One row per JST day: the portal's delivered PNP, LINE's count, the billed figure and any explanation."""
 
     brand = fields.Field(attribute="statement__brand__slug", column_name="brand", readonly=True)

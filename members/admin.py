@@ -34,6 +34,7 @@ from members.selectors import members_to_confirm, user_may_see_full_phone
 from members.services import consent_record, import_job_create, import_job_run, member_erase, member_upsert
 from members.tasks import member_import_job_run
 from portal.admin_mixins import BrandScopedAdminMixin, ScopedRawIdWidget
+from portal.exports import formula_safe
 from portal.models import Brand
 from portal.selectors import brands_editable_by, brands_visible_to
 
@@ -339,16 +340,8 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
                 if user_may_see_full_phone(request.user, member.brand_id)
                 else mask_e164(member.phone_e164)
             )
-            writer.writerow(
-                [
-                    member.brand.slug,
-                    member.external_id,
-                    member.name,
-                    phone,
-                    member.phone_flagged_at,
-                    member.phone_flag_reason,
-                ]
-            )
+            row = [member.brand.slug, member.external_id, member.name, phone, member.phone_flagged_at]
+            writer.writerow([formula_safe(value) for value in [*row, member.phone_flag_reason]])
         return response
 
     @admin.action(description=_("Erase selected members (blank personal data, keep history)"), permissions=["change"])

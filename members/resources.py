@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from import_export import fields, resources
+from import_export import fields
 
 from members.models import Consent, Member
 from members.phones import mask_e164, normalize_phone
+from portal.exports import FormulaSafeResource
 
 
-class MemberResource(resources.ModelResource):
+class MemberResource(FormulaSafeResource):
     """Members as a spreadsheet: the import columns plus the derived state.
 
     Phone numbers are exported in full only to those who may see them (``reveal_phone``).
@@ -61,7 +62,7 @@ class MemberResource(resources.ModelResource):
         instance.phone_e164, instance.phone_type, instance.phone_hash = phone.e164, phone.number_type, phone.hash
 
 
-class ConsentResource(resources.ModelResource):
+class ConsentResource(FormulaSafeResource):
     """The consent history, one row per statement, as evidence for an audit."""
 
     brand = fields.Field(attribute="member__brand__slug", column_name="brand")

@@ -350,7 +350,9 @@ LOGGING = {
 # user's brands by the admin's queryset) and importing its add permission.
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Off: django-import-export's escape strips one leading "=" ("==1+1" stays a formula) and turns
+# every cell into text; every resource escapes its cells itself (portal.exports.formula_safe).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Uploaded member files and their rejected-rows reports hold names and phone numbers: a daily beat
