@@ -1,0 +1,202 @@
+"""The table of a notification's status moves, walked through the writers of the states module."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import product
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from compliance.models import TemplateVersion
+from members.models import Member
+from notifications.choices import NotificationStatus
+from notifications.exceptions import StatusMoveError
+from notifications.models import Notification, NotificationEvent
+from notifications.services import SendRequest, notification_accept, notification_build
+from notifications.services.states import (
+    Fields,
+    awaiting_fields,
+    delivered_fields,
+    final_fields,
+    move_check,
+    notification_write,
+    notifications_create,
+    notifications_write,
+    notifications_write_rows,
+    queued_fields,
+    sending_fields,
+)
+from portal.models import Brand
+
+VARIABLES = {"order_id": "A123", "event_time": "2026-11-25 10:00"}
+STATUSES = [str(status) for status in NotificationStatus]
+
+# Written out rather than read from ALLOWED_MOVES, so that a change to the table fails here.
+ALLOWED = {
+    ("queued", "sending"),
+    ("queued", "awaiting"),  # an SMS accepted after the sweeper re-queued its send
+    ("queued", "delivered"),  # a delivery after the fallback delay re-queued the notification
+    ("queued", "failed"),
+    ("sending", "queued"),
+    ("sending", "awaiting"),
+    ("sending", "delivered"),
+    ("sending", "failed"),
+    ("awaiting", "queued"),
+    ("awaiting", "delivered"),
+    ("awaiting", "not_delivered"),
+    ("awaiting", "failed"),
+    ("not_delivered", "delivered"),
+    ("not_delivered", "failed"),
+    ("failed", "delivered"),
+}
+PAIRS = list(product(STATUSES, repeat=2))
+
+
+def allowed(old: str, new: str) -> bool:
+    return old == new or (old, new) in ALLOWED  # staying put is no move
+
+
+def test_the_table_names_fifteen_moves_of_thirty_between_distinct_statuses() -> None:
+    assert len(STATUSES) == 6
+    assert len([(old, new) for old, new in PAIRS if old != new and allowed(old, new)]) == 15
+
+
+@pytest.mark.parametrize(("old", "new"), PAIRS)
+def test_each_pair_of_statuses_is_a_move_the_table_allows_or_refuses(old: str, new: str) -> None:
+    if allowed(old, new):
+        move_check(old, new)
+    else:
+        with pytest.raises(StatusMoveError) as refused:
+            move_check(old, new)
+        assert (refused.value.old, refused.value.new) == (old, new)
+        assert refused.value.field == "status"
+
+
+def test_a_delivered_notification_moves_nowhere() -> None:
+    for new in STATUSES:
+        if new != "delivered":
+            with pytest.raises(StatusMoveError):
+                move_check("delivered", new)
+
+
+# --- Through the writers, against the database -------------------------------------------------------------
+
+
+@pytest.fixture
+def notification(
+    brand: Brand, approve_template: Callable[..., TemplateVersion], make_member: Callable[..., Member]
+) -> Notification:
+    approve_template("shipping_notice")
+    make_member("M1", "0912-345-678")
+    return notification_accept(
+        brand=brand, request=SendRequest(template="shipping_notice", member="M1", variables=VARIABLES)
+    )
+
+
+def outcome(notification: Notification, status: str) -> Fields:
+    """The fields of the outcome that ends in ``status``, as the pipeline's writers build them."""
+    now = timezone.now()
+    if status == "queued":
+        return queued_fields()
+    if status == "sending":
+        return sending_fields(channel=notification.channel_plan[0])
+    if status == "awaiting":
+        return awaiting_fields(notification, channel=notification.channel_plan[0], at=now)
+    if status == "delivered":
+        return delivered_fields(channel=notification.channel_plan[0], at=now)
+    return final_fields(status=status, reason="test")
+
+
+def at_status(notification: Notification, status: str) -> Notification:
+    Notification.objects.filter(pk=notification.pk).update(status=status)
+    return Notification.objects.select_related("template_version").get(pk=notification.pk)
+
+
+def stored_status(notification: Notification) -> str:
+    return Notification.objects.values_list("status", flat=True).get(pk=notification.pk)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("old", STATUSES)
+def test_the_single_writer_saves_each_allowed_move_and_nothing_of_a_refused_one(
+    notification: Notification, old: str
+) -> None:
+    for new in STATUSES:
+        row = at_status(notification, old)
+        fields = outcome(row, new)
+        if allowed(old, new):
+            notification_write(row, fields)
+            assert stored_status(row) == row.status == new
+        else:
+            with pytest.raises(StatusMoveError):
+                notification_write(row, fields)
+            assert stored_status(row) == row.status == old  # neither saved nor set on the instance
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("old", STATUSES)
+def test_the_bulk_writers_save_each_allowed_move_and_nothing_of_a_refused_one(
+    notification: Notification, old: str
+) -> None:
+    now = timezone.now()
+    for new in STATUSES:
+        row = at_status(notification, old)
+        fields = outcome(row, new)
+        if allowed(old, new):
+            notifications_write_rows([(row.pk, old, fields)], at=now)
+            assert stored_status(row) == new
+            row = at_status(notification, old)
+            assert notifications_write([row.pk], source=old, fields=fields, at=now) == 1
+            assert stored_status(row) == new
+        else:
+            with pytest.raises(StatusMoveError):
+                notifications_write_rows([(row.pk, old, fields)], at=now)
+            with pytest.raises(StatusMoveError):
+                notifications_write([row.pk], source=old, fields=fields, at=now)
+            assert stored_status(row) == old
+
+
+@pytest.mark.django_db
+def test_the_guarded_bulk_update_leaves_rows_that_moved_on(notification: Notification) -> None:
+    row = at_status(notification, "delivered")
+    assert notifications_write([row.pk], source="sending", fields=outcome(row, "awaiting"), at=timezone.now()) == 0
+    assert stored_status(row) == "delivered"
+
+
+@pytest.mark.django_db
+def test_one_refused_row_writes_nothing_of_its_batch(
+    brand: Brand, notification: Notification, make_member: Callable[..., Member]
+) -> None:
+    make_member("M2", "0922-000-111")
+    other = notification_accept(
+        brand=brand, request=SendRequest(template="shipping_notice", member="M2", variables=VARIABLES)
+    )
+    delivered = at_status(other, "delivered")
+    fields = outcome(notification, "failed")
+    with pytest.raises(StatusMoveError), transaction.atomic():
+        notifications_write_rows(
+            [(notification.pk, "queued", fields), (delivered.pk, "delivered", fields)], at=timezone.now()
+        )
+    assert stored_status(notification) == "queued"
+    assert stored_status(delivered) == "delivered"
+
+
+@pytest.mark.django_db
+def test_a_notification_is_written_queued_or_not_at_all(
+    brand: Brand, notification: Notification, make_member: Callable[..., Member]
+) -> None:
+    member = make_member("M2", "0922-000-111")
+    version = notification.template_version
+    built = notification_build(
+        brand=brand,
+        request=SendRequest(template="shipping_notice", variables=VARIABLES),
+        version=version,
+        member=member,
+    )
+    built.status = NotificationStatus.SENDING
+    with pytest.raises(StatusMoveError):
+        notifications_create([built])
+    assert Notification.objects.count() == 1
+    assert NotificationEvent.objects.count() == 1  # the first notification's "queued" line
