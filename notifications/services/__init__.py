@@ -24,7 +24,6 @@ from notifications.services.accepting import (
     notification_build,
     phone_e164_for_send,
     prior_sends_count,
-    queued_event,
 )
 from notifications.services.deliveries import (
     delivery_event_apply,
@@ -34,6 +33,7 @@ from notifications.services.deliveries import (
     webhook_events_drain,
 )
 from notifications.services.dispatch import notification_dispatch, notifications_dispatch, sms_callback_url
+from notifications.services.states import notifications_create, queued_event
 from notifications.services.timers import deliveries_expire, fallbacks_due, outbox_sweep
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "notification_accept",
     "notification_build",
     "notification_dispatch",
+    "notifications_create",
     "notifications_dispatch",
     "outbox_sweep",
     "phone_e164_for_send",
