@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from notifications.choices import Channel, EventKind, Metric, NotificationStatus
 from notifications.exceptions import StatusMoveError
-from notifications.models import Notification, NotificationEvent
+from notifications.models import Attempt, Notification, NotificationEvent
 from notifications.services.common import DELIVERY_WINDOW_SECONDS, line_time
 from notifications.stats import latency_bucket, stats_add
 from portal.db import bulk_insert, bulk_set_rows
@@ -198,6 +198,11 @@ def timeline_event(
 ) -> NotificationEvent:
     """One line of a notification's timeline, not saved (see ``EventKind``)."""
     return NotificationEvent(notification_id=notification_id, kind=kind, detail=detail[:300], attempt_id=attempt_id)
+
+
+def timeline_add(notification: Notification, kind: str, detail: str = "", attempt: Attempt | None = None) -> None:
+    """Add one line to the notification's timeline (see ``EventKind``)."""
+    NotificationEvent.objects.create(notification=notification, kind=kind, detail=detail[:300], attempt=attempt)
 
 
 def timeline_add_many(events: Sequence[NotificationEvent]) -> None:

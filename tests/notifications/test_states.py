@@ -1,20 +1,25 @@
-"""The table of a notification's status moves, walked through the writers of the states module."""
+"""The table of a notification's status moves, and the one module that writes status and timeline."""
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Callable
 from itertools import product
+from pathlib import Path
 
 import pytest
 from django.db import transaction
 from django.utils import timezone
 
+import notifications
 from compliance.models import TemplateVersion
 from members.models import Member
 from notifications.choices import NotificationStatus
 from notifications.exceptions import StatusMoveError
 from notifications.models import Notification, NotificationEvent
 from notifications.services import SendRequest, notification_accept, notification_build
+from notifications.services.outcomes import notification_finish
 from notifications.services.states import (
     Fields,
     awaiting_fields,
@@ -200,3 +205,121 @@ def test_a_notification_is_written_queued_or_not_at_all(
         notifications_create([built])
     assert Notification.objects.count() == 1
     assert NotificationEvent.objects.count() == 1  # the first notification's "queued" line
+
+
+@pytest.mark.django_db
+def test_a_delivered_notification_cannot_be_failed_afterwards(notification: Notification) -> None:
+    row = at_status(notification, "delivered")
+    with pytest.raises(StatusMoveError), transaction.atomic():
+        notification_finish(row, NotificationStatus.FAILED, "too late")
+    assert stored_status(row) == "delivered"
+    assert not NotificationEvent.objects.filter(notification=row, kind="failed").exists()
+
+
+# --- Nobody else writes them ------------------------------------------------------------------------------
+
+PACKAGE = Path(notifications.__file__).parent
+WRITER = PACKAGE / "services" / "states.py"
+QUERYSET_WRITES = ("create", "bulk_create", "get_or_create", "update_or_create", "update", "delete")
+RAW_UPDATE = re.compile(r"update\s+\W?notifications?(_notification)?\b", re.IGNORECASE)
+
+
+def _names_notification(node: ast.AST) -> bool:
+    """Whether the expression names a notification (``notification``, ``Notification``, ``notifications``…)."""
+    names = (
+        n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(node) if isinstance(n, ast.Name | ast.Attribute)
+    )
+    return any(name.lower().startswith("notification") for name in names)
+
+
+def _root(node: ast.AST) -> str:
+    while isinstance(node, ast.Attribute | ast.Call | ast.Subscript):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _strings(node: ast.AST) -> set[str]:
+    return {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+
+
+def state_writes(source: str) -> set[int]:
+    """The lines that write a notification's status or timeline themselves, not through the states module."""
+    lines: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for element in target.elts if isinstance(target, ast.Tuple) else [target]:
+                    if isinstance(element, ast.Attribute) and element.attr == "status":
+                        if _names_notification(element.value):
+                            lines.add(node.lineno)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            keywords = {keyword.arg: keyword.value for keyword in node.keywords}
+            first = node.args[0] if node.args else None
+            if (
+                (name == "update" and "status" in keywords and _root(func) == "Notification")
+                or (
+                    name in ("bulk_set", "bulk_set_rows", "bulk_update", "bulk_insert", "bulk_create")
+                    and first
+                    and _names_notification(first)
+                )
+                or (  # a save without update_fields writes the status too
+                    name == "save"
+                    and isinstance(func, ast.Attribute)
+                    and _names_notification(func.value)
+                    and ("update_fields" not in keywords or "status" in _strings(keywords["update_fields"]))
+                )
+                or (name in ("Notification", "create") and "status" in keywords and _root(func) == "Notification")
+                or name == "NotificationEvent"
+                or (name in QUERYSET_WRITES and _root(func) == "NotificationEvent")
+            ):
+                lines.add(node.lineno)
+        elif isinstance(node, ast.Constant | ast.JoinedStr) and RAW_UPDATE.search(ast.unparse(node)):
+            lines.add(node.lineno)
+    return lines
+
+
+def test_the_check_finds_each_way_of_writing_status_or_timeline() -> None:
+    source = """
+notification.status = "queued"
+notification.status, notification.channel = "sending", "pnp"
+Notification.objects.filter(pk=1).update(status="failed")
+notification.save(update_fields=["status", "updated_at"])
+notification.save(force_insert=True)
+bulk_set_rows(Notification, ["status"], rows)
+bulk_insert([NotificationEvent(notification_id=1, kind="queued")])
+NotificationEvent.objects.create(notification=notification, kind="queued")
+NotificationEvent.objects.filter(notification=notification).delete()
+sql = f"UPDATE {notifications} SET status = %s WHERE id = %s"
+Notification.objects.create(status="sending")
+"""
+    assert state_writes(source) == set(range(2, 13))
+
+
+def test_the_check_passes_attempt_writes_and_reads_and_finds_the_states_modules_writes() -> None:
+    source = """
+attempt.status = "failed"
+attempt.save(update_fields=["status", "answered_at"])
+Attempt.objects.filter(pk=1).update(status="accepted")
+bulk_set_rows(Attempt, ["status", "delivered_at"], rows)
+notification_write(notification, queued_fields())
+sql = f"UPDATE {attempts} SET sent_at = %s WHERE id = %s"
+events = NotificationEvent.objects.select_related("attempt").order_by("at", "id")
+"""
+    assert state_writes(source) == set()
+    assert state_writes(WRITER.read_text())  # where the writes are
+
+
+def test_no_other_module_writes_a_notifications_status_or_timeline() -> None:
+    packages = [path for path in PACKAGE.parent.iterdir() if (path / "__init__.py").exists() and path.name != "tests"]
+    assert PACKAGE in packages
+    offenders = {
+        f"{path.relative_to(PACKAGE.parent)}:{line}"
+        for package in packages
+        for path in package.rglob("*.py")
+        if path != WRITER and "migrations" not in path.parts
+        for line in state_writes(path.read_text())
+    }
+    assert offenders == set()
