@@ -42,4 +42,3 @@ def test_a_get_carries_its_query_and_no_body(line_api: Receiver) -> None:
     (received,) = line_api.paths("/v2/bot/message/delivery/pnp")
     assert (received.method, received.query, received.body) == ("GET", {"date": "20261125"}, b"")
     assert "x-line-delivery-tag" not in received.headers
-
