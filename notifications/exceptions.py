@@ -33,3 +33,16 @@ class RetryLater(Exception):
         self.notification_id = notification_id
         self.retries = retries
         self.retry_after = retry_after
+
+
+class StatusMoveError(PortalError):
+    """A notification may not make this status move (``notifications.services.states.ALLOWED_MOVES``)."""
+
+    status_code = 409
+    code = "status_move_not_allowed"
+    field = "status"
+
+    def __init__(self, message: str, *, old: str, new: str) -> None:
+        super().__init__(message)
+        self.old = old
+        self.new = new

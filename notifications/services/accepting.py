@@ -17,12 +17,12 @@ from compliance.selectors import PriorSendCounter, send_check_variables, templat
 from members.models import Member
 from members.phones import normalize_phone
 from members.selectors import member_get_for_brand, member_reachability
-from notifications.choices import Channel, EventKind, Metric
+from notifications.choices import Channel
 from notifications.exceptions import NotificationRefused
 from notifications.hooks import variables_provide
-from notifications.models import Notification, NotificationEvent
+from notifications.models import Notification
 from notifications.routing import plan_channels
-from notifications.stats import stat_add
+from notifications.services.states import notifications_create
 from portal.models import Brand
 
 
@@ -135,15 +135,6 @@ def notification_build(
     )
 
 
-def queued_event(notification: Notification) -> NotificationEvent:
-    """The first line of a notification's timeline: accepted, with its channel plan."""
-    return NotificationEvent(
-        notification=notification,
-        kind=EventKind.QUEUED,
-        detail=_("channel plan: %(plan)s") % {"plan": " → ".join(notification.channel_plan)},
-    )
-
-
 def notification_accept(
     *, brand: Brand, request: SendRequest, submitted_by: str = "", enqueue: Callable[[int], None] | None = None
 ) -> Notification:
@@ -158,9 +149,7 @@ def notification_accept(
         brand=brand, request=request, version=version, member=member, submitted_by=submitted_by
     )
     with transaction.atomic():
-        notification.save(force_insert=True)
-        queued_event(notification).save(force_insert=True)
-        stat_add(brand_id=brand.pk, at=notification.created_at, channel=notification.channel, metric=Metric.ACCEPTED)
+        notifications_create([notification])
         if enqueue is not None:
             enqueue(notification.pk)
         else:

@@ -23,7 +23,6 @@ from django.db import IntegrityError, transaction
 from compliance.models import TemplateVersion
 from compliance.selectors import template_version_for_send
 from members.models import Member
-from notifications.choices import Metric
 from notifications.exceptions import NotificationRefused
 from notifications.models import IdempotencyKey, Notification
 from notifications.services.accepting import (
@@ -32,12 +31,11 @@ from notifications.services.accepting import (
     member_for_request,
     notification_accept,
     notification_build,
+    notifications_create,
     phone_e164_for_send,
     prior_sends_count,
-    queued_event,
 )
 from notifications.services.idempotency import key_reused, run_idempotent
-from notifications.stats import stats_add
 from portal.db import bulk_insert
 from portal.exceptions import PortalError
 from portal.models import Brand
@@ -201,9 +199,7 @@ def _write(
 ) -> None:
     notifications = [notification for _index, notification in accepted.values()]
     with transaction.atomic():
-        bulk_insert(notifications)
-        bulk_insert([queued_event(n) for n in notifications])
-        stats_add(Counter((brand.pk, n.created_at, n.channel, Metric.ACCEPTED) for n in notifications))
+        notifications_create(notifications)
         keys = []
         for key, (index, notification) in accepted.items():
             body = respond(notification)

@@ -17,11 +17,21 @@ from integrations.sms import (
 from members.services import line_link_update
 from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus, WebhookEventResult
 from notifications.hooks import apply_event, handles
-from notifications.models import Attempt, Notification, NotificationEvent, WebhookEvent
-from notifications.services.common import timeline_add
+from notifications.models import Attempt, Notification, WebhookEvent
 from notifications.services.outcomes import delivery_record, notification_finish
-from notifications.stats import latency_bucket, stat_add, stats_add
-from portal.db import bulk_insert, bulk_set, bulk_set_rows
+from notifications.services.states import (
+    Counts,
+    Fields,
+    delivered_counts,
+    delivered_event,
+    delivered_fields,
+    notification_write,
+    notifications_write_rows,
+    timeline_add,
+    timeline_add_many,
+)
+from notifications.stats import stat_add, stats_add
+from portal.db import bulk_set, bulk_set_rows
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +52,7 @@ def delivery_event_apply(event: WebhookEvent) -> tuple[str, str]:
     if attempt.delivered_at is not None:
         # A second delivery event for one tag: LINE delivered the same request twice.
         if not notification.delivered_twice:
-            notification.delivered_twice = True
-            notification.save(update_fields=["delivered_twice", "updated_at"])
+            notification_write(notification, {"delivered_twice": True})
             stat_add(
                 brand_id=notification.brand_id, at=event.occurred_at, channel=Channel.PNP, metric=Metric.DELIVERED_TWICE
             )
@@ -204,8 +213,8 @@ def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
     )
     now = timezone.now()
     results: dict[int, tuple[str, str]] = {}
-    settled: list[tuple[int, int, datetime]] = []
-    counts: Counter[tuple[int, datetime, str, str]] = Counter()
+    settled: list[tuple[int, int, str, Fields]] = []  # notification, attempt, status as read, what it becomes
+    counts: Counts = Counter()
     for event in events:
         tag = _delivery_tag(event)
         attempt = by_tag.get(tag)
@@ -224,40 +233,18 @@ def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
             continue  # not plain: its own handler decides
         at = event.occurred_at
         delivered_before.add(notification_id)  # a second event for it in this batch is not plain
-        settled.append((notification_id, attempt_id, at))
-        latency = max(0, int((at - sent_at).total_seconds())) if sent_at else 0
-        counts[(brand_id, at, Channel.PNP, Metric.DELIVERED)] += 1
-        counts[(brand_id, at, Channel.PNP, Metric.LATENCY_SECONDS)] += latency
-        counts[(brand_id, at, Channel.PNP, latency_bucket(latency))] += 1
+        settled.append((notification_id, attempt_id, status, delivered_fields(channel=Channel.PNP, at=at)))
+        counts.update(delivered_counts(brand_id=brand_id, channel=Channel.PNP, at=at, sent_at=sent_at))
         results[event.pk] = (WebhookEventResult.APPLIED, f"notification {notification_id} delivered")
     if settled:
-        delivered, pnp = str(NotificationStatus.DELIVERED), str(Channel.PNP)
-        bulk_set_rows(
-            Notification,
-            [
-                "status",
-                "delivered_at",
-                "delivered_channel",
-                "final_reason",
-                "fallback_due_at",
-                "expires_at",
-                "updated_at",
-            ],
-            [(notification_id, delivered, at, pnp, "", None, None, now) for notification_id, _a, at in settled],
-        )
+        notifications_write_rows([(n, status, fields) for n, _a, status, fields in settled], at=now)
         bulk_set_rows(
             Attempt,
             ["status", "delivered_at"],
-            [(attempt_id, str(AttemptStatus.DELIVERED), at) for _n, attempt_id, at in settled],
+            [(a, str(AttemptStatus.DELIVERED), fields["delivered_at"]) for _n, a, _s, fields in settled],
         )
-        label = str(Channel.PNP.label)
-        bulk_insert(
-            [
-                NotificationEvent(
-                    notification_id=notification_id, attempt_id=attempt_id, kind=EventKind.DELIVERED, detail=label
-                )
-                for notification_id, attempt_id, _at in settled
-            ]
+        timeline_add_many(
+            [delivered_event(notification_id=n, attempt_id=a, channel=Channel.PNP) for n, a, _s, _f in settled]
         )
         stats_add(counts)
     return results

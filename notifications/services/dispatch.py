@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -25,7 +25,6 @@ from integrations.sms.base import SmsAccountConfig
 from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus
 from notifications.exceptions import RetryLater
 from notifications.models import Attempt, Notification, SmsAccount
-from notifications.services.common import DELIVERY_WINDOW_SECONDS, timeline_add
 from notifications.services.outcomes import (
     attempt_release_for_retry,
     channel_failed,
@@ -35,6 +34,15 @@ from notifications.services.outcomes import (
     pnp_accepted_many,
     pnp_ambiguous,
     pnp_refused,
+)
+from notifications.services.states import (
+    awaiting_fields,
+    move_allowed,
+    notification_apply,
+    notification_write,
+    notifications_write,
+    sending_fields,
+    timeline_add,
 )
 from notifications.stats import stat_add, stats_add
 from portal.db import bulk_insert, execute_prepared
@@ -123,11 +131,7 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
                 attempt = Attempt(notification=notification, channel=channel, reference=str(uuid.uuid4()))
                 new_attempts.append(attempt)
             attempt.claim = claim
-            notification.status, notification.channel, notification.updated_at = (
-                NotificationStatus.SENDING,
-                attempt.channel,
-                now,
-            )
+            notification_apply(notification, {**sending_fields(channel=attempt.channel), "updated_at": now})
             claimed.append((notification, attempt))
         bulk_insert(new_attempts)
         if reused:
@@ -137,9 +141,7 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
         for notification, attempt in claimed:
             by_channel.setdefault(attempt.channel, []).append(notification.pk)
         for channel, ids in by_channel.items():
-            Notification.objects.filter(pk__any_of=ids).update(
-                status=NotificationStatus.SENDING, channel=channel, updated_at=now
-            )
+            notifications_write(ids, source=NotificationStatus.QUEUED, fields=sending_fields(channel=channel), at=now)
     return claimed
 
 
@@ -316,11 +318,9 @@ def _send_sms(notification: Notification, attempt: Attempt) -> None:
         attempt.save(
             update_fields=["status", "answered_at", "accepted_at", "vendor", "vendor_message_id", "sms_segments"]
         )
-        if notification.status != NotificationStatus.DELIVERED:
-            notification.status = NotificationStatus.AWAITING_DELIVERY
-            notification.expires_at = now + timedelta(seconds=DELIVERY_WINDOW_SECONDS / settings.LINE_TIME_FACTOR)
-            notification.fallback_due_at = None
-            notification.save(update_fields=["status", "expires_at", "fallback_due_at", "updated_at"])
+        # Unless it moved past waiting meanwhile (a delivery report, or another worker's answer).
+        if move_allowed(notification.status, NotificationStatus.AWAITING_DELIVERY):
+            notification_write(notification, awaiting_fields(notification, channel=attempt.channel, at=now))
         timeline_add(
             notification,
             EventKind.SMS_SENT,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -14,11 +15,23 @@ from django.utils.translation import gettext as _
 from members.services import member_flag_phone_unreachable
 from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus
 from notifications.exceptions import RetryLater
-from notifications.models import Attempt, Notification, NotificationEvent
+from notifications.models import Attempt, Notification
 from notifications.services.accepting import enqueue_dispatch
-from notifications.services.common import DELIVERY_WINDOW_SECONDS, MAX_RETRIES, line_time, timeline_add
-from notifications.stats import latency_bucket, stat_add, stats_add
-from portal.db import bulk_insert
+from notifications.services.common import MAX_RETRIES
+from notifications.services.states import (
+    awaiting_fields,
+    delivered_counts,
+    delivered_event,
+    delivered_fields,
+    final_fields,
+    notification_write,
+    notifications_write,
+    queued_fields,
+    timeline_add,
+    timeline_add_many,
+    timeline_event,
+)
+from notifications.stats import stat_add, stats_add
 
 
 def attempt_release_for_retry(
@@ -35,8 +48,7 @@ def attempt_release_for_retry(
             attempt.status = AttemptStatus.FAILED
             attempt.answered_at = timezone.now()
         attempt.save()
-        notification.status = NotificationStatus.QUEUED
-        notification.save(update_fields=["status", "updated_at"])
+        notification_write(notification, queued_fields())
         if gave_up:
             timeline_add(
                 notification,
@@ -61,9 +73,7 @@ def notification_move_on(notification: Notification, attempt: Attempt) -> None:
         c for c in notification.channel_plan if c not in set(notification.attempts.values_list("channel", flat=True))
     ]
     if remaining:
-        notification.status = NotificationStatus.QUEUED
-        notification.fallback_due_at = None
-        notification.save(update_fields=["status", "fallback_due_at", "updated_at"])
+        notification_write(notification, queued_fields())
         if remaining[0] == Channel.SMS:
             stat_add(
                 brand_id=notification.brand_id, at=timezone.now(), channel=attempt.channel, metric=Metric.SMS_FALLBACK
@@ -76,11 +86,8 @@ def notification_move_on(notification: Notification, attempt: Attempt) -> None:
 
 
 def notification_finish(notification: Notification, status: str, reason: str) -> None:
-    notification.status = status
-    notification.final_reason = reason[:200]
-    notification.fallback_due_at = None
-    notification.expires_at = None
-    notification.save(update_fields=["status", "final_reason", "fallback_due_at", "expires_at", "updated_at"])
+    """End the notification without a delivery: failed (counted, on its timeline) or not delivered."""
+    notification_write(notification, final_fields(status=status, reason=reason))
     if status == NotificationStatus.FAILED:
         timeline_add(notification, EventKind.FAILED, reason)
         stat_add(
@@ -100,16 +107,10 @@ def notification_relock(notification: Notification, attempt: Attempt) -> tuple[N
     return fresh, Attempt.objects.select_for_update().get(pk=attempt.pk)
 
 
-def delivery_await(notification: Notification, attempt: Attempt, now: datetime, *, save: bool = True) -> None:
+def delivery_await(notification: Notification, attempt: Attempt, now: datetime) -> None:
     if notification.status != NotificationStatus.SENDING:
         return  # the delivery event was faster than LINE's answer: nothing left to wait for
-    notification.status = NotificationStatus.AWAITING_DELIVERY
-    notification.expires_at = now + line_time(DELIVERY_WINDOW_SECONDS)
-    delay = notification.template_version.sms_fallback_delay_minutes
-    has_sms_next = Channel.SMS in notification.channel_plan[notification.channel_plan.index(attempt.channel) + 1 :]
-    notification.fallback_due_at = now + line_time(delay * 60) if delay and has_sms_next else None
-    if save:
-        notification.save(update_fields=["status", "expires_at", "fallback_due_at", "updated_at"])
+    notification_write(notification, awaiting_fields(notification, channel=attempt.channel, at=now))
 
 
 def rows_lock_in_order(model: type[Notification] | type[Attempt], ids: list[int]) -> None:
@@ -125,27 +126,19 @@ def pnp_accepted_many(items: list[tuple[Notification, Attempt, datetime]]) -> No
     delivery event that was faster than LINE's answer is kept.
     """
     answered_at = max(at for _n, _a, at in items)
-    expires_at = answered_at + line_time(DELIVERY_WINDOW_SECONDS)
-    fallback_groups: dict[datetime | None, list[int]] = {}
+    # One UPDATE per set of values (the fallback time is the only one that differs).
+    groups: dict[tuple[tuple[str, Any], ...], list[int]] = {}
     for notification, attempt, _at in items:
-        delay = notification.template_version.sms_fallback_delay_minutes
-        plan = notification.channel_plan
-        has_sms_next = Channel.SMS in plan[plan.index(attempt.channel) + 1 :]
-        due = answered_at + line_time(delay * 60) if delay and has_sms_next else None
-        fallback_groups.setdefault(due, []).append(notification.pk)
+        fields = awaiting_fields(notification, channel=attempt.channel, at=answered_at)
+        groups.setdefault(tuple(fields.items()), []).append(notification.pk)
     attempt_ids = [a.pk for _n, a, _t in items]
     with transaction.atomic():
         # Locked as every other writer locks them: notifications, then attempts, each by id.
         # The grouped UPDATEs below would otherwise take the rows group by group.
         rows_lock_in_order(Notification, [n.pk for n, _a, _t in items])
         rows_lock_in_order(Attempt, attempt_ids)
-        for due, ids in fallback_groups.items():
-            Notification.objects.filter(pk__any_of=ids, status=NotificationStatus.SENDING).update(
-                status=NotificationStatus.AWAITING_DELIVERY,
-                expires_at=expires_at,
-                fallback_due_at=due,
-                updated_at=answered_at,
-            )
+        for values, ids in groups.items():
+            notifications_write(ids, source=NotificationStatus.SENDING, fields=dict(values), at=answered_at)
         Attempt.objects.filter(pk__any_of=attempt_ids).update(
             # A delivery event faster than LINE's answer already made it "delivered": kept.
             status=Case(When(delivered_at__isnull=True, then=Value(AttemptStatus.ACCEPTED)), default=F("status")),
@@ -154,9 +147,9 @@ def pnp_accepted_many(items: list[tuple[Notification, Attempt, datetime]]) -> No
             http_status=200,
         )
         detail = _("LINE answered 200; waiting for the delivery event")
-        bulk_insert(
+        timeline_add_many(
             [
-                NotificationEvent(notification_id=n.pk, attempt_id=a.pk, kind=EventKind.SENT_TO_LINE, detail=detail)
+                timeline_event(notification_id=n.pk, attempt_id=a.pk, kind=EventKind.SENT_TO_LINE, detail=detail)
                 for n, a, _t in items
             ]
         )
@@ -182,8 +175,7 @@ def pnp_ambiguous(notification: Notification, attempt: Attempt, error: str) -> N
             attempt,
         )
         if settings.PNP_AMBIGUOUS_POLICY == "fallback_now" and notification.fallback_due_at is not None:
-            notification.fallback_due_at = now
-            notification.save(update_fields=["fallback_due_at"])
+            notification_write(notification, {"fallback_due_at": now})
 
 
 def pnp_refused(notification: Notification, attempt: Attempt) -> None:
@@ -217,14 +209,11 @@ def channel_failed(notification: Notification, attempt: Attempt, status: int | N
 def delivery_record(notification: Notification, attempt: Attempt, at: datetime) -> None:
     """Record a delivery on ``attempt``; a second channel's delivery is 'delivered twice'."""
     other_delivered = notification.attempts.exclude(pk=attempt.pk).filter(delivered_at__isnull=False).exists()
-    latency = int((at - attempt.sent_at).total_seconds()) if attempt.sent_at else 0
-    counts: Counter[tuple[int, datetime, str, str]] = Counter()
-    counts[(notification.brand_id, at, attempt.channel, Metric.DELIVERED)] += 1
-    counts[(notification.brand_id, at, attempt.channel, Metric.LATENCY_SECONDS)] += max(0, latency)
-    counts[(notification.brand_id, at, attempt.channel, latency_bucket(max(0, latency)))] += 1  # billing: median
+    counts = delivered_counts(brand_id=notification.brand_id, channel=attempt.channel, at=at, sent_at=attempt.sent_at)
+    fields: dict[str, Any] = {"fallback_due_at": None, "expires_at": None}
     if notification.status == NotificationStatus.DELIVERED or other_delivered:
         if not notification.delivered_twice:
-            notification.delivered_twice = True
+            fields["delivered_twice"] = True
             counts[(notification.brand_id, at, attempt.channel, Metric.DELIVERED_TWICE)] += 1
             timeline_add(
                 notification,
@@ -234,23 +223,9 @@ def delivery_record(notification: Notification, attempt: Attempt, at: datetime) 
                 attempt,
             )
     if notification.status != NotificationStatus.DELIVERED:
-        notification.status = NotificationStatus.DELIVERED
-        notification.delivered_at = at
-        notification.delivered_channel = attempt.channel
-        notification.final_reason = ""
-        timeline_add(notification, EventKind.DELIVERED, attempt.get_channel_display(), attempt)
-    notification.fallback_due_at = None
-    notification.expires_at = None
-    notification.save(
-        update_fields=[
-            "status",
-            "delivered_at",
-            "delivered_channel",
-            "delivered_twice",
-            "final_reason",
-            "fallback_due_at",
-            "expires_at",
-            "updated_at",
-        ]
-    )
+        fields |= delivered_fields(channel=attempt.channel, at=at)
+        timeline_add_many(
+            [delivered_event(notification_id=notification.pk, attempt_id=attempt.pk, channel=attempt.channel)]
+        )
+    notification_write(notification, fields)
     stats_add(counts)

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus
 from notifications.models import Notification
 from notifications.services.accepting import enqueue_dispatch
-from notifications.services.common import timeline_add
-from notifications.services.outcomes import pnp_ambiguous
+from notifications.services.outcomes import notification_finish, pnp_ambiguous
+from notifications.services.states import notification_write, queued_fields, timeline_add
 from notifications.stats import stat_add
 
 
@@ -39,9 +39,7 @@ def fallbacks_due(*, now: datetime | None = None, limit: int = 1000) -> int:
                 % {"m": notification.template_version.sms_fallback_delay_minutes or 0},
                 pnp,
             )
-            notification.status = NotificationStatus.QUEUED
-            notification.fallback_due_at = None
-            notification.save(update_fields=["status", "fallback_due_at", "updated_at"])
+            notification_write(notification, queued_fields())
             stat_add(brand_id=notification.brand_id, at=now, channel=Channel.PNP, metric=Metric.SMS_FALLBACK)
             queued.append(notification_id)
     if queued:
@@ -78,11 +76,7 @@ def deliveries_expire(*, now: datetime | None = None, limit: int = 1000) -> int:
                 "not delivered: no delivery event in 24 h (inferred: blocked, no consent or no SMS verification)"
             )
             timeline_add(notification, EventKind.EXPIRED, reason)
-            notification.status = NotificationStatus.NOT_DELIVERED
-            notification.final_reason = reason[:200]
-            notification.expires_at = None
-            notification.fallback_due_at = None
-            notification.save(update_fields=["status", "final_reason", "expires_at", "fallback_due_at", "updated_at"])
+            notification_finish(notification, NotificationStatus.NOT_DELIVERED, reason)
     return len(ids)
 
 
@@ -121,8 +115,7 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
                 # Never sent, or a push / SMS whose idempotency key makes a resend safe.
                 attempt.sent_at, attempt.claim = None, ""
                 attempt.save(update_fields=["sent_at", "claim"])
-            notification.status = NotificationStatus.QUEUED
-            notification.save(update_fields=["status", "updated_at"])
+            notification_write(notification, queued_fields())
             stale_queued.append(notification_id)
     if stale_queued:
         enqueue_dispatch(stale_queued)

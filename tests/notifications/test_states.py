@@ -1,0 +1,326 @@
+"""The table of a notification's status moves, and the one module that writes status and timeline."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable
+from itertools import product
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+import notifications
+from compliance.models import TemplateVersion
+from members.models import Member
+from notifications.choices import NotificationStatus
+from notifications.exceptions import StatusMoveError
+from notifications.models import Notification, NotificationEvent
+from notifications.services import SendRequest, notification_accept
+from notifications.services.accepting import notification_build
+from notifications.services.outcomes import notification_finish
+from notifications.services.states import (
+    Fields,
+    awaiting_fields,
+    delivered_fields,
+    final_fields,
+    move_check,
+    notification_write,
+    notifications_create,
+    notifications_write,
+    notifications_write_rows,
+    queued_fields,
+    sending_fields,
+)
+from portal.models import Brand
+
+VARIABLES = {"order_id": "A123", "event_time": "2026-11-25 10:00"}
+STATUSES = [str(status) for status in NotificationStatus]
+
+# Written out rather than read from ALLOWED_MOVES, so that a change to the table fails here.
+ALLOWED = {
+    ("queued", "sending"),
+    ("queued", "awaiting"),  # an SMS accepted after the sweeper re-queued its send
+    ("queued", "delivered"),  # a delivery after the fallback delay re-queued the notification
+    ("queued", "failed"),
+    ("sending", "queued"),
+    ("sending", "awaiting"),
+    ("sending", "delivered"),
+    ("sending", "failed"),
+    ("awaiting", "queued"),
+    ("awaiting", "delivered"),
+    ("awaiting", "not_delivered"),
+    ("awaiting", "failed"),
+    ("not_delivered", "delivered"),
+    ("not_delivered", "failed"),
+    ("failed", "delivered"),
+}
+PAIRS = list(product(STATUSES, repeat=2))
+
+
+def allowed(old: str, new: str) -> bool:
+    return old == new or (old, new) in ALLOWED  # staying put is no move
+
+
+def test_the_table_names_fifteen_moves_of_thirty_between_distinct_statuses() -> None:
+    assert len(STATUSES) == 6
+    assert len([(old, new) for old, new in PAIRS if old != new and allowed(old, new)]) == 15
+
+
+@pytest.mark.parametrize(("old", "new"), PAIRS)
+def test_each_pair_of_statuses_is_a_move_the_table_allows_or_refuses(old: str, new: str) -> None:
+    if allowed(old, new):
+        move_check(old, new)
+    else:
+        with pytest.raises(StatusMoveError) as refused:
+            move_check(old, new)
+        assert (refused.value.old, refused.value.new) == (old, new)
+        assert refused.value.field == "status"
+
+
+def test_a_delivered_notification_moves_nowhere() -> None:
+    for new in STATUSES:
+        if new != "delivered":
+            with pytest.raises(StatusMoveError):
+                move_check("delivered", new)
+
+
+# --- Through the writers, against the database -------------------------------------------------------------
+
+
+@pytest.fixture
+def notification(
+    brand: Brand, approve_template: Callable[..., TemplateVersion], make_member: Callable[..., Member]
+) -> Notification:
+    approve_template("shipping_notice")
+    make_member("M1", "0912-345-678")
+    return notification_accept(
+        brand=brand, request=SendRequest(template="shipping_notice", member="M1", variables=VARIABLES)
+    )
+
+
+def outcome(notification: Notification, status: str) -> Fields:
+    """The fields of the outcome that ends in ``status``, as the pipeline's writers build them."""
+    now = timezone.now()
+    if status == "queued":
+        return queued_fields()
+    if status == "sending":
+        return sending_fields(channel=notification.channel_plan[0])
+    if status == "awaiting":
+        return awaiting_fields(notification, channel=notification.channel_plan[0], at=now)
+    if status == "delivered":
+        return delivered_fields(channel=notification.channel_plan[0], at=now)
+    return final_fields(status=status, reason="test")
+
+
+def at_status(notification: Notification, status: str) -> Notification:
+    Notification.objects.filter(pk=notification.pk).update(status=status)
+    return Notification.objects.select_related("template_version").get(pk=notification.pk)
+
+
+def stored_status(notification: Notification) -> str:
+    return Notification.objects.values_list("status", flat=True).get(pk=notification.pk)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("old", STATUSES)
+def test_the_single_writer_saves_each_allowed_move_and_nothing_of_a_refused_one(
+    notification: Notification, old: str
+) -> None:
+    for new in STATUSES:
+        row = at_status(notification, old)
+        fields = outcome(row, new)
+        if allowed(old, new):
+            notification_write(row, fields)
+            assert stored_status(row) == row.status == new
+        else:
+            with pytest.raises(StatusMoveError):
+                notification_write(row, fields)
+            assert stored_status(row) == row.status == old  # neither saved nor set on the instance
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("old", STATUSES)
+def test_the_bulk_writers_save_each_allowed_move_and_nothing_of_a_refused_one(
+    notification: Notification, old: str
+) -> None:
+    now = timezone.now()
+    for new in STATUSES:
+        row = at_status(notification, old)
+        fields = outcome(row, new)
+        if allowed(old, new):
+            notifications_write_rows([(row.pk, old, fields)], at=now)
+            assert stored_status(row) == new
+            row = at_status(notification, old)
+            assert notifications_write([row.pk], source=old, fields=fields, at=now) == 1
+            assert stored_status(row) == new
+        else:
+            with pytest.raises(StatusMoveError):
+                notifications_write_rows([(row.pk, old, fields)], at=now)
+            with pytest.raises(StatusMoveError):
+                notifications_write([row.pk], source=old, fields=fields, at=now)
+            assert stored_status(row) == old
+
+
+@pytest.mark.django_db
+def test_the_guarded_bulk_update_leaves_rows_that_moved_on(notification: Notification) -> None:
+    row = at_status(notification, "delivered")
+    assert notifications_write([row.pk], source="sending", fields=outcome(row, "awaiting"), at=timezone.now()) == 0
+    assert stored_status(row) == "delivered"
+
+
+@pytest.mark.django_db
+def test_one_refused_row_writes_nothing_of_its_batch(
+    brand: Brand, notification: Notification, make_member: Callable[..., Member]
+) -> None:
+    make_member("M2", "0922-000-111")
+    other = notification_accept(
+        brand=brand, request=SendRequest(template="shipping_notice", member="M2", variables=VARIABLES)
+    )
+    delivered = at_status(other, "delivered")
+    fields = outcome(notification, "failed")
+    with pytest.raises(StatusMoveError), transaction.atomic():
+        notifications_write_rows(
+            [(notification.pk, "queued", fields), (delivered.pk, "delivered", fields)], at=timezone.now()
+        )
+    assert stored_status(notification) == "queued"
+    assert stored_status(delivered) == "delivered"
+
+
+@pytest.mark.django_db
+def test_a_notification_is_written_queued_or_not_at_all(
+    brand: Brand, notification: Notification, make_member: Callable[..., Member]
+) -> None:
+    member = make_member("M2", "0922-000-111")
+    version = notification.template_version
+    built = notification_build(
+        brand=brand,
+        request=SendRequest(template="shipping_notice", variables=VARIABLES),
+        version=version,
+        member=member,
+    )
+    built.status = NotificationStatus.SENDING
+    with pytest.raises(StatusMoveError):
+        notifications_create([built])
+    assert Notification.objects.count() == 1
+    assert NotificationEvent.objects.count() == 1  # the first notification's "queued" line
+
+
+@pytest.mark.django_db
+def test_a_delivered_notification_cannot_be_failed_afterwards(notification: Notification) -> None:
+    row = at_status(notification, "delivered")
+    with pytest.raises(StatusMoveError), transaction.atomic():
+        notification_finish(row, NotificationStatus.FAILED, "too late")
+    assert stored_status(row) == "delivered"
+    assert not NotificationEvent.objects.filter(notification=row, kind="failed").exists()
+
+
+# --- Nobody else writes them ------------------------------------------------------------------------------
+
+PACKAGE = Path(notifications.__file__).parent
+WRITER = PACKAGE / "services" / "states.py"
+QUERYSET_WRITES = ("create", "bulk_create", "get_or_create", "update_or_create", "update", "delete")
+RAW_UPDATE = re.compile(r"update\s+\W?notifications?(_notification)?\b", re.IGNORECASE)
+
+
+def _names_notification(node: ast.AST) -> bool:
+    """Whether the expression names a notification (``notification``, ``Notification``, ``notifications``…)."""
+    names = (
+        n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(node) if isinstance(n, ast.Name | ast.Attribute)
+    )
+    return any(name.lower().startswith("notification") for name in names)
+
+
+def _root(node: ast.AST) -> str:
+    while isinstance(node, ast.Attribute | ast.Call | ast.Subscript):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _strings(node: ast.AST) -> set[str]:
+    return {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+
+
+def state_writes(source: str) -> set[int]:
+    """The lines that write a notification's status or timeline themselves, not through the states module."""
+    lines: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for element in target.elts if isinstance(target, ast.Tuple) else [target]:
+                    if isinstance(element, ast.Attribute) and element.attr == "status":
+                        if _names_notification(element.value):
+                            lines.add(node.lineno)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            keywords = {keyword.arg: keyword.value for keyword in node.keywords}
+            first = node.args[0] if node.args else None
+            if (
+                (name == "update" and "status" in keywords and _root(func) == "Notification")
+                or (
+                    name in ("bulk_set", "bulk_set_rows", "bulk_update", "bulk_insert", "bulk_create")
+                    and first
+                    and _names_notification(first)
+                )
+                or (  # a save without update_fields writes the status too
+                    name == "save"
+                    and isinstance(func, ast.Attribute)
+                    and _names_notification(func.value)
+                    and ("update_fields" not in keywords or "status" in _strings(keywords["update_fields"]))
+                )
+                or (name in ("Notification", "create") and "status" in keywords and _root(func) == "Notification")
+                or name == "NotificationEvent"
+                or (name in QUERYSET_WRITES and _root(func) == "NotificationEvent")
+            ):
+                lines.add(node.lineno)
+        elif isinstance(node, ast.Constant | ast.JoinedStr) and RAW_UPDATE.search(ast.unparse(node)):
+            lines.add(node.lineno)
+    return lines
+
+
+def test_the_check_finds_each_way_of_writing_status_or_timeline() -> None:
+    source = """
+notification.status = "queued"
+notification.status, notification.channel = "sending", "pnp"
+Notification.objects.filter(pk=1).update(status="failed")
+notification.save(update_fields=["status", "updated_at"])
+notification.save(force_insert=True)
+bulk_set_rows(Notification, ["status"], rows)
+bulk_insert([NotificationEvent(notification_id=1, kind="queued")])
+NotificationEvent.objects.create(notification=notification, kind="queued")
+NotificationEvent.objects.filter(notification=notification).delete()
+sql = f"UPDATE {notifications} SET status = %s WHERE id = %s"
+Notification.objects.create(status="sending")
+"""
+    assert state_writes(source) == set(range(2, 13))
+
+
+def test_the_check_passes_attempt_writes_and_reads_and_finds_the_states_modules_writes() -> None:
+    source = """
+attempt.status = "failed"
+attempt.save(update_fields=["status", "answered_at"])
+Attempt.objects.filter(pk=1).update(status="accepted")
+bulk_set_rows(Attempt, ["status", "delivered_at"], rows)
+notification_write(notification, queued_fields())
+sql = f"UPDATE {attempts} SET sent_at = %s WHERE id = %s"
+events = NotificationEvent.objects.select_related("attempt").order_by("at", "id")
+"""
+    assert state_writes(source) == set()
+    assert state_writes(WRITER.read_text())  # where the writes are
+
+
+def test_no_other_module_writes_a_notifications_status_or_timeline() -> None:
+    packages = [path for path in PACKAGE.parent.iterdir() if (path / "__init__.py").exists() and path.name != "tests"]
+    assert PACKAGE in packages
+    offenders = {
+        f"{path.relative_to(PACKAGE.parent)}:{line}"
+        for package in packages
+        for path in package.rglob("*.py")
+        if path != WRITER and "migrations" not in path.parts
+        for line in state_writes(path.read_text())
+    }
+    assert offenders == set()
