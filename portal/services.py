@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
+from portal.actors import Actor, actor_label, actor_user
 from portal.fields import Secret
 from portal.models import AuditEvent, Brand, BrandAPIKey
-
-Actor = AbstractBaseUser | AnonymousUser | BrandAPIKey | str | None
-
-
-def _actor_fields(actor: Actor) -> dict[str, Any]:
-    if isinstance(actor, BrandAPIKey):
-        return {"actor": None, "actor_label": f"api-key:{actor.prefix}"}
-    if isinstance(actor, str):
-        return {"actor": None, "actor_label": actor}
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return {"actor": None, "actor_label": "system"}
-    return {"actor": actor, "actor_label": actor.get_username()}
 
 
 def audit_record(
@@ -44,7 +31,8 @@ def audit_record(
         object_repr=str(obj)[:200] if obj is not None else "",
         brand=brand,
         data=data or {},
-        **_actor_fields(actor),
+        actor=actor_user(actor),
+        actor_label=actor_label(actor),
     )
 
 
@@ -106,8 +94,7 @@ def brand_create_or_update(
 @transaction.atomic
 def api_key_create(*, brand: Brand, name: str, actor: Actor) -> tuple[BrandAPIKey, str]:
     """Create an API key for the brand; return it with the plain key, which is never stored."""
-    created_by = actor if isinstance(actor, AbstractBaseUser) else None
-    api_key, key = BrandAPIKey.objects.create_key(brand=brand, name=name, created_by=created_by)
+    api_key, key = BrandAPIKey.objects.create_key(brand=brand, name=name, created_by=actor_user(actor))
     assert isinstance(api_key, BrandAPIKey)
     audit_record(action="api_key.created", actor=actor, obj=api_key, brand=brand, data={"prefix": api_key.prefix})
     return api_key, key
