@@ -26,6 +26,7 @@ from notifications.services.accepting import (
     prior_sends_count,
     queued_event,
 )
+from notifications.services.accounts import sms_account_create_or_update
 from notifications.services.deliveries import (
     delivery_event_apply,
     follow_event_apply,
@@ -52,6 +53,7 @@ __all__ = [
     "phone_e164_for_send",
     "prior_sends_count",
     "queued_event",
+    "sms_account_create_or_update",
     "sms_callback_url",
     "sms_report_apply",
     "unfollow_event_apply",
