@@ -117,6 +117,9 @@ class BrandAdmin(admin.ModelAdmin):
             return allowed
         return brands_editable_by(request.user).filter(pk=obj.pk).exists()
 
+    def has_delete_permission(self, request: HttpRequest, obj: Brand | None = None) -> bool:
+        return False  # deactivate instead: deleting would take the brand's members, consents and keys with it
+
     def get_readonly_fields(self, request: HttpRequest, obj: Brand | None = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:  # type: ignore[union-attr]

@@ -152,3 +152,10 @@ def test_an_api_key_added_then_renamed_in_the_admin_is_audited_each_time(superus
     events = AuditEvent.objects.filter(object_id=str(api_key.pk)).order_by("id")
     assert [(e.action, e.actor_label) for e in events] == [("api_key.created", "root"), ("api_key.updated", "root")]
     assert events.last().data == {"fields": ["name"]}  # type: ignore[union-attr]
+
+
+def test_a_brand_is_deactivated_not_deleted(superuser: User, brand: Brand) -> None:
+    client = Client()
+    client.force_login(superuser)
+    assert client.post(f"/admin/portal/brand/{brand.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Brand.objects.filter(pk=brand.pk).exists()
