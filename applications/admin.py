@@ -261,8 +261,8 @@ class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not ApplicationDocument:
-            super().save_formset(request, form, formset, change)
-            return
+            # Every inline here writes through a service; a new inline needs one too.
+            raise NotImplementedError(f"no service saves {formset.model.__name__} rows from this admin")
         # Documents are never edited or deleted here, only added (through the service).
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for document_form in formset.forms:

@@ -20,14 +20,9 @@ from applications.gates import gate_failures
 from applications.models import Application, ApplicationDocument, CalendarOverride, StageTransition
 from applications.workdays import WorkCalendar, current_calendar
 from applications.workflow import check_move, first_stage, window_for
+from portal.actors import Actor, actor_label, actor_user
 from portal.models import Brand
-from portal.services import Actor, audit_record
-
-
-def _actor_user_and_label(actor: Actor) -> tuple[Any, str]:
-    if isinstance(actor, AbstractBaseUser):
-        return actor, actor.get_username()
-    return None, str(actor) if isinstance(actor, str) else "system"
+from portal.services import audit_record
 
 
 def _planned_window(
@@ -81,8 +76,9 @@ def application_create(
     )
     application.full_clean()
     application.save()
-    user, label = _actor_user_and_label(actor)
-    StageTransition.objects.create(application=application, to_stage=stage, actor=user, actor_label=label, at=at)
+    StageTransition.objects.create(
+        application=application, to_stage=stage, actor=actor_user(actor), actor_label=actor_label(actor), at=at
+    )
     audit_record(
         action="application.created",
         actor=actor,
@@ -185,13 +181,12 @@ def application_move(
             "updated_at",
         ]
     )
-    user, label = _actor_user_and_label(actor)
     StageTransition.objects.create(
         application=locked,
         from_stage=from_stage,
         to_stage=to_stage,
-        actor=user,
-        actor_label=label,
+        actor=actor_user(actor),
+        actor_label=actor_label(actor),
         at=at,
         note=note,
         planned_from=planned_from,
@@ -230,12 +225,11 @@ def application_document_add(
     """Attach a document as the next version of its kind; earlier versions stay as evidence."""
     Application.objects.select_for_update().filter(pk=application.pk).first()
     latest = application.documents.filter(kind=kind).aggregate(latest=Max("version"))["latest"] or 0
-    user, _label = _actor_user_and_label(uploaded_by)
     document = ApplicationDocument(
         application=application,
         kind=kind,
         version=latest + 1,
-        uploaded_by=user,
+        uploaded_by=actor_user(uploaded_by),
         signed_on=signed_on if kind == DocumentKind.NDA else None,
         expires_on=expires_on if kind == DocumentKind.NDA else None,
         note=note,

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -26,18 +25,21 @@ from billing.periods import TAIWAN, previous_month
 from billing.resources import RESOURCES
 from billing.selectors import dashboard_figures
 from billing.services import (
+    UNIT_PRICE_FIELDS,
     reconciliation_explain,
     statement_confirm,
     statement_finalise,
     statement_generate,
+    statement_record_export,
     statement_void,
     statements_generate_month,
+    unit_price_create,
+    unit_price_update,
 )
 from notifications.choices import Channel
 from portal.admin_mixins import BrandScopedAdminMixin, ReadOnlyAdminMixin
 from portal.exceptions import PortalError
 from portal.selectors import brands_visible_to
-from portal.services import audit_record
 
 
 def percent(value: float | None, *, places: int = 1) -> str:
@@ -140,19 +142,12 @@ class UnitPriceAdmin(admin.ModelAdmin):
         return False  # a price that billed a month is evidence: end it with effective_to instead
 
     def save_model(self, request: HttpRequest, obj: UnitPrice, form: Any, change: bool) -> None:
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            audit_record(
-                action="billing.unit_price_changed" if change else "billing.unit_price_added",
-                actor=request.user,
-                obj=obj,
-                data={
-                    "channel": obj.channel,
-                    "price": str(obj.price),
-                    "from": obj.effective_from.isoformat(),
-                    "to": obj.effective_to.isoformat() if obj.effective_to else None,
-                },
-            )
+        fields = {name: form.cleaned_data[name] for name in UNIT_PRICE_FIELDS if name in form.cleaned_data}
+        if change:
+            unit_price_update(unit_price=UnitPrice.objects.get(pk=obj.pk), actor=request.user, **fields)
+        else:
+            obj.pk = unit_price_create(actor=request.user, **fields).pk
+        obj.refresh_from_db()
 
 
 @admin.register(LineDailyCount)
@@ -347,13 +342,7 @@ class StatementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         resource = RESOURCES[report]()
         queryset = resource.get_queryset().filter(statement=statement)
         filename = f"{statement.brand.slug}-{statement.month:%Y-%m}-v{statement.version}-{report}.{fmt}"
-        with transaction.atomic():
-            audit_record(
-                action="billing.statement_exported",
-                actor=request.user,
-                obj=statement,
-                data={"report": report, "format": fmt},
-            )
+        statement_record_export(statement=statement, report=report, fmt=fmt, actor=request.user)
         response: HttpResponse | StreamingHttpResponse
         if fmt == "csv":
             response = StreamingHttpResponse(csv_chunks(export_rows(resource, queryset)), content_type=FORMATS[fmt])

@@ -35,12 +35,13 @@ from billing.exceptions import (
     TransitionNotAllowed,
     UnexplainedDifferencesError,
 )
-from billing.models import LineDailyCount, ReconciliationDay, Statement, StatementDay, StatementLine
+from billing.models import LineDailyCount, ReconciliationDay, Statement, StatementDay, StatementLine, UnitPrice
 from billing.periods import JST, TAIWAN, day_start_utc, days, jst_today, month_last_day
 from billing.selectors import daily_counts, hour_count, price_table, sms_prices
 from integrations import line as line_client
 from notifications.choices import Channel, Metric
 from notifications.models import DeliveryStat
+from portal.actors import Actor
 from portal.models import Brand
 from portal.services import audit_record
 
@@ -342,6 +343,70 @@ def statement_generate(*, brand: Brand, month: date, actor: Any) -> Statement:
         data={"month": f"{month:%Y-%m}", "version": current.version, "total": str(current.total)},
     )
     return current
+
+
+# --- Prices and exports ------------------------------------------------------------------------------
+
+UNIT_PRICE_FIELDS = frozenset(("channel", "price", "effective_from", "effective_to", "note"))
+
+
+def _price_data(unit_price: UnitPrice) -> dict[str, Any]:
+    return {
+        "channel": unit_price.channel,
+        "price": str(unit_price.price),
+        "from": unit_price.effective_from.isoformat(),
+        "to": unit_price.effective_to.isoformat() if unit_price.effective_to else None,
+    }
+
+
+@transaction.atomic
+def unit_price_create(
+    *,
+    channel: str,
+    price: Decimal,
+    effective_from: date,
+    actor: Actor,
+    effective_to: date | None = None,
+    note: str = "",
+) -> UnitPrice:
+    """Add a channel's price for a period; refused when it overlaps another period of the channel."""
+    unit_price = UnitPrice(
+        channel=channel, price=price, effective_from=effective_from, effective_to=effective_to, note=note
+    )
+    unit_price.full_clean()
+    unit_price.save()
+    audit_record(action="billing.unit_price_added", actor=actor, obj=unit_price, data=_price_data(unit_price))
+    return unit_price
+
+
+@transaction.atomic
+def unit_price_update(*, unit_price: UnitPrice, actor: Actor, **fields: Any) -> UnitPrice:
+    """Change a price period (usually to end it); the audit row names the fields and the new period."""
+    unknown = set(fields) - UNIT_PRICE_FIELDS
+    if unknown:
+        raise TypeError(f"not editable here: {sorted(unknown)}")
+    changed = sorted(name for name, value in fields.items() if getattr(unit_price, name) != value)
+    if not changed:
+        return unit_price
+    for name in changed:
+        setattr(unit_price, name, fields[name])
+    unit_price.full_clean()
+    unit_price.save(update_fields=changed)
+    audit_record(
+        action="billing.unit_price_changed",
+        actor=actor,
+        obj=unit_price,
+        data={**_price_data(unit_price), "fields": changed},
+    )
+    return unit_price
+
+
+@transaction.atomic
+def statement_record_export(*, statement: Statement, report: str, fmt: str, actor: Actor) -> None:
+    """Record who downloaded which report of a statement: the file leaves the portal's access control."""
+    audit_record(
+        action="billing.statement_exported", actor=actor, obj=statement, data={"report": report, "format": fmt}
+    )
 
 
 # --- Reconciliation and month close ---------------------------------------------------------------------

@@ -116,10 +116,6 @@ def _refresh_template_status(template: MessageTemplate) -> None:
     template.save(update_fields=["status", "current_version", "updated_at"])
 
 
-def _actor_label(actor: Actor) -> str:
-    return actor.get_username() if _is_user(actor) else str(actor)  # type: ignore[union-attr]
-
-
 # --- Authoring -----------------------------------------------------------------------------------
 
 

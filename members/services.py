@@ -30,7 +30,8 @@ from members.importing import (
 from members.loaders import PostgresLoader, SimpleLoader
 from members.models import Consent, ImportJob, LineLink, Member, UnlinkedLineFollower
 from members.phones import mask_e164, normalize_phone
-from portal.services import Actor, audit_record
+from portal.actors import Actor, actor_label, actor_user
+from portal.services import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -39,16 +40,6 @@ CONSENT_FIELDS: dict[str, str] = {
     ConsentPurpose.PNP_NOTIFICATION: "pnp_consent",
     ConsentPurpose.SMS_NOTIFICATION: "sms_consent",
 }
-
-
-def _actor_user(actor: Actor) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) and hasattr(actor, "pk") else None
-
-
-def _actor_label(actor: Actor) -> str:
-    from portal.services import _actor_fields
-
-    return str(_actor_fields(actor)["actor_label"])
 
 
 def members_refresh_duplicate_flags(*, brand_id: int, phones: Iterable[str] | None = None) -> int:
@@ -180,8 +171,8 @@ def consent_record(
         evidence=evidence,
         notice_version=notice_version,
         captured_at=captured_at or now,
-        captured_by=_actor_user(actor),
-        captured_by_label=_actor_label(actor),
+        captured_by=actor_user(actor),
+        captured_by_label=actor_label(actor),
     )
     _recompute_consent_field(member, purpose)
     audit_record(
@@ -355,12 +346,12 @@ def member_import_file(
     if fast is None:
         fast = connection.vendor == "postgresql"
     source_name = source_name or path.name
-    user = _actor_user(actor)
+    user = actor_user(actor)
     loader_class = PostgresLoader if fast else SimpleLoader
     result = ImportResult(dry_run=dry_run)
     with transaction.atomic():
         with loader_class(
-            brand_id=brand.pk, actor_id=user.pk if user else None, actor_label=_actor_label(actor)
+            brand_id=brand.pk, actor_id=user.pk if user else None, actor_label=actor_label(actor)
         ) as loader:
             for valid, errors, count, copy_text in validated_chunks(
                 path, source_name=source_name, processes=processes, as_copy=fast, encoding=encoding
@@ -433,7 +424,7 @@ def import_files_purge(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def import_job_create(*, brand: Any, upload: Any, actor: Actor, dry_run: bool = False) -> ImportJob:
     """Store an uploaded member file as an import job (run it with :func:`import_job_run`)."""
-    job = ImportJob(brand=brand, created_by=_actor_user(actor), original_name=upload.name[:255], dry_run=dry_run)
+    job = ImportJob(brand=brand, created_by=actor_user(actor), original_name=upload.name[:255], dry_run=dry_run)
     job.file.save(upload.name, upload, save=False)
     job.total_rows = estimate_rows(Path(job.file.path))
     job.save()

@@ -6,14 +6,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from notifications.choices import Channel
 from notifications.models import Attempt, Notification, NotificationEvent, SmsAccount, WebhookEvent
+from notifications.services.accounts import SMS_ACCOUNT_FIELDS, sms_account_create_or_update
 from portal.admin_mixins import BrandScopedAdminMixin, ReadOnlyAdminMixin
-from portal.fields import Secret
-from portal.services import audit_record
 
 
 class AttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -151,15 +151,16 @@ class SmsAccountAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     list_filter = ("vendor", "is_active")
     list_select_related = ("brand",)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: SmsAccount | None = None) -> tuple[str, ...]:
+        return ("brand",) if obj is not None else ()  # the account is the brand's own vendor contract
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False  # deactivate instead: the price per segment explains past SMS costs
+
     def save_model(self, request: HttpRequest, obj: SmsAccount, form: Any, change: bool) -> None:
-        new_password = form.cleaned_data.get("new_password")
-        if new_password:
-            obj.password = Secret(new_password)
-        super().save_model(request, obj, form, change)
-        changed = sorted(name for name in form.changed_data if name != "new_password")
-        audit_record(
-            action="sms_account.updated" if change else "sms_account.created",
-            actor=request.user,
-            obj=obj,
-            data={"fields": changed, "password_replaced": bool(new_password)},
+        fields = {name: form.cleaned_data[name] for name in SMS_ACCOUNT_FIELDS if name in form.cleaned_data}
+        account, _created = sms_account_create_or_update(
+            brand=obj.brand, actor=request.user, password=form.cleaned_data.get("new_password") or None, **fields
         )
+        obj.pk = account.pk
+        obj.refresh_from_db()

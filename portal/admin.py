@@ -14,7 +14,15 @@ from rest_framework_api_key.models import APIKey
 from portal.admin_mixins import BrandScopedAdminMixin, ReadOnlyAdminMixin
 from portal.models import AuditEvent, Brand, BrandAPIKey
 from portal.selectors import brands_editable_by, brands_visible_to
-from portal.services import api_key_create, api_key_revoke, audit_record, brand_set_credentials
+from portal.services import (
+    API_KEY_FIELDS,
+    BRAND_FIELDS,
+    api_key_create,
+    api_key_revoke,
+    api_key_update,
+    brand_create,
+    brand_update,
+)
 
 admin.site.unregister(APIKey)
 
@@ -109,6 +117,9 @@ class BrandAdmin(admin.ModelAdmin):
             return allowed
         return brands_editable_by(request.user).filter(pk=obj.pk).exists()
 
+    def has_delete_permission(self, request: HttpRequest, obj: Brand | None = None) -> bool:
+        return False  # deactivate instead: deleting would take the brand's members, consents and keys with it
+
     def get_readonly_fields(self, request: HttpRequest, obj: Brand | None = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:  # type: ignore[union-attr]
@@ -126,20 +137,36 @@ class BrandAdmin(admin.ModelAdmin):
         return f"{secret} · {token}"
 
     def save_model(self, request: HttpRequest, obj: Brand, form: BrandForm, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        changed = [name for name in form.changed_data if not name.startswith("new_")]
-        audit_record(
-            action="brand.updated" if change else "brand.created",
-            actor=request.user,
-            obj=obj,
-            data={"fields": sorted(changed)},
-        )
-        brand_set_credentials(
-            brand=obj,
-            actor=request.user,
-            channel_secret=form.cleaned_data.get("new_channel_secret") or None,
-            access_token=form.cleaned_data.get("new_channel_access_token") or None,
-        )
+        data = form.cleaned_data
+        credentials = {
+            "channel_secret": data.get("new_channel_secret") or None,
+            "access_token": data.get("new_channel_access_token") or None,
+        }
+        managers = data["account_managers"] if "account_managers" in form.changed_data else None
+        if change:
+            fields = {name: data[name] for name in form.changed_data if name in BRAND_FIELDS}
+            brand = brand_update(
+                brand=Brand.objects.get(pk=obj.pk),
+                actor=request.user,
+                account_managers=managers,
+                **credentials,
+                **fields,
+            )
+        else:
+            fields = {name: data[name] for name in BRAND_FIELDS if name in data and name not in ("slug", "name")}
+            brand = brand_create(
+                slug=data["slug"],
+                name=data["name"],
+                actor=request.user,
+                account_managers=managers,
+                **credentials,
+                **fields,
+            )
+        obj.pk = brand.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Do nothing: save_model set the account managers through the service; there are no inlines."""
 
 
 @admin.register(BrandAPIKey)
@@ -163,17 +190,12 @@ class BrandAPIKeyAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: BrandAPIKey, form: Any, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            fields = {name: form.cleaned_data[name] for name in form.changed_data if name in API_KEY_FIELDS}
+            api_key_update(api_key=BrandAPIKey.objects.get(pk=obj.pk), actor=request.user, **fields)
             return
-        api_key, key = api_key_create(brand=obj.brand, name=obj.name, actor=request.user)
-        if obj.expiry_date:
-            BrandAPIKey.objects.filter(pk=api_key.pk).update(expiry_date=obj.expiry_date)
-        obj.pk, obj.prefix, obj.hashed_key, obj.created = (
-            api_key.pk,
-            api_key.prefix,
-            api_key.hashed_key,
-            api_key.created,
-        )
+        api_key, key = api_key_create(brand=obj.brand, name=obj.name, actor=request.user, expiry_date=obj.expiry_date)
+        obj.pk = api_key.pk
+        obj.refresh_from_db()
         obj._state.adding = False
         self.message_user(
             request,

@@ -55,6 +55,13 @@ app.conf.beat_schedule = {
         "task": "members.tasks.member_import_files_purge",
         "schedule": crontab(hour=3, minute=15),
     },
+    # API keys: authentication refuses an expired key by its date; this records the expiry in
+    # the audit trail once, so a brand's key history shows when it stopped working. Hourly is
+    # close enough for a record (the refusal itself is immediate).
+    "portal-api-keys-expire": {
+        "task": "portal.tasks.api_keys_expire_task",
+        "schedule": 3600,
+    },
 }
 
 

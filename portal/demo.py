@@ -77,14 +77,14 @@ def seed(stdout: TextIO) -> None:
     for slug, (name, channel_id, secret, token, manager, extra) in DEMO_BRANDS.items():
         if Brand.objects.filter(slug=slug).exists():
             continue
-        brand, _ = brand_create_or_update(
+        brand_create_or_update(
             slug=slug,
             name=name,
             channel_id=channel_id,
             channel_secret=secret,
             access_token=token,
             actor="command:seed_demo",
+            account_managers=[user_model.objects.get(username=manager)],
             **extra,
         )
-        brand.account_managers.add(user_model.objects.get(username=manager))
         stdout.write(f"  brand {slug}\n")

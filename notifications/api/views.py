@@ -28,6 +28,7 @@ from notifications.services import (
     notifications_accept_batch,
     run_idempotent,
 )
+from portal.actors import actor_label
 from portal.api.authentication import request_api_key
 from portal.api.exceptions import exception_handler
 from portal.api.permissions import IsBrandKeyOrStaff
@@ -81,7 +82,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
         api_key = request_api_key(request)
         if api_key is None:
             raise exceptions.PermissionDenied("Sending needs a brand's API key (Authorization: Bearer <key>).")
-        return api_key.brand, f"api-key:{api_key.prefix}"
+        return api_key.brand, actor_label(api_key)
 
     @extend_schema(
         request=NotificationRequestSerializer,

@@ -22,6 +22,7 @@ are imported from their own modules, inside this package only.
 """
 
 from notifications.services.accepting import SendRequest, notification_accept
+from notifications.services.accounts import sms_account_create_or_update
 from notifications.services.batches import BatchItem, notifications_accept_batch
 from notifications.services.deliveries import sms_report_apply, webhook_events_drain
 from notifications.services.dispatch import notification_dispatch, notifications_dispatch
@@ -41,6 +42,7 @@ __all__ = [
     "notifications_dispatch",
     "outbox_sweep",
     "run_idempotent",
+    "sms_account_create_or_update",
     "sms_report_apply",
     "webhook_events_drain",
 ]

@@ -1,7 +1,7 @@
 from django.contrib.auth.models import User
 from django.test import Client
 
-from portal.models import AuditEvent, Brand
+from portal.models import AuditEvent, Brand, BrandAPIKey
 from portal.services import audit_record
 
 
@@ -87,3 +87,75 @@ def test_an_account_manager_sees_only_their_brands_audit_events(
     client.force_login(manager)
     page = client.get("/admin/portal/auditevent/").content.decode()
     assert "test.mine" in page and "test.theirs" not in page
+
+
+def brand_form(brand: Brand, **changes: object) -> dict[str, object]:
+    return {
+        "name": brand.name,
+        "slug": brand.slug,
+        "is_active": "on",
+        "account_type": brand.account_type,
+        "legal_entity_type": brand.legal_entity_type,
+        "application_path": brand.application_path,
+        "line_channel_id": brand.line_channel_id,
+        "new_channel_access_token": "",
+        "new_channel_secret": "",
+        **changes,
+    }
+
+
+def test_a_brand_changed_in_the_admin_leaves_one_row_naming_the_changed_fields(manager: User, brand: Brand) -> None:
+    client = Client()
+    client.force_login(manager)
+    last_id = AuditEvent.objects.order_by("id").values_list("id", flat=True).last()
+    response = client.post(f"/admin/portal/brand/{brand.pk}/change/", brand_form(brand, name="Acme Taiwan"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Brand.objects.get(pk=brand.pk).name == "Acme Taiwan"
+    assert list(Brand.objects.get(pk=brand.pk).account_managers.all()) == [manager]  # read-only for managers
+    (event,) = AuditEvent.objects.filter(id__gt=last_id)
+    assert (event.action, event.actor_label, event.data) == ("brand.updated", "manager", {"fields": ["name"]})
+
+
+def test_a_brand_added_in_the_admin_gets_its_managers_and_one_row(superuser: User, manager: User) -> None:
+    client = Client()
+    client.force_login(superuser)
+    new = Brand(name="Initech", slug="initech", line_channel_id="1650000123")
+    response = client.post(
+        "/admin/portal/brand/add/", brand_form(new, account_managers=[manager.pk], new_channel_secret="s3cret")
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    initech = Brand.objects.get(slug="initech")
+    assert list(initech.account_managers.all()) == [manager]
+    assert initech.channel_secret.reveal() == "s3cret"
+    actions = list(AuditEvent.objects.filter(brand=initech).order_by("id").values_list("action", "actor_label"))
+    assert actions == [("brand.created", "root"), ("brand.credentials_replaced", "root")]
+    assert "account_managers" in AuditEvent.objects.get(brand=initech, action="brand.created").data["fields"]
+    assert "s3cret" not in str(list(AuditEvent.objects.values_list("data", flat=True)))
+
+
+def test_an_api_key_added_then_renamed_in_the_admin_is_audited_each_time(superuser: User, brand: Brand) -> None:
+    client = Client()
+    client.force_login(superuser)
+    added = client.post(
+        "/admin/portal/brandapikey/add/",
+        {"brand": brand.pk, "name": "erp", "expiry_date_0": "2031-01-31", "expiry_date_1": "00:00:00"},
+    )
+    assert added.status_code == 302, added.content.decode()[:2000]
+    api_key = BrandAPIKey.objects.get(brand=brand)
+    assert api_key.expiry_date is not None and api_key.expiry_date.year == 2031
+    changed = client.post(
+        f"/admin/portal/brandapikey/{api_key.pk}/change/",
+        {"name": "erp (prod)", "expiry_date_0": "2031-01-31", "expiry_date_1": "00:00:00"},
+    )
+    assert changed.status_code == 302, changed.content.decode()[:2000]
+    assert BrandAPIKey.objects.get(pk=api_key.pk).name == "erp (prod)"
+    events = AuditEvent.objects.filter(object_id=str(api_key.pk)).order_by("id")
+    assert [(e.action, e.actor_label) for e in events] == [("api_key.created", "root"), ("api_key.updated", "root")]
+    assert events.last().data == {"fields": ["name"]}  # type: ignore[union-attr]
+
+
+def test_a_brand_is_deactivated_not_deleted(superuser: User, brand: Brand) -> None:
+    client = Client()
+    client.force_login(superuser)
+    assert client.post(f"/admin/portal/brand/{brand.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Brand.objects.filter(pk=brand.pk).exists()
