@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import Counter
 from datetime import datetime
@@ -23,7 +24,7 @@ from integrations.sms import (
 )
 from integrations.sms.base import SmsAccountConfig
 from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus
-from notifications.exceptions import RetryLater
+from notifications.exceptions import RetryLater, StatusMoveError
 from notifications.models import Attempt, Notification, SmsAccount
 from notifications.services.outcomes import (
     attempt_release_for_retry,
@@ -47,6 +48,8 @@ from notifications.services.states import (
 from notifications.stats import stat_add, stats_add
 from portal.db import bulk_insert, execute_prepared
 from portal.models import Brand
+
+logger = logging.getLogger(__name__)
 
 
 def _next_channel(notification: Notification, attempts: list[Attempt]) -> str | None:
@@ -170,6 +173,10 @@ def notifications_dispatch(*, notification_ids: list[int]) -> list[RetryLater]:
                 _send_sms(notification, attempt)
         except RetryLater as retry:
             retries.append(retry)
+        except StatusMoveError as exc:
+            # The notification moved on while its answer came back (a delivery event settled it
+            # first): that outcome's transaction wrote nothing, and the rest of the batch goes on.
+            logger.info("notification %s: outcome not recorded, %s", notification.pk, exc)
     if accepted:
         pnp_accepted_many(accepted)
     return retries

@@ -44,3 +44,34 @@ def test_a_batch_of_twenty_takes_fifteen_queries_more_than_a_batch_of_five(
     # "sent" mark, committed just before each request leaves, is one statement per notification.
     assert dispatch_queries(range(20, 40)) - dispatch_queries(range(5)) == 15
     assert Notification.objects.filter(status=NotificationStatus.AWAITING_DELIVERY).count() == 25
+
+
+def test_an_answer_for_a_notification_that_moved_on_meanwhile_is_dropped_and_the_batch_goes_on(
+    brand: Brand,
+    approve_template: Callable[..., TemplateVersion],
+    make_member: Callable[..., Member],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given two queued notifications, the first of which a delivery settles while LINE answers 422
+    approve_template("shipping_notice")
+    ids = []
+    for n in range(2):
+        member = make_member(f"R{n}", f"0912-300-{n:03d}")
+        request = SendRequest(template="shipping_notice", member=member.external_id, variables=VARIABLES)
+        ids.append(notification_accept(brand=brand, request=request).pk)
+
+    def pnp_push(**kwargs: object) -> str:
+        if kwargs["delivery_tag"] == first_tag():
+            Notification.objects.filter(pk=ids[0]).update(status=NotificationStatus.DELIVERED)
+            raise line_client.LineRefusedError("LINE refused the PNP (422)", status=422)
+        return "request-id"
+
+    def first_tag() -> str:
+        return Notification.objects.get(pk=ids[0]).attempts.get().reference
+
+    monkeypatch.setattr(line_client, "pnp_push", pnp_push)
+    # when
+    assert notifications_dispatch(notification_ids=ids) == []
+    # then the refusal did not reopen the delivered one, and the second was still sent
+    statuses = dict(Notification.objects.filter(pk__in=ids).values_list("pk", "status"))
+    assert statuses == {ids[0]: NotificationStatus.DELIVERED, ids[1]: NotificationStatus.AWAITING_DELIVERY}
