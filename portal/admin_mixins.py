@@ -13,6 +13,22 @@ from django.http import HttpRequest
 from portal.selectors import brands_editable_by, brands_visible_to
 
 
+class VisibleBrandListFilter(admin.RelatedFieldListFilter):
+    """A brand filter that offers only the brands the user may see.
+
+    Django's own filter lists every brand in the table, so an account manager would read the
+    names of brands they do not manage in the sidebar of any list.
+    """
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
+        brands = brands_visible_to(request.user).only("pk", "name").order_by("name")  # type: ignore[arg-type]
+        return [(brand.pk, str(brand)) for brand in brands]
+
+
+def _is_brand_path(entry: Any) -> bool:
+    return isinstance(entry, str) and (entry == "brand" or entry.endswith("__brand"))
+
+
 class BrandScopedAdminMixin:
     """Limit an admin to rows of brands the user may see, and edits to brands they manage.
 
@@ -28,6 +44,11 @@ class BrandScopedAdminMixin:
         if request.user.is_superuser:  # type: ignore[union-attr]
             return queryset
         return queryset.filter(**{f"{self.brand_lookup}__in": brands_visible_to(request.user)})
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        """Every brand filter of the list offers only the brands the user may see."""
+        filters = super().get_list_filter(request)  # type: ignore[misc]
+        return [(entry, VisibleBrandListFilter) if _is_brand_path(entry) else entry for entry in filters]
 
     def _brand_of(self, obj: Model) -> Any:
         value: Any = obj
@@ -88,4 +109,4 @@ class ReadOnlyAdminMixin:
         return False
 
 
-__all__ = ["BrandScopedAdminMixin", "ReadOnlyAdminMixin", "ScopedRawIdWidget", "admin"]
+__all__ = ["BrandScopedAdminMixin", "ReadOnlyAdminMixin", "ScopedRawIdWidget", "VisibleBrandListFilter", "admin"]
