@@ -20,9 +20,9 @@ class VisibleBrandListFilter(admin.RelatedFieldListFilter):
     names of brands they do not manage in the sidebar of any list.
     """
 
-    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         brands = brands_visible_to(request.user).only("pk", "name").order_by("name")  # type: ignore[arg-type]
-        return [(brand.pk, str(brand)) for brand in brands]
+        return [(str(brand.pk), str(brand)) for brand in brands]
 
 
 def _is_brand_path(entry: Any) -> bool:
