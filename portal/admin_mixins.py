@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
@@ -12,6 +12,9 @@ from django.http import HttpRequest
 
 from portal.selectors import brands_editable_by, brands_visible_to
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
 
 class VisibleBrandListFilter(admin.RelatedFieldListFilter):
     """A brand filter that offers only the brands the user may see.
@@ -20,7 +23,7 @@ class VisibleBrandListFilter(admin.RelatedFieldListFilter):
     names of brands they do not manage in the sidebar of any list.
     """
 
-    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
         brands = brands_visible_to(request.user).only("pk", "name").order_by("name")  # type: ignore[arg-type]
         return [(str(brand.pk), str(brand)) for brand in brands]
 
