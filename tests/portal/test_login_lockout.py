@@ -14,8 +14,13 @@ from tests.conftest import PASSWORD
 LOGIN = "/admin/login/?next=/admin/"
 
 
-def attempt(client: Client, user: User, password: str, address: str = "198.51.100.7") -> object:
-    return client.post(LOGIN, {"username": user.username, "password": password}, REMOTE_ADDR=address)
+def attempt(client: Client, user: User, password: str, address: str = "198.51.100.7", language: str = "en") -> object:
+    return client.post(
+        LOGIN,
+        {"username": user.username, "password": password},
+        REMOTE_ADDR=address,
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
 
 
 def logged_in(client: Client) -> bool:
@@ -32,6 +37,8 @@ def test_five_wrong_passwords_lock_the_username_from_that_address_even_for_the_r
     assert response["Retry-After"] == "900"  # type: ignore[index]
     assert "Login locked" in response.content.decode()  # type: ignore[attr-defined]
     assert not logged_in(client)
+    in_chinese = attempt(client, manager, PASSWORD, language="zh-hant").content.decode()  # type: ignore[attr-defined]
+    assert "登入已鎖定" in in_chinese and "15 分鐘後再試" in in_chinese
 
 
 def test_a_locked_username_still_logs_in_from_another_address(manager: User) -> None:
