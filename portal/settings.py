@@ -341,7 +341,18 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_pii"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # runserver's request lines: through the masking filter too, and without query strings
+        # (an SMS vendor's delivery report carries the recipient's number there).
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+    },
+}
+LOGGING["filters"]["no_query"] = {"()": "portal.logging.DropQueryStringFilter"}
+LOGGING["handlers"]["server"] = {
+    "class": "logging.StreamHandler",
+    "formatter": "plain",
+    "filters": ["no_query", "mask_pii"],
 }
 
 # --- Import / export --------------------------------------------------------------------
