@@ -335,10 +335,14 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_pii": {"()": "portal.logging.MaskPersonalDataFilter"}},
+    "filters": {
+        "mask_pii": {"()": "portal.logging.MaskPersonalDataFilter"},
+        "no_query": {"()": "portal.logging.DropQueryStringFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_pii"]},
+        "server": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_query", "mask_pii"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -348,12 +352,7 @@ LOGGING = {
         "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
     },
 }
-LOGGING["filters"]["no_query"] = {"()": "portal.logging.DropQueryStringFilter"}
-LOGGING["handlers"]["server"] = {
-    "class": "logging.StreamHandler",
-    "formatter": "plain",
-    "filters": ["no_query", "mask_pii"],
-}
+
 
 # --- Import / export --------------------------------------------------------------------
 # Without these, django-import-export lets any staff user export or import through the
