@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from integrations import ratelimit
-from tests.conftest import port_open, require
+from tests.conftest import redis_available, require
 
 
 def _count_tokens_taken(seconds: float, channel_id: str) -> int:
@@ -25,7 +25,7 @@ def test_the_local_bucket_never_grants_more_than_the_limit_in_a_second(settings:
 
 
 def test_the_redis_bucket_is_shared_by_concurrent_takers(settings: object) -> None:
-    require(bool(settings.REDIS_URL) and port_open("127.0.0.1", 6379), "Redis (REDIS_URL)")  # type: ignore[attr-defined]
+    require(redis_available(), "Redis (REDIS_URL)")
     settings.LINE_RATE_LIMIT_PER_SECOND = 300  # type: ignore[attr-defined]
     channel = f"shared-{time.time_ns()}"
     with ThreadPoolExecutor(4) as pool:
