@@ -50,10 +50,8 @@ def _production_setting(name: str, **extra: str) -> str:
     }
     if "TRUST_X_FORWARDED_PROTO" not in extra:
         env.pop("TRUST_X_FORWARDED_PROTO", None)
-    code = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        f"print(repr(getattr(s, {name!r}, None)))"
-    )
+    setup = "import django; django.setup(); from django.conf import settings as s; "
+    code = setup + f"print(repr(getattr(s, {name!r}, None)))"
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=BASE_DIR,
