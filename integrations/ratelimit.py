@@ -79,16 +79,26 @@ def ahead_limit() -> int:
     return max(1, int(settings.LINE_RATE_LIMIT_PER_SECOND) // 100)
 
 
+class RateLimitUnavailable(Exception):
+    """The shared bucket (Redis) could not be asked: no token was taken, so nothing may be sent."""
+
+
 def take_token(*, channel_id: str, endpoint: str, n: int = 1) -> float:
     """Take ``n`` request tokens for this channel and endpoint; return seconds to wait before sending.
 
-    A positive answer means the tokens are NOT taken: wait that long, then ask again.
+    A positive answer means the tokens are NOT taken: wait that long, then ask again. Raises
+    :class:`RateLimitUnavailable` when Redis does not answer.
     """
     rate, burst = _limits()
     n = max(1, min(n, int(burst)))
     key = f"line-rate:{channel_id}:{endpoint}"
     if settings.REDIS_URL:
-        micros = int(_redis_script()(keys=[key], args=[rate, burst, n]))
+        import redis
+
+        try:
+            micros = int(_redis_script()(keys=[key], args=[rate, burst, n]))
+        except (redis.RedisError, OSError) as exc:
+            raise RateLimitUnavailable(f"{type(exc).__name__}: {exc}") from exc
         return micros / 1_000_000
     return _local_bucket.take(key, rate, burst, n)
 

@@ -22,6 +22,38 @@ _SENDERS = {PNP: "pnp_push", PUSH: "message_push", REPLY: "message_reply"}
 MAX_WAIT = 2.0
 
 
+def line_token_take(
+    endpoint: str,
+    *,
+    channel_id: str,
+    allowance: ratelimit.Allowance | None = None,
+    max_wait: float = MAX_WAIT,
+) -> None:
+    """Take one of the channel's tokens for ``endpoint``, or raise :class:`~integrations.line.LineRetryableError`.
+
+    ``allowance`` is a batch's tokens taken ahead (dispatch); without one a token is taken on
+    its own. Raises when no token came within ``max_wait`` or when the shared bucket (Redis)
+    does not answer: in both cases nothing may be sent, and the request is to be retried.
+    """
+    if endpoint not in _SENDERS:
+        raise ValueError(f"unknown LINE endpoint {endpoint!r}; expected one of {sorted(_SENDERS)}")
+    try:
+        if allowance is not None:
+            taken = allowance.acquire(channel_id=channel_id, endpoint=endpoint, max_wait=max_wait)
+        else:
+            taken = ratelimit.acquire(channel_id=channel_id, endpoint=endpoint, max_wait=max_wait)
+    except ratelimit.RateLimitUnavailable as exc:
+        raise line.LineRetryableError(f"the shared rate limit is unreachable ({exc})", retry_after=5.0) from None
+    if not taken:
+        raise line.LineRetryableError("the channel's shared rate limit is exhausted", retry_after=1.0)
+
+
+def line_send(endpoint: str, **request: Any) -> Any:
+    """Send ``request`` to LINE's ``endpoint`` with its client function, a token already taken."""
+    # Looked up at call time: the client module is the one seam unit tests patch.
+    return getattr(line, _SENDERS[endpoint])(**request)
+
+
 def line_send_limited(
     endpoint: str,
     *,
@@ -30,22 +62,14 @@ def line_send_limited(
     max_wait: float = MAX_WAIT,
     **request: Any,
 ) -> Any:
-    """Take one of the channel's tokens for ``endpoint``, then send ``request`` with LINE's client.
+    """Take a token (:func:`line_token_take`), then send (:func:`line_send`).
 
-    ``allowance`` is a batch's tokens taken ahead (dispatch); without one a token is taken on
-    its own. Raises :class:`~integrations.line.LineRetryableError` when no token came within
-    ``max_wait`` (nothing was sent), and whatever the client raises otherwise.
+    Raises :class:`~integrations.line.LineRetryableError` when no token could be had (nothing
+    was sent), and whatever the client raises otherwise. A caller that records "about to send"
+    between the two (dispatch) calls them one after the other itself.
     """
-    if endpoint not in _SENDERS:
-        raise ValueError(f"unknown LINE endpoint {endpoint!r}; expected one of {sorted(_SENDERS)}")
-    if allowance is not None:
-        taken = allowance.acquire(channel_id=channel_id, endpoint=endpoint, max_wait=max_wait)
-    else:
-        taken = ratelimit.acquire(channel_id=channel_id, endpoint=endpoint, max_wait=max_wait)
-    if not taken:
-        raise line.LineRetryableError("the channel's shared rate limit is exhausted", retry_after=1.0)
-    # Looked up at call time: the client module is the one seam unit tests patch.
-    return getattr(line, _SENDERS[endpoint])(**request)
+    line_token_take(endpoint, channel_id=channel_id, allowance=allowance, max_wait=max_wait)
+    return line_send(endpoint, **request)
 
 
 def retry_is_safe(exc: line.LineError, *, retry_key: bool) -> bool:
@@ -60,4 +84,4 @@ def retry_is_safe(exc: line.LineError, *, retry_key: bool) -> bool:
     return retry_key and isinstance(exc, line.LineAmbiguousError)
 
 
-__all__ = ["MAX_WAIT", "PNP", "PUSH", "REPLY", "line_send_limited", "retry_is_safe"]
+__all__ = ["MAX_WAIT", "PNP", "PUSH", "REPLY", "line_send", "line_send_limited", "line_token_take", "retry_is_safe"]

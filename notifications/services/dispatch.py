@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from integrations import line as line_client
 from integrations import ratelimit, sending
-from integrations.sending import line_send_limited, retry_is_safe
+from integrations.sending import line_send, line_token_take, retry_is_safe
 from integrations.sms import (
     SmsAmbiguousError,
     SmsRejectedError,
@@ -161,14 +161,22 @@ def notifications_dispatch(*, notification_ids: list[int]) -> list[RetryLater]:
         Counter((_channel_key(n), ENDPOINTS[a.channel]) for n, a in claimed if a.channel in ENDPOINTS)
     )
     for notification, attempt in claimed:
-        if not _mark_sending(attempt):
-            continue  # the sweeper gave this one to another worker while the batch waited
         try:
+            endpoint = ENDPOINTS.get(attempt.channel)
+            if endpoint is not None:
+                # The token first: with none (the limit exhausted, or Redis unreachable) nothing
+                # is marked sent, and the notification goes back to the queue as never sent.
+                try:
+                    line_token_take(endpoint, channel_id=_channel_key(notification), allowance=allowance)
+                except line_client.LineRetryableError as exc:
+                    attempt_release_for_retry(notification, attempt, str(exc), exc.retry_after)
+            if not _mark_sending(attempt):
+                continue  # the sweeper gave this one to another worker while the batch waited
             if attempt.channel == Channel.PNP:
-                if _send_pnp(notification, attempt, allowance):
+                if _send_pnp(notification, attempt):
                     accepted.append((notification, attempt, timezone.now()))
             elif attempt.channel == Channel.LINE_PUSH:
-                _send_push(notification, attempt, allowance)
+                _send_push(notification, attempt)
             else:
                 _send_sms(notification, attempt)
         except RetryLater as retry:
@@ -223,14 +231,12 @@ def _channel_key(notification: Notification) -> str:
     return notification.brand.line_channel_id or str(notification.brand_id)
 
 
-def _send_pnp(notification: Notification, attempt: Attempt, allowance: ratelimit.Allowance) -> bool:
+def _send_pnp(notification: Notification, attempt: Attempt) -> bool:
     """Send one PNP; return True when LINE accepted it (recorded by the caller, in bulk)."""
     brand = notification.brand
     try:
-        line_send_limited(
+        line_send(
             ENDPOINTS[Channel.PNP],
-            channel_id=_channel_key(notification),
-            allowance=allowance,
             access_token=brand.channel_access_token.reveal(),
             phone_hash=notification.member.phone_hash,
             messages=notification.line_messages,
@@ -249,17 +255,15 @@ def _send_pnp(notification: Notification, attempt: Attempt, allowance: ratelimit
     return False
 
 
-def _send_push(notification: Notification, attempt: Attempt, allowance: ratelimit.Allowance) -> None:
+def _send_push(notification: Notification, attempt: Attempt) -> None:
     brand = notification.brand
     link = getattr(notification.member, "line_link", None)
     if link is None or not link.uid:
         channel_failed(notification, attempt, None, "the member has no bound LINE user id")
         return
     try:
-        line_send_limited(
+        line_send(
             ENDPOINTS[Channel.LINE_PUSH],
-            channel_id=_channel_key(notification),
-            allowance=allowance,
             access_token=brand.channel_access_token.reveal(),
             to=link.uid,
             messages=notification.line_messages,

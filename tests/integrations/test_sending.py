@@ -66,3 +66,19 @@ def test_a_retry_is_safe_only_when_nothing_was_accepted_or_a_retry_key_dedupes_i
     error: line.LineError, retry_key: bool, safe: bool
 ) -> None:
     assert retry_is_safe(error, retry_key=retry_key) is safe
+
+
+def test_an_unreachable_shared_bucket_is_a_retryable_error_and_nothing_is_sent(
+    sent: list[tuple[str, dict[str, Any]]], settings: Any
+) -> None:
+    from integrations import ratelimit
+
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    ratelimit._redis_script.cache_clear()
+    try:
+        with pytest.raises(line.LineRetryableError, match="rate limit is unreachable") as raised:
+            line_send_limited(sending.PUSH, channel_id="c-1", access_token="t", to="U1", messages=[], retry_key="k")
+    finally:
+        ratelimit._redis_script.cache_clear()
+    assert raised.value.retry_after == 5.0
+    assert sent == []

@@ -75,3 +75,34 @@ def test_an_answer_for_a_notification_that_moved_on_meanwhile_is_dropped_and_the
     # then the refusal did not reopen the delivered one, and the second was still sent
     statuses = dict(Notification.objects.filter(pk__in=ids).values_list("pk", "status"))
     assert statuses == {ids[0]: NotificationStatus.DELIVERED, ids[1]: NotificationStatus.AWAITING_DELIVERY}
+
+
+def test_with_the_rate_limits_redis_unreachable_nothing_is_marked_sent_and_the_notification_waits_to_retry(
+    brand: Brand,
+    approve_template: Callable[..., TemplateVersion],
+    make_member: Callable[..., Member],
+    monkeypatch: pytest.MonkeyPatch,
+    settings: object,
+) -> None:
+    # given a Redis that does not answer (nothing listens on port 1)
+    from integrations import ratelimit
+
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # type: ignore[attr-defined]
+    ratelimit._redis_script.cache_clear()
+    monkeypatch.setattr(line_client, "pnp_push", lambda **kwargs: pytest.fail("nothing may be sent"))
+    approve_template("shipping_notice")
+    member = make_member("X1", "0912-400-001")
+    request = SendRequest(template="shipping_notice", member=member.external_id, variables=VARIABLES)
+    notification = notification_accept(brand=brand, request=request)
+    try:
+        # when
+        retries = notifications_dispatch(notification_ids=[notification.pk])
+    finally:
+        ratelimit._redis_script.cache_clear()
+    # then it is queued again, as never sent, and Celery is asked to retry with a backoff
+    assert [r.notification_id for r in retries] == [notification.pk]
+    assert retries[0].retry_after == 5.0
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.QUEUED
+    attempt = notification.attempts.get()
+    assert attempt.sent_at is None and "rate limit is unreachable" in attempt.error
