@@ -201,10 +201,15 @@ LINE_TIME_FACTOR = env.float("LINE_TIME_FACTOR", default=1.0)
 PNP_AMBIGUOUS_POLICY = env.str("PNP_AMBIGUOUS_POLICY", default="wait")
 # How often beat runs the SMS fallback, 24 h expiry and outbox timers.
 NOTIFICATION_TIMERS_EVERY = env.float("NOTIFICATION_TIMERS_EVERY", default=10.0)
-# The outbox sweeper re-enqueues a notification queued this long ago (its enqueue was lost), and
-# settles one whose sending worker has been silent this long past the LINE timeout (it died).
+# The outbox sweeper re-enqueues a notification queued this long ago (its enqueue was lost).
 NOTIFICATION_REQUEUE_AFTER_SECONDS = env.float("NOTIFICATION_REQUEUE_AFTER_SECONDS", default=30.0)
-NOTIFICATION_STALE_SENDING_SECONDS = env.float("NOTIFICATION_STALE_SENDING_SECONDS", default=600.0)
+# A worker's claim on a notification is a lease: one whose request has not left this long after
+# the claim (its worker died, or is stuck behind a slow batch) goes back to the queue for another
+# worker. Safe at any length: a claim that was given away can no longer be marked sent. With
+# beat's timers every 10 s, a dead worker's notifications are sent again within 40 s.
+NOTIFICATION_CLAIM_LEASE_SECONDS = env.float("NOTIFICATION_CLAIM_LEASE_SECONDS", default=30.0)
+# A request that left and got no answer this long past its timeout: its worker died in flight.
+NOTIFICATION_STALE_SENDING_SECONDS = env.float("NOTIFICATION_STALE_SENDING_SECONDS", default=5.0)
 
 # --- Template compliance (compliance app) -------------------------------------------------
 # A template whose sends the rules refuse this many times within the window is suspended.

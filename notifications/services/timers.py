@@ -91,11 +91,15 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
         .order_by("updated_at")
         .values_list("pk", flat=True)[:limit]
     )
-    timeout = sum(settings.LINE_API_TIMEOUT) + settings.NOTIFICATION_STALE_SENDING_SECONDS
+    # A claim older than its lease is looked at; of those, a request that left is left alone
+    # until its own timeout (and a margin) has passed: the worker may still be reading the answer.
+    lease = timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS)
+    request_timeout = max(sum(settings.LINE_API_TIMEOUT), sum(settings.SMS_API_TIMEOUT))
+    in_flight_since = now - timedelta(seconds=request_timeout + settings.NOTIFICATION_STALE_SENDING_SECONDS)
     stale_sending = list(
-        Notification.objects.filter(
-            status=NotificationStatus.SENDING, updated_at__lt=now - timedelta(seconds=timeout)
-        ).values_list("pk", flat=True)[:limit]
+        Notification.objects.filter(status=NotificationStatus.SENDING, updated_at__lt=now - lease).values_list(
+            "pk", flat=True
+        )[:limit]
     )
     for notification_id in stale_sending:
         with transaction.atomic():
@@ -107,6 +111,8 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
             if notification.status != NotificationStatus.SENDING:
                 continue
             attempt = notification.attempts.filter(status=AttemptStatus.PENDING).order_by("-id").first()
+            if attempt is not None and attempt.sent_at is not None and attempt.sent_at > in_flight_since:
+                continue  # sent moments ago: its answer may still come
             if attempt is not None and attempt.sent_at is not None and attempt.channel == Channel.PNP:
                 # The request left (or was leaving) when the worker stopped: LINE may have it.
                 pnp_ambiguous(notification, attempt, "the sending worker stopped before LINE answered")

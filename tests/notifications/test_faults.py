@@ -173,3 +173,38 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     for notification in notifications:
         if notification.delivered_twice:
             assert notification.events.filter(kind=EventKind.AMBIGUOUS).exists()
+
+
+def test_a_killed_workers_claimed_notifications_move_on_within_a_minute_with_the_default_lease(
+    start_pipeline: Callable[..., Pipeline],
+    make_member: Callable[..., Member],
+    approve_template: Callable[..., TemplateVersion],
+    api_client: APIClient,
+    celery_worker_factory: Callable[..., object],
+) -> None:
+    # given: the default claim lease and timeouts, and a LINE that answers each PNP after 0.2 s
+    approve_template("shipping_notice")
+    members = [make_member(f"Q{n}", f"09130{n:05d}") for n in range(30)]
+    users = [
+        {"phone": f"+8869130{n:05d}", "uid": "U" + f"{n + 2000:032x}", "consent": "on", "sms_verified_days_ago": 10}
+        for n in range(30)
+    ]
+    pipeline = start_pipeline(users, sandbox_args=["--faults", "pnp:slow=1.0@0.2s"])
+    ids = send_all(api_client, members)
+    wait_for(lambda: len(pipeline.sandbox.records(kind="pnp")) >= 3, timeout=30)
+    # when: the worker dies with most of its claimed batch unsent, and another one starts
+    pipeline.worker.kill()
+    killed_at = time.monotonic()
+    assert len(pipeline.sandbox.records(kind="pnp")) < len(ids), "the kill came too late to test anything"
+    celery_worker_factory(extra_env=pipeline.worker.env | {}, beat=True)
+    # then: within a minute none is left claimed or waiting in the queue
+    waiting = [NotificationStatus.QUEUED, NotificationStatus.SENDING]
+    wait_for(
+        lambda: not Notification.objects.filter(pk__in=ids, status__in=waiting).exists(),
+        timeout=60,
+        interval=1,
+        describe=lambda: describe(ids, pipeline),
+    )
+    assert time.monotonic() - killed_at < 60
+    tags = [r["tag"] for r in pipeline.sandbox.records(kind="pnp") if r["tag"]]
+    assert len(tags) == len(set(tags))  # and no PNP was sent twice

@@ -1,0 +1,98 @@
+"""The outbox sweeper: a claim is a lease, so a dead worker's notifications are sent again within a minute."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from compliance.models import TemplateVersion
+from members.models import Member
+from notifications.choices import AttemptStatus, Channel, EventKind, NotificationStatus
+from notifications.models import Attempt, Notification
+from notifications.services import SendRequest, notification_accept, outbox_sweep
+from portal.models import Brand
+
+pytestmark = pytest.mark.django_db
+
+VARIABLES = {"order_id": "A123", "event_time": "2026-11-25 10:00"}
+
+
+@pytest.fixture
+def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    ids: list[int] = []
+    monkeypatch.setattr("notifications.services.timers.enqueue_dispatch", ids.extend)
+    return ids
+
+
+@pytest.fixture
+def claimed(
+    brand: Brand, approve_template: Callable[..., TemplateVersion], make_member: Callable[..., Member]
+) -> Callable[..., Attempt]:
+    approve_template("shipping_notice")
+    counter = iter(range(100))
+
+    def claim(*, claimed_ago: float, sent_ago: float | None, channel: str = Channel.PNP) -> Attempt:
+        n = next(counter)
+        member = make_member(f"L{n}", f"0912-500-{n:03d}")
+        request = SendRequest(template="shipping_notice", member=member.external_id, variables=VARIABLES)
+        notification = notification_accept(brand=brand, request=request)
+        now = timezone.now()
+        Notification.objects.filter(pk=notification.pk).update(
+            status=NotificationStatus.SENDING, channel=channel, updated_at=now - timedelta(seconds=claimed_ago)
+        )
+        return Attempt.objects.create(
+            notification=notification,
+            channel=channel,
+            reference=f"tag-lease-{n}",
+            status=AttemptStatus.PENDING,
+            claim="worker-that-died",
+            sent_at=None if sent_ago is None else now - timedelta(seconds=sent_ago),
+        )
+
+    return claim
+
+
+def _status(attempt: Attempt) -> str:
+    return Notification.objects.get(pk=attempt.notification_id).status
+
+
+def test_a_claim_unsent_past_its_30_second_lease_goes_back_to_the_queue(
+    claimed: Callable[..., Attempt], enqueued: list[int]
+) -> None:
+    stale = claimed(claimed_ago=31, sent_ago=None)
+    fresh = claimed(claimed_ago=20, sent_ago=None)
+    assert outbox_sweep() == 1
+    assert enqueued == [stale.notification_id]
+    assert _status(stale) == NotificationStatus.QUEUED and _status(fresh) == NotificationStatus.SENDING
+    stale.refresh_from_db()
+    assert stale.claim == "" and stale.sent_at is None  # the dead worker's claim can no longer be marked sent
+
+
+def test_a_request_still_within_its_timeout_is_left_to_its_worker(
+    claimed: Callable[..., Attempt], enqueued: list[int]
+) -> None:
+    in_flight = claimed(claimed_ago=40, sent_ago=10)  # LINE's timeouts add up to 13.05 s, plus 5
+    assert outbox_sweep() == 0
+    assert _status(in_flight) == NotificationStatus.SENDING and enqueued == []
+
+
+def test_a_pnp_sent_by_a_worker_that_died_in_flight_is_ambiguous_and_never_resent(
+    claimed: Callable[..., Attempt], enqueued: list[int]
+) -> None:
+    dead = claimed(claimed_ago=40, sent_ago=19)
+    outbox_sweep()
+    assert enqueued == []
+    notification = Notification.objects.get(pk=dead.notification_id)
+    assert notification.status != NotificationStatus.SENDING
+    assert notification.events.filter(kind=EventKind.AMBIGUOUS).exists()
+
+
+def test_a_push_sent_by_a_worker_that_died_is_sent_again_under_its_retry_key(
+    claimed: Callable[..., Attempt], enqueued: list[int]
+) -> None:
+    dead = claimed(claimed_ago=40, sent_ago=19, channel=Channel.LINE_PUSH)
+    assert outbox_sweep() == 1
+    assert enqueued == [dead.notification_id] and _status(dead) == NotificationStatus.QUEUED
