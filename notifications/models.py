@@ -8,7 +8,14 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from notifications.choices import AttemptStatus, Channel, EventKind, NotificationStatus, WebhookEventResult
+from notifications.choices import (
+    FINAL_STATUSES,
+    AttemptStatus,
+    Channel,
+    EventKind,
+    NotificationStatus,
+    WebhookEventResult,
+)
 from portal.fields import EncryptedSecretField
 from portal.models import Brand
 
@@ -55,6 +62,12 @@ class Notification(models.Model):
     delivered_channel = models.CharField(_("delivered by"), max_length=16, choices=Channel.choices, blank=True)
     delivered_twice = models.BooleanField(_("delivered twice"), default=False)
     submitted_by = models.CharField(_("submitted by"), max_length=64, blank=True)
+    content_purged_at = models.DateTimeField(
+        _("content removed at"),
+        null=True,
+        blank=True,
+        help_text=_("Variables and rendered texts are removed after the retention period; counts and bills stay."),
+    )
 
     class Meta:
         verbose_name = _("notification")
@@ -67,6 +80,13 @@ class Notification(models.Model):
                 condition=~models.Q(reservation_key=""),
             ),
             models.Index(fields=["status", "updated_at"], name="notification_open", condition=_OPEN),
+            # The retention job's work list: final notifications whose content is still there. A
+            # row enters it when it ends (it is updated then anyway) and leaves when purged.
+            models.Index(
+                fields=["created_at"],
+                name="notification_to_purge",
+                condition=models.Q(content_purged_at__isnull=True, status__in=FINAL_STATUSES),
+            ),
             models.Index(
                 fields=["fallback_due_at"],
                 name="notification_fallback_due",
@@ -221,6 +241,7 @@ class WebhookEvent(models.Model):
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     result = models.CharField(_("result"), max_length=16, choices=WebhookEventResult.choices, blank=True)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
+    payload_purged_at = models.DateTimeField(_("payload removed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("LINE webhook event")
@@ -229,6 +250,11 @@ class WebhookEvent(models.Model):
         indexes = [
             models.Index(
                 fields=["id"], name="webhook_event_unprocessed", condition=models.Q(processed_at__isnull=True)
+            ),
+            models.Index(
+                fields=["processed_at"],
+                name="webhook_event_to_purge",
+                condition=models.Q(processed_at__isnull=False, payload_purged_at__isnull=True),
             ),
         ]
 

@@ -46,3 +46,9 @@ def notification_timers() -> dict[str, int]:
 def idempotency_keys_prune() -> int:
     """Delete idempotency keys past their 48-hour life (beat, hourly)."""
     return services.idempotency_keys_prune()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def retention_enforce() -> dict[str, int]:
+    """Remove personal content past its retention period (beat, daily)."""
+    return services.retention_enforce()

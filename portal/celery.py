@@ -49,6 +49,13 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.idempotency_keys_prune",
         "schedule": crontab(minute=40),
     },
+    # Retention: notification content (variables, rendered texts, vendors' error texts) and
+    # webhook payloads are removed when their periods end (README, "Retention"); counts and
+    # bills stay. Daily at 03:30, outside office hours, after the import-file purge.
+    "notifications-retention": {
+        "task": "notifications.tasks.retention_enforce",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # Member imports: uploaded files and rejected-rows reports hold names and phone numbers;
     # delete them MEMBER_IMPORT_FILE_RETENTION_DAYS after the import (03:15, outside office hours).
     "members-import-files-purge": {

@@ -210,6 +210,10 @@ NOTIFICATION_REQUEUE_AFTER_SECONDS = env.float("NOTIFICATION_REQUEUE_AFTER_SECON
 NOTIFICATION_CLAIM_LEASE_SECONDS = env.float("NOTIFICATION_CLAIM_LEASE_SECONDS", default=30.0)
 # A request that left and got no answer this long past its timeout: its worker died in flight.
 NOTIFICATION_STALE_SENDING_SECONDS = env.float("NOTIFICATION_STALE_SENDING_SECONDS", default=5.0)
+# Retention (README, "Retention"): days after which a final notification's content and a
+# processed webhook event's payload are removed by beat's daily job.
+NOTIFICATION_CONTENT_RETENTION_DAYS = env.int("NOTIFICATION_CONTENT_RETENTION_DAYS", default=180)
+WEBHOOK_PAYLOAD_RETENTION_DAYS = env.int("WEBHOOK_PAYLOAD_RETENTION_DAYS", default=90)
 
 # --- Template compliance (compliance app) -------------------------------------------------
 # A template whose sends the rules refuse this many times within the window is suspended.

@@ -27,6 +27,7 @@ from notifications.services.batches import BatchItem, notifications_accept_batch
 from notifications.services.deliveries import sms_report_apply, webhook_events_drain
 from notifications.services.dispatch import notification_dispatch, notifications_dispatch
 from notifications.services.idempotency import fingerprint, idempotency_keys_prune, run_idempotent
+from notifications.services.retention import retention_enforce
 from notifications.services.timers import deliveries_expire, fallbacks_due, outbox_sweep
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "notifications_accept_batch",
     "notifications_dispatch",
     "outbox_sweep",
+    "retention_enforce",
     "run_idempotent",
     "sms_account_create_or_update",
     "sms_report_apply",
