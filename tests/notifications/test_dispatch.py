@@ -106,3 +106,32 @@ def test_with_the_rate_limits_redis_unreachable_nothing_is_marked_sent_and_the_n
     assert notification.status == NotificationStatus.QUEUED
     attempt = notification.attempts.get()
     assert attempt.sent_at is None and "rate limit is unreachable" in attempt.error
+
+
+def test_a_422_from_line_moves_the_notification_on_to_sms_at_once(
+    django_capture_on_commit_callbacks: Callable[..., object],
+    brand: Brand,
+    approve_template: Callable[..., TemplateVersion],
+    make_member: Callable[..., Member],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a member LINE cannot reach by number (422: no LINE user, or PNP consent off)
+    def refuse(**kwargs: object) -> str:
+        raise line_client.LineRefusedError("LINE refused the PNP (422)", status=422)
+
+    monkeypatch.setattr(line_client, "pnp_push", refuse)
+    approve_template("shipping_notice")
+    member = make_member("F1", "0912-800-001")
+    request = SendRequest(template="shipping_notice", member=member.external_id, variables=VARIABLES)
+    notification = notification_accept(brand=brand, request=request)
+    assert notification.channel_plan == ["pnp", "sms"]
+    # when
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert notifications_dispatch(notification_ids=[notification.pk]) == []
+    # then the PNP attempt is refused (not failed), the member flagged, and the SMS dispatched at once
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.QUEUED
+    assert list(notification.attempts.values_list("channel", "status")) == [("pnp", "refused")]
+    member.refresh_from_db()
+    assert member.needs_phone_confirmation
+    assert callbacks, "the next channel's dispatch is enqueued after the commit"

@@ -96,3 +96,35 @@ def test_a_push_sent_by_a_worker_that_died_is_sent_again_under_its_retry_key(
     dead = claimed(claimed_ago=40, sent_ago=19, channel=Channel.LINE_PUSH)
     assert outbox_sweep() == 1
     assert enqueued == [dead.notification_id] and _status(dead) == NotificationStatus.QUEUED
+
+
+def test_an_accepted_pnp_waits_exactly_24_hours_for_its_delivery_then_is_not_delivered(
+    brand: Brand,
+    approve_template: Callable[..., TemplateVersion],
+    make_member: Callable[..., Member],
+    monkeypatch: pytest.MonkeyPatch,
+    settings: object,
+) -> None:
+    # given a PNP LINE accepted at a known moment (LINE's own clock, no test speed-up)
+    from integrations import line as line_client
+    from notifications.services import deliveries_expire, notifications_dispatch
+
+    settings.LINE_TIME_FACTOR = 1  # type: ignore[attr-defined]
+    monkeypatch.setattr(line_client, "pnp_push", lambda **kwargs: "request-id")
+    approve_template("shipping_notice")
+    member = make_member("W1", "0912-700-001")
+    request = SendRequest(template="shipping_notice", member=member.external_id, variables=VARIABLES)
+    notification = notification_accept(brand=brand, request=request)
+    before = timezone.now()
+    notifications_dispatch(notification_ids=[notification.pk])
+    after = timezone.now()
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.AWAITING_DELIVERY
+    # then the window ends 24 hours after LINE accepted it
+    assert before + timedelta(hours=24) <= notification.expires_at <= after + timedelta(hours=24)
+    assert deliveries_expire(now=notification.expires_at - timedelta(seconds=1)) == 0
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.AWAITING_DELIVERY
+    deliveries_expire(now=notification.expires_at)
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.NOT_DELIVERED
