@@ -136,6 +136,10 @@ class DocumentInline(admin.TabularInline):
 @admin.register(Application)
 class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     form = ApplicationForm
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # withdraw instead: the application's timeline is the record of it
+
     resource_classes = [ApplicationResource]
     change_form_template = "admin/applications/application/change_form.html"
     inlines = [DocumentInline]

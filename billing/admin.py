@@ -189,6 +189,10 @@ class StatementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # statements are computed, never typed in
 
+    def save_model(self, request: HttpRequest, obj: Statement, form: Any, change: bool) -> None:
+        # A statement changes only through its moves (generate, review, close), each a service.
+        raise PermissionDenied
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # void instead: every version is kept
 

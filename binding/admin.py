@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from binding.models import BindingSettings, WelcomeMessage
 from binding.selectors import binding_funnel
-from binding.services import binding_settings_save
+from binding.services import binding_settings_remove, binding_settings_save
 from portal.admin_mixins import BrandScopedAdminMixin, ReadOnlyAdminMixin
 from portal.selectors import brands_visible_to
 
@@ -54,6 +54,13 @@ class BindingSettingsAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: BindingSettings, form: Any, change: bool) -> None:
         binding_settings_save(binding=obj, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: BindingSettings) -> None:
+        binding_settings_remove(binding=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BindingSettings]) -> None:
+        for binding in queryset.select_related("brand"):
+            binding_settings_remove(binding=binding, actor=request.user)
 
     def get_urls(self) -> list[Any]:
         urls = [path("funnel/", self.admin_site.admin_view(self.funnel_view), name="binding_bindingsettings_funnel")]

@@ -36,6 +36,9 @@ from compliance.rules import RULES, RULES_BY_CODE
 from compliance.selectors import previous_approved_version, review_queue, version_diff_html
 from compliance.services import (
     REVIEW_PERMISSION,
+    brand_link_domain_save,
+    brand_link_domains_remove,
+    promotional_term_save,
     template_approve,
     template_check_rules,
     template_create,
@@ -143,6 +146,9 @@ class PromotionalTermAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # deactivate instead, so past rule results stay explainable
 
+    def save_model(self, request: HttpRequest, obj: PromotionalTerm, form: Any, change: bool) -> None:
+        promotional_term_save(term=obj, actor=request.user, changed=list(form.changed_data))
+
 
 @admin.register(BrandLinkDomain)
 class BrandLinkDomainAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
@@ -156,6 +162,15 @@ class BrandLinkDomainAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         if request.user.has_perm(REVIEW_PERMISSION):
             return admin.ModelAdmin.has_delete_permission(self, request, obj)
         return super().has_delete_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: BrandLinkDomain, form: Any, change: bool) -> None:
+        brand_link_domain_save(domain=obj, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: BrandLinkDomain) -> None:
+        brand_link_domains_remove(domains=[obj], actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BrandLinkDomain]) -> None:
+        brand_link_domains_remove(domains=list(queryset.select_related("brand")), actor=request.user)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         # Reviewers decide which domains a brand may link to, for any brand.
@@ -199,6 +214,9 @@ class VersionInline(admin.TabularInline):
 class MessageTemplateAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     form = MessageTemplateForm
     list_display = ("code", "name", "brand", "use_case", "status_display", "current_version", "updated_at")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a template and its versions are evidence of what was approved and sent
 
     class Media:
         css = {"all": ("compliance/review.css",)}

@@ -26,7 +26,15 @@ from compliance.choices import (
 )
 from compliance.exceptions import TransitionNotAllowed
 from compliance.hooks import TemplateSendStats, send_stats_providers
-from compliance.models import CONTENT_FIELDS, MessageTemplate, RuleResult, SendViolation, TemplateVersion
+from compliance.models import (
+    CONTENT_FIELDS,
+    BrandLinkDomain,
+    MessageTemplate,
+    PromotionalTerm,
+    RuleResult,
+    SendViolation,
+    TemplateVersion,
+)
 from compliance.rules import RULES_BY_CODE, build_context, evaluate
 from compliance.selectors import allowed_link_domains, promotional_terms
 from portal.models import Brand
@@ -563,3 +571,50 @@ def template_quality_review(
         )
         suspended.append(version.pk)
     return suspended
+
+
+# --- The term list and the brands' link domains (reviewers' reference data) -----------------
+
+
+@transaction.atomic
+def promotional_term_save(*, term: PromotionalTerm, actor: Actor, changed: list[str] | None = None) -> PromotionalTerm:
+    """Add or change a promotional term the guideline check looks for, with an audit row."""
+    created = term.pk is None
+    term.full_clean()
+    term.save()
+    audit_record(
+        action="promotional_term.created" if created else "promotional_term.updated",
+        actor=actor,
+        obj=term,
+        data={"term": term.term, "is_active": term.is_active, "fields": sorted(changed or [])},
+    )
+    return term
+
+
+@transaction.atomic
+def brand_link_domain_save(*, domain: BrandLinkDomain, actor: Actor) -> BrandLinkDomain:
+    """Allow (or correct) a domain a brand's templates may link to, with an audit row."""
+    created = domain.pk is None
+    domain.full_clean()
+    domain.save()
+    audit_record(
+        action="link_domain.added" if created else "link_domain.updated",
+        actor=actor,
+        obj=domain,
+        brand=domain.brand,
+        data={"domain": domain.domain},
+    )
+    return domain
+
+
+@transaction.atomic
+def brand_link_domains_remove(*, domains: Iterable[BrandLinkDomain], actor: Actor) -> int:
+    """Stop allowing these link domains, each with an audit row; return how many were removed."""
+    count = 0
+    for domain in domains:
+        audit_record(
+            action="link_domain.removed", actor=actor, obj=domain, brand=domain.brand, data={"domain": domain.domain}
+        )
+        domain.delete()
+        count += 1
+    return count

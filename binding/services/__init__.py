@@ -5,7 +5,13 @@ and the welcome message a new, unbound friend receives.
 follower's side (queue on follow, send once). What other modules call is in ``__all__``.
 """
 
-from binding.services.bindings import binding_settings_save, line_binding_confirm, line_binding_remove, otp_send
+from binding.services.bindings import (
+    binding_settings_remove,
+    binding_settings_save,
+    line_binding_confirm,
+    line_binding_remove,
+    otp_send,
+)
 from binding.services.welcome import (
     WelcomeRetryLater,
     welcome_follow_apply,
@@ -16,6 +22,7 @@ from binding.services.welcome import (
 
 __all__ = [
     "WelcomeRetryLater",
+    "binding_settings_remove",
     "binding_settings_save",
     "line_binding_confirm",
     "line_binding_remove",

@@ -69,6 +69,13 @@ def binding_settings_save(*, binding: BindingSettings, actor: Actor) -> BindingS
     return binding
 
 
+@transaction.atomic
+def binding_settings_remove(*, binding: BindingSettings, actor: Actor) -> None:
+    """Remove a brand's binding settings (no more bind links or welcomes), with an audit row."""
+    audit_record(action="binding_settings.removed", actor=actor, obj=binding, brand=binding.brand)
+    binding.delete()
+
+
 # --- One-time passwords ------------------------------------------------------------------------
 
 

@@ -281,3 +281,20 @@ def test_the_quality_review_suspends_templates_past_the_thresholds(
     assert approved.status == TemplateStatus.SUSPENDED
     assert approved.hold_reason["over"] == ["block_share"] and approved.hold_reason["block_share"] == 0.05
     assert template_quality_review(stats=stats) == []  # a second run changes nothing
+
+
+def test_the_term_list_and_link_domains_change_only_with_an_audit_row(brand: Brand, reviewer: User) -> None:
+    from compliance.models import BrandLinkDomain, PromotionalTerm
+    from compliance.services import brand_link_domain_save, brand_link_domains_remove, promotional_term_save
+    from portal.models import AuditEvent
+
+    term = promotional_term_save(term=PromotionalTerm(term="限時搶購"), actor=reviewer, changed=["term"])
+    domain = brand_link_domain_save(domain=BrandLinkDomain(brand=brand, domain="shop.example.tw"), actor=reviewer)
+    assert brand_link_domains_remove(domains=[domain], actor=reviewer) == 1
+    rows = list(AuditEvent.objects.order_by("id").values_list("action", "actor_label", "brand_id"))
+    assert rows[-3:] == [
+        ("promotional_term.created", reviewer.username, None),
+        ("link_domain.added", reviewer.username, brand.pk),
+        ("link_domain.removed", reviewer.username, brand.pk),
+    ]
+    assert PromotionalTerm.objects.filter(pk=term.pk).exists() and not BrandLinkDomain.objects.exists()
