@@ -36,6 +36,7 @@ def lockout_response(
     context = {
         **admin.site.each_context(request),
         "title": _("Login locked"),
+        "is_nav_sidebar_enabled": False,  # nobody is signed in: there is nothing to navigate to
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "cooloff_minutes": minutes,
     }
