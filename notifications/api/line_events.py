@@ -136,7 +136,8 @@ def _rejected(payload: dict[str, Any], raw: str, now: datetime, reason: str) -> 
         event_type=str(event_type)[:32],
         is_redelivery=False,
         occurred_at=now,
-        payload=payload if "raw" in payload else _clean(payload),
+        # The raw text of a broken event may hold a NUL or a lone surrogate as well.
+        payload=_clean(payload),
         reason=reason,
     )
 

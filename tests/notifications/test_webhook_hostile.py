@@ -69,6 +69,8 @@ HOSTILE = {
     "list_delivery_context": bad_event("ev-ctx-l", deliveryContext="[true]"),
     "deep_nesting": bad_event("ev-deep", message="[" * 5000 + "]" * 5000),
     "not_an_object": '"just a string"',
+    "lone_surrogate_string": '"\\ud800"',
+    "raw_nul_byte_in_a_string": '{"type": "message", "webhookEventId": "ev-raw", "text": "a\x00b"}',
 }
 
 
