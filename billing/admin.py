@@ -26,6 +26,7 @@ from billing.resources import RESOURCES
 from billing.selectors import dashboard_figures
 from billing.services import (
     UNIT_PRICE_FIELDS,
+    line_counts_refetch_month,
     reconciliation_explain,
     statement_confirm,
     statement_finalise,
@@ -293,6 +294,14 @@ class StatementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
                     raise PermissionDenied
                 target = statement_generate(brand=statement.brand, month=statement.month, actor=user)
                 message = _("Draft recomputed from the latest figures.")
+            elif move == "refetch":
+                if not user.has_perm("billing.change_statement"):
+                    raise PermissionDenied
+                asked = line_counts_refetch_month(brand=statement.brand, month=statement.month, actor=user)
+                target = statement_generate(brand=statement.brand, month=statement.month, actor=user)
+                message = _(
+                    "LINE was asked again for %(n)d day(s) without a settled count; the draft was recomputed."
+                ) % {"n": asked}
             elif move == "finalise":
                 target = statement_finalise(statement=statement, actor=user)
                 message = _("Finalised. Another finance user must now confirm it.")

@@ -8,9 +8,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from billing.choices import ExplanationReason, LineCountStatus, LineKind, PricedChannel, StatementStatus
+from billing.choices import (
+    SETTLED_LINE_STATUSES,
+    ExplanationReason,
+    LineCountStatus,
+    LineKind,
+    PricedChannel,
+    StatementStatus,
+)
 from portal.models import Brand
 
 
@@ -66,6 +74,15 @@ class UnitPrice(models.Model):
             )
 
 
+class LineDailyCountQuerySet(models.QuerySet["LineDailyCount"]):
+    def settled(self) -> LineDailyCountQuerySet:
+        """Days LINE will not answer differently: a number, or a final "no number" status."""
+        return self.filter(
+            Q(status=LineCountStatus.READY, success__isnull=False)
+            | Q(status__in=[s for s in SETTLED_LINE_STATUSES if s != LineCountStatus.READY])
+        )
+
+
 class LineDailyCount(models.Model):
     """LINE's own count of PNP delivered for a brand on one JST (UTC+9) day: the figure LINE bills."""
 
@@ -77,6 +94,8 @@ class LineDailyCount(models.Model):
     attempts = models.PositiveIntegerField(_("requests made"), default=0)
     error = models.CharField(_("last error"), max_length=300, blank=True)
 
+    objects = LineDailyCountQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("LINE daily count")
         verbose_name_plural = _("LINE daily counts")
@@ -85,6 +104,13 @@ class LineDailyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand} {self.jst_date.isoformat()} {self.status}"
+
+    @property
+    def is_settled(self) -> bool:
+        """LINE will not answer differently for this day (a ``ready`` day must carry its number)."""
+        if self.status == LineCountStatus.READY:
+            return self.success is not None
+        return self.status in SETTLED_LINE_STATUSES
 
     @property
     def status_label(self) -> str:

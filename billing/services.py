@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from billing.choices import (
     CLOSED_STATUSES,
-    SETTLED_LINE_STATUSES,
     ExplanationReason,
     LineCountStatus,
     LineKind,
@@ -44,6 +43,7 @@ from notifications.models import DeliveryStat
 from portal.actors import Actor
 from portal.models import Brand
 from portal.services import audit_record
+from portal.text import storable
 
 logger = logging.getLogger(__name__)
 
@@ -520,28 +520,62 @@ def statements_generate_month(*, month: date, actor: Any, brands: list[Brand] | 
 
 
 def line_count_fetch(*, brand: Brand, jst_date: date, now: datetime | None = None) -> LineDailyCount:
-    """Ask LINE for a brand's delivered count on one JST day and store the answer, whatever it is."""
+    """Ask LINE for a brand's delivered count on one JST day and store the answer, whatever it is.
+
+    Whatever LINE answers first (``ready`` included) is stored with its number; a day already
+    settled with a number is never overwritten by a later request. ``ready`` without a number is
+    not a settled day: it is stored as an error naming what LINE sent, and asked again next run.
+    """
     now = now or timezone.now()
     status, success, error = "", None, ""
     try:
         answer = line_client.pnp_delivery_count(access_token=brand.channel_access_token.reveal(), jst_day=jst_date)
         status, success = answer.status or LineCountStatus.ERROR, answer.success
+        if not answer.status:
+            error = f"LINE's answer has no status: {answer.raw}"[:300]
+        elif status == LineCountStatus.READY and success is None:
+            status, error = LineCountStatus.ERROR, f"LINE answered ready without a count: {answer.raw}"[:300]
     except line_client.LineError as exc:
-        status, error = LineCountStatus.ERROR, f"{type(exc).__name__}: {exc}"[:300]
-        logger.warning("LINE count for %s on %s failed: %s", brand.slug, jst_date, error)
+        status, error = LineCountStatus.ERROR, f"{type(exc).__name__}: {exc} {exc.body}".strip()[:300]
+    if error:
+        logger.warning("LINE count for %s on %s: %s", brand.slug, jst_date, error)
     with transaction.atomic():
-        row, _created = LineDailyCount.objects.select_for_update().get_or_create(
+        row, created = LineDailyCount.objects.select_for_update().get_or_create(
             brand=brand, jst_date=jst_date, defaults={"status": status, "fetched_at": now}
         )
-        if row.status == LineCountStatus.READY:
+        if not created and row.is_settled:
             return row  # a settled day is never overwritten by a later, failed request
         row.status = status
         row.success = success if status == LineCountStatus.READY else None
-        row.error = error
+        row.error = storable(error)
         row.fetched_at = now
         row.attempts += 1
         row.save()
     return row
+
+
+def line_counts_refetch_month(*, brand: Brand, month: date, actor: Actor, now: datetime | None = None) -> int:
+    """Ask LINE again for every JST day of a month up to yesterday that is not settled; return how many.
+
+    Finance's "re-fetch LINE's counts" on a statement: the same request as the daily job, on
+    demand, audited. Settled days keep their number (LINE's count of a past day does not change).
+    """
+    now = now or timezone.now()
+    first = month.replace(day=1)
+    last = min(month_last_day(first), jst_today(now) - timedelta(days=1))
+    asked = 0
+    for day in days(first, last):
+        row = LineDailyCount.objects.filter(brand=brand, jst_date=day).first()
+        if row is None or not row.is_settled:
+            line_count_fetch(brand=brand, jst_date=day, now=now)
+            asked += 1
+    audit_record(
+        actor=actor,
+        action="billing.line_counts_refetch",
+        obj=brand,
+        data={"month": f"{first:%Y-%m}", "days_asked": asked},
+    )
+    return asked
 
 
 def line_counts_fetch(
@@ -567,9 +601,9 @@ def line_counts_fetch(
     requests = 0
     for candidate in brands.filter(pk__in=active).order_by("slug"):
         settled = set(
-            LineDailyCount.objects.filter(
-                brand=candidate, jst_date__range=(first, last), status__in=SETTLED_LINE_STATUSES
-            ).values_list("jst_date", flat=True)
+            LineDailyCount.objects.settled()
+            .filter(brand=candidate, jst_date__range=(first, last))
+            .values_list("jst_date", flat=True)
         )
         for day in days(first, last):
             if day not in settled:

@@ -2,11 +2,12 @@
 
 Every call says, through the exception it raises, whether a retry is safe:
 
-* :class:`LineRetryableError` — 429, 5xx, or a connection that failed before the request
-  was sent. Retry with backoff (``retry_after`` honours ``Retry-After``).
-* :class:`LineAmbiguousError` — the request was sent but no answer came (read timeout,
-  connection dropped mid-response). LINE may have accepted it; PNP has no retry key, so a
-  blind retry may notify the member twice.
+* :class:`LineRetryableError` — 429, a 5xx to a read (GET), or a connection that failed
+  before the request was sent. Retry with backoff (``retry_after`` honours ``Retry-After``).
+* :class:`LineAmbiguousError` — the request was sent but no usable answer came: a 5xx to a
+  send (LINE's retry guidance: it may have been processed), a read timeout, a connection
+  dropped mid-response. LINE may have accepted it; PNP has no retry key, so a blind retry
+  may notify the member twice.
 * :class:`LineRefusedError` — 422 on a PNP: no LINE user for the number, or consent off.
 * :class:`LineRequestError` — any other 4xx: the request is wrong and will stay wrong.
 """
@@ -59,6 +60,7 @@ class DeliveryCount:
 
     status: str
     success: int | None
+    raw: str = ""  # LINE's body as sent, kept when it is not what the reference describes
 
 
 def _url(path: str) -> str:
@@ -107,6 +109,12 @@ def _request(
     except requests.ReadTimeout:
         raise LineAmbiguousError("read timeout after sending") from None
     status = response.status_code
+    if status >= 500 and method != "GET":
+        # LINE's retry guidance: after a 5xx the request may have been processed. A PNP or a reply
+        # has no retry key, so only the caller (with a retry key, or a policy) may decide to repeat.
+        raise LineAmbiguousError(
+            f"LINE answered {status} after the request was sent", status=status, body=response.text
+        )
     if status == 429 or status >= 500:
         raise LineRetryableError(
             f"LINE answered {status}", status=status, body=response.text, retry_after=_retry_after(response)
@@ -174,6 +182,22 @@ def pnp_delivery_count(*, access_token: str, jst_day: date) -> DeliveryCount:
     )
     if response.status_code != 200:
         raise LineRequestError(f"LINE answered {response.status_code}", status=response.status_code, body=response.text)
-    payload = response.json()
-    success = payload.get("success")
-    return DeliveryCount(status=str(payload.get("status", "")), success=int(success) if success is not None else None)
+    return _delivery_count(response)
+
+
+def _delivery_count(response: requests.Response) -> DeliveryCount:
+    """Read a count answer; what the reference does not describe is kept raw, never read as zero."""
+    try:
+        payload = response.json()
+    except ValueError:
+        status = response.status_code
+        raise LineRequestError("LINE's count answer is not JSON", status=status, body=response.text) from None
+    raw = response.text[:300]
+    if not isinstance(payload, dict):
+        return DeliveryCount(status="", success=None, raw=raw)
+    status, success = payload.get("status"), payload.get("success")
+    if not isinstance(success, int) or isinstance(success, bool) or success < 0:
+        success = None
+    # A status is kept as LINE sent it (the statement shows it), within what a database column holds.
+    status = status.replace("\x00", "\ufffd")[:32] if isinstance(status, str) else ""
+    return DeliveryCount(status=status, success=success, raw=raw)

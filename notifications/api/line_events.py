@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from portal.text import storable
+
 # LINE's events are a few levels deep; a deeper one is not LINE's.
 MAX_DEPTH = 32
 # Milliseconds since the epoch: 2000-01-01 to 2100-01-01 covers every event LINE can send.
 TIMESTAMP_MIN, TIMESTAMP_MAX = 946_684_800_000, 4_102_444_800_000
 # How much of a rejected event is kept as evidence.
 RAW_KEEP = 2000
-
-_REPLACEMENT = "\ufffd"
 
 
 class BodyError(ValueError):
@@ -83,7 +83,7 @@ def _read(event: Any, now: datetime) -> ReadEvent:
     if _depth(event) > MAX_DEPTH:
         raw = json.dumps(event, ensure_ascii=False)
         return _rejected({"raw": raw[:RAW_KEEP]}, raw, now, f"nested deeper than {MAX_DEPTH} levels")
-    clean = _clean(event)
+    clean = storable(event)
     assert isinstance(clean, dict)
     problem = _problem(event)
     if problem:
@@ -104,10 +104,10 @@ def _problem(event: dict[str, Any]) -> str:
     event_id = event.get("webhookEventId")
     if not isinstance(event_id, str) or not event_id:
         return "webhookEventId must be a non-empty string"
-    if len(event_id) > 64 or not event_id.isprintable() or _clean(event_id) != event_id:
+    if len(event_id) > 64 or not event_id.isprintable() or storable(event_id) != event_id:
         return "webhookEventId must be at most 64 printable characters"
     event_type = event.get("type")
-    if not isinstance(event_type, str) or not event_type or len(event_type) > 32 or _clean(event_type) != event_type:
+    if not isinstance(event_type, str) or not event_type or len(event_type) > 32 or storable(event_type) != event_type:
         return "type must be a string of at most 32 characters"
     timestamp = event.get("timestamp")
     if timestamp is not None and (
@@ -137,7 +137,7 @@ def _rejected(payload: dict[str, Any], raw: str, now: datetime, reason: str) -> 
         is_redelivery=False,
         occurred_at=now,
         # The raw text of a broken event may hold a NUL or a lone surrogate as well.
-        payload=_clean(payload),
+        payload=storable(payload),
         reason=reason,
     )
 
@@ -158,23 +158,6 @@ def _depth(value: Any) -> int:
             return deepest
         stack.extend((child, depth + 1) for child in items)
     return deepest
-
-
-def _clean(value: Any) -> Any:
-    """The value with every string storable by PostgreSQL: NULs and lone surrogates become U+FFFD."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            value = value.replace("\x00", _REPLACEMENT)
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate (\ud800 in the JSON)
-            value = "".join(_REPLACEMENT if 0xD800 <= ord(char) <= 0xDFFF else char for char in value)
-        return value
-    if isinstance(value, dict):
-        return {_clean(str(key)): _clean(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_clean(item) for item in value]
-    return value
 
 
 def _raw_events(body: bytes) -> list[str]:

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
 from billing.models import LineDailyCount
-from billing.services import line_counts_fetch, statement_generate
-from portal.models import Brand
+from billing.services import line_count_fetch, line_counts_fetch, line_counts_refetch_month, statement_generate
+from portal.models import AuditEvent, Brand
 from tests.billing.conftest import taipei
 from tests.sandbox.conftest import SandboxProcess
 
@@ -114,3 +115,160 @@ def test_a_failed_request_is_recorded_and_retried_next_run(
     line_counts_fetch(now=taipei("2026-01-20 12:00"), first=date(2026, 1, 5), last=date(2026, 1, 5))
     row = LineDailyCount.objects.get(brand=brand)
     assert row.status == "error" and row.error and row.success is None
+
+
+def test_a_day_line_has_ready_at_the_first_request_bills_lines_count(
+    brand: Brand, sandbox: SandboxProcess, deliver: Callable[..., None], finance: User
+) -> None:
+    # given: two PNP sent and delivered on 10 January (JST); the portal saw three deliveries
+    sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T12:00:00+09:00"})
+    pnp(sandbox, brand, "billing-test-tag-0101")
+    pnp(sandbox, brand, "billing-test-tag-0102")
+    deliver(brand, taipei("2026-01-10 11:00"), 3)
+    day = date(2026, 1, 10)
+
+    # when: the daily job asks for yesterday, which LINE already has ready (the common path)
+    sandbox.admin("/sandbox/clock/set", {"now": "2026-01-11T09:00:00+09:00"})
+    assert line_counts_fetch(now=taipei("2026-01-11 09:00"), first=day, last=day) == 1
+
+    # then: LINE's number is stored at once, the day is settled, and the bill uses LINE's figure
+    row = LineDailyCount.objects.get(brand=brand, jst_date=day)
+    assert (row.status, row.success, row.attempts, row.error) == ("ready", 2, 1, "")
+    assert line_counts_fetch(now=taipei("2026-01-12 09:00"), first=day, last=day) == 0
+    statement = statement_generate(brand=brand, month=date(2026, 1, 1), actor=finance)
+    reconciled = statement.reconciliation.get(jst_date=day)
+    assert (reconciled.portal_count, reconciled.line_count, reconciled.difference) == (3, 2, 1)
+    assert statement.lines.get(kind="pnp").quantity == 2
+
+
+@pytest.mark.parametrize(
+    ("clock", "count_status", "day", "first_answer"),
+    [
+        ("2026-01-11T09:00:00+09:00", None, date(2026, 1, 10), ("ready", 1)),
+        ("2026-01-10T20:00:00+09:00", None, date(2026, 1, 10), ("unready", None)),
+        ("2026-01-20T09:00:00+09:00", "unavailable_for_privacy", date(2026, 1, 10), ("unavailable_for_privacy", None)),
+        ("2026-01-20T09:00:00+09:00", "paused_by_line", date(2026, 1, 10), ("paused_by_line", None)),
+        ("2026-01-20T09:00:00+09:00", None, date(2018, 3, 30), ("out_of_service", None)),
+    ],
+)
+def test_every_first_answer_is_stored_as_line_gave_it(
+    brand: Brand,
+    sandbox: SandboxProcess,
+    clock: str,
+    count_status: str | None,
+    day: date,
+    first_answer: tuple[str, int | None],
+) -> None:
+    sandbox.admin("/sandbox/clock/set", {"now": f"{day.isoformat()}T12:00:00+09:00"})
+    pnp(sandbox, brand, f"billing-first-{day:%Y%m%d}")
+    sandbox.admin("/sandbox/clock/set", {"now": clock})
+    if count_status:
+        sandbox.admin("/sandbox/pnp-count-status", {"date": f"{day:%Y%m%d}", "status": count_status})
+
+    row = line_count_fetch(brand=brand, jst_date=day, now=taipei("2026-01-20 12:00"))
+
+    assert (row.status, row.success, row.attempts) == (*first_answer, 1)
+    settled = first_answer[0] in ("ready", "unavailable_for_privacy", "out_of_service")
+    assert row.is_settled is settled
+    assert LineDailyCount.objects.settled().filter(pk=row.pk).exists() is settled
+
+
+def test_each_later_answer_moves_an_unsettled_day_and_never_a_settled_one(
+    brand: Brand, sandbox: SandboxProcess, settings: Any
+) -> None:
+    day = date(2026, 1, 10)
+    sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T12:00:00+09:00"})
+    pnp(sandbox, brand, "billing-later-0001")
+    sandbox_url = settings.LINE_API_BASE_URL
+
+    # error → unknown status → ready: each answer replaces the last
+    settings.LINE_API_BASE_URL = "http://127.0.0.1:9"
+    assert line_count_fetch(brand=brand, jst_date=day).status == "error"
+    settings.LINE_API_BASE_URL = sandbox_url
+    sandbox.admin("/sandbox/clock/set", {"now": "2026-01-12T09:00:00+09:00"})
+    sandbox.admin("/sandbox/pnp-count-status", {"date": "20260110", "status": "paused_by_line"})
+    assert line_count_fetch(brand=brand, jst_date=day).status == "paused_by_line"
+    sandbox.admin("/sandbox/pnp-count-status", {"date": "20260110", "status": "ready"})
+    row = line_count_fetch(brand=brand, jst_date=day)
+    assert (row.status, row.success, row.attempts, row.error) == ("ready", 1, 3, "")
+
+    # ready with its number is final: a later failure or another status changes nothing
+    settings.LINE_API_BASE_URL = "http://127.0.0.1:9"
+    row = line_count_fetch(brand=brand, jst_date=day)
+    settings.LINE_API_BASE_URL = sandbox_url
+    sandbox.admin("/sandbox/pnp-count-status", {"date": "20260110", "status": "unready"})
+    row = line_count_fetch(brand=brand, jst_date=day)
+    assert (row.status, row.success, row.attempts) == ("ready", 1, 3)
+
+
+def test_a_day_stored_ready_without_a_number_is_asked_again(
+    brand: Brand, sandbox: SandboxProcess, deliver: Callable[..., None]
+) -> None:
+    # given: a row left by the defect this replaces: "ready", no number, never asked
+    day = date(2026, 1, 10)
+    sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T12:00:00+09:00"})
+    pnp(sandbox, brand, "billing-legacy-0001")
+    deliver(brand, taipei("2026-01-10 12:00"), 1)
+    LineDailyCount.objects.create(brand=brand, jst_date=day, status="ready", fetched_at=taipei("2026-01-11 09:00"))
+    sandbox.admin("/sandbox/clock/set", {"now": "2026-01-12T09:00:00+09:00"})
+
+    assert line_counts_fetch(now=taipei("2026-01-12 09:00"), first=day, last=day) == 1
+
+    row = LineDailyCount.objects.get(brand=brand, jst_date=day)
+    assert (row.status, row.success, row.attempts) == ("ready", 1, 1)
+
+
+def test_finance_refetches_a_month_on_demand_and_it_is_audited(
+    brand: Brand, sandbox: SandboxProcess, finance: User
+) -> None:
+    sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T12:00:00+09:00"})
+    pnp(sandbox, brand, "billing-refetch-0001")
+    sandbox.admin("/sandbox/clock/set", {"now": "2026-01-13T09:00:00+09:00"})
+    LineDailyCount.objects.create(
+        brand=brand, jst_date=date(2026, 1, 1), status="ready", success=0, fetched_at=taipei("2026-01-02 09:00")
+    )
+
+    asked = line_counts_refetch_month(
+        brand=brand, month=date(2026, 1, 1), actor=finance, now=taipei("2026-01-13 12:00")
+    )
+
+    # 2 to 12 January (yesterday, JST) were asked; the settled 1st was not
+    assert asked == 11
+    assert LineDailyCount.objects.get(brand=brand, jst_date=date(2026, 1, 10)).success == 1
+    event = AuditEvent.objects.get(action="billing.line_counts_refetch")
+    assert (event.actor_id, event.brand_id, event.data) == (
+        finance.pk,
+        brand.pk,
+        {"month": "2026-01", "days_asked": 11},
+    )
+
+
+def test_finance_refetches_from_the_statement_page_and_the_draft_bills_lines_count(
+    brand: Brand, sandbox: SandboxProcess, deliver: Callable[..., None], finance: User, manager: User
+) -> None:
+    # given: a draft computed while LINE had no count for the 10th (the portal's figure is billed)
+    sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T12:00:00+09:00"})
+    pnp(sandbox, brand, "billing-admin-refetch-1")
+    deliver(brand, taipei("2026-01-10 12:00"), 2)
+    draft = statement_generate(brand=brand, month=date(2026, 1, 1), actor=finance)
+    assert draft.reconciliation.get(jst_date=date(2026, 1, 10)).line_count is None
+    sandbox.admin("/sandbox/clock/set", {"now": "2026-01-11T09:00:00+09:00"})
+    url = f"/admin/billing/statement/{draft.pk}/move/refetch/"
+
+    # a manager may read the statement but not ask LINE on finance's behalf
+    manager_client = Client()
+    manager_client.force_login(manager)
+    assert manager_client.post(url).status_code == 403
+    assert not LineDailyCount.objects.exists()
+
+    client = Client()
+    client.force_login(finance)
+    page = client.get(f"/admin/billing/statement/{draft.pk}/change/")
+    assert 'id="refetch"' in page.content.decode()
+    response = client.post(url, follow=True)
+
+    assert response.status_code == 200
+    assert "LINE was asked again" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.reconciliation.get(jst_date=date(2026, 1, 10)).line_count == 1
+    assert draft.lines.get(kind="pnp").quantity == 1

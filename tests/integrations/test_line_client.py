@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from integrations import line as line_client
+from integrations import sending
 from tests.sandbox.conftest import Receiver
 
 
@@ -42,3 +43,64 @@ def test_a_get_carries_its_query_and_no_body(line_api: Receiver) -> None:
     (received,) = line_api.paths("/v2/bot/message/delivery/pnp")
     assert (received.method, received.query, received.body) == ("GET", {"date": "20261125"}, b"")
     assert "x-line-delivery-tag" not in received.headers
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"status":"ready","success":42}', ("ready", 42)),
+        (b'{"status":"unready"}', ("unready", None)),
+        (b'{"status":"ready"}', ("ready", None)),  # ready without a number: not read as 0
+        (b'{"status":"ready","success":"42"}', ("ready", None)),
+        (b'{"status":"ready","success":-1}', ("ready", None)),
+        (b'{"status":"ready","success":true}', ("ready", None)),
+        (b'{"success":5}', ("", 5)),
+        (b"[1,2]", ("", None)),
+        (b'{"status":"' + b"x" * 80 + b'"}', ("x" * 32, None)),
+        (b'{"status":"re\\u0000ady"}', ("re\ufffdady", None)),
+    ],
+)
+def test_a_count_answer_the_reference_does_not_describe_is_kept_raw_never_read_as_zero(
+    line_api: Receiver, body: bytes, expected: tuple[str, int | None]
+) -> None:
+    line_api.bodies.append(body)
+
+    answer = line_client.pnp_delivery_count(access_token="token-a", jst_day=date(2026, 11, 25))
+
+    assert (answer.status, answer.success) == expected
+    assert answer.raw == body.decode()
+
+
+def test_a_count_answer_that_is_not_json_is_an_error_with_lines_body(line_api: Receiver) -> None:
+    line_api.bodies.append(b"<html>maintenance</html>")
+
+    with pytest.raises(line_client.LineRequestError) as raised:
+        line_client.pnp_delivery_count(access_token="token-a", jst_day=date(2026, 11, 25))
+
+    assert raised.value.body == "<html>maintenance</html>"
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_5xx_to_a_pnp_is_ambiguous_because_line_may_have_delivered_it(line_api: Receiver, status: int) -> None:
+    # LINE's retry guidance: after a 500 or a timeout the request may have been processed, and
+    # a PNP has no X-Line-Retry-Key, so a resend could notify the member twice.
+    line_api.plan.append(status)
+
+    with pytest.raises(line_client.LineAmbiguousError) as raised:
+        line_client.pnp_push(access_token="t", phone_hash="a" * 64, messages=[], delivery_tag="tag-5xx-000000000")
+
+    assert raised.value.status == status
+    assert not sending.retry_is_safe(raised.value, retry_key=False)
+    assert sending.retry_is_safe(raised.value, retry_key=True)  # a push repeats under its retry key
+
+
+def test_a_429_to_a_pnp_and_a_5xx_to_a_read_are_safe_to_retry(line_api: Receiver) -> None:
+    line_api.plan.extend([429, 500])
+
+    with pytest.raises(line_client.LineRetryableError) as pnp_raised:
+        line_client.pnp_push(access_token="t", phone_hash="a" * 64, messages=[], delivery_tag="tag-429-000000000")
+    with pytest.raises(line_client.LineRetryableError) as count_raised:
+        line_client.pnp_delivery_count(access_token="t", jst_day=date(2026, 11, 25))
+
+    assert (pnp_raised.value.status, count_raised.value.status) == (429, 500)
+    assert sending.retry_is_safe(pnp_raised.value, retry_key=False)

@@ -77,6 +77,7 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self.plan: list[int] = []  # statuses to answer with next, then 200
+        self.bodies: list[bytes] = []  # bodies to answer with next (as application/json), then {}
         self.lock = threading.Lock()
         receiver = self
 
@@ -91,12 +92,13 @@ class Receiver:
                         Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                     )
                     status = receiver.plan.pop(0) if receiver.plan else 200
+                    planned = receiver.bodies.pop(0) if receiver.bodies else None
                 if "/mitake" in self.path:
                     msgid = parse_qs(urlsplit(self.path).query).get("msgid", [""])[0]
                     reply = f"magicid=sms_gateway_rpack\nmsgid={msgid}\n".encode()
                     ctype = "text/plain"
                 else:
-                    reply, ctype = b"{}", "application/json"
+                    reply, ctype = (b"{}" if planned is None else planned), "application/json"
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(reply)))
@@ -118,6 +120,7 @@ class Receiver:
         with self.lock:
             self.requests.clear()
             self.plan.clear()
+            self.bodies.clear()
 
     def line_posts(self, slug: str | None = None) -> list[Received]:
         with self.lock:
