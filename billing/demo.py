@@ -47,6 +47,7 @@ def _day_counts(rng: random.Random, brand_id: int, day: date, volume: int) -> Co
         counts[(brand_id, at, Channel.PNP, Metric.SENT)] += pnp_sent
         counts[(brand_id, at, Channel.PNP, Metric.REFUSED_422)] += not_on_line
         counts[(brand_id, at, Channel.PNP, Metric.DELIVERED)] += pnp_delivered
+        counts[(brand_id, at, Channel.PNP, Metric.DELIVERED_BY_SEND)] += pnp_delivered
         counts[(brand_id, at, Channel.PNP, Metric.SMS_FALLBACK)] += fallback
         undelivered = pnp_sent - pnp_delivered
         counts[(brand_id, at, Channel.PNP, Metric.EXPIRED)] += undelivered - undelivered // 2

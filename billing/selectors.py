@@ -312,7 +312,7 @@ def _failure_label(channel: str, metric: str) -> str:
     from django.utils.translation import gettext as _
 
     labels: dict[str, str] = {
-        Metric.REFUSED_422: _("Not on LINE / consent off (422)"),
+        Metric.REFUSED_422: _("Not on LINE / PNP off (422)"),
         Metric.EXPIRED: _("No delivery event in 24 h"),
         Metric.FAILED: _("Failed"),
     }

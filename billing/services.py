@@ -123,8 +123,14 @@ def statement_compute(*, brand: Brand, month: date) -> ComputedStatement:
         brand_ids=[brand.pk],
         channels=(Channel.PNP, Channel.LINE_PUSH, Channel.SMS),
     )
+    # LINE counts a PNP on the JST day it was sent (docs/billing.md): the portal's side likewise.
     jst = daily_counts(
-        first=first, last=last, zone=JST, metrics=(Metric.DELIVERED,), brand_ids=[brand.pk], channels=(Channel.PNP,)
+        first=first,
+        last=last,
+        zone=JST,
+        metrics=(Metric.DELIVERED_BY_SEND,),
+        brand_ids=[brand.pk],
+        channels=(Channel.PNP,),
     )
     hour = timedelta(hours=1)
     boundary_in = hour_count(
@@ -164,7 +170,7 @@ def statement_compute(*, brand: Brand, month: date) -> ComputedStatement:
     line_counts = {c.jst_date: c for c in LineDailyCount.objects.filter(brand=brand, jst_date__range=(first, last))}
     reconciliation = []
     for day in days(first, last):
-        portal = count(jst, day, Channel.PNP, Metric.DELIVERED)
+        portal = count(jst, day, Channel.PNP, Metric.DELIVERED_BY_SEND)
         stored = line_counts.get(day)
         price = prices.on(day)
         if stored is not None and stored.status == LineCountStatus.READY and stored.success is not None:

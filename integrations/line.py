@@ -47,7 +47,7 @@ class LineAmbiguousError(LineError):
 
 
 class LineRefusedError(LineError):
-    """LINE refused the PNP (422): no user with that number, or the user refuses PNP."""
+    """LINE refused the PNP (422): not on LINE, PNP turned off by the user, or LINE's privacy policy not accepted."""
 
 
 class LineRequestError(LineError):
@@ -190,8 +190,8 @@ def _delivery_count(response: requests.Response) -> DeliveryCount:
     try:
         payload = response.json()
     except ValueError:
-        status = response.status_code
-        raise LineRequestError("LINE's count answer is not JSON", status=status, body=response.text) from None
+        code = response.status_code
+        raise LineRequestError("LINE's count answer is not JSON", status=code, body=response.text) from None
     raw = response.text[:300]
     if not isinstance(payload, dict):
         return DeliveryCount(status="", success=None, raw=raw)
@@ -199,5 +199,5 @@ def _delivery_count(response: requests.Response) -> DeliveryCount:
     if not isinstance(success, int) or isinstance(success, bool) or success < 0:
         success = None
     # A status is kept as LINE sent it (the statement shows it), within what a database column holds.
-    status = status.replace("\x00", "\ufffd")[:32] if isinstance(status, str) else ""
-    return DeliveryCount(status=status, success=success, raw=raw)
+    kept = status.replace("\x00", "\ufffd")[:32] if isinstance(status, str) else ""
+    return DeliveryCount(status=kept, success=success, raw=raw)

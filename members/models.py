@@ -39,7 +39,9 @@ class Member(models.Model):
     )
     phone_confirmed_at = models.DateTimeField(_("phone confirmed at"), null=True, blank=True)
     needs_phone_confirmation = models.BooleanField(
-        _("confirm phone number"), default=False, help_text=_("LINE refused a PNP to this number (HTTP 422).")
+        _("confirm phone number"),
+        default=False,
+        help_text=_("LINE refused a PNP to this number (HTTP 422): not on LINE, or PNP turned off by the user."),
     )
     phone_flag_reason = models.CharField(_("why the number was flagged"), max_length=200, blank=True)
     phone_flagged_at = models.DateTimeField(_("flagged at"), null=True, blank=True)

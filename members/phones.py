@@ -20,6 +20,16 @@ from members.choices import PhoneType
 
 DEFAULT_REGION = "TW"
 
+# The countries LINE offers PNP in (Taiwan, Japan, Thailand), by calling code: each code
+# belongs to that one country alone, so the E.164 prefix decides without parsing.
+PNP_CALLING_CODES = ("+886", "+81", "+66")
+
+
+def pnp_country(e164: str) -> bool:
+    """Whether LINE offers PNP for this number's country (Taiwan, Japan or Thailand)."""
+    return e164.startswith(PNP_CALLING_CODES)
+
+
 _TYPE_NAMES: dict[int, PhoneType] = {
     PhoneNumberType.MOBILE: PhoneType.MOBILE,
     PhoneNumberType.FIXED_LINE: PhoneType.FIXED_LINE,

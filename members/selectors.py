@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from members.choices import MOBILE_TYPES, Channel, ConsentPurpose
 from members.models import Consent, LineLink, Member
+from members.phones import pnp_country
 from portal.choices import Role
 from portal.models import Brand
 from portal.selectors import brands_editable_by, user_roles
@@ -65,14 +66,19 @@ def member_reachability(member: Member) -> Reachability:
     else:
         opened.append(Channel.LINE_PUSH)
 
-    if member.phone_type not in MOBILE_TYPES:
+    if not pnp_country(member.phone_e164):
+        closed[Channel.PNP] = _("LINE offers PNP only for numbers of Taiwan, Japan and Thailand.")
+    elif member.phone_type not in MOBILE_TYPES:
         closed[Channel.PNP] = _("Not a mobile number; only mobile numbers can match a LINE account.")
     elif member.pnp_consent is not True:
         closed[Channel.PNP] = (
             _("The member withdrew PNP consent.") if member.pnp_consent is False else _("No PNP consent recorded.")
         )
     elif member.needs_phone_confirmation:
-        closed[Channel.PNP] = _("LINE refused this number (HTTP 422); confirm the phone number first.")
+        closed[Channel.PNP] = _(
+            "LINE refused this number (HTTP 422): not on LINE, or PNP turned off by the user; "
+            "confirm the phone number first."
+        )
     elif link is not None and link.is_blocked:
         closed[Channel.PNP] = _("The member blocked the LINE account.")
     else:

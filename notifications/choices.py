@@ -49,7 +49,7 @@ class EventKind(models.TextChoices):
 
     QUEUED = "queued", _("queued")
     SENT_TO_LINE = "sent_to_line", _("sent to LINE")
-    LINE_REFUSED = "line_refused", _("LINE refused (422): number not on LINE or PNP consent off")
+    LINE_REFUSED = "line_refused", _("LINE refused (422): not on LINE, or PNP turned off by the user")
     LINE_RETRY = "line_retry", _("LINE busy or unreachable: will retry")
     LINE_ERROR = "line_error", _("LINE rejected the request")
     AMBIGUOUS = "ambiguous", _("no answer from LINE: may have been sent, not retried")
@@ -69,8 +69,11 @@ class Metric(models.TextChoices):
     ACCEPTED = "accepted", _("accepted by the API")
     SENT = "sent", _("sent (accepted by LINE or the SMS vendor)")
     DELIVERED = "delivered", _("delivered")
+    # A delivered PNP counted in the hour it was sent: LINE's daily count is by the JST day a PNP
+    # was sent (docs/billing.md), so this is the portal's side of the reconciliation.
+    DELIVERED_BY_SEND = "delivered_by_send", _("delivered, counted when sent")
     DELIVERED_TWICE = "delivered_twice", _("delivered twice")
-    REFUSED_422 = "refused_422", _("refused: number not on LINE or consent off (422)")
+    REFUSED_422 = "refused_422", _("refused (422): not on LINE, or PNP turned off by the user")
     EXPIRED = "expired", _("no delivery event in 24 h")
     FAILED = "failed", _("failed")
     SMS_FALLBACK = "sms_fallback", _("fell back to SMS")

@@ -69,6 +69,9 @@ def expected_counts(*, brand_id: int | None = None) -> Counter[tuple[int, dateti
                 counts[(brand, hour_of(attempt.accepted_at), Channel.SMS, Metric.SMS_SEGMENTS)] += attempt.sms_segments
         if attempt.delivered_at:
             counts[(brand, hour_of(attempt.delivered_at), attempt.channel, Metric.DELIVERED)] += 1
+            if attempt.channel == Channel.PNP:
+                sent = attempt.sent_at or attempt.delivered_at
+                counts[(brand, hour_of(sent), Channel.PNP, Metric.DELIVERED_BY_SEND)] += 1
             latency = 0
             if attempt.sent_at:
                 latency = max(0, int((attempt.delivered_at - attempt.sent_at).total_seconds()))
@@ -105,6 +108,7 @@ RECOMPUTABLE = (
     Metric.ACCEPTED,
     Metric.SENT,
     Metric.DELIVERED,
+    Metric.DELIVERED_BY_SEND,
     Metric.REFUSED_422,
     Metric.EXPIRED,
     Metric.SMS_SEGMENTS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -58,9 +59,34 @@ class Brand(models.Model):
         verbose_name = _("brand")
         verbose_name_plural = _("brands")
         ordering = ("name",)
+        constraints = [
+            # LINE's rate limits, counts and webhooks are per channel: two brands on one channel
+            # would share one limit and mix their bills.
+            models.UniqueConstraint(
+                fields=["line_channel_id"],
+                condition=~models.Q(line_channel_id=""),
+                name="brand_line_channel_id_unique",
+                violation_error_message=_("Another brand already uses this LINE channel id."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.line_channel_id:
+            taken = Brand.objects.exclude(pk=self.pk).filter(line_channel_id=self.line_channel_id).first()
+            if taken is not None:
+                raise ValidationError(
+                    {
+                        "line_channel_id": _(
+                            "Brand %(brand)s already uses LINE channel %(channel)s; each brand needs its own "
+                            "channel (check the channel id in the LINE Developers console)."
+                        )
+                        % {"brand": taken.slug, "channel": self.line_channel_id}
+                    }
+                )
 
     @property
     def has_channel_secret(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
@@ -67,13 +68,18 @@ def redis_available() -> bool:
 # --- Records --------------------------------------------------------------------------------
 
 
+def channel_id_for(slug: str) -> str:
+    """A LINE channel id of the brand's own (LINE channel ids are unique across brands)."""
+    return str(1650000000 + int(hashlib.sha256(slug.encode()).hexdigest(), 16) % 1_000_000)
+
+
 @pytest.fixture
 def make_brand(db: None) -> Callable[..., Brand]:
     def make(slug: str = "acme", **fields: object) -> Brand:
         brand, _ = brand_create_or_update(
             slug=slug,
             name=fields.pop("name", slug.title()),  # type: ignore[arg-type]
-            channel_id=fields.pop("channel_id", "1650000099"),  # type: ignore[arg-type]
+            channel_id=fields.pop("channel_id", channel_id_for(slug)),  # type: ignore[arg-type]
             channel_secret=fields.pop("channel_secret", f"{slug}-channel-secret"),  # type: ignore[arg-type]
             access_token=fields.pop("access_token", f"{slug}-access-token"),  # type: ignore[arg-type]
             actor="test",

@@ -64,12 +64,27 @@ def _event_rows(brand_id: int, events: list[ReadEvent], now: datetime) -> list[W
     return rows
 
 
+DRAIN_SCHEDULED = "notifications:webhook-drain-scheduled"
+DRAIN_TRAILING = "notifications:webhook-drain-trailing"
+
+
 def schedule_webhook_processing() -> None:
-    """Enqueue one drain of stored events, at most once a second however many requests arrive."""
+    """Make sure a drain starts after these events were stored: within a second, at most two a second.
+
+    The first request of a second enqueues a drain at once. A request while that key is still
+    set may come after that drain's last look at the table, so it enqueues one more drain a
+    second later (once per second, however many requests arrive): every stored event is
+    followed by a drain that starts after it, whatever state the earlier drain is in.
+    """
     from notifications.tasks import webhook_events_process
 
-    if cache.add("notifications:webhook-drain-scheduled", 1, timeout=1):
-        webhook_events_process.delay()
+    try:
+        if cache.add(DRAIN_SCHEDULED, 1, timeout=1):
+            webhook_events_process.delay()
+        elif cache.add(DRAIN_TRAILING, 1, timeout=1):
+            webhook_events_process.apply_async(countdown=1)
+    except Exception:  # the events are stored: the beat timer drains them if the broker is away
+        logger.exception("could not enqueue the webhook drain; the timer will apply the stored events")
 
 
 @csrf_exempt

@@ -183,7 +183,7 @@ def pnp_refused(notification: Notification, attempt: Attempt) -> None:
         notification, attempt = notification_relock(notification, attempt)
         now = timezone.now()
         attempt.status, attempt.answered_at, attempt.http_status = AttemptStatus.REFUSED, now, 422
-        attempt.error = "LINE 422: no LINE user for this number, or PNP consent off"
+        attempt.error = "LINE 422: not on LINE, or PNP turned off by the user (or LINE's privacy policy not accepted)"
         attempt.save(update_fields=["status", "answered_at", "http_status", "error"])
         timeline_add(notification, EventKind.LINE_REFUSED, attempt.error, attempt)
         stat_add(brand_id=notification.brand_id, at=now, channel=Channel.PNP, metric=Metric.REFUSED_422)

@@ -121,13 +121,16 @@ def delivered_event(*, notification_id: int, attempt_id: int, channel: str) -> N
 def delivered_counts(*, brand_id: int, channel: str, at: datetime, sent_at: datetime | None) -> Counts:
     """What one delivery adds to the hourly counts: the delivery, its latency and its histogram bucket."""
     latency = max(0, int((at - sent_at).total_seconds())) if sent_at else 0
-    return Counter(
+    counts = Counter(
         {
             (brand_id, at, channel, Metric.DELIVERED): 1,
             (brand_id, at, channel, Metric.LATENCY_SECONDS): latency,
             (brand_id, at, channel, latency_bucket(latency)): 1,  # billing: the median
         }
     )
+    if channel == Channel.PNP:
+        counts[(brand_id, sent_at or at, channel, Metric.DELIVERED_BY_SEND)] += 1  # LINE's count day
+    return counts
 
 
 def queued_event(notification: Notification) -> NotificationEvent:

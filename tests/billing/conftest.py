@@ -36,6 +36,7 @@ def deliver() -> Callable[..., None]:
         stat_add(brand_id=brand.pk, at=at, channel=channel, metric=Metric.DELIVERED, n=n)
         if channel == Channel.PNP:
             stat_add(brand_id=brand.pk, at=at, channel=channel, metric=Metric.SENT, n=n)
+            stat_add(brand_id=brand.pk, at=at, channel=channel, metric=Metric.DELIVERED_BY_SEND, n=n)
 
     return record
 

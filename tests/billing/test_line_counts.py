@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -268,7 +269,8 @@ def test_finance_refetches_from_the_statement_page_and_the_draft_bills_lines_cou
     response = client.post(url, follow=True)
 
     assert response.status_code == 200
-    assert "LINE was asked again" in response.content.decode()
+    body = response.content.decode()
+    assert "已再次向 LINE 查詢" in body, re.findall(r"<li class=\"[a-z]*\">(.*?)</li>", body)
     draft.refresh_from_db()
     assert draft.reconciliation.get(jst_date=date(2026, 1, 10)).line_count == 1
     assert draft.lines.get(kind="pnp").quantity == 1

@@ -56,7 +56,7 @@ def test_the_dashboard_figures_for_one_brand_and_one_week(brand: Brand, sms_pric
     assert figures.saving == Decimal("32.75")
     assert figures.delivered_by_day["pnp"][0] == 70 and sum(figures.delivered_by_day["pnp"]) == 70
     assert dict(figures.failures) == {
-        "PNP: Not on LINE / consent off (422)": 10,
+        "PNP: Not on LINE / PNP off (422)": 10,
         "SMS: Failed": 2,
     }
 

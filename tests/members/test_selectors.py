@@ -52,3 +52,33 @@ def test_a_number_line_refused_closes_pnp_until_confirmed(make_member: Callable[
     member_flag_phone_unreachable(member=member, reason="422")
     member.refresh_from_db()
     assert "confirm the phone number" in member_reachability(member).closed[Channel.PNP]
+
+
+def test_pnp_is_offered_only_for_numbers_of_taiwan_japan_and_thailand(make_member: Callable[..., Member]) -> None:
+    # LINE offers PNP in Taiwan, Japan and Thailand; another country's number would only get a 422
+    numbers = {
+        "TW": "+886912345678",
+        "JP": "+819012345678",
+        "TH": "+66812345678",
+        "UK": "+447911123456",
+        "HK": "+85291234567",
+        "US": "+12015550123",
+    }
+    members = {country: make_member(country, number) for country, number in numbers.items()}
+    for member in members.values():
+        _consent(member, ConsentPurpose.PNP_NOTIFICATION, True)
+        _consent(member, ConsentPurpose.SMS_NOTIFICATION, True)
+
+    opened = {country: member_reachability(member).open for country, member in members.items()}
+
+    assert opened == {
+        "TW": (Channel.PNP, Channel.SMS),
+        "JP": (Channel.PNP, Channel.SMS),
+        "TH": (Channel.PNP, Channel.SMS),
+        "UK": (Channel.SMS,),
+        "HK": (Channel.SMS,),
+        "US": (Channel.SMS,),
+    }
+    assert member_reachability(members["UK"]).closed[Channel.PNP] == (
+        "LINE offers PNP only for numbers of Taiwan, Japan and Thailand."
+    )

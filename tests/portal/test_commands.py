@@ -36,3 +36,12 @@ def test_seed_demo_is_idempotent(db: None) -> None:
     assert (Brand.objects.count(), BrandAPIKey.objects.count()) == counts
     assert User.objects.count() == users
     assert Brand.objects.filter(slug="demo-shop").exists()
+
+
+def test_create_brand_refuses_a_line_channel_another_brand_uses(db: None) -> None:
+    call_command("create_brand", "--slug", "acme", "--channel-id", "1650000001", stdout=StringIO())
+
+    with pytest.raises(CommandError, match=r"--line-channel-id: Brand acme already uses LINE channel 1650000001"):
+        call_command("create_brand", "--slug", "globex", "--channel-id", "1650000001", stdout=StringIO())
+
+    assert not Brand.objects.filter(slug="globex").exists()

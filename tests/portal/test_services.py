@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal import services as portal_services
@@ -16,6 +17,7 @@ from portal.services import (
     brand_create_or_update,
     brand_update,
 )
+from tests.conftest import channel_id_for
 
 
 def test_create_brand_then_update_it_by_slug(db: None) -> None:
@@ -91,8 +93,22 @@ def test_a_refused_brand_update_leaves_the_brand_and_the_trail_as_they_were(bran
     before = AuditEvent.objects.count()
     with pytest.raises(ValidationError):
         brand_update(brand=brand, actor=superuser, name="Acme Taiwan", line_channel_id="abc")
-    assert Brand.objects.get(pk=brand.pk).line_channel_id == "1650000099"
+    assert Brand.objects.get(pk=brand.pk).line_channel_id == channel_id_for("acme")
     assert AuditEvent.objects.count() == before
+
+
+def test_two_brands_cannot_share_a_line_channel(brand: Brand, superuser: User) -> None:
+    # LINE's rate limits and counts are per channel: a shared channel would mix two bills
+    with pytest.raises(ValidationError) as raised:
+        brand_create(slug="initech", name="Initech", actor=superuser, line_channel_id=brand.line_channel_id)
+    assert "acme already uses LINE channel" in " ".join(raised.value.message_dict["line_channel_id"])
+    assert not Brand.objects.filter(slug="initech").exists()
+
+    # brands without a channel yet are not in each other's way, and the database holds the rule too
+    brand_create(slug="initech", name="Initech", actor=superuser)
+    brand_create(slug="hooli", name="Hooli", actor=superuser)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Brand.objects.filter(slug="hooli").update(line_channel_id=brand.line_channel_id)
 
 
 def test_a_brand_update_whose_audit_row_fails_is_not_saved(
