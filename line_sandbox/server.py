@@ -796,6 +796,29 @@ class Sandbox:
         self.sender.enqueue(channel, event)
         return event
 
+    def message_event(self, channel: Channel, user: User, text: str) -> dict:
+        """The user writes `text` to the account: a signed `message` event with a reply token (friends or not)."""
+        now = self.clock.now()
+        token = uuid.uuid4().hex
+        self.reply_tokens[token] = (channel.channel_id, user.uid, now + REPLY_TOKEN_TTL)
+        event = {
+            "type": "message",
+            "timestamp": int(now * 1000),
+            "source": {"type": "user", "userId": user.uid},
+            "replyToken": token,
+            "mode": "active",
+            "webhookEventId": str(ULID()),
+            "deliveryContext": {"isRedelivery": False},
+            "message": {
+                "type": "text",
+                "id": str(next(self._message_ids)),
+                "text": text,
+                "quoteToken": uuid.uuid4().hex + uuid.uuid4().hex,
+            },
+        }
+        self.sender.enqueue(channel, event)
+        return event
+
 
 def drop_connection(request: web.Request) -> web.StreamResponse:
     """Close the client's socket without an HTTP answer."""
