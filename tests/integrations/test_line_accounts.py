@@ -138,9 +138,17 @@ def test_a_template_pnp_sorts_its_errors(fake: FakeLine, status: int, error: typ
 def test_the_template_count_asks_for_the_jst_day(fake: FakeLine) -> None:
     fake.answers.append(answer(200, {"status": "ready", "success": 3}))
     count = line_client.pnp_templated_delivery_count(access_token="t", jst_day=date(2025, 3, 10))
-    assert count == line_client.DeliveryCount(status="ready", success=3)
+    assert (count.status, count.success) == ("ready", 3)
     assert fake.calls[0]["params"] == {"date": "20250310"}
     assert fake.calls[0]["path"] == "/v2/bot/message/delivery/pnp/templated"
+
+
+def test_the_template_count_reads_like_the_flexible_one(fake: FakeLine) -> None:
+    # the same reader as pnp_delivery_count: a malformed number is kept raw, never read as zero
+    fake.answers.append(answer(200, {"status": "ready", "success": "3"}))
+    count = line_client.pnp_templated_delivery_count(access_token="t", jst_day=date(2025, 3, 10))
+    assert (count.status, count.success) == ("ready", None)
+    assert count.raw == '{"status": "ready", "success": "3"}'
 
 
 # -- on the wire, against the sandbox --------------------------------------------------------------------
@@ -248,7 +256,7 @@ def test_a_pnp_answered_500_after_acceptance_was_delivered_all_the_same(
     receiver = running_sandbox[1]
     sandbox.admin("/sandbox/faults", {"spec": "pnp:accept_500:next=1"})
     tag = "client-accept500-0001"
-    with pytest.raises(line_client.LineError) as caught:
+    with pytest.raises(line_client.LineAmbiguousError) as caught:  # a 5xx to a send: never resent blindly
         line_client.pnp_push(
             access_token="token-acme",
             phone_hash=phone_hash(PHONES["ok"]),
@@ -257,3 +265,23 @@ def test_a_pnp_answered_500_after_acceptance_was_delivered_all_the_same(
         )
     assert caught.value.status == 500
     assert wait_until(lambda: receiver.delivery_events(tag))
+
+
+def test_a_template_pnp_answered_500_is_ambiguous_and_was_delivered(
+    sandbox: SandboxProcess, running_sandbox: tuple[SandboxProcess, Receiver]
+) -> None:
+    receiver = running_sandbox[1]
+    sandbox.admin("/sandbox/faults", {"spec": "templated:accept_500:next=1,templated:500:next=1"})
+    accepted, refused = "client-tpl-accept500-01", "client-tpl-plain500-01"
+    for tag in (accepted, refused):
+        with pytest.raises(line_client.LineAmbiguousError):
+            line_client.pnp_templated_push(
+                access_token="token-acme",
+                phone_hash=phone_hash(PHONES["ok"]),
+                template_key="k",
+                body=None,
+                delivery_tag=tag,
+            )
+    # the client cannot tell the two apart (LINE's guidance: a 5xx may have been processed); the sandbox can
+    assert wait_until(lambda: receiver.delivery_events(accepted))
+    assert not receiver.delivery_events(refused)
