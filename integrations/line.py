@@ -201,3 +201,139 @@ def _delivery_count(response: requests.Response) -> DeliveryCount:
     # A status is kept as LINE sent it (the statement shows it), within what a database column holds.
     kept = status.replace("\x00", "\ufffd")[:32] if isinstance(status, str) else ""
     return DeliveryCount(status=kept, success=success, raw=raw)
+
+
+# -- Followers, profiles, quota and template PNP ---------------------------------------------------------
+
+
+class LineNotAvailableError(LineRequestError):
+    """LINE answered 403: this account may not use the API (follower ids: verified or premium accounts only)."""
+
+
+@dataclass(frozen=True)
+class LineProfile:
+    """A friend's LINE profile, as LINE gives it (only for users who have added the account)."""
+
+    user_id: str
+    display_name: str
+    language: str | None = None
+    picture_url: str | None = None
+    status_message: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageQuota:
+    """The month's target limit for messages (``limit`` None: no limit set) and the messages sent so far."""
+
+    type: str
+    limit: int | None
+    total_usage: int
+
+
+FOLLOWERS_PAGE_LIMIT = 1000  # LINE's maximum page; its default is 300
+
+
+def _refused_or_wrong(response: requests.Response) -> LineRequestError:
+    if response.status_code == 403:
+        return LineNotAvailableError("LINE answered 403: not available to this account", status=403, body=response.text)
+    return LineRequestError(f"LINE answered {response.status_code}", status=response.status_code, body=response.text)
+
+
+def followers_ids(*, access_token: str, limit: int = FOLLOWERS_PAGE_LIMIT) -> list[str]:
+    """Return the user ids of every friend who has not blocked the account, reading all of LINE's pages.
+
+    Raises :class:`LineNotAvailableError` on 403 (the account is neither verified nor premium).
+    """
+    if not 1 <= limit <= FOLLOWERS_PAGE_LIMIT:
+        raise ValueError(f"limit must be between 1 and {FOLLOWERS_PAGE_LIMIT}, got {limit}")
+    user_ids: list[str] = []
+    start: str | None = None
+    while True:
+        params = {"limit": str(limit)}
+        if start is not None:
+            params["start"] = start
+        response = _request("GET", "/v2/bot/followers/ids", access_token=access_token, params=params)
+        if response.status_code != 200:
+            raise _refused_or_wrong(response)
+        payload = response.json()
+        user_ids.extend(str(uid) for uid in payload.get("userIds") or [])
+        next_start = payload.get("next")
+        if not next_start:
+            return user_ids
+        if next_start == start:  # a token that does not move on would loop for ever
+            raise LineRequestError("LINE returned the same continuation token twice", status=200)
+        start = str(next_start)
+
+
+def profile(*, access_token: str, user_id: str) -> LineProfile | None:
+    """Return a friend's profile, or None when LINE answers 404 (not a friend, or the user blocked the account)."""
+    from urllib.parse import quote  # here, so that this block only adds to the module's end
+
+    response = _request("GET", f"/v2/bot/profile/{quote(user_id, safe='')}", access_token=access_token)
+    if response.status_code == 404:
+        return None
+    if response.status_code != 200:
+        raise _refused_or_wrong(response)
+    payload = response.json()
+    return LineProfile(
+        user_id=str(payload["userId"]),
+        display_name=str(payload.get("displayName", "")),
+        language=payload.get("language"),
+        picture_url=payload.get("pictureUrl"),
+        status_message=payload.get("statusMessage"),
+    )
+
+
+def message_quota(*, access_token: str) -> MessageQuota:
+    """Return the month's message target and how much of it is used (two calls: quota, then consumption)."""
+    quota = _request("GET", "/v2/bot/message/quota", access_token=access_token)
+    if quota.status_code != 200:
+        raise _refused_or_wrong(quota)
+    used = _request("GET", "/v2/bot/message/quota/consumption", access_token=access_token)
+    if used.status_code != 200:
+        raise _refused_or_wrong(used)
+    quota_payload, used_payload = quota.json(), used.json()
+    value = quota_payload.get("value")
+    return MessageQuota(
+        type=str(quota_payload.get("type", "")),
+        limit=int(value) if value is not None else None,
+        total_usage=int(used_payload.get("totalUsage", 0)),
+    )
+
+
+def pnp_templated_push(
+    *, access_token: str, phone_hash: str, template_key: str, body: dict[str, Any] | None, delivery_tag: str
+) -> str:
+    """Send a template PNP (LINE's template, filled in); return LINE's request id. LINE answers 202.
+
+    ``body`` is LINE's ``{"emphasizedItem", "items", "buttons"}``. Raises like :func:`pnp_push`: 422 is
+    :class:`LineRefusedError`, 403 (the account may not send template PNP) :class:`LineNotAvailableError`.
+    """
+    payload: dict[str, Any] = {"to": phone_hash, "templateKey": template_key}
+    if body is not None:
+        payload["body"] = body
+    response = _request(
+        "POST",
+        "/v2/bot/message/pnp/templated/push",
+        access_token=access_token,
+        headers={"X-Line-Delivery-Tag": delivery_tag},
+        body=payload,
+    )
+    if response.status_code == 422:
+        raise LineRefusedError("LINE refused the template PNP (422)", status=422, body=response.text)
+    if response.status_code != 202:
+        raise _refused_or_wrong(response)
+    return response.headers.get("x-line-request-id", "")
+
+
+def pnp_templated_delivery_count(*, access_token: str, jst_day: date) -> DeliveryCount:
+    """Return LINE's count of template PNP sent on a JST (UTC+9) day and delivered."""
+    response = _request(
+        "GET",
+        "/v2/bot/message/delivery/pnp/templated",
+        access_token=access_token,
+        params={"date": jst_day.strftime("%Y%m%d")},
+    )
+    if response.status_code != 200:
+        raise LineRequestError(f"LINE answered {response.status_code}", status=response.status_code, body=response.text)
+    return _delivery_count(response)

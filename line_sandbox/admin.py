@@ -131,6 +131,19 @@ def add_routes(app: web.Application, sandbox: Sandbox) -> None:
 
         return handler
 
+    async def message_handler(request: web.Request) -> web.Response:
+        data = await read_json(request)
+        channel = sandbox.world.channels.get(str(data.get("channel_id")))
+        if channel is None:
+            return bad_request("unknown channel_id")
+        user = find_user(data)
+        if user is None:
+            return bad_request("unknown user (give uid, phone or hash)")
+        text = data.get("text")
+        if not isinstance(text, str) or not text:
+            return bad_request("give the message's text")
+        return ok({"event": sandbox.message_event(channel, user, text)})
+
     async def count_status(request: web.Request) -> web.Response:
         data = await read_json(request)
         day = str(data.get("date", ""))
@@ -178,6 +191,7 @@ def add_routes(app: web.Application, sandbox: Sandbox) -> None:
     r.add_post("/sandbox/users", users_upsert)
     r.add_post("/sandbox/users/follow", follow_handler(True))
     r.add_post("/sandbox/users/unfollow", follow_handler(False))
+    r.add_post("/sandbox/users/message", message_handler)
     r.add_get("/sandbox/users/{key}", user_get)
     r.add_post("/sandbox/pnp-count-status", count_status)
     r.add_get("/sandbox/world", world_get)

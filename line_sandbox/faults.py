@@ -2,6 +2,9 @@
 
 SPEC: comma-separated rules `ENDPOINT:KIND=SHARE[@SECONDS]` or `ENDPOINT:KIND:next=N[@SECONDS]`, e.g.
 `pnp:429=0.1,pnp:429=0.05@2s,pnp:500:next=3,pnp:slow=0.05@15s,pnp:drop=0.02,pnp:accept_timeout=0.01@15s,sms:500=0.1`.
+
+`500` answers 500 *without accepting* the request; `accept_500` accepts it (records, delivers and sends the
+delivery webhook) and *then* answers 500: the case where a resent PNP notifies the member twice.
 """
 
 from __future__ import annotations
@@ -10,8 +13,20 @@ import random
 import re
 from dataclasses import dataclass, field
 
-ENDPOINTS = ("pnp", "push", "reply", "count", "sms", "*")
-KINDS = ("429", "500", "slow", "drop", "accept_timeout", "fail")
+ENDPOINTS = (
+    "pnp",
+    "templated",
+    "push",
+    "reply",
+    "count",
+    "templated_count",
+    "followers",
+    "profile",
+    "quota",
+    "sms",
+    "*",
+)
+KINDS = ("429", "500", "slow", "drop", "accept_timeout", "accept_500", "fail")
 # Seconds used when a rule that needs a duration gives none.
 DEFAULT_SECONDS = {"slow": 30.0, "accept_timeout": 30.0}
 

@@ -19,7 +19,7 @@ from aiohttp import web
 from ulid import ULID
 
 from . import faults as faults_mod
-from .clock import JST_OFFSET, SimClock, jst_day_index, parse_time
+from .clock import JST_OFFSET, SimClock, jst_day_index, jst_day_string, parse_time
 from .faults import FaultSet, FaultSpecError
 from .webhooks import CallbackPoster, WebhookConfig, WebhookSender, dumps
 from .world import Channel, User, WorldError, build_world, load_world_file, user_from_dict
@@ -32,7 +32,16 @@ REPLY_TOKEN_TTL = 60
 RETRY_KEY_TTL = 86400
 OUT_OF_SERVICE_BEFORE = date(2018, 3, 31)
 EPOCH = date(1970, 1, 1)
-TRANSPORT_FAULTS = ("429", "500", "slow", "drop", "accept_timeout")
+TRANSPORT_FAULTS = ("429", "500", "slow", "drop", "accept_timeout", "accept_500")
+# Endpoints that accept something (a message) before they answer: `accept_500` processes the request there,
+# then answers 500; elsewhere it is a plain 500.
+ACCEPTING_ENDPOINTS = ("pnp", "templated", "push", "reply")
+TEMPLATE_ITEMS_MAX = 15
+TEMPLATE_ITEM_CHARS = 300
+TEMPLATE_EMPHASIZED_CHARS = 15
+TEMPLATE_BUTTONS_MAX = 2
+TEMPLATE_URL_CHARS = 1000
+AGGREGATION_UNIT = re.compile(r"[A-Za-z0-9_]{1,30}")
 FORBIDDEN_PNP_TYPES = {"image", "video", "audio"}
 MESSAGE_TYPES = {"text", "textV2", "sticker", "image", "video", "audio", "location", "imagemap", "template", "flex"}
 HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -130,6 +139,94 @@ def validate_messages(messages: object, *, pnp: bool) -> list[dict]:
     return errors
 
 
+def _length_error(value: object, maximum: int, prop: str) -> dict | None:
+    if not isinstance(value, str):
+        return {"message": "Must be a string", "property": prop}
+    if len(value) > maximum:
+        return {"message": f"Length must be between 0 and {maximum}", "property": prop}
+    return None
+
+
+def validate_template(body: dict) -> list[dict]:
+    """Return LINE-style error details for a template PNP body (LINE's reference, "Send a template message").
+
+    `templateKey` is required; `body.emphasizedItem.content` ≤15 characters; 0–15 `body.items`, each
+    `content` ≤300 characters; item keys unique across the emphasized item and the items; 0–2 `body.buttons`
+    with unique keys and a `url` ≤1,000 characters. The catalogue of keys is LINE's and per country: the
+    sandbox accepts any non-empty key.
+    """
+    errors: list[dict] = []
+    key = body.get("templateKey")
+    if not isinstance(key, str) or not key:
+        errors.append({"message": "May not be empty", "property": "templateKey"})
+    units = body.get("customAggregationUnits")
+    if units is not None and (
+        not isinstance(units, list)
+        or len(units) > 1
+        or not all(isinstance(u, str) and AGGREGATION_UNIT.fullmatch(u) for u in units)
+    ):
+        errors.append({"message": "Invalid unit name", "property": "customAggregationUnits"})
+    content = body.get("body")
+    if content is None:
+        return errors
+    if not isinstance(content, dict):
+        return [*errors, {"message": "Must be an object", "property": "body"}]
+    seen_items: set[str] = set()
+
+    def item_errors(item: object, prop: str, maximum: int) -> None:
+        if not isinstance(item, dict):
+            errors.append({"message": "Must be an object", "property": prop})
+            return
+        item_key = item.get("itemKey")
+        if not isinstance(item_key, str) or not item_key:
+            errors.append({"message": "May not be empty", "property": f"{prop}.itemKey"})
+        elif item_key in seen_items:
+            errors.append({"message": "The same item key may not be used twice", "property": f"{prop}.itemKey"})
+        else:
+            seen_items.add(item_key)
+        error = _length_error(item.get("content"), maximum, f"{prop}.content")
+        if error:
+            errors.append(error)
+
+    if content.get("emphasizedItem") is not None:
+        item_errors(content["emphasizedItem"], "body.emphasizedItem", TEMPLATE_EMPHASIZED_CHARS)
+    items = content.get("items")
+    if items is not None:
+        if not isinstance(items, list) or len(items) > TEMPLATE_ITEMS_MAX:
+            errors.append({"message": f"Size must be between 0 and {TEMPLATE_ITEMS_MAX}", "property": "body.items"})
+        else:
+            for i, item in enumerate(items):
+                item_errors(item, f"body.items[{i}]", TEMPLATE_ITEM_CHARS)
+    buttons = content.get("buttons")
+    if buttons is not None:
+        if not isinstance(buttons, list) or len(buttons) > TEMPLATE_BUTTONS_MAX:
+            errors.append({"message": f"Size must be between 0 and {TEMPLATE_BUTTONS_MAX}", "property": "body.buttons"})
+        else:
+            seen_buttons: set[str] = set()
+            for i, button in enumerate(buttons):
+                prop = f"body.buttons[{i}]"
+                if not isinstance(button, dict):
+                    errors.append({"message": "Must be an object", "property": prop})
+                    continue
+                button_key = button.get("buttonKey")
+                if not isinstance(button_key, str) or not button_key:
+                    errors.append({"message": "May not be empty", "property": f"{prop}.buttonKey"})
+                elif button_key in seen_buttons:
+                    errors.append(
+                        {"message": "The same button key may not be used twice", "property": f"{prop}.buttonKey"}
+                    )
+                else:
+                    seen_buttons.add(button_key)
+                url = button.get("url")
+                if isinstance(url, str) and not url:
+                    errors.append({"message": "May not be empty", "property": f"{prop}.url"})
+                else:
+                    error = _length_error(url, TEMPLATE_URL_CHARS, f"{prop}.url")
+                    if error:
+                        errors.append(error)
+    return errors
+
+
 @dataclass
 class Options:
     host: str = "127.0.0.1"
@@ -206,7 +303,11 @@ class Sandbox:
         # channel_id -> delivery.data -> times delivered; nested to keep a million keys small
         self.delivery_counts: dict[str, dict[str, int]] = defaultdict(dict)
         self.duplicate_keys = 0
+        # (channel_id, JST day index of the day *sent*) -> PNP delivered; template PNP counted apart
         self.daily_counts: dict[tuple[str, int], int] = defaultdict(int)
+        self.templated_daily_counts: dict[tuple[str, int], int] = defaultdict(int)
+        # (channel_id, JST "yyyyMM") -> push messages sent: the quota consumption
+        self.push_month_counts: dict[tuple[str, str], int] = defaultdict(int)
         self.heap: list = []
         self._seq = itertools.count()
         self.rates: dict[tuple[str, str], list[int]] = {}
@@ -322,9 +423,22 @@ class Sandbox:
         rule = self.pick_fault(endpoint)
         if rule is None:
             return None, None
-        if rule.kind == "accept_timeout":
+        if rule.kind == "accept_timeout" or (rule.kind == "accept_500" and endpoint in ACCEPTING_ENDPOINTS):
             return None, rule
         return await self.pre_fault(request, rule, endpoint), None
+
+    async def answer(self, response: web.Response, late) -> web.Response:
+        """Answer a processed request, after the late fault picked for it, if any.
+
+        `accept_timeout` waits before answering; `accept_500` throws the answer away and says 500, although
+        the request was accepted (and a PNP delivered): LINE's "a 5xx may have been delivered" case.
+        """
+        if late is None:
+            return response
+        if late.kind == "accept_500":
+            return json_response(B_INTERNAL, 500, {"x-line-request-id": str(uuid.uuid4())})
+        await asyncio.sleep(late.seconds)
+        return response
 
     async def pre_fault(self, request: web.Request, rule, kind: str) -> web.StreamResponse | None:
         """Apply a fault that answers before any processing; None means go on (maybe after a delay)."""
@@ -335,7 +449,7 @@ class Sandbox:
             self.record(kind, None, None, None, 429, FAULT)
             headers = {"Retry-After": str(int(rule.seconds))} if rule.seconds is not None else None
             return json_response(B_RATE_LIMITED, 429, headers)
-        if rule.kind == "500":
+        if rule.kind in ("500", "accept_500"):
             self.record(kind, None, None, None, 500, FAULT)
             return json_response(B_INTERNAL, 500)
         if rule.kind == "slow":
@@ -349,31 +463,40 @@ class Sandbox:
     # -- PNP -----------------------------------------------------------------------------------------
 
     async def pnp_push(self, request: web.Request) -> web.StreamResponse:
-        early, late = await self.apply_faults(request, "pnp")
+        """`POST /bot/pnp/push`: flexible PNP, ordinary message objects; 200 `{}`."""
+        return await self._pnp_request(request, templated=False)
+
+    async def pnp_templated_push(self, request: web.Request) -> web.StreamResponse:
+        """`POST /v2/bot/message/pnp/templated/push`: template PNP, LINE's template filled in; 202 `{}`."""
+        return await self._pnp_request(request, templated=True)
+
+    async def _pnp_request(self, request: web.Request, *, templated: bool) -> web.StreamResponse:
+        kind = "templated" if templated else "pnp"
+        early, late = await self.apply_faults(request, kind)
         if early is not None:
             return early
         channel = self.channel_for(request)
         if channel is None:
-            self.record("pnp", None, None, None, 401, REJECTED)
+            self.record(kind, None, None, None, 401, REJECTED)
             return json_response(B_UNAUTHORIZED, 401)
         cid = channel.channel_id
-        if not self.rate_ok(cid, "pnp"):
-            self.record("pnp", cid, None, None, 429, REJECTED)
+        if not self.rate_ok(cid, kind):
+            self.record(kind, cid, None, None, 429, REJECTED)
             return json_response(B_RATE_LIMITED, 429)
         if (request.content_length or 0) > MAX_BODY:
-            self.record("pnp", cid, None, None, 413, REJECTED)
+            self.record(kind, cid, None, None, 413, REJECTED)
             return json_response(B_TOO_LARGE, 413)
         raw = await request.read()
         if len(raw) > MAX_BODY:
-            self.record("pnp", cid, None, None, 413, REJECTED)
+            self.record(kind, cid, None, None, 413, REJECTED)
             return json_response(B_TOO_LARGE, 413)
         headers = request.headers
         tag = headers.get("X-Line-Delivery-Tag")
         if "X-Line-Retry-Key" in headers:
-            self.record("pnp", cid, None, tag, 400, REJECTED)
+            self.record(kind, cid, None, tag, 400, REJECTED)
             return json_response(dumps({"message": "The X-Line-Retry-Key header is not supported by this API"}), 400)
         if tag is not None and not 16 <= len(tag) <= 100:
-            self.record("pnp", cid, None, tag[:100], 400, REJECTED)
+            self.record(kind, cid, None, tag[:100], 400, REJECTED)
             return json_response(
                 body_errors([{"message": "Size must be between 16 and 100", "property": "X-Line-Delivery-Tag"}]), 400
             )
@@ -382,30 +505,34 @@ class Sandbox:
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            self.record("pnp", cid, None, tag, 400, REJECTED)
+            self.record(kind, cid, None, tag, 400, REJECTED)
             return json_response(dumps({"message": "The request body is not a valid JSON object"}), 400)
         to = body.get("to")
         errors = []
         if not isinstance(to, str) or not HEX64.fullmatch(to):
             errors.append({"message": "The value must be a valid SHA-256 digest.", "property": "to"})
             to = to[:100] if isinstance(to, str) else None
-        errors += validate_messages(body.get("messages"), pnp=True)
-        nd = body.get("notificationDisabled")
-        if nd is not None and not isinstance(nd, bool):
-            errors.append({"message": "Must be a boolean", "property": "notificationDisabled"})
+        if templated:
+            errors += validate_template(body)
+        else:
+            errors += validate_messages(body.get("messages"), pnp=True)
+            nd = body.get("notificationDisabled")
+            if nd is not None and not isinstance(nd, bool):
+                errors.append({"message": "Must be a boolean", "property": "notificationDisabled"})
         if errors:
-            self.record("pnp", cid, to, tag, 400, REJECTED)
+            self.record(kind, cid, to, tag, 400, REJECTED)
             return json_response(body_errors(errors), 400)
 
-        status = self.pnp_outcome(channel, str(to), tag)
+        status = self.pnp_outcome(channel, str(to), tag, kind=kind)
+        if status == 200 and templated:
+            status = 202  # LINE answers the template endpoint with 202 Accepted
         response = json_response(
-            B_EMPTY if status == 200 else B_FAILED, status, {"x-line-request-id": str(uuid.uuid4())}
+            B_FAILED if status == 422 else B_EMPTY, status, {"x-line-request-id": str(uuid.uuid4())}
         )
-        if late is not None:  # accept_timeout: LINE has accepted (and maybe delivered); the answer comes late
-            await asyncio.sleep(late.seconds)
-        return response
+        # accept_timeout / accept_500: LINE has accepted (and maybe delivered); the answer is late or a 500
+        return await self.answer(response, late)
 
-    def pnp_outcome(self, channel: Channel, to: str, tag: str | None) -> int:
+    def pnp_outcome(self, channel: Channel, to: str, tag: str | None, *, kind: str = "pnp") -> int:
         """Decide what LINE does with an accepted-for-processing PNP (LINE_PNP_API.md §5); return the status."""
         cid = channel.channel_id
         now = self.clock.now()
@@ -413,19 +540,19 @@ class Sandbox:
         data = tag if tag is not None else to
         digest = bytes.fromhex(to)  # 32 bytes in the record instead of a 64-character string
         if user is None:
-            self.record("pnp", cid, digest, tag, 422, NO_USER, now)
+            self.record(kind, cid, digest, tag, 422, NO_USER, now)
             return 422
         if user.consent == "off":
-            self.record("pnp", cid, digest, tag, 422, CONSENT_OFF, now)
+            self.record(kind, cid, digest, tag, 422, CONSENT_OFF, now)
             return 422
         if not user.privacy_ok:
-            self.record("pnp", cid, digest, tag, 422, NO_PRIVACY, now)
+            self.record(kind, cid, digest, tag, 422, NO_PRIVACY, now)
             return 422
         if user.blocked_on(cid):
-            self.record("pnp", cid, digest, tag, 200, BLOCKED, now)
+            self.record(kind, cid, digest, tag, 200, BLOCKED, now)
             return 200
         if user.needs_action(now):
-            seq = self.record("pnp", cid, digest, tag, 200, PENDING, now)
+            seq = self.record(kind, cid, digest, tag, 200, PENDING, now)
             acts = user.acts_after_minutes
             if acts is not None:
                 act_at = now + acts * 60
@@ -433,12 +560,12 @@ class Sandbox:
                     user.act_due = act_at
                     self.schedule(act_at, self._user_acts, user)
                 if acts * 60 <= PNP_WINDOW:
-                    self.schedule(act_at, self._deliver_pending, (seq, channel, data, user))
+                    self.schedule(act_at, self._deliver_pending, (seq, channel, data, user, now, kind))
                     return 200
-            self.schedule(now + PNP_WINDOW, self._expire, seq)
+            self.schedule(now + PNP_WINDOW, self._expire, (seq, kind))
             return 200
-        seq = self.record("pnp", cid, digest, tag, 200, DELIVERED, now)
-        self.deliver(seq, channel, data, now)
+        seq = self.record(kind, cid, digest, tag, 200, DELIVERED, now)
+        self.deliver(seq, channel, data, now, sent_at=now, kind=kind)
         return 200
 
     def _user_acts(self, user: User, due: float) -> None:
@@ -446,22 +573,28 @@ class Sandbox:
             user.act(due)
 
     def _deliver_pending(self, arg, due: float) -> None:
-        seq, channel, data, user = arg
+        seq, channel, data, user, sent_at, kind = arg
         if seq >= 0 and self.states[seq] != PENDING:
             return
         if user.blocked_on(channel.channel_id):  # blocked while the message waited: never delivered
-            self.set_state(seq, "pnp", PENDING, EXPIRED)
+            self.set_state(seq, kind, PENDING, EXPIRED)
             return
         user.act(due)
-        self.set_state(seq, "pnp", PENDING, DELIVERED)
-        self.deliver(seq, channel, data, due)
+        self.set_state(seq, kind, PENDING, DELIVERED)
+        self.deliver(seq, channel, data, due, sent_at=sent_at, kind=kind)
 
-    def _expire(self, seq: int, due: float) -> None:
+    def _expire(self, arg, due: float) -> None:
+        seq, kind = arg
         if seq >= 0 and self.states[seq] == PENDING:
-            self.set_state(seq, "pnp", PENDING, EXPIRED)
+            self.set_state(seq, kind, PENDING, EXPIRED)
 
-    def deliver(self, seq: int, channel: Channel, data: str, t: float) -> None:
-        """The PNP reached the user at simulated time `t`: count it and send the delivery webhook."""
+    def deliver(self, seq: int, channel: Channel, data: str, t: float, *, sent_at: float, kind: str = "pnp") -> None:
+        """The PNP sent at `sent_at` reached the user at simulated time `t`: count it, send the delivery webhook.
+
+        LINE's count (`/v2/bot/message/delivery/pnp?date=`) is by the JST day the message was *sent*
+        ("Date the message was sent", LINE's reference), though only delivered messages are counted: a PNP
+        sent at 23:50 JST and delivered after midnight counts on the day it was sent.
+        """
         if seq >= 0:
             self.delivered_at[seq] = t
         counts = self.delivery_counts[channel.channel_id]
@@ -469,7 +602,8 @@ class Sandbox:
         counts[data] = count
         if count == 2:
             self.duplicate_keys += 1
-        self.daily_counts[(channel.channel_id, jst_day_index(t))] += 1
+        daily = self.templated_daily_counts if kind == "templated" else self.daily_counts
+        daily[(channel.channel_id, jst_day_index(sent_at))] += 1
         self.sender.enqueue(
             channel,
             {
@@ -485,13 +619,21 @@ class Sandbox:
     # -- PNP count -----------------------------------------------------------------------------------
 
     async def pnp_count(self, request: web.Request) -> web.StreamResponse:
-        early, late = await self.apply_faults(request, "count")
+        """`GET /v2/bot/message/delivery/pnp?date=`: flexible PNP delivered, by the JST day sent."""
+        return await self._count(request, "count", self.daily_counts)
+
+    async def pnp_templated_count(self, request: web.Request) -> web.StreamResponse:
+        """`GET /v2/bot/message/delivery/pnp/templated?date=`: the same for template PNP."""
+        return await self._count(request, "templated_count", self.templated_daily_counts)
+
+    async def _count(self, request: web.Request, endpoint: str, daily: dict) -> web.StreamResponse:
+        early, late = await self.apply_faults(request, endpoint)
         if early is not None:
             return early
         channel = self.channel_for(request)
         if channel is None:
             return json_response(B_UNAUTHORIZED, 401)
-        if not self.rate_ok(channel.channel_id, "count"):
+        if not self.rate_ok(channel.channel_id, endpoint):
             return json_response(B_RATE_LIMITED, 429)
         value = request.query.get("date", "")
         try:
@@ -506,14 +648,12 @@ class Sandbox:
         elif forced:
             result = {"status": forced}
             if forced == "ready":
-                result["success"] = self.daily_counts.get((channel.channel_id, (day - EPOCH).days), 0)
+                result["success"] = daily.get((channel.channel_id, (day - EPOCH).days), 0)
         elif (day - EPOCH).days >= jst_day_index(self.clock.now()):
             result = {"status": "unready"}
         else:
-            result = {"status": "ready", "success": self.daily_counts.get((channel.channel_id, (day - EPOCH).days), 0)}
-        if late is not None:
-            await asyncio.sleep(late.seconds)
-        return json_response(dumps(result), headers={"x-line-request-id": str(uuid.uuid4())})
+            result = {"status": "ready", "success": daily.get((channel.channel_id, (day - EPOCH).days), 0)}
+        return await self.answer(json_response(dumps(result), headers={"x-line-request-id": str(uuid.uuid4())}), late)
 
     # -- Messaging API push and reply -----------------------------------------------------------------
 
@@ -589,12 +729,12 @@ class Sandbox:
         if retry_key is not None:
             self.retry_keys[(cid, retry_key.lower())] = (now + RETRY_KEY_TTL, request_id, sent)
         seq = self.record("push", cid, to, retry_key, 200, SENT, now)
+        # LINE counts a push once per recipient, however many message objects it holds
+        self.push_month_counts[(cid, jst_day_string(now)[:6])] += 1
         if seq >= 0:
             self.delivered_at[seq] = now
         response = json_response(dumps({"sentMessages": sent}), headers={"x-line-request-id": request_id})
-        if late is not None:
-            await asyncio.sleep(late.seconds)
-        return response
+        return await self.answer(response, late)
 
     async def message_reply(self, request: web.Request) -> web.StreamResponse:
         early, late = await self.apply_faults(request, "reply")
@@ -630,9 +770,7 @@ class Sandbox:
             dumps({"sentMessages": self._message_results(len(body["messages"]))}),
             headers={"x-line-request-id": str(uuid.uuid4())},
         )
-        if late is not None:
-            await asyncio.sleep(late.seconds)
-        return response
+        return await self.answer(response, late)
 
     # -- admin: users, follow / unfollow --------------------------------------------------------------
 
@@ -655,6 +793,29 @@ class Sandbox:
             link.friend, link.blocked = True, False
         else:
             link.blocked = True
+        self.sender.enqueue(channel, event)
+        return event
+
+    def message_event(self, channel: Channel, user: User, text: str) -> dict:
+        """The user writes `text` to the account: a signed `message` event with a reply token (friends or not)."""
+        now = self.clock.now()
+        token = uuid.uuid4().hex
+        self.reply_tokens[token] = (channel.channel_id, user.uid, now + REPLY_TOKEN_TTL)
+        event = {
+            "type": "message",
+            "timestamp": int(now * 1000),
+            "source": {"type": "user", "userId": user.uid},
+            "replyToken": token,
+            "mode": "active",
+            "webhookEventId": str(ULID()),
+            "deliveryContext": {"isRedelivery": False},
+            "message": {
+                "type": "text",
+                "id": str(next(self._message_ids)),
+                "text": text,
+                "quoteToken": uuid.uuid4().hex + uuid.uuid4().hex,
+            },
+        }
         self.sender.enqueue(channel, event)
         return event
 
@@ -688,15 +849,18 @@ SANDBOX = web.AppKey("sandbox", Sandbox)
 
 
 def create_app(options: Options) -> web.Application:
-    from . import admin, sms
+    from . import accounts, admin, sms
 
     sandbox = Sandbox(options)
     app = web.Application(client_max_size=4 * 1024 * 1024)
     app[SANDBOX] = sandbox
     app.router.add_post("/bot/pnp/push", sandbox.pnp_push)
+    app.router.add_post("/v2/bot/message/pnp/templated/push", sandbox.pnp_templated_push)
     app.router.add_get("/v2/bot/message/delivery/pnp", sandbox.pnp_count)
+    app.router.add_get("/v2/bot/message/delivery/pnp/templated", sandbox.pnp_templated_count)
     app.router.add_post("/v2/bot/message/push", sandbox.message_push)
     app.router.add_post("/v2/bot/message/reply", sandbox.message_reply)
+    accounts.add_routes(app, sandbox)
     admin.add_routes(app, sandbox)
     sms.add_routes(app, sandbox.sms)
     app.on_startup.append(sandbox.start)

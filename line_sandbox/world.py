@@ -52,6 +52,10 @@ class Channel:
     webhook_url: str | None = None
     bot_user_id: str = ""
     brand_slug: str | None = None
+    # LINE lists followers only to verified or premium accounts; any other gets 403 from /followers/ids.
+    followers_api: bool = True
+    # The month's target limit for messages (`/v2/bot/message/quota`): None means no limit set ("none").
+    message_quota: int | None = None
 
     def __post_init__(self) -> None:
         if not self.bot_user_id:
@@ -65,6 +69,8 @@ class Channel:
             "webhook_url": self.webhook_url,
             "bot_user_id": self.bot_user_id,
             "brand_slug": self.brand_slug,
+            "followers_api": self.followers_api,
+            "message_quota": self.message_quota,
         }
 
 
@@ -83,6 +89,7 @@ class User:
         "act_due",
         "acts_after_minutes",
         "consent",
+        "display_name",
         "hash",
         "links",
         "phone",
@@ -102,6 +109,7 @@ class User:
         links: dict[str, Link] | None,
         sms_status: str = "DELIVERED",
         privacy_ok: bool = True,
+        display_name: str | None = None,
     ) -> None:
         self.phone = phone
         self.uid = uid
@@ -113,6 +121,7 @@ class User:
         self.act_due: float | None = None  # simulated time at which a pending action happens
         self.sms_status = sms_status
         self.privacy_ok = privacy_ok
+        self.display_name = display_name or f"LINE user {uid[-4:]}"
 
     def link(self, channel_id: str) -> Link | None:
         return self.links.get(channel_id) if self.links else None
@@ -150,6 +159,7 @@ class User:
             "acts_after_minutes": self.acts_after_minutes,
             "privacy_policy": self.privacy_ok,
             "sms_status": self.sms_status,
+            "display_name": self.display_name,
             "channels": {cid: {"friend": ln.friend, "blocked": ln.blocked} for cid, ln in (self.links or {}).items()},
         }
 
@@ -199,6 +209,8 @@ def channel_from_dict(data: dict, portal_url: str) -> Channel:
         webhook_url=webhook_url,
         bot_user_id=str(data.get("bot_user_id") or ""),
         brand_slug=slug,
+        followers_api=bool(data.get("followers_api", True)),
+        message_quota=None if data.get("message_quota") is None else int(data["message_quota"]),
     )
 
 
@@ -226,6 +238,7 @@ def user_from_dict(data: dict, now: float) -> User:
         links=links or None,
         sms_status=str(data.get("sms_status", "DELIVERED")),
         privacy_ok=bool(data.get("privacy_policy", True)),
+        display_name=data.get("display_name"),
     )
 
 

@@ -273,6 +273,9 @@ def make_world(receiver_url: str) -> dict:
                 "channel_secret": GLOBEX_SECRET,
                 "access_token": "token-globex",
                 "brand_slug": "globex",
+                # an unverified account: LINE refuses it the follower list (403); a month's target is set
+                "followers_api": False,
+                "message_quota": 500,
             },
         ],
         "users": [
@@ -284,7 +287,12 @@ def make_world(receiver_url: str) -> dict:
             user("unset_late", consent="unset", acts=2000),
             user("sms_due_acts", days=200, acts=60),
             user("sms_due_never", days=200),
-            user("friend", uid=FRIEND_UID, channels={"1000000001": {"friend": True, "blocked": False}}),
+            user(
+                "friend",
+                uid=FRIEND_UID,
+                display_name="陳小明",
+                channels={"1000000001": {"friend": True, "blocked": False}},
+            ),
             user("no_privacy", privacy_policy=False),
             user("sms_fails", sms_status="FAILED"),
         ],
