@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,9 @@ from django.test import Client
 
 from billing.models import LineDailyCount
 from billing.services import line_count_fetch, line_counts_fetch, line_counts_refetch_month, statement_generate
+from notifications.choices import Channel
+from notifications.services.states import delivered_counts
+from notifications.stats import stats_add
 from portal.models import AuditEvent, Brand
 from tests.billing.conftest import taipei
 from tests.sandbox.conftest import SandboxProcess
@@ -274,3 +277,25 @@ def test_finance_refetches_from_the_statement_page_and_the_draft_bills_lines_cou
     draft.refresh_from_db()
     assert draft.reconciliation.get(jst_date=date(2026, 1, 10)).line_count == 1
     assert draft.lines.get(kind="pnp").quantity == 1
+
+
+def test_a_pnp_sent_before_jst_midnight_and_delivered_after_reconciles_on_the_day_it_was_sent(
+    brand: Brand, sandbox: SandboxProcess, finance: User
+) -> None:
+    # given: a PNP LINE accepted at 23:59:50 JST on the 10th, delivered at 00:00:20 on the 11th
+    sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T23:59:50+09:00"})
+    pnp(sandbox, brand, "billing-midnight-0001")
+    sent, delivered = (
+        datetime.fromisoformat("2026-01-10T23:59:50+09:00"),
+        datetime.fromisoformat("2026-01-11T00:00:20+09:00"),
+    )
+    stats_add(delivered_counts(brand_id=brand.pk, channel=Channel.PNP, at=delivered, sent_at=sent))
+
+    # when: LINE's counts for both days are in and the month is computed
+    sandbox.admin("/sandbox/clock/set", {"now": "2026-01-12T09:00:00+09:00"})
+    line_counts_fetch(now=taipei("2026-01-12 09:00"), first=date(2026, 1, 10), last=date(2026, 1, 11))
+    statement = statement_generate(brand=brand, month=date(2026, 1, 1), actor=finance)
+
+    # then: LINE and the portal both count it on the 10th (the day sent), and nothing is flagged
+    rows = {r.jst_date.day: (r.portal_count, r.line_count, r.flagged) for r in statement.reconciliation.all()}
+    assert (rows[10], rows[11]) == ((1, 1, False), (0, 0, False))

@@ -120,6 +120,27 @@ def test_an_unanswered_pnp_is_not_resent_and_falls_back_to_sms(
     assert len(records) == len(ids)  # one request per notification: never blindly resent
 
 
+def test_a_pnp_line_accepted_and_delivered_before_answering_500_is_not_sent_again(
+    start_pipeline: Callable[..., Pipeline], members: list[Member], api_client: APIClient
+) -> None:
+    # LINE's retry guidance: a 500 may come after the request was processed. The sandbox accepts,
+    # delivers (with its webhook) and only then answers 500: no member may get a second PNP.
+    pipeline = start_pipeline(
+        [world_user(n) for n in range(1, 4)], sandbox_args=["--faults", "pnp:accept_500:next=3"], extra_env=FAST_TIMERS
+    )
+    ids = send_all(api_client, members[:3])
+    wait_for(lambda: all_final(ids), timeout=60, interval=0.5, describe=lambda: describe(ids, pipeline))
+    for notification in Notification.objects.filter(pk__in=ids):
+        assert notification.delivered_channel == Channel.PNP, describe(ids)
+        assert list(notification.attempts.values_list("channel", flat=True)) == [Channel.PNP]
+        assert notification.attempts.get().retries == 0
+        assert not notification.delivered_twice
+    records = pipeline.sandbox.records(kind="pnp")
+    assert len(records) == len(ids)  # one PNP request per notification, never a resend
+    assert pipeline.sandbox.inspect(summary=1)["summary"]["keys_delivered_more_than_once"] == 0
+    assert len(pipeline.sandbox.records(kind="sms")) == 0
+
+
 def test_a_pnp_accepted_but_answered_too_late_is_settled_by_its_delivery_event(
     start_pipeline: Callable[..., Pipeline], members: list[Member], api_client: APIClient
 ) -> None:
