@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from django.conf import settings
@@ -85,13 +86,14 @@ def _request(
     headers: dict[str, str] | None = None,
     body: dict[str, Any] | None = None,
     params: dict[str, str] | None = None,
+    fixed_path: bool = True,
 ) -> requests.Response:
     all_headers = {"Authorization": f"Bearer {access_token}"}
     if body is not None:
         all_headers["Content-Type"] = "application/json"
     all_headers.update(headers or {})
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode() if body is not None else None
-    if params:
+    if params or not fixed_path:  # a path with an id in it is not kept as a template
         request = session().prepare_request(requests.Request(method, _url(path), params=params))
     else:
         request = prepared(method, _url(path))
@@ -239,6 +241,17 @@ def _refused_or_wrong(response: requests.Response) -> LineRequestError:
     return LineRequestError(f"LINE answered {response.status_code}", status=response.status_code, body=response.text)
 
 
+def _json_object(response: requests.Response) -> dict[str, Any]:
+    """LINE's answer as a JSON object, or :class:`LineRequestError` carrying the body as sent."""
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        raise LineRequestError("LINE's answer is not a JSON object", status=response.status_code, body=response.text)
+    return payload
+
+
 def followers_ids(*, access_token: str, limit: int = FOLLOWERS_PAGE_LIMIT) -> list[str]:
     """Return the user ids of every friend who has not blocked the account, reading all of LINE's pages.
 
@@ -255,7 +268,7 @@ def followers_ids(*, access_token: str, limit: int = FOLLOWERS_PAGE_LIMIT) -> li
         response = _request("GET", "/v2/bot/followers/ids", access_token=access_token, params=params)
         if response.status_code != 200:
             raise _refused_or_wrong(response)
-        payload = response.json()
+        payload = _json_object(response)
         user_ids.extend(str(uid) for uid in payload.get("userIds") or [])
         next_start = payload.get("next")
         if not next_start:
@@ -267,14 +280,15 @@ def followers_ids(*, access_token: str, limit: int = FOLLOWERS_PAGE_LIMIT) -> li
 
 def profile(*, access_token: str, user_id: str) -> LineProfile | None:
     """Return a friend's profile, or None when LINE answers 404 (not a friend, or the user blocked the account)."""
-    from urllib.parse import quote  # here, so that this block only adds to the module's end
-
-    response = _request("GET", f"/v2/bot/profile/{quote(user_id, safe='')}", access_token=access_token)
+    path = f"/v2/bot/profile/{quote(user_id, safe='')}"
+    response = _request("GET", path, access_token=access_token, fixed_path=False)
     if response.status_code == 404:
         return None
     if response.status_code != 200:
         raise _refused_or_wrong(response)
-    payload = response.json()
+    payload = _json_object(response)
+    if not isinstance(payload.get("userId"), str):
+        raise LineRequestError("LINE's profile has no userId", status=response.status_code, body=response.text)
     return LineProfile(
         user_id=str(payload["userId"]),
         display_name=str(payload.get("displayName", "")),
@@ -292,13 +306,11 @@ def message_quota(*, access_token: str) -> MessageQuota:
     used = _request("GET", "/v2/bot/message/quota/consumption", access_token=access_token)
     if used.status_code != 200:
         raise _refused_or_wrong(used)
-    quota_payload, used_payload = quota.json(), used.json()
-    value = quota_payload.get("value")
-    return MessageQuota(
-        type=str(quota_payload.get("type", "")),
-        limit=int(value) if value is not None else None,
-        total_usage=int(used_payload.get("totalUsage", 0)),
-    )
+    quota_payload, used_payload = _json_object(quota), _json_object(used)
+    value, usage = quota_payload.get("value"), used_payload.get("totalUsage")
+    if not isinstance(usage, int) or (value is not None and not isinstance(value, int)):
+        raise LineRequestError("LINE's quota answer has no usable numbers", status=200, body=quota.text + used.text)
+    return MessageQuota(type=str(quota_payload.get("type", "")), limit=value, total_usage=usage)
 
 
 def pnp_templated_push(

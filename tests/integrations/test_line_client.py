@@ -104,3 +104,24 @@ def test_a_429_to_a_pnp_and_a_5xx_to_a_read_are_safe_to_retry(line_api: Receiver
 
     assert (pnp_raised.value.status, count_raised.value.status) == (429, 500)
     assert sending.retry_is_safe(pnp_raised.value, retry_key=False)
+
+
+def test_a_profile_request_is_not_kept_as_a_template_per_user(line_api: Receiver) -> None:
+    # One prepared request is kept per fixed path; a path with a user id in it must not grow that cache.
+    from integrations import http
+
+    line_api.bodies.extend([b'{"userId":"U1","displayName":"A"}', b'{"userId":"U2","displayName":"B"}'])
+    line_client.profile(access_token="t", user_id="U" + "1" * 32)
+    line_client.profile(access_token="t", user_id="U" + "2" * 32)
+
+    assert not [key for key in http._local.templates if "/v2/bot/profile/" in key[1]]
+
+
+@pytest.mark.parametrize("body", [b"<html>busy</html>", b"[]", b'{"displayName":"no id"}'])
+def test_a_profile_answer_that_is_not_a_profile_is_an_error_with_lines_body(line_api: Receiver, body: bytes) -> None:
+    line_api.bodies.append(body)
+
+    with pytest.raises(line_client.LineRequestError) as raised:
+        line_client.profile(access_token="t", user_id="U" + "1" * 32)
+
+    assert raised.value.body == body.decode()
