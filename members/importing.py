@@ -447,6 +447,8 @@ def csv_blocks(path: Path, encoding: str) -> tuple[list[str], Iterator[tuple[int
                 data = handle.read(BLOCK_BYTES)
                 buffer = pending + data
                 if not data:
+                    if buffer.count(b'"') % 2:
+                        raise _quote_not_closed(line, buffer)
                     if buffer.strip():
                         yield line, buffer
                     return
@@ -480,6 +482,20 @@ def _record_end(buffer: bytes) -> int:
         quotes -= buffer.count(b'"', previous, cut)
         cut = previous
     return cut
+
+
+def _quote_not_closed(line: int, buffer: bytes) -> ImportFileError:
+    # The csv module would read the rest of the file into one cell, and those rows would vanish.
+    # The last newline outside quotes ends the last whole record; the open quote is after it.
+    cut = _record_end(buffer)
+    start = line + buffer.count(b"\n", 0, cut + 1) if cut != -1 else line
+    return ImportFileError(
+        _(
+            'Line %(line)d opens a quote (") that is never closed, so the rest of the file would be read '
+            "as one cell. Close or remove the quote, and import the file again."
+        )
+        % {"line": start}
+    )
 
 
 def _record_too_long(line: int, buffer: bytes) -> ImportFileError:

@@ -235,6 +235,17 @@ def test_the_command_reports_a_huge_line_as_a_command_error(brand: Brand, tmp_pa
         call_command("import_members", str(path), "--brand", brand.slug, "--no-progress")
 
 
+def test_a_quote_left_open_near_the_end_stops_instead_of_swallowing_the_last_rows(brand: Brand, tmp_path: Path) -> None:
+    path = tmp_path / "members.csv"
+    path.write_text(
+        HEADER + 'Q1,"Quoted, fine",0912345678\nQ2,"Unclosed,0912345679\nQ3,Name,0912345670\nQ4,Name,0912345671\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportFileError, match=r"Line 3 opens a quote"):
+        run(brand, path, processes=1)
+    assert not Member.objects.exists()
+
+
 @pytest.mark.timeout(60)
 def test_an_unclosed_quote_stops_naming_its_line_without_quadratic_work(brand: Brand, tmp_path: Path) -> None:
     # given: a quote opened on line 3 and never closed, then 200,000 short lines (about 4 MB)
