@@ -13,7 +13,6 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.test import Client
 from openpyxl import Workbook
 
@@ -163,7 +162,6 @@ def test_the_default_import_on_this_database_rejects_a_nul_row_alone(brand: Bran
     result = run(brand, path, processes=1)
     assert (result.created, result.rejected) == (1, 1)
     assert (result.errors[0].line, result.errors[0].column) == (3, "external_id")
-    assert connection.vendor in ("postgresql", "sqlite")
 
 
 def test_a_lone_surrogate_in_any_stored_column_rejects_the_row_with_its_column() -> None:
@@ -186,11 +184,12 @@ def test_a_lone_surrogate_in_any_stored_column_rejects_the_row_with_its_column()
 # --- Huge fields and lines --------------------------------------------------------------------
 
 
-def test_a_huge_field_stops_the_import_naming_its_line(brand: Brand, tmp_path: Path) -> None:
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_huge_field_stops_the_import_naming_its_line(brand: Brand, tmp_path: Path, processes: int) -> None:
     path = tmp_path / "members.csv"
     path.write_text(HEADER + "H1,Good,0912345678\nH2," + "x" * 200_000 + ",0912345679\n", encoding="utf-8")
-    with pytest.raises(ImportFileError, match="Line 3"):
-        run(brand, path, processes=1)
+    with pytest.raises(ImportFileError, match="Line 3 has a field longer than"):
+        run(brand, path, processes=processes)
     assert not Member.objects.exists()
 
 
