@@ -12,7 +12,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import logging
 import multiprocessing
 import os
 import re
@@ -50,8 +49,6 @@ MAX_RECORD_BYTES = 1 << 20
 # surrogate); a row holding one is rejected before the bulk write, which would fail as a whole.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
-
-logger = logging.getLogger(__name__)
 
 
 class ImportFileError(Exception):
@@ -180,15 +177,13 @@ def _not_xlsx(exc: Exception) -> ImportFileError:
 
 
 def _xlsx_broken(line: int, exc: Exception) -> ImportFileError:
-    error = ImportFileError(
+    return ImportFileError(
         _(
             "The workbook cannot be read after line %(line)d (%(error)s); it may be cut off or damaged. "
             "Open it in Excel and save it again, or save it as 'CSV UTF-8' and import that."
         )
         % {"line": line, "error": exc}
     )
-    error.__cause__ = exc
-    return error
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
@@ -499,20 +494,18 @@ def _quote_not_closed(line: int, buffer: bytes) -> ImportFileError:
 
 
 def _record_too_long(line: int, buffer: bytes) -> ImportFileError:
-    opened = buffer.count(b'"') % 2 == 1
-    return ImportFileError(
-        _(
+    values = {"line": line, "limit": MAX_RECORD_BYTES >> 20}
+    if buffer.count(b'"') % 2:
+        message = _(
             'Line %(line)d starts a record longer than %(limit)d MB: a quote (") is opened there and '
             "never closed. Close or remove the quote, and import the file again."
         )
-        % {"line": line, "limit": MAX_RECORD_BYTES >> 20}
-        if opened
-        else _(
+    else:
+        message = _(
             "Line %(line)d is longer than %(limit)d MB; this is not a member CSV file. Save the member list "
             "as 'CSV UTF-8' (one member a line) and import it again."
         )
-        % {"line": line, "limit": MAX_RECORD_BYTES >> 20}
-    )
+    return ImportFileError(message % values)
 
 
 def _csv_header(handle: Any, encoding: str) -> list[str]:
