@@ -93,6 +93,31 @@ def test_a_workbook_uploaded_as_csv_is_a_form_error_saying_to_name_it_xlsx(
     assert not ImportJob.objects.exists()
 
 
+def test_a_csv_in_neither_utf8_nor_big5_is_a_form_error_naming_the_file_and_the_fix(
+    client: Client, manager: User, brand: Brand
+) -> None:
+    login(client, manager)
+    page = upload(client, brand, "members.csv", HEADER.encode() + b"E1,\x80\xff\x80\xff,0912345678\n")
+    assert "members.csv: The file is neither UTF-8 nor Big5" in page
+    assert not ImportJob.objects.exists()
+
+
+def test_bad_text_past_the_first_megabyte_fails_the_job_naming_the_file_and_line(
+    brand: Brand, tmp_path: Path, settings
+) -> None:
+    # given: the encoding is detected from the first megabyte, which is clean UTF-8
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    rows = "".join(f"E{n},Name,0912345678\n" for n in range(60_000))
+    content = (HEADER + rows).encode() + b"BAD,\xff\xfe,0912345678\n"
+    job = import_job_create(brand=brand, upload=SimpleUploadedFile("members.csv", content), actor="test")
+    # when
+    job = import_job_run(job_id=job.pk)
+    # then
+    assert job.status == "failed"
+    assert job.error.startswith("members.csv: Line 60002 is not valid utf-8 text")
+    assert not Member.objects.exists()
+
+
 def test_the_command_refuses_a_garbage_xlsx_with_a_command_error(brand: Brand, tmp_path: Path) -> None:
     path = tmp_path / "members.xlsx"
     path.write_bytes(GARBAGE)
