@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import display_for_value
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
 from members.choices import ConsentPurpose, ConsentSource, ImportJobStatus, PhoneType
+from members.importing import ImportFileError
 from members.models import Consent, ImportJob, LineLink, Member
 from members.paginators import EstimatedCountPaginator
 from members.phones import mask_e164, normalize_phone
@@ -366,17 +368,22 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
             raise PermissionDenied
         form = MemberImportForm(request.POST or None, request.FILES or None, user=request.user)
         if request.method == "POST" and form.is_valid():
-            job = import_job_create(
-                brand=form.cleaned_data["brand"],
-                upload=form.cleaned_data["file"],
-                actor=request.user,
-                dry_run=form.cleaned_data["dry_run"],
-            )
-            if job.total_rows <= SYNC_IMPORT_MAX_ROWS:
-                import_job_run(job_id=job.pk)
+            upload = form.cleaned_data["file"]
+            try:
+                job = import_job_create(
+                    brand=form.cleaned_data["brand"],
+                    upload=upload,
+                    actor=request.user,
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+            except ImportFileError as exc:
+                form.add_error("file", f"{upload.name}: {exc}")
             else:
-                transaction.on_commit(lambda: member_import_job_run.delay(job_id=job.pk))
-            return HttpResponseRedirect(reverse("admin:members_importjob_change", args=[job.pk]))
+                if job.total_rows <= SYNC_IMPORT_MAX_ROWS:
+                    import_job_run(job_id=job.pk)
+                else:
+                    transaction.on_commit(lambda: member_import_job_run.delay(job_id=job.pk))
+                return HttpResponseRedirect(reverse("admin:members_importjob_change", args=[job.pk]))
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import members"),
@@ -406,6 +413,12 @@ class MemberImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".csv", ".txt", ".xlsx")):
             raise ValidationError(_("Upload a .csv or .xlsx file."))
+        limit_mb = settings.MEMBER_IMPORT_MAX_UPLOAD_MB
+        if upload.size > limit_mb * 1024 * 1024:
+            raise ValidationError(
+                _("%(name)s is larger than %(limit)d MB; split it into smaller files and import each.")
+                % {"name": upload.name, "limit": limit_mb}
+            )
         return upload
 
 

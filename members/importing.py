@@ -14,6 +14,7 @@ import csv
 import io
 import multiprocessing
 import os
+import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -41,10 +42,17 @@ DEFAULT_SOURCE = ConsentSource.IMPORT.value
 CHUNK_ROWS = 5000
 # Below this many rows a process pool costs more than it saves.
 POOL_MIN_ROWS = 20000
+# No member record comes near this; a longer one is an unclosed quote or not a member file, and
+# reading on would hold all of it in memory.
+MAX_RECORD_BYTES = 1 << 20
+# Characters PostgreSQL cannot store in text (NUL) or that cannot be encoded at all (a lone
+# surrogate); a row holding one is rejected before the bulk write, which would fail as a whole.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be read (format, encoding, missing columns)."""
+    """The file as a whole cannot be read (format, encoding, missing columns, a record too long)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +95,21 @@ class ImportResult:
 # --- Reading ------------------------------------------------------------------------------------
 
 
+def _refuse_workbook(head: bytes) -> None:
+    if head[:4] == b"PK\x03\x04":  # a ZIP archive: what an .xlsx is
+        raise ImportFileError(
+            _(
+                "This is an Excel workbook, not a CSV file: name it .xlsx (or save it as 'CSV UTF-8') "
+                "and import it again."
+            )
+        )
+
+
 def detect_encoding(path: Path) -> str:
     """Return ``utf-8-sig`` (BOM), ``utf-8`` or ``cp950`` (Big5 as Windows writes it)."""
     with path.open("rb") as handle:
         head = handle.read(1 << 20)
+    _refuse_workbook(head)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     try:
@@ -135,27 +154,63 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+def _open_xlsx(path: Path, **options: Any) -> Any:
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise ImportFileError(_("The file is not a readable XLSX workbook: %(error)s") % {"error": exc}) from exc
+        workbook = load_workbook(path, read_only=True, **options)
+        if not workbook.worksheets:
+            raise ValueError("no worksheet")
+    except Exception as exc:  # openpyxl raises many types (BadZipFile, KeyError, XML errors) for a broken file
+        raise _not_xlsx(exc) from exc
+    return workbook
+
+
+def _not_xlsx(exc: Exception) -> ImportFileError:
+    return ImportFileError(
+        _(
+            "The file is not a readable XLSX workbook (%(error)s). Open it in Excel and save it again "
+            "as .xlsx, or save it as 'CSV UTF-8' and import that."
+        )
+        % {"error": exc}
+    )
+
+
+def _xlsx_broken(line: int, exc: Exception) -> ImportFileError:
+    return ImportFileError(
+        _(
+            "The workbook cannot be read after line %(line)d (%(error)s); it may be cut off or damaged. "
+            "Open it in Excel and save it again, or save it as 'CSV UTF-8' and import that."
+        )
+        % {"line": line, "error": exc}
+    )
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    workbook = _open_xlsx(path, data_only=True)
     sheet = workbook.worksheets[0]
-    iterator = sheet.iter_rows(values_only=True)
     try:
+        iterator = sheet.iter_rows(values_only=True)
         header = _header(list(next(iterator)))
     except StopIteration as exc:
         workbook.close()
         raise ImportFileError(_("The file is empty.")) from exc
+    except ImportFileError:
+        workbook.close()
+        raise
+    except Exception as exc:  # a damaged sheet fails while it is read, not when it is opened
+        workbook.close()
+        raise _not_xlsx(exc) from exc
 
     def rows() -> Iterator[tuple[int, list[str]]]:
+        number = 1
         try:
             for number, values in enumerate(iterator, start=2):
                 cells = [_cell(v) for v in values]
                 if any(c.strip() for c in cells):
                     yield number, cells
+        except Exception as exc:
+            raise _xlsx_broken(number, exc) from exc
         finally:
             workbook.close()
 
@@ -164,10 +219,8 @@ def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
 
 def estimate_rows(path: Path) -> int:
     """Return about how many data rows the file has (newlines for CSV, sheet size for XLSX)."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True)
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        workbook = _open_xlsx(path)
         try:
             return max(0, (workbook.worksheets[0].max_row or 1) - 1)
         finally:
@@ -207,10 +260,19 @@ def _parse_captured_at(value: str, tz: ZoneInfo) -> str | None:
 _BOOL_WORDS: dict[str, bool | None] = {"": None, **dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
 
 
+def _visible(value: str) -> str:
+    """Return ``value`` with NUL and lone surrogates written as escapes, for the report."""
+    return _UNSTORABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode(), value)
+
+
 def validate_rows(
-    header: list[str], rows: list[tuple[int, list[str]]], source_name: str
+    header: list[str], rows: list[tuple[int, list[str]]], source_name: str, *, check_text: bool = True
 ) -> tuple[list[ValidRow], list[RowError]]:
-    """Check and normalise a chunk of rows; return the valid ones and one error per bad row."""
+    """Check and normalise a chunk of rows; return the valid ones and one error per bad row.
+
+    ``check_text=False`` skips the search for characters that cannot be stored, for a block
+    already known to hold none (the caller checked its bytes).
+    """
     blank = len(header)  # the position of an always-empty cell, for columns the file lacks
     index = {name: header.index(name) if name in header else blank for name in COLUMNS}
     i_id, i_name, i_phone, i_pnp, i_sms, i_source, i_evidence, i_captured = (index[c] for c in COLUMNS)
@@ -220,12 +282,27 @@ def validate_rows(
     errors: list[RowError] = []
     words = _BOOL_WORDS
     append = valid.append
+    unstorable = _UNSTORABLE.search
+    stored = [(name, index[name]) for name in COLUMNS if index[name] != blank]
 
     for line, given in rows:
         if len(given) == blank:  # the usual case: one cell per column
             cells = [*given, ""]
         else:
             cells = given[:blank] + [""] * (blank + 1 - min(len(given), blank))
+        if check_text and (refused := next(((n, cells[i]) for n, i in stored if unstorable(cells[i])), None)):
+            errors.append(
+                RowError(
+                    line,
+                    refused[0],
+                    _visible(refused[1])[:200],
+                    _(
+                        "This cell holds a character that cannot be stored (a NUL byte or a broken character, "
+                        "often from a damaged export); remove it and import the row again."
+                    ),
+                )
+            )
+            continue
 
         external_id = cells[i_id].strip()
         if not external_id:
@@ -351,15 +428,11 @@ def csv_blocks(path: Path, encoding: str) -> tuple[list[str], Iterator[tuple[int
     UTF-8 and Big5: neither uses the bytes of ``\n`` or ``"`` inside a multi-byte character.
     """
     handle = path.open("rb")
-    first = handle.readline()
-    if not first.strip():
-        handle.close()
-        raise ImportFileError(_("The file is empty."))
     try:
-        header = _header(next(csv.reader([first.decode(encoding)])))
-    except UnicodeDecodeError as exc:
+        header = _csv_header(handle, encoding)
+    except BaseException:
         handle.close()
-        raise ImportFileError(_("The first line is not valid %(encoding)s text.") % {"encoding": encoding}) from exc
+        raise
 
     def blocks() -> Iterator[tuple[int, bytes]]:
         line = 2
@@ -369,13 +442,15 @@ def csv_blocks(path: Path, encoding: str) -> tuple[list[str], Iterator[tuple[int
                 data = handle.read(BLOCK_BYTES)
                 buffer = pending + data
                 if not data:
+                    if buffer.count(b'"') % 2:
+                        raise _quote_not_closed(line, buffer)
                     if buffer.strip():
                         yield line, buffer
                     return
-                cut = buffer.rfind(b"\n")
-                while cut != -1 and buffer.count(b'"', 0, cut) % 2:
-                    cut = buffer.rfind(b"\n", 0, cut)
+                cut = _record_end(buffer)
                 if cut == -1:
+                    if len(buffer) > MAX_RECORD_BYTES:
+                        raise _record_too_long(line, buffer)
                     pending = buffer
                     continue
                 block, pending = buffer[: cut + 1], buffer[cut + 1 :]
@@ -383,6 +458,97 @@ def csv_blocks(path: Path, encoding: str) -> tuple[list[str], Iterator[tuple[int
                 line += block.count(b"\n")
 
     return header, blocks()
+
+
+def _record_end(buffer: bytes) -> int:
+    """Return the position of the last newline outside quotes in ``buffer`` (-1 if none).
+
+    ``buffer`` starts at a record boundary. Quotes are counted once, segment by segment going
+    back from the end, so an unclosed quote costs one pass over the buffer, not one per line.
+    """
+    cut = buffer.rfind(b"\n")
+    if cut == -1:
+        return -1
+    quotes = buffer.count(b'"', 0, cut)
+    while quotes % 2:
+        previous = buffer.rfind(b"\n", 0, cut)
+        if previous == -1:
+            return -1
+        quotes -= buffer.count(b'"', previous, cut)
+        cut = previous
+    return cut
+
+
+def _quote_not_closed(line: int, buffer: bytes) -> ImportFileError:
+    # The csv module would read the rest of the file into one cell, and those rows would vanish.
+    # The last newline outside quotes ends the last whole record; the open quote is after it.
+    cut = _record_end(buffer)
+    start = line + buffer.count(b"\n", 0, cut + 1) if cut != -1 else line
+    return ImportFileError(
+        _(
+            'Line %(line)d opens a quote (") that is never closed, so the rest of the file would be read '
+            "as one cell. Close or remove the quote, and import the file again."
+        )
+        % {"line": start}
+    )
+
+
+def _record_too_long(line: int, buffer: bytes) -> ImportFileError:
+    values = {"line": line, "limit": MAX_RECORD_BYTES >> 20}
+    if buffer.count(b'"') % 2:
+        message = _(
+            'Line %(line)d starts a record longer than %(limit)d MB: a quote (") is opened there and '
+            "never closed. Close or remove the quote, and import the file again."
+        )
+    else:
+        message = _(
+            "Line %(line)d is longer than %(limit)d MB; this is not a member CSV file. Save the member list "
+            "as 'CSV UTF-8' (one member a line) and import it again."
+        )
+    return ImportFileError(message % values)
+
+
+def _csv_header(handle: Any, encoding: str) -> list[str]:
+    """Read and check the header line, reading no more than one record's worth of bytes."""
+    _refuse_workbook(handle.peek(4))
+    first = handle.readline(MAX_RECORD_BYTES)
+    if not first.strip():
+        raise ImportFileError(_("The file is empty."))
+    if len(first) >= MAX_RECORD_BYTES and not first.endswith(b"\n"):
+        raise _record_too_long(1, first)
+    try:
+        return _header(next(csv.reader([first.decode(encoding)])))
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            _("The first line is not valid %(encoding)s text; save the file as 'CSV UTF-8'.") % {"encoding": encoding}
+        ) from exc
+    except csv.Error as exc:
+        raise ImportFileError(
+            _("Line 1 is not a CSV header (%(error)s); the first line must name the columns: %(required)s.")
+            % {"error": exc, "required": ", ".join(REQUIRED_COLUMNS)}
+        ) from exc
+
+
+def file_check(path: Path, *, encoding: str | None = None) -> None:
+    """Raise :class:`ImportFileError` unless the file opens and its first row names the columns.
+
+    Cheap (the header only), so a form can refuse a file before it is stored as a job.
+    """
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        workbook = _open_xlsx(path, data_only=True)
+        try:
+            first = next(workbook.worksheets[0].iter_rows(values_only=True), None)
+        except Exception as exc:  # a damaged sheet fails while it is read, not when it is opened
+            raise _not_xlsx(exc) from exc
+        finally:
+            workbook.close()
+        if first is None:
+            raise ImportFileError(_("The file is empty."))
+        _header(list(first))
+        return
+    encoding = encoding or detect_encoding(path)
+    with path.open("rb") as handle:
+        _csv_header(handle, encoding)
 
 
 def _block_rows(data: bytes, first_line: int, encoding: str) -> list[tuple[int, list[str]]]:
@@ -396,7 +562,33 @@ def _block_rows(data: bytes, first_line: int, encoding: str) -> list[tuple[int, 
         ) from exc
     reader = csv.reader(io.StringIO(text, newline=""))
     # A row of blank cells is skipped, like a blank line.
-    return [(first_line - 1 + reader.line_num, cells) for cells in reader if "".join(cells).strip()]
+    try:
+        return [(first_line - 1 + reader.line_num, cells) for cells in reader if "".join(cells).strip()]
+    except csv.Error as exc:
+        raise _csv_broken(text, first_line, exc) from exc
+
+
+def _csv_broken(text: str, first_line: int, exc: csv.Error) -> ImportFileError:
+    # Read the block again, slowly, only to say on which line the bad record starts.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = first_line
+    try:
+        for _cells in reader:
+            start = first_line + reader.line_num
+    except csv.Error:
+        pass
+    if "field larger than field limit" in str(exc):
+        return ImportFileError(
+            _(
+                "Line %(line)d has a field longer than %(limit)d characters (a quote opened and never closed?). "
+                "Fix that line and import the file again."
+            )
+            % {"line": start, "limit": csv.field_size_limit()}
+        )
+    return ImportFileError(
+        _("Line %(line)d is not valid CSV (%(error)s). Fix that line and import the file again.")
+        % {"line": start, "error": exc}
+    )
 
 
 Chunk = tuple[list[ValidRow], list[RowError], int, bytes | None]
@@ -407,9 +599,12 @@ def _validate_job(job: Job) -> Chunk:
     header, payload, source_name, as_copy, encoding = job
     if encoding is not None:  # a raw CSV block: (first line, bytes)
         rows = _block_rows(payload[1], payload[0], encoding)
+        # Strict decoding leaves no lone surrogate, so only a NUL byte can make a cell unstorable.
+        check_text = b"\x00" in payload[1]
     else:
         rows = payload
-    valid, errors = validate_rows(header, rows, source_name)
+        check_text = True
+    valid, errors = validate_rows(header, rows, source_name, check_text=check_text)
     if as_copy:
         # Only the COPY text travels back to the loader: cheaper than pickling the rows.
         return [], errors, len(rows), rows_as_copy_text(valid)
@@ -426,7 +621,7 @@ def validated_chunks(
     however big the file.
     """
     jobs: Iterator[Job]
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    if path.suffix.lower() in XLSX_SUFFIXES:
         header, rows = _read_xlsx(path)
         jobs = ((header, chunk, source_name, as_copy, None) for chunk in _chunks(rows, CHUNK_ROWS))
     else:
@@ -456,7 +651,8 @@ def can_fork() -> bool:
 def write_report(path: Path, errors: list[RowError]) -> Path:
     """Write the rejected rows as CSV (UTF-8 with BOM, so Excel shows Chinese correctly)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+    # backslashreplace: a value the reader let through must not lose the whole report.
+    with path.open("w", encoding="utf-8-sig", errors="backslashreplace", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["line", "column", "value", "reason"])
         for error in errors:

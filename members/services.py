@@ -24,6 +24,7 @@ from members.importing import (
     ProgressCallback,
     can_fork,
     estimate_rows,
+    file_check,
     validated_chunks,
     write_report,
 )
@@ -423,10 +424,19 @@ def import_files_purge(*, now: datetime | None = None) -> int:
 
 @transaction.atomic
 def import_job_create(*, brand: Any, upload: Any, actor: Actor, dry_run: bool = False) -> ImportJob:
-    """Store an uploaded member file as an import job (run it with :func:`import_job_run`)."""
+    """Store an uploaded member file as an import job (run it with :func:`import_job_run`).
+
+    Raises :class:`members.importing.ImportFileError` (and keeps nothing, not even the stored
+    file) when the file cannot be opened or its first row does not name the columns.
+    """
     job = ImportJob(brand=brand, created_by=actor_user(actor), original_name=upload.name[:255], dry_run=dry_run)
     job.file.save(upload.name, upload, save=False)
-    job.total_rows = estimate_rows(Path(job.file.path))
+    try:
+        file_check(Path(job.file.path))
+        job.total_rows = estimate_rows(Path(job.file.path))
+    except ImportFileError:
+        job.file.delete(save=False)
+        raise
     job.save()
     audit_record(action="member.import_queued", actor=actor, obj=brand, data={"job": job.pk, "file": job.original_name})
     return job
@@ -465,8 +475,10 @@ def import_job_run(*, job_id: int) -> ImportJob:
             progress=progress,
         )
     except ImportFileError as exc:
+        # The reason is for the user; the cause (openpyxl's, csv's) stays in the worker log.
+        logger.warning("member import %d: %s cannot be read", job_id, job.original_name, exc_info=True)
         ImportJob.objects.filter(pk=job_id).update(
-            status=ImportJobStatus.FAILED, error=str(exc), finished_at=timezone.now()
+            status=ImportJobStatus.FAILED, error=f"{job.original_name}: {exc}", finished_at=timezone.now()
         )
     except Exception:
         ImportJob.objects.filter(pk=job_id).update(

@@ -380,3 +380,5 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Uploaded member files and their rejected-rows reports hold names and phone numbers: a daily beat
 # job deletes them this many days after the import (the job keeps its counts and file name).
 MEMBER_IMPORT_FILE_RETENTION_DAYS = env.int("MEMBER_IMPORT_FILE_RETENTION_DAYS", default=30)
+# The largest member file the admin accepts (1,000,000 rows are about 45 MB of CSV).
+MEMBER_IMPORT_MAX_UPLOAD_MB = env.int("MEMBER_IMPORT_MAX_UPLOAD_MB", default=100)

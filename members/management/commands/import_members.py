@@ -33,7 +33,10 @@ class Command(BaseCommand):
         if brand is None:
             raise CommandError(f"No brand with slug {options['brand']!r}.")
         report = options["report"] or path.with_name(path.name + ".rejected.csv")
-        total = estimate_rows(path)
+        try:
+            total = estimate_rows(path)
+        except ImportFileError as exc:
+            raise CommandError(f"{path}: {exc}") from exc
         bar = tqdm(total=total, unit="rows", disable=options["no_progress"], file=self.stderr._out, smoothing=0.1)
 
         def progress(rows: int) -> None:
