@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +17,29 @@ def openapi() -> dict[str, object]:
 def _operations(openapi: dict[str, object]) -> list[tuple[str, str, dict[str, object]]]:
     paths: dict[str, dict[str, dict[str, object]]] = openapi["paths"]  # type: ignore[assignment]
     return [(method, path, operation) for path, item in paths.items() for method, operation in item.items()]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/brands", "/api/v1/members/M1", "/api/v1/members/M1/line-binding"])
+def test_options_on_an_api_address_is_a_405_in_the_error_shape_not_a_server_error(
+    api_client: APIClient, path: str
+) -> None:
+    response = api_client.options(path)
+    assert response.status_code == 405
+    assert set(response.json()) == {"message", "errors"}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/notifications/0.5", "/api/v1/templates/a.b/check", "/api/v1/nothing"])
+def test_an_api_address_that_matches_no_route_is_a_json_404(api_client: APIClient, path: str) -> None:
+    response = api_client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert set(response.json()) == {"message", "errors"}
+
+
+def test_an_address_outside_the_api_that_matches_no_route_is_still_a_page(api_client: APIClient) -> None:
+    response = api_client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
 
 
 def test_every_operation_documents_the_refusals_any_request_can_get(openapi: dict[str, object]) -> None:
