@@ -6,6 +6,9 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from members.services import member_upsert
+from portal.models import Brand
+
 pytestmark = pytest.mark.django_db
 
 
@@ -63,3 +66,18 @@ def test_every_documented_refusal_has_the_error_shape(openapi: dict[str, object]
             if code in ("400", "401", "403", "404", "406", "415", "429"):
                 schema = response["content"]["application/json"]["schema"]  # type: ignore[index]
                 assert schema == {"$ref": "#/components/schemas/Error"}, (method, path, code)
+
+
+def test_a_refusal_that_quotes_a_lone_surrogate_is_a_400_naming_the_field_not_a_server_error(
+    api_client: APIClient, brand: Brand
+) -> None:
+    # given a member, and a consent whose purpose is a lone surrogate ("“\ud800” is not a valid choice")
+    member_upsert(brand=brand, external_id="M1", name="M", phone="0912345678", actor="test")
+    # when
+    response = api_client.post(
+        "/api/v1/members/M1/consents", data='{"purpose": "\\ud800"}', content_type="application/json"
+    )
+    # then
+    assert response.status_code == 400
+    errors = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert "\ufffd" in errors["purpose"]
