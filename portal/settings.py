@@ -276,11 +276,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portal.api.schema.PortalAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "portal.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttling.BrandKeyThrottle"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # OPTIONS would describe each view by instantiating its serializer, which views that pick
+    # one per action cannot do (a 500); the OpenAPI schema at /api/schema/ describes the API.
+    "DEFAULT_METADATA_CLASS": None,
 }
 # Requests per brand API key and calendar minute (0: no limit); over it, 429 with Retry-After.
 # LINE itself takes 2,000 requests a second per channel; a batch request carries up to 1,000.

@@ -1,8 +1,10 @@
 """URL map: the admin, the versioned REST API, its OpenAPI schema and LINE's webhooks."""
 
 from django.contrib import admin
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
+from django.utils.translation import gettext as _
+from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView
 
 
@@ -10,6 +12,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """Answer a load balancer's liveness probe."""
     return JsonResponse({"status": "ok"})
 
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Answer an address that matches no route: in the API's error shape under ``/api/``, else Django's page."""
+    if request.path.startswith("/api/"):
+        message = _("No such address in the API; see /api/schema/ for the operations it offers.")
+        return JsonResponse({"message": message, "errors": []}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+handler404 = not_found
 
 api_v1 = [
     path("", include("portal.api.urls")),

@@ -50,6 +50,7 @@ class MessageTemplateViewSet(viewsets.ReadOnlyModelViewSet):
         assert api_key is not None
         payload = TemplateCheckSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        self.get_object()  # a code the brand has no template for is 404, like GET /templates/{code}
         version = template_version_for_send(brand=api_key.brand, code=code)
         values = send_check_variables(
             version=version,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -10,6 +11,15 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.exceptions import PortalError
+
+# A message may quote the value it refuses ("“\ud800” is not a valid choice"); a lone surrogate
+# cannot be encoded as UTF-8, so the answer itself would fail (a 500) unless it is replaced.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    """Return ``text`` with each lone surrogate replaced by U+FFFD, so the answer can be encoded."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
@@ -27,7 +37,9 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
             else:
                 errors.extend(_flatten(value, prefix))
         return errors
-    return [{"field": prefix, "message": str(detail), "code": getattr(detail, "code", "invalid")}]
+    return [
+        {"field": _encodable(prefix), "message": _encodable(str(detail)), "code": getattr(detail, "code", "invalid")}
+    ]
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -37,11 +49,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, PortalError):
         return Response(
             {
-                "message": str(exc),
+                "message": _encodable(str(exc)),
                 "errors": [
                     {
                         "field": getattr(exc, "field", ""),
-                        "message": str(exc),
+                        "message": _encodable(str(exc)),
                         "code": getattr(exc, "code", type(exc).__name__),
                     }
                 ],
@@ -57,5 +69,5 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = {"message": summary or "Invalid request.", "errors": errors}
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
-        response.data = {"message": str(detail), "errors": []}
+        response.data = {"message": _encodable(str(detail)), "errors": []}
     return response

@@ -57,3 +57,12 @@ def test_a_suspended_template_is_refused(api_client: APIClient, approved: Templa
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "template"
     assert response.json()["errors"][0]["code"] == "template_suspended"
+
+
+def test_checking_values_for_a_template_code_the_brand_does_not_have_is_404(
+    api_client: APIClient, approved: TemplateVersion
+) -> None:
+    body = {"variables": {"order_id": "A1"}, "occurred_at": timezone.now().isoformat()}
+    response = api_client.post("/api/v1/templates/no_such_code/check", body, format="json")
+    assert response.status_code == 404, response.json()
+    assert response.json()["errors"] == []
