@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from binding.models import BindingSettings, WelcomeMessage
 from binding.selectors import binding_funnel
-from binding.services import binding_settings_remove, binding_settings_save
+from binding.services import binding_settings_remove, binding_settings_save, line_friends_sync
+from integrations import line as line_client
 from portal.admin_mixins import BrandScopedAdminMixin, ReadOnlyAdminMixin
 from portal.selectors import brands_visible_to
 
@@ -49,8 +50,41 @@ class BindingSettingsAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         (_("Welcome message"), {"fields": ("welcome_template_code", "welcome_period_days", "welcome_user_name")}),
     )
 
+    actions = ("sync_line_friends",)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return ("brand",) if obj is not None else ()
+
+    @admin.action(permissions=["change"], description=_("Sync LINE friends now (read LINE's follower list)"))
+    def sync_line_friends(self, request: HttpRequest, queryset: QuerySet[BindingSettings]) -> None:
+        """For go-live: mark every known LINE user of each selected brand friend or not, from LINE's list."""
+        for binding in queryset.select_related("brand"):
+            brand = binding.brand
+            try:
+                result = line_friends_sync(brand=brand, actor=request.user)
+            except line_client.LineError as exc:
+                message = _("%(brand)s: LINE's follower list could not be read (%(error)s); nothing was changed.")
+                self.message_user(request, message % {"brand": brand, "error": exc}, messages.ERROR)
+                continue
+            if not result.available:
+                message = _(
+                    "%(brand)s: LINE gives the follower list only to verified or premium accounts; "
+                    "friends are kept from follow and unfollow events."
+                )
+                self.message_user(request, message % {"brand": brand}, messages.WARNING)
+                continue
+            message = _(
+                "%(brand)s: %(followers)d followers on LINE; %(friends)d bound members became friends, "
+                "%(gone)d are no longer friends; %(added)d new unbound followers."
+            )
+            counts = {
+                "brand": brand,
+                "followers": result.followers,
+                "friends": result.bound_now_friends,
+                "gone": result.bound_no_longer_friends,
+                "added": result.followers_added,
+            }
+            self.message_user(request, message % counts, messages.SUCCESS)
 
     def save_model(self, request: HttpRequest, obj: BindingSettings, form: Any, change: bool) -> None:
         binding_settings_save(binding=obj, actor=request.user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from binding.services import WelcomeRetryLater, welcome_send, welcomes_requeue
+from binding.services import WelcomeRetryLater, line_friends_sync_all, welcome_send, welcomes_requeue
 
 
 @shared_task(
@@ -24,3 +24,9 @@ def welcome_send_task(*, welcome_id: int) -> None:
 def welcomes_requeue_task() -> int:
     """Enqueue again the welcome messages whose send task was lost."""
     return welcomes_requeue()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def line_friends_sync_task() -> dict[str, str]:
+    """Sync every brand's friend list with LINE's follower ids (beat, daily)."""
+    return line_friends_sync_all()

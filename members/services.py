@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -276,6 +277,55 @@ def line_link_update(
         link.save()
         audit_record(action="line_link.updated", actor=actor, obj=link.member, data=changes)
     return link
+
+
+def _chunks(values: Iterable[str], size: int = 2000) -> Iterator[list[str]]:
+    iterator = iter(values)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+@transaction.atomic
+def line_friends_mark(*, brand: Any, followers: set[str]) -> dict[str, int]:
+    """Mark every known LINE user of the brand friend or not, from LINE's full list of follower ids.
+
+    A listed user is a friend and not blocking; a known user who is not listed is no longer a
+    friend (blocked or removed: the events say which). Users LINE lists whom the portal did not
+    know are kept as unbound followers. Bulk statements, so a million followers take seconds.
+    """
+    now = timezone.now()
+    links = LineLink.objects.filter(brand=brand, bound_at__isnull=False)
+    now_friends = 0
+    for chunk in _chunks(followers):
+        now_friends += (
+            links.filter(uid__in=chunk)
+            .exclude(is_friend=True, is_blocked=False)
+            .update(is_friend=True, is_blocked=False, updated_at=now)
+        )
+    bound_uids = set(links.values_list("uid", flat=True))
+    gone = [uid for uid in links.filter(is_friend=True).values_list("uid", flat=True) if uid not in followers]
+    no_longer = 0
+    for chunk in _chunks(gone):
+        no_longer += links.filter(uid__in=chunk).update(is_friend=False, updated_at=now)
+
+    unlinked = UnlinkedLineFollower.objects.filter(brand=brand)
+    known = set(unlinked.values_list("uid", flat=True))
+    for chunk in _chunks(followers & known):
+        unlinked.filter(uid__in=chunk).exclude(is_friend=True, is_blocked=False).update(
+            is_friend=True, is_blocked=False, updated_at=now
+        )
+    new = [UnlinkedLineFollower(brand=brand, uid=uid) for uid in followers - known - bound_uids]
+    UnlinkedLineFollower.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+    stale = [uid for uid in unlinked.filter(is_friend=True).values_list("uid", flat=True) if uid not in followers]
+    followers_gone = 0
+    for chunk in _chunks(stale):
+        followers_gone += unlinked.filter(uid__in=chunk).update(is_friend=False, updated_at=now)
+    return {
+        "bound_now_friends": now_friends,
+        "bound_no_longer_friends": no_longer,
+        "followers_added": len(new),
+        "followers_no_longer_friends": followers_gone,
+    }
 
 
 @transaction.atomic

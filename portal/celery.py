@@ -37,6 +37,12 @@ app.conf.beat_schedule = {
         "task": "binding.tasks.welcomes_requeue_task",
         "schedule": 60,
     },
+    # LINE's friend list: follow/unfollow events keep it current; a daily read of LINE's
+    # follower ids catches friends from before go-live and any missed event (LINE's rules).
+    "binding-line-friends-sync": {
+        "task": "binding.tasks.line_friends_sync_task",
+        "schedule": crontab(hour=4, minute=15),
+    },
     # Billing reconciliation: LINE publishes a JST day's PNP count "usually by the next day";
     # ask daily for every day not yet settled (unready and failed days are asked again).
     "billing-line-daily-counts": {

@@ -12,6 +12,7 @@ from binding.services.bindings import (
     line_binding_remove,
     otp_send,
 )
+from binding.services.friends import FriendSync, line_friends_sync, line_friends_sync_all
 from binding.services.welcome import (
     WelcomeRetryLater,
     welcome_follow_apply,
@@ -21,11 +22,14 @@ from binding.services.welcome import (
 )
 
 __all__ = [
+    "FriendSync",
     "WelcomeRetryLater",
     "binding_settings_remove",
     "binding_settings_save",
     "line_binding_confirm",
     "line_binding_remove",
+    "line_friends_sync",
+    "line_friends_sync_all",
     "otp_send",
     "welcome_follow_apply",
     "welcome_on_follow",
