@@ -63,7 +63,10 @@ class BindingSettings(models.Model):
         _("name in the welcome"),
         max_length=20,
         default="朋友",
-        help_text=_("Used for {user_name}: the portal does not know an unbound LINE user's name."),
+        help_text=_(
+            "Used for {user_name} when LINE gives no display name for the friend "
+            "(or the name fails the send-time checks)."
+        ),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -98,15 +98,44 @@ def _enqueue(welcome_id: int) -> None:
     welcome_send_task.delay(welcome_id=welcome_id)
 
 
+# A LINE display name is at most 20 characters; longer ones are cut to that.
+USER_NAME_MAX = 20
+
+
+def _display_name(welcome: WelcomeMessage) -> str | None:
+    """The friend's LINE display name, or None when LINE gives none (not a friend any more, an error)."""
+    try:
+        found = line_client.profile(access_token=welcome.brand.channel_access_token.reveal(), user_id=welcome.uid)
+    except line_client.LineError as exc:
+        logger.info("welcome %s: no profile from LINE (%s); the settings' name is used", welcome.pk, exc)
+        return None
+    name = (found.display_name if found else "").strip()
+    return name[:USER_NAME_MAX] or None
+
+
 def _messages(welcome: WelcomeMessage, binding: BindingSettings) -> list[dict[str, Any]]:
-    """Render the approved welcome template; raise a ``PortalError`` if it cannot be sent."""
+    """Render the approved welcome template; raise a ``PortalError`` if it cannot be sent.
+
+    ``{user_name}`` is the friend's LINE display name when LINE gives one and the send-time
+    checks accept it (a name is the user's own text, it may read like an offer); otherwise
+    the name in the binding settings.
+    """
     version = template_version_for_send(brand=welcome.brand, code=welcome.template_code)
+    declared = [variable.get("name") for variable in version.variables or []]
     available = {
         "user_name": binding.welcome_user_name,
         "brand_name": welcome.brand.name,
         BIND_LINK_VARIABLE: binding.page_url(follower_token_issue(brand_id=welcome.brand_id, uid=welcome.uid)),
     }
-    declared = [variable.get("name") for variable in version.variables or []]
+    display_name = _display_name(welcome) if "user_name" in declared else None
+    if display_name is not None:
+        variables = {name: available[name] for name in declared if name in available} | {"user_name": display_name}
+        try:
+            values = send_check_variables(version=version, variables=variables, occurred_at=welcome.event_at)
+        except PortalError as exc:
+            logger.info("welcome %s: the LINE name was refused (%s); the settings' name is used", welcome.pk, exc)
+        else:
+            return render_line_messages(version=version, variables=values)
     variables = {name: available[name] for name in declared if name in available}
     values = send_check_variables(version=version, variables=variables, occurred_at=welcome.event_at)
     return render_line_messages(version=version, variables=values)

@@ -38,9 +38,16 @@ def follow_event(brand: Brand, uid: str = UID, *, event_id: str = "E1", age: tim
 class FakeLine:
     """Stands in for LINE's reply and push endpoints (the client module is the seam)."""
 
-    def __init__(self, reply_error: Exception | None = None) -> None:
+    def __init__(self, reply_error: Exception | None = None, display_name: str | None = None) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.reply_error = reply_error
+        self.display_name = display_name
+
+    def profile(self, **kwargs: Any) -> line_client.LineProfile | None:
+        self.calls.append(("profile", kwargs))
+        if self.display_name is None:
+            return None  # LINE answers 404: not a friend any more
+        return line_client.LineProfile(user_id=kwargs["user_id"], display_name=self.display_name)
 
     def reply(self, **kwargs: Any) -> None:
         self.calls.append(("reply", kwargs))
@@ -58,6 +65,7 @@ def fake_line(monkeypatch: pytest.MonkeyPatch) -> Callable[..., FakeLine]:
         fake = FakeLine(**kwargs)
         monkeypatch.setattr(line_client, "message_reply", fake.reply)
         monkeypatch.setattr(line_client, "message_push", fake.push)
+        monkeypatch.setattr(line_client, "profile", fake.profile)
         return fake
 
     return install
@@ -112,8 +120,8 @@ def test_a_fresh_follow_is_answered_by_reply_with_the_rendered_template(
     welcome_send(welcome_id=welcome.pk)
     welcome_send(welcome_id=welcome.pk)
 
-    assert [kind for kind, _ in line.calls] == ["reply"]
-    text = line.calls[0][1]["messages"][0]["text"]
+    assert [kind for kind, _ in line.calls] == ["profile", "reply"]
+    text = line.calls[1][1]["messages"][0]["text"]
     assert "朋友" in text and brand.name in text and "https://liff.line.me/1650000000-bind?token=f." in text
     welcome.refresh_from_db()
     assert (welcome.status, welcome.sent_via) == (WelcomeStatus.SENT, "reply")
@@ -133,8 +141,9 @@ def test_a_stale_or_refused_reply_token_falls_back_to_push_with_a_retry_key(
     welcome_send(welcome_id=stale.pk)
     welcome_send(welcome_id=refused.pk)
 
-    assert [kind for kind, _ in line.calls] == ["push", "reply", "push"]
-    assert line.calls[0][1]["retry_key"] == str(stale.retry_key)
+    sends = [(kind, call) for kind, call in line.calls if kind != "profile"]
+    assert [kind for kind, _ in sends] == ["push", "reply", "push"]
+    assert sends[0][1]["retry_key"] == str(stale.retry_key)
     assert set(WelcomeMessage.objects.values_list("sent_via", flat=True)) == {"push"}
 
 
@@ -166,3 +175,30 @@ def test_a_welcome_left_waiting_is_enqueued_again(
     assert welcomes_requeue() == 0  # too recent: its task may still be on its way
     assert welcomes_requeue(now=timezone.now() + timedelta(minutes=3)) == 1
     assert enqueued == [waiting.pk]
+
+
+@pytest.mark.parametrize(
+    ("display_name", "shown"),
+    [
+        ("王小明", "王小明"),  # LINE's display name for the friend
+        ("  陳大文　的超長名字啊啊啊啊啊啊啊啊啊啊啊啊啊啊  ", "陳大文　的超長名字啊啊啊啊啊啊啊啊啊啊啊"),  # cut to LINE's 20
+        (None, "朋友"),  # LINE gives no profile: the settings' name
+        ("限時優惠全館五折", "朋友"),  # a name that reads like an offer fails the send-time checks
+    ],
+)
+def test_the_welcome_names_the_friend_by_their_line_display_name_when_line_gives_one(
+    brand: Brand,
+    binding_settings: BindingSettings,
+    binding_templates: dict[str, TemplateVersion],
+    fake_line: Callable[..., FakeLine],
+    display_name: str | None,
+    shown: str,
+) -> None:
+    line = fake_line(display_name=display_name)
+    welcome = welcome_on_follow(follow_event(brand))
+    assert welcome is not None
+
+    welcome_send(welcome_id=welcome.pk)
+
+    assert line.calls[0] == ("profile", {"access_token": brand.channel_access_token.reveal(), "user_id": UID})
+    assert shown in line.calls[1][1]["messages"][0]["text"]
