@@ -181,7 +181,8 @@ def test_a_welcome_left_waiting_is_enqueued_again(
     ("display_name", "shown"),
     [
         ("王小明", "王小明"),  # LINE's display name for the friend
-        ("  陳大文　的超長名字啊啊啊啊啊啊啊啊啊啊啊啊啊啊  ", "陳大文　的超長名字啊啊啊啊啊啊啊啊啊啊啊"),  # cut to LINE's 20
+        # spaces trimmed, cut to LINE's 20 characters
+        ("  陳大文　的超長名字啊啊啊啊啊啊啊啊啊啊啊啊啊啊  ", "陳大文　的超長名字啊啊啊啊啊啊啊啊啊啊啊"),
         (None, "朋友"),  # LINE gives no profile: the settings' name
         ("限時優惠全館五折", "朋友"),  # a name that reads like an offer fails the send-time checks
     ],
