@@ -8,7 +8,11 @@ posts pre-signed bodies from ``--clients`` processes:
 * 10 events per request (target ≥ 2,000 events/s) and 1 event per request (target ≥ 300 req/s);
 * reference, in the same run and through the same server: ``GET /healthz``, the cost of the
   HTTP stack alone (what no view can beat here);
-* then checks that every event was stored exactly once (a replay of every body adds nothing).
+* then checks that every event was stored exactly once (a replay of every body adds nothing);
+* latency, receipt → applied: with a real Celery worker (no beat, so no timer helps), single-event
+  requests at a steady ``--latency-rate`` per second; p50 / p99 of ``processed_at − received_at``.
+  Reference in the same run: one stored event applied by the drain in-process (the work alone,
+  with no queue, broker or worker in between).
 
 Bounded by --requests; stops the server and drops the database.
 """
@@ -27,6 +31,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -85,17 +90,67 @@ def run(pool: multiprocessing.pool.Pool, function: object, jobs: list[object]) -
     return done, time.perf_counter() - started
 
 
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def receipt_to_applied(url: str, count: int, rate: float) -> tuple[float, float, int]:
+    """Post ``count`` single-event requests at ``rate`` per second; return p50, p99 (s) and the unapplied."""
+    from notifications.models import WebhookEvent
+
+    WebhookEvent.objects.all().delete()
+    session = requests.Session()
+    headers = {"Content-Type": "application/json"}
+    start = time.perf_counter()
+    for n, (body, signature) in enumerate(signed_body(1) for _ in range(count)):
+        time.sleep(max(0.0, start + n / rate - time.perf_counter()))
+        session.post(url, data=body, timeout=30, headers={**headers, "x-line-signature": signature}).raise_for_status()
+    deadline = time.monotonic() + 30
+    while WebhookEvent.objects.filter(processed_at__isnull=True).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    rows = WebhookEvent.objects.filter(processed_at__isnull=False).values_list("received_at", "processed_at")
+    waits = [(done - received).total_seconds() for received, done in rows if done is not None]
+    late = WebhookEvent.objects.filter(processed_at__isnull=True).count()
+    return _percentile(waits, 0.5), _percentile(waits, 0.99), late
+
+
+def drain_floor(url: str, rounds: int = 50) -> float:
+    """The median time the drain itself takes to apply one stored event (no broker, no worker)."""
+    from notifications.models import WebhookEvent
+    from notifications.services import webhook_events_drain
+
+    times = []
+    brand_id = WebhookEvent.objects.values_list("brand_id", flat=True).first()
+    assert brand_id is not None
+    for n in range(rounds):
+        WebhookEvent.objects.create(
+            brand_id=brand_id,
+            event_id=f"FLOOR{n:021d}",
+            event_type="delivery",
+            occurred_at=datetime.now(tz=UTC),
+            payload={"type": "delivery", "delivery": {"data": f"floor-{n}"}},
+        )
+        started = time.perf_counter()
+        webhook_events_drain()
+        times.append(time.perf_counter() - started)
+    return _percentile(times, 0.5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--latency-requests", type=int, default=400)
+    parser.add_argument("--latency-rate", type=float, default=100.0)
     options = parser.parse_args()
     os.environ.update(
         {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/7", "REDIS_URL": "redis://127.0.0.1:6379/8", "DEBUG": "1"}
     )
     setup_database(DB_URL)
     web: subprocess.Popen[bytes] | None = None
+    worker: subprocess.Popen[bytes] | None = None
     try:
         import redis
 
@@ -145,6 +200,17 @@ def main() -> None:
             run(pool, _post_all, [(url, bodies) for bodies in ten + one])  # every body again
             after_replay = WebhookEvent.objects.count()
 
+        worker = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "celery", "-A", "portal", "worker", "--loglevel=WARNING"),
+                *("--concurrency=2", "--pool=prefork", "--without-gossip", "--without-mingle", "--without-heartbeat"),
+            ],
+            cwd=BASE_DIR,
+            env={**os.environ, "DATABASE_URL": DB_URL},
+        )
+        latency = receipt_to_applied(url, options.latency_requests, options.latency_rate)
+        floor = drain_floor(url)
+
         reference = reference_done / reference_time
         events_expected = ten_done * 10 + one_done
         print(
@@ -155,7 +221,17 @@ def main() -> None:
         print(f"reference GET /healthz through the same server: {reference:7.0f} req/s")
         print(f"ratio, 1-event webhook / bare request: {one_done / one_time / reference:.2f}")
         print(f"stored {stored} of {events_expected} events; after replaying every body: {after_replay}")
+        p50, p99, late = latency
+        print(
+            f"receipt → applied at {options.latency_rate:.0f} req/s: p50 {p50 * 1000:6.0f} ms, "
+            f"p99 {p99 * 1000:6.0f} ms (target p99 < 1,000 ms); {late} left unapplied"
+        )
+        print(f"reference, one stored event applied by the drain in-process: p50 {floor * 1000:6.1f} ms")
+        print(f"ratio, p50 receipt → applied / drain alone: {p50 / floor:.1f}")
     finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(30)
         if web is not None:
             web.send_signal(signal.SIGTERM)
             web.wait(20)

@@ -6,11 +6,13 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from billing.models import LineDailyCount
@@ -299,3 +301,22 @@ def test_a_pnp_sent_before_jst_midnight_and_delivered_after_reconciles_on_the_da
     # then: LINE and the portal both count it on the 10th (the day sent), and nothing is flagged
     rows = {r.jst_date.day: (r.portal_count, r.line_count, r.flagged) for r in statement.reconciliation.all()}
     assert (rows[10], rows[11]) == ((1, 1, False), (0, 0, False))
+
+
+def test_the_refetch_command_asks_again_for_days_stored_ready_without_a_number(
+    brand: Brand, sandbox: SandboxProcess
+) -> None:
+    sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T12:00:00+09:00"})
+    pnp(sandbox, brand, "billing-command-0001")
+    sandbox.admin("/sandbox/clock/set", {"now": "2026-02-05T09:00:00+09:00"})
+    LineDailyCount.objects.create(
+        brand=brand, jst_date=date(2026, 1, 10), status="ready", fetched_at=taipei("2026-01-11 09:00")
+    )
+    out = StringIO()
+
+    call_command("line_counts_refetch", "--month", "2026-01", "--brand", brand.slug, stdout=out)
+
+    assert out.getvalue().strip() == f"{brand.slug}: asked LINE for 31 day(s) of 2026-01"
+    assert LineDailyCount.objects.get(brand=brand, jst_date=date(2026, 1, 10)).success == 1
+    with pytest.raises(CommandError, match="--brand: no active brand"):
+        call_command("line_counts_refetch", "--month", "2026-01", "--brand", "nobody")
