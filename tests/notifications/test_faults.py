@@ -11,16 +11,19 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from urllib.parse import urlparse
 
 import pytest
+from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from compliance.models import TemplateVersion
 from members.models import Member
 from notifications.choices import AttemptStatus, Channel, EventKind, NotificationStatus
-from notifications.models import Notification
-from tests.conftest import wait_for
+from notifications.models import Attempt, Notification
+from tests.conftest import redis_available, require, wait_for
 from tests.notifications.conftest import Pipeline
+from tests.tcp_cut import TcpCut
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
 
@@ -233,3 +236,55 @@ def test_a_killed_workers_claimed_notifications_move_on_within_a_minute_with_the
     assert time.monotonic() - killed_at < 60
     tags = [r["tag"] for r in pipeline.sandbox.records(kind="pnp") if r["tag"]]
     assert len(tags) == len(set(tags))  # and no PNP was sent twice
+
+
+def test_a_worker_whose_redis_is_cut_mid_batch_marks_nothing_sent_and_sends_everything_once_when_it_returns(
+    start_pipeline: Callable[..., Pipeline],
+    make_member: Callable[..., Member],
+    approve_template: Callable[..., TemplateVersion],
+    api_client: APIClient,
+) -> None:
+    # given: a live worker whose rate limiter talks to Redis through a relay the test can cut
+    require(redis_available(), "Redis (REDIS_URL)")
+    redis_url = urlparse(str(django_settings.REDIS_URL))
+    relay = TcpCut(redis_url.hostname or "127.0.0.1", redis_url.port or 6379)
+    approve_template("shipping_notice")
+    members = [make_member(f"R{n}", f"09140{n:05d}") for n in range(24)]
+    users = [
+        {"phone": f"+8869140{n:05d}", "uid": "U" + f"{n + 2000:032x}", "consent": "on", "sms_verified_days_ago": 10}
+        for n in range(24)
+    ]
+    worker_redis = f"redis://127.0.0.1:{relay.port}{redis_url.path or '/0'}"
+    pipeline = start_pipeline(
+        users, sandbox_args=["--faults", "pnp:slow=1.0@0.2s"], extra_env=FAST_TIMERS | {"REDIS_URL": worker_redis}
+    )
+    try:
+        ids = send_all(api_client, members)
+        wait_for(lambda: len(pipeline.sandbox.records(kind="pnp")) >= 3, timeout=30)
+
+        # when: Redis goes away for a few seconds while the batch is being sent
+        relay.cut()
+        time.sleep(4)
+        sent_tags = {r["tag"] for r in pipeline.sandbox.records(kind="pnp")}
+        marked = set(
+            Attempt.objects.filter(notification_id__in=ids, channel=Channel.PNP, sent_at__isnull=False).values_list(
+                "reference", flat=True
+            )
+        )
+        # then: nothing was marked sent that did not reach LINE (a request cut mid-flight may be on its way)
+        assert marked <= sent_tags, (marked - sent_tags, describe(ids, pipeline))
+        assert len(sent_tags) < len(ids), "the cut came too late to test anything"
+        relay.restore()
+
+        # and when it is back, every notification is delivered, once, by PNP; none is settled "ambiguous"
+        wait_for(lambda: all_final(ids), timeout=120, interval=1, describe=lambda: describe(ids, pipeline))
+    finally:
+        relay.close()
+    notifications = list(Notification.objects.filter(pk__in=ids))
+    assert all(n.status == NotificationStatus.DELIVERED and n.delivered_channel == Channel.PNP for n in notifications)
+    assert not Notification.objects.filter(pk__in=ids, events__kind=EventKind.AMBIGUOUS).exists(), describe(ids)
+    # the outage was met: the worker gave notifications back to be retried rather than send them unlimited
+    assert Notification.objects.filter(pk__in=ids, events__kind=EventKind.LINE_RETRY).exists(), describe(ids)
+    tags = [r["tag"] for r in pipeline.sandbox.records(kind="pnp")]
+    assert len(tags) == len(set(tags)) == len(ids)
+    assert pipeline.sandbox.inspect(summary=1)["summary"]["keys_delivered_more_than_once"] == 0
