@@ -215,6 +215,8 @@ def inspection(sandbox: Sandbox, query) -> dict:
         "delivery_keys": sum(len(c) for c in sandbox.delivery_counts.values()),
         "keys_delivered_more_than_once": sandbox.duplicate_keys,
         "scheduled": len(sandbox.heap),
+        # actions whose simulated time has come but have not run yet (the scheduler ticks)
+        "due": sum(1 for entry in sandbox.heap if entry[0] <= sandbox.clock.now()),
         "webhooks": {
             "attempts": sum(sender.status_counts.values()),
             "by_status": dict(sender.status_counts),

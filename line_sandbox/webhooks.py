@@ -68,6 +68,7 @@ class WebhookSender:
         self.session: aiohttp.ClientSession | None = None
         self.queue: asyncio.Queue = asyncio.Queue()
         self.in_flight = 0
+        self.holding = 0  # events taken off the queue into a batch not yet sent
         self.generation = 0  # bumped on reset so stale retries stop
         self._task: asyncio.Task | None = None
         self._sem: asyncio.Semaphore | None = None
@@ -97,7 +98,7 @@ class WebhookSender:
 
     @property
     def pending(self) -> int:
-        return self.queue.qsize() + self.in_flight
+        return self.queue.qsize() + self.holding + self.in_flight
 
     def enqueue(self, channel: Channel, event: dict) -> None:
         self.queue.put_nowait((channel, event))
@@ -124,6 +125,7 @@ class WebhookSender:
             limit = 5000
             while len(buffered) < limit and not self.queue.empty():
                 buffered.append(self.queue.get_nowait())
+            self.holding = len(buffered)  # taken off the queue, not yet sent: still pending
             if cfg.batch_size > 1 and len(buffered) < cfg.batch_size:
                 deadline = loop.time() + cfg.flush_interval
                 while len(buffered) < cfg.batch_size:
@@ -136,6 +138,7 @@ class WebhookSender:
                         break
                     while len(buffered) < limit and not self.queue.empty():
                         buffered.append(self.queue.get_nowait())
+                    self.holding = len(buffered)
             by_channel: dict[str, tuple[Channel, list[dict]]] = {}
             for channel, event in buffered:
                 by_channel.setdefault(channel.channel_id, (channel, []))[1].append(event)
@@ -143,6 +146,7 @@ class WebhookSender:
             for channel, events in by_channel.values():
                 for start in range(0, len(events), size):
                     self._dispatch(channel, events[start : start + size])
+            self.holding = 0
 
     def _dispatch(self, channel: Channel, events: list[dict]) -> None:
         cfg = self.config

@@ -114,11 +114,18 @@ def test_an_unanswered_pnp_is_not_resent_and_falls_back_to_sms(
     )
     ids = send_all(api_client, members[:3])
     wait_for(lambda: all_final(ids), timeout=90, interval=0.5, describe=lambda: describe(ids, pipeline))
+    delivered_by_line = {r["tag"] for r in pipeline.sandbox.records(kind="pnp") if r["delivered_at_ms"] is not None}
     for notification in Notification.objects.filter(pk__in=ids):
         pnp = notification.attempts.get(channel=Channel.PNP)
         assert pnp.status in (AttemptStatus.AMBIGUOUS, AttemptStatus.EXPIRED, AttemptStatus.DELIVERED)
         assert notification.events.filter(kind=EventKind.AMBIGUOUS).exists()
         assert notification.status == NotificationStatus.DELIVERED
+        if pnp.reference not in delivered_by_line:
+            # LINE never delivered it: the member got the notice by SMS, once
+            sms = notification.attempts.get(channel=Channel.SMS)
+            assert (notification.delivered_channel, sms.status) == (Channel.SMS, AttemptStatus.DELIVERED)
+    if faults.startswith("pnp:500"):
+        assert not delivered_by_line  # a 500 without accepting: every notice went by SMS
     records = pipeline.sandbox.records(kind="pnp")
     assert len(records) == len(ids)  # one request per notification: never blindly resent
 

@@ -193,6 +193,19 @@ class SandboxProcess:
         assert response.status_code == 200, response.text
         return response.json()
 
+    def quiet(self, timeout: float = 10.0) -> None:
+        """Wait until the sandbox has nothing left to do now: no action due, no webhook or report pending.
+
+        What a test expects *not* to arrive is checked after this, not after a fixed sleep: a
+        late event then fails the test instead of passing it.
+        """
+
+        def idle() -> bool:
+            summary = self.inspect(summary=1)["summary"]
+            return summary["due"] == 0 and summary["webhooks"]["pending"] == 0
+
+        assert wait_until(idle, timeout), f"the sandbox still had work after {timeout} s: {self.inspect(summary=1)}"
+
     def records(self, **params) -> list[dict]:
         return self.inspect(**params)["records"]
 

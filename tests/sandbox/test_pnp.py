@@ -1,7 +1,5 @@
 """POST /bot/pnp/push: authentication, validation and the outcome matrix of LINE_PNP_API.md §5."""
 
-import time
-
 import pytest
 
 from .conftest import ACME_SECRET, BOT_ACME, PHONES, line_signature, new_tag, phone_hash, wait_until
@@ -108,7 +106,7 @@ def test_a_user_who_blocked_the_oa_gets_200_but_never_receives_it_and_no_webhook
     assert response.status_code == 200
     assert response.json() == {}
     sandbox.advance(2 * 86400)
-    time.sleep(0.5)
+    sandbox.quiet()
     assert receiver.delivery_events(tag) == []
     [record] = sandbox.records(tag=tag)
     assert record["outcome"] == "blocked"
@@ -144,7 +142,7 @@ def test_unset_consent_is_delivered_only_when_the_user_acts_within_24_hours(sand
     tag = new_tag()
     assert sandbox.pnp(to, tag=tag).status_code == 200
     sandbox.advance(29 * 60)
-    time.sleep(0.3)
+    sandbox.quiet()
     assert receiver.delivery_events(tag) == []
     assert sandbox.records(tag=tag)[0]["outcome"] == "pending_user_action"
     sent_at = sandbox.records(tag=tag)[0]["time_ms"]
@@ -163,7 +161,7 @@ def test_unset_consent_that_never_acts_is_dropped_after_24_hours(sandbox, receiv
     tag = new_tag()
     assert sandbox.pnp(phone_hash(PHONES["unset_never"]), tag=tag).status_code == 200
     sandbox.advance(24 * 3600 + 1)
-    time.sleep(0.3)
+    sandbox.quiet()
     assert receiver.delivery_events(tag) == []
     assert sandbox.records(tag=tag)[0]["outcome"] == "expired"
 
@@ -172,7 +170,7 @@ def test_a_user_who_acts_after_24_hours_never_gets_the_message_but_is_consented_
     tag = new_tag()
     assert sandbox.pnp(phone_hash(PHONES["unset_late"]), tag=tag).status_code == 200
     sandbox.advance(2001 * 60)
-    time.sleep(0.3)
+    sandbox.quiet()
     assert receiver.delivery_events(tag) == []
     assert sandbox.records(tag=tag)[0]["outcome"] == "expired"
     assert sandbox.get(f"/sandbox/users/{PHONES['unset_late']}").json()["consent"] == "on"
@@ -181,7 +179,7 @@ def test_a_user_who_acts_after_24_hours_never_gets_the_message_but_is_consented_
 def test_sms_verification_due_is_delivered_once_the_user_verifies(sandbox, receiver):
     tag = new_tag()
     assert sandbox.pnp(phone_hash(PHONES["sms_due_acts"]), tag=tag).status_code == 200
-    time.sleep(0.2)
+    sandbox.quiet()
     assert receiver.delivery_events(tag) == []
     sandbox.advance(61 * 60)
     assert wait_until(lambda: receiver.delivery_events(tag))
@@ -193,7 +191,7 @@ def test_sms_verification_due_without_verifying_is_never_delivered(sandbox, rece
     tag = new_tag()
     assert sandbox.pnp(phone_hash(PHONES["sms_due_never"]), tag=tag).status_code == 200
     sandbox.advance(25 * 3600)
-    time.sleep(0.3)
+    sandbox.quiet()
     assert receiver.delivery_events(tag) == []
     assert sandbox.records(tag=tag)[0]["outcome"] == "expired"
 
