@@ -74,6 +74,15 @@ USE_CASE_INFO: dict[str, tuple[int | None, str, str]] = {
 RESERVATION_USE_CASES = frozenset({UseCase.RESERVATION_CHANGED, UseCase.RESERVATION_REMINDER})
 
 
+class TemplateKind(models.TextChoices):
+    """LINE's two kinds of PNP: the portal's own message design, or one of LINE's predefined templates."""
+
+    # ``POST /bot/pnp/push`` with message objects: LINE reviews every design (UX review).
+    FLEXIBLE = "flexible", _("Flexible (own design, LINE UX review)")
+    # ``POST /v2/bot/message/pnp/templated/push``: LINE's own template filled in; LINE does not review it.
+    LINE_TEMPLATE = "line_template", _("LINE template (no UX review)")
+
+
 class Urgency(models.TextChoices):
     """How soon the message must arrive (the sales kit's urgency table)."""
 

@@ -33,6 +33,8 @@ class TemplateVersionForm(forms.ModelForm):
             "sms_text": forms.Textarea(attrs={"rows": 3, "cols": 80}),
             "variables": forms.Textarea(attrs={"rows": 6, "cols": 80, "class": "vLargeTextField monospace"}),
             "flex_json": forms.Textarea(attrs={"rows": 8, "cols": 80, "class": "vLargeTextField monospace"}),
+            "line_items": forms.Textarea(attrs={"rows": 6, "cols": 80, "class": "vLargeTextField monospace"}),
+            "line_buttons": forms.Textarea(attrs={"rows": 3, "cols": 80, "class": "vLargeTextField monospace"}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from compliance.choices import (
     EDITABLE_STATUSES,
     Language,
     Severity,
+    TemplateKind,
     TemplateStatus,
     Urgency,
     UseCase,
@@ -22,6 +24,15 @@ from compliance.choices import (
 from compliance.exceptions import VersionLocked
 from portal.models import Brand
 
+# The fields of a LINE template version (kind "LINE template"); empty on a flexible one.
+LINE_TEMPLATE_FIELDS = (
+    "kind",
+    "line_template_key",
+    "emphasized_item_key",
+    "emphasized_item",
+    "line_items",
+    "line_buttons",
+)
 # Fields that make up what a reviewer approves; their hash is stored and checked on save.
 CONTENT_FIELDS = (
     "text",
@@ -33,6 +44,7 @@ CONTENT_FIELDS = (
     "sms_text",
     "urgency",
     "sms_fallback_delay_minutes",
+    *LINE_TEMPLATE_FIELDS,
 )
 
 
@@ -164,6 +176,36 @@ class TemplateVersion(models.Model):
     button_url = models.CharField(_("button URL"), max_length=1000, blank=True, help_text=_("https URL or LIFF URL."))
     channels = models.JSONField(_("channels"), default=list, blank=True)
     sms_text = models.TextField(_("SMS text"), blank=True)
+    # LINE template (template PNP) -------------------------------------------------------------
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=TemplateKind.choices,
+        default=TemplateKind.FLEXIBLE,
+        help_text=_("Flexible: the portal's own design, which LINE reviews. LINE template: one of LINE's templates."),
+    )
+    line_template_key = models.CharField(
+        _("LINE template key"), max_length=100, blank=True, help_text=_("LINE's key, e.g. shipment_completed_ja.")
+    )
+    emphasized_item_key = models.CharField(_("emphasized item key"), max_length=100, blank=True)
+    emphasized_item = models.CharField(
+        _("emphasized item"),
+        max_length=200,
+        blank=True,
+        help_text=_("At most 15 characters once the variables are filled in; placeholders like {date}."),
+    )
+    line_items = models.JSONField(
+        _("items"),
+        default=list,
+        blank=True,
+        help_text=_('0–15 items: [{"key": "number_001_ja", "value": "{order_id}"}], each value ≤ 300 characters.'),
+    )
+    line_buttons = models.JSONField(
+        _("buttons"),
+        default=list,
+        blank=True,
+        help_text=_('0–2 buttons: [{"key": "contact_ja", "url": "https://..."}]; LINE shows the label of the key.'),
+    )
     urgency = models.CharField(_("urgency"), max_length=20, choices=Urgency.choices, default=Urgency.A_DAY)
     sms_fallback_delay_minutes = models.PositiveIntegerField(
         _("SMS fallback after (minutes)"),
@@ -252,8 +294,25 @@ class TemplateVersion(models.Model):
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
 
+    def clean(self) -> None:
+        """Check a LINE template's fields against LINE's limits, each error on its field."""
+        from compliance.line_templates import line_template_errors
+
+        errors = line_template_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_line_template(self) -> bool:
+        return self.kind == TemplateKind.LINE_TEMPLATE
+
     def compute_content_hash(self) -> str:
-        content = {field: getattr(self, field) for field in CONTENT_FIELDS}
+        fields: tuple[str, ...] = CONTENT_FIELDS
+        if not self.is_line_template:
+            # A flexible version hashes as it did before template PNP existed, so the versions
+            # approved then keep their stored hash (a changed hash would lock them out of saving).
+            fields = tuple(name for name in CONTENT_FIELDS if name not in LINE_TEMPLATE_FIELDS)
+        content = {field: getattr(self, field) for field in fields}
         encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(encoded.encode()).hexdigest()
 

@@ -25,9 +25,11 @@ from compliance.choices import (
     RESERVATION_USE_CASES,
     Channel,
     Severity,
+    TemplateKind,
     UseCase,
     VariableType,
 )
+from compliance.line_templates import line_template_errors, line_template_texts
 from compliance.rendering import fill, flex_strings, malformed_braces, placeholders, sms_length, sms_segments
 
 if TYPE_CHECKING:
@@ -451,6 +453,13 @@ def check_sms_length(ctx: RuleContext) -> Finding:
     return Finding(segments == 1, str(detail)) if segments > 1 else _ok(detail)
 
 
+def check_line_template(ctx: RuleContext) -> Finding:
+    errors = line_template_errors(ctx.version)
+    if errors:
+        return _fail("; ".join(f"{name}: {message}" for name, messages in errors.items() for message in messages))
+    return _ok()
+
+
 def check_urgency_channel(ctx: RuleContext) -> Finding:
     if Channel.PNP in ctx.channels and ctx.version.urgency not in PNP_SUITED_URGENCIES:
         return _fail(_("PNP may take up to 24 hours to report a failure; send urgent messages by SMS first."))
@@ -515,8 +524,36 @@ RULES: tuple[Rule, ...] = (
          check_sms_length),
     Rule("URGENCY_CHANNEL", Severity.WARNING, "Urgency table: PNP suits messages due within a day or more",
          _("For messages due within an hour, send by SMS first."), check_urgency_channel),
+    Rule("LINE_TEMPLATE", Severity.BLOCKING, "Template PNP: LINE's limits on a template's items and buttons",
+         _("Give LINE's template key, at most 15 items with unique keys, and at most 2 buttons."),
+         check_line_template),
 )  # fmt: skip
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
+# LINE reviews the design of a flexible PNP only (UX review); a LINE template is LINE's own
+# design, so the rules on copy and layout do not apply to it. Its use case, its links, its
+# variables and its SMS fallback are checked as for a flexible one, and so are the values of
+# every send (``check_value``).
+FLEXIBLE_ONLY_RULES = frozenset(
+    {
+        "PROMO_WORDING",
+        "BUTTON_COMPLETE",
+        "BUTTON_RELATES",
+        "VAR_POSITION",
+        "LINE_MESSAGE_COUNT",
+        "LINE_TEXT_LENGTH",
+        "FLEX_STRUCTURE",
+        "FLEX_NO_MEDIA",
+    }
+)
+LINE_TEMPLATE_ONLY_RULES = frozenset({"LINE_TEMPLATE"})
+
+
+def rules_for(kind: str) -> tuple[Rule, ...]:
+    """Return the rules a version of this kind is checked against."""
+    skipped = FLEXIBLE_ONLY_RULES if kind == TemplateKind.LINE_TEMPLATE else LINE_TEMPLATE_ONLY_RULES
+    return tuple(rule for rule in RULES if rule.code not in skipped)
+
+
 # Rules whose automatic failure a reviewer may not override (SMS_LENGTH above 5 segments too).
 SEND_RULE_CODES = ("PROMO_WORDING", "VALUE_LINK", "LINK_HTTPS", "LINK_DOMAIN", "LINK_SHORTENER")
 
@@ -526,6 +563,8 @@ def version_texts(version: TemplateVersion) -> dict[str, str]:
     texts = {"text": version.text or "", "sms_text": version.sms_text or "", "button_label": version.button_label}
     if version.flex_json:
         texts["flex"] = "\n".join(flex_strings(version.flex_json))
+    if version.is_line_template:
+        texts.update(line_template_texts(version))
     return texts
 
 
@@ -536,7 +575,7 @@ def build_context(version: TemplateVersion, *, promotional_terms: list[str], all
 def evaluate(ctx: RuleContext) -> list[tuple[Rule, Finding]]:
     """Run every rule on the context; a rule that crashes on odd input counts as failed."""
     results = []
-    for rule in RULES:
+    for rule in rules_for(ctx.version.kind):
         try:
             finding = rule.check(ctx)
         except (TypeError, ValueError, AttributeError, KeyError) as exc:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from compliance.choices import QUEUE_STATUSES, TemplateStatus, UseCase
 from compliance.exceptions import SendRuleViolation, TemplateNotSendable
+from compliance.line_templates import filled_length_problem
 from compliance.models import BrandLinkDomain, MessageTemplate, PromotionalTerm, TemplateVersion
 from compliance.rendering import fill, render_line_messages, render_sms_text, sms_segments
 from compliance.rules import (
@@ -263,6 +264,8 @@ def send_check_variables(
         raise SendRuleViolation(
             _("The text is longer than 5,000 characters."), rule_code="LINE_TEXT_LENGTH", field="variables"
         )
+    if version.is_line_template and (overflow := filled_length_problem(version=version, variables=cleaned)):
+        raise SendRuleViolation(overflow[1], rule_code="LINE_TEMPLATE", field=overflow[0])
     if version.sms_text and sms_segments(render_sms_text(version=version, variables=cleaned)) > SMS_MAX_SEGMENTS:
         raise SendRuleViolation(
             _("The SMS would take more than %(max)d segments.") % {"max": SMS_MAX_SEGMENTS},

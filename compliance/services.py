@@ -134,6 +134,7 @@ def _apply_content(version: TemplateVersion, content: dict[str, Any]) -> list[st
     changed = [name for name, value in content.items() if getattr(version, name) != value]
     for name in changed:
         setattr(version, name, content[name])
+    version.clean()  # a LINE template's fields within LINE's limits, each error on its field
     return changed
 
 
