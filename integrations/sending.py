@@ -14,9 +14,10 @@ from integrations import line, ratelimit
 # The LINE endpoint of each kind of request, as the shared rate limit counts them (LINE's
 # limit is per channel and endpoint), with the client function that sends it.
 PNP = "pnp"
+TEMPLATED = "templated"  # template PNP: its own endpoint, so its own share of LINE's limit
 PUSH = "push"
 REPLY = "reply"
-_SENDERS = {PNP: "pnp_push", PUSH: "message_push", REPLY: "message_reply"}
+_SENDERS = {PNP: "pnp_push", TEMPLATED: "pnp_templated_push", PUSH: "message_push", REPLY: "message_reply"}
 
 # How long a sender waits for a token before it gives the request back to be retried.
 MAX_WAIT = 2.0
@@ -77,11 +78,21 @@ def retry_is_safe(exc: line.LineError, *, retry_key: bool) -> bool:
 
     True when the client says nothing was accepted (:class:`~integrations.line.LineRetryableError`),
     or when LINE may have it but the request carries ``X-Line-Retry-Key`` (a push), so a repeat
-    is answered 409 and not delivered again. A PNP and a reply have no retry key.
+    is answered 409 and not delivered again. A PNP (either kind) and a reply have no retry key.
     """
     if isinstance(exc, line.LineRetryableError):
         return True
     return retry_key and isinstance(exc, line.LineAmbiguousError)
 
 
-__all__ = ["MAX_WAIT", "PNP", "PUSH", "REPLY", "line_send", "line_send_limited", "line_token_take", "retry_is_safe"]
+__all__ = [
+    "MAX_WAIT",
+    "PNP",
+    "PUSH",
+    "REPLY",
+    "TEMPLATED",
+    "line_send",
+    "line_send_limited",
+    "line_token_take",
+    "retry_is_safe",
+]

@@ -157,12 +157,11 @@ def notifications_dispatch(*, notification_ids: list[int]) -> list[RetryLater]:
     retries: list[RetryLater] = []
     accepted: list[tuple[Notification, Attempt, datetime]] = []
     claimed = _claim_many(notification_ids)
-    allowance = ratelimit.Allowance(
-        Counter((_channel_key(n), ENDPOINTS[a.channel]) for n, a in claimed if a.channel in ENDPOINTS)
-    )
+    wanted = ((_channel_key(n), _endpoint(n, a)) for n, a in claimed)
+    allowance = ratelimit.Allowance(Counter((key, endpoint) for key, endpoint in wanted if endpoint is not None))
     for notification, attempt in claimed:
         try:
-            endpoint = ENDPOINTS.get(attempt.channel)
+            endpoint = _endpoint(notification, attempt)
             if endpoint is not None:
                 # The token first: with none (the limit exhausted, or Redis unreachable) nothing
                 # is marked sent, and the notification goes back to the queue as never sent.
@@ -227,21 +226,34 @@ def notification_dispatch(*, notification_id: int) -> None:
 ENDPOINTS: dict[str, str] = {Channel.PNP: sending.PNP, Channel.LINE_PUSH: sending.PUSH}
 
 
+def _endpoint(notification: Notification, attempt: Attempt) -> str | None:
+    """The LINE endpoint of this attempt's request: a LINE template's PNP goes to the template endpoint."""
+    if attempt.channel == Channel.PNP and notification.template_version.is_line_template:
+        return sending.TEMPLATED
+    return ENDPOINTS.get(attempt.channel)
+
+
 def _channel_key(notification: Notification) -> str:
     return notification.brand.line_channel_id or str(notification.brand_id)
 
 
 def _send_pnp(notification: Notification, attempt: Attempt) -> bool:
-    """Send one PNP; return True when LINE accepted it (recorded by the caller, in bulk)."""
+    """Send one PNP, flexible or a LINE template's; return True when LINE accepted it (the caller records it)."""
     brand = notification.brand
+    request = {
+        "access_token": brand.channel_access_token.reveal(),
+        "phone_hash": notification.member.phone_hash,
+        "delivery_tag": attempt.reference,
+    }
     try:
-        line_send(
-            ENDPOINTS[Channel.PNP],
-            access_token=brand.channel_access_token.reveal(),
-            phone_hash=notification.member.phone_hash,
-            messages=notification.line_messages,
-            delivery_tag=attempt.reference,
-        )
+        if notification.template_version.is_line_template:
+            # Accepted with 202; LINE's 5xx, 422 and delivery event mean what they mean for a flexible PNP.
+            (template,) = notification.line_messages
+            line_send(
+                sending.TEMPLATED, template_key=template["templateKey"], body=template.get("body") or None, **request
+            )
+        else:
+            line_send(ENDPOINTS[Channel.PNP], messages=notification.line_messages, **request)
     except line_client.LineRetryableError as exc:
         attempt_release_for_retry(notification, attempt, str(exc), exc.retry_after)
     except line_client.LineAmbiguousError as exc:

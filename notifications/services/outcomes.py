@@ -118,6 +118,11 @@ def rows_lock_in_order(model: type[Notification] | type[Attempt], ids: list[int]
     list(model.objects.select_for_update().filter(pk__any_of=ids).order_by("pk").values_list("pk", flat=True))
 
 
+def _accepted_status(notification: Notification) -> int:
+    """LINE's answer when it accepts this notification's PNP: 202 for a LINE template, 200 otherwise."""
+    return 202 if notification.template_version.is_line_template else 200
+
+
 def pnp_accepted_many(items: list[tuple[Notification, Attempt, datetime]]) -> None:
     """Record LINE's 200 for a batch of PNPs: waiting for each one's delivery event from now on.
 
@@ -139,17 +144,30 @@ def pnp_accepted_many(items: list[tuple[Notification, Attempt, datetime]]) -> No
         rows_lock_in_order(Attempt, attempt_ids)
         for values, ids in groups.items():
             notifications_write(ids, source=NotificationStatus.SENDING, fields=dict(values), at=answered_at)
-        Attempt.objects.filter(pk__any_of=attempt_ids).update(
-            # A delivery event faster than LINE's answer already made it "delivered": kept.
-            status=Case(When(delivered_at__isnull=True, then=Value(AttemptStatus.ACCEPTED)), default=F("status")),
-            answered_at=answered_at,
-            accepted_at=answered_at,
-            http_status=200,
-        )
-        detail = _("LINE answered 200; waiting for the delivery event")
+        # LINE accepts a flexible PNP with 200 and a LINE template's with 202: one UPDATE for each.
+        by_status: dict[int, list[int]] = {}
+        for notification, attempt, _at in items:
+            by_status.setdefault(_accepted_status(notification), []).append(attempt.pk)
+        for http_status, ids in by_status.items():
+            Attempt.objects.filter(pk__any_of=ids).update(
+                # A delivery event faster than LINE's answer already made it "delivered": kept.
+                status=Case(When(delivered_at__isnull=True, then=Value(AttemptStatus.ACCEPTED)), default=F("status")),
+                answered_at=answered_at,
+                accepted_at=answered_at,
+                http_status=http_status,
+            )
+        details = {
+            200: _("LINE answered 200; waiting for the delivery event"),
+            202: _("LINE accepted the template PNP (202); waiting for the delivery event"),
+        }
         timeline_add_many(
             [
-                timeline_event(notification_id=n.pk, attempt_id=a.pk, kind=EventKind.SENT_TO_LINE, detail=detail)
+                timeline_event(
+                    notification_id=n.pk,
+                    attempt_id=a.pk,
+                    kind=EventKind.SENT_TO_LINE,
+                    detail=details[_accepted_status(n)],
+                )
                 for n, a, _t in items
             ]
         )
