@@ -41,8 +41,16 @@ SETTLED_LINE_STATUSES = (
 )
 
 
+class PnpKind(models.TextChoices):
+    """LINE's two kinds of PNP, which LINE counts apart (one daily count each)."""
+
+    FLEXIBLE = "flexible", _("flexible PNP")
+    TEMPLATE = "template", _("template PNP")
+
+
 class LineKind(models.TextChoices):
     PNP = "pnp", _("PNP delivered (LINE's count)")
+    PNP_TEMPLATE = "pnp_tpl", _("PNP template delivered (LINE's count)")
     SMS = "sms", _("SMS segments")
     ADJUSTMENT_PNP = "adj_pnp", _("adjustment: PNP of a closed month")
     ADJUSTMENT_SMS = "adj_sms", _("adjustment: SMS of a closed month")

@@ -16,6 +16,7 @@ from billing.choices import (
     ExplanationReason,
     LineCountStatus,
     LineKind,
+    PnpKind,
     PricedChannel,
     StatementStatus,
 )
@@ -84,10 +85,11 @@ class LineDailyCountQuerySet(models.QuerySet["LineDailyCount"]):
 
 
 class LineDailyCount(models.Model):
-    """LINE's own count of PNP delivered for a brand on one JST (UTC+9) day: the figure LINE bills."""
+    """LINE's own count of PNP of one kind delivered for a brand on one JST (UTC+9) day: the figure LINE bills."""
 
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="+", verbose_name=_("brand"))
     jst_date = models.DateField(_("JST date"))
+    kind = models.CharField(_("PNP kind"), max_length=16, choices=PnpKind.choices, default=PnpKind.FLEXIBLE)
     status = models.CharField(_("LINE status"), max_length=32)
     success = models.BigIntegerField(_("delivered (LINE)"), null=True, blank=True)
     fetched_at = models.DateTimeField(_("fetched at"))
@@ -100,7 +102,9 @@ class LineDailyCount(models.Model):
         verbose_name = _("LINE daily count")
         verbose_name_plural = _("LINE daily counts")
         ordering = ("-jst_date", "brand")
-        constraints = [models.UniqueConstraint(fields=["brand", "jst_date"], name="line_daily_count_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "jst_date", "kind"], name="line_daily_count_kind_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.brand} {self.jst_date.isoformat()} {self.status}"

@@ -24,6 +24,7 @@ from billing.choices import (
     ExplanationReason,
     LineCountStatus,
     LineKind,
+    PnpKind,
     StatementStatus,
 )
 from billing.exceptions import (
@@ -128,7 +129,7 @@ def statement_compute(*, brand: Brand, month: date) -> ComputedStatement:
         first=first,
         last=last,
         zone=JST,
-        metrics=(Metric.DELIVERED_BY_SEND,),
+        metrics=(Metric.DELIVERED_BY_SEND, Metric.TEMPLATED_DELIVERED_BY_SEND),
         brand_ids=[brand.pk],
         channels=(Channel.PNP,),
     )
@@ -167,7 +168,9 @@ def statement_compute(*, brand: Brand, month: date) -> ComputedStatement:
                 sms_amount=line_amount(segments, sms_price),
             )
         )
-    line_counts = {c.jst_date: c for c in LineDailyCount.objects.filter(brand=brand, jst_date__range=(first, last))}
+    stored_counts = LineDailyCount.objects.filter(brand=brand, jst_date__range=(first, last))
+    line_counts = {c.jst_date: c for c in stored_counts if c.kind == PnpKind.FLEXIBLE}
+    template_counts = {c.jst_date: c for c in stored_counts if c.kind == PnpKind.TEMPLATE}
     reconciliation = []
     for day in days(first, last):
         portal = count(jst, day, Channel.PNP, Metric.DELIVERED_BY_SEND)
@@ -230,6 +233,37 @@ def statement_compute(*, brand: Brand, month: date) -> ComputedStatement:
                 quantity=quantity,
                 unit_price=period[0].unit_price,
                 amount=line_amount(quantity, period[0].unit_price),
+            )
+        )
+    # Template PNP: LINE's own count per JST day (the portal's where LINE has none), its own line.
+    template_quantity, template_amount = 0, Decimal(0)
+    for day in days(first, last):
+        portal = count(jst, day, Channel.PNP, Metric.TEMPLATED_DELIVERED_BY_SEND)
+        stored = template_counts.get(day)
+        ready = stored is not None and stored.status == LineCountStatus.READY and stored.success is not None
+        billed = stored.success if ready and stored is not None and stored.success is not None else portal
+        price = prices.on(day)
+        if price is None and billed:
+            raise MissingPriceError(
+                _("No PNP unit price covers %(day)s: add one under Billing › Unit prices.") % {"day": day},
+                code="missing_price",
+                field="unit_price",
+            )
+        template_quantity += billed
+        template_amount += line_amount(billed, price.price if price else Decimal(0))
+    if template_quantity or template_counts:
+        computed.lines.append(
+            StatementLine(
+                kind=LineKind.PNP_TEMPLATE,
+                description=_("PNP template delivered (LINE's count per JST day) %(first)s – %(last)s")
+                % {"first": first, "last": last},
+                period_start=first,
+                period_end=last,
+                quantity=template_quantity,
+                unit_price=(template_amount / template_quantity).quantize(LINE_PLACES, ROUND_HALF_UP)
+                if template_quantity
+                else Decimal(0),
+                amount=template_amount,
             )
         )
     segments = computed.header["sms_segments"]
@@ -525,8 +559,14 @@ def statements_generate_month(*, month: date, actor: Any, brands: list[Brand] | 
 # --- LINE's daily counts (Celery beat) --------------------------------------------------------------------
 
 
-def line_count_fetch(*, brand: Brand, jst_date: date, now: datetime | None = None) -> LineDailyCount:
-    """Ask LINE for a brand's delivered count on one JST day and store the answer, whatever it is.
+# LINE's reader of each kind's daily count: flexible PNP and template PNP are counted apart.
+_COUNT_READERS = {PnpKind.FLEXIBLE: "pnp_delivery_count", PnpKind.TEMPLATE: "pnp_templated_delivery_count"}
+
+
+def line_count_fetch(
+    *, brand: Brand, jst_date: date, now: datetime | None = None, kind: str = PnpKind.FLEXIBLE
+) -> LineDailyCount:
+    """Ask LINE for a brand's delivered count of one PNP kind on one JST day and store the answer, whatever it is.
 
     Whatever LINE answers first (``ready`` included) is stored with its number; a day already
     settled with a number is never overwritten by a later request. ``ready`` without a number is
@@ -535,7 +575,8 @@ def line_count_fetch(*, brand: Brand, jst_date: date, now: datetime | None = Non
     now = now or timezone.now()
     status, success, error = "", None, ""
     try:
-        answer = line_client.pnp_delivery_count(access_token=brand.channel_access_token.reveal(), jst_day=jst_date)
+        reader = getattr(line_client, _COUNT_READERS[PnpKind(kind)])  # looked up when called: tests patch it
+        answer = reader(access_token=brand.channel_access_token.reveal(), jst_day=jst_date)
         status, success = answer.status or LineCountStatus.ERROR, answer.success
         if not answer.status:
             error = f"LINE's answer has no status: {answer.raw}"[:300]
@@ -547,7 +588,7 @@ def line_count_fetch(*, brand: Brand, jst_date: date, now: datetime | None = Non
         logger.warning("LINE count for %s on %s: %s", brand.slug, jst_date, error)
     with transaction.atomic():
         row, created = LineDailyCount.objects.select_for_update().get_or_create(
-            brand=brand, jst_date=jst_date, defaults={"status": status, "fetched_at": now}
+            brand=brand, jst_date=jst_date, kind=kind, defaults={"status": status, "fetched_at": now}
         )
         if not created and row.is_settled:
             return row  # a settled day is never overwritten by a later, failed request
@@ -571,7 +612,7 @@ def line_counts_refetch_month(*, brand: Brand, month: date, actor: Actor, now: d
     last = min(month_last_day(first), jst_today(now) - timedelta(days=1))
     asked = 0
     for day in days(first, last):
-        row = LineDailyCount.objects.filter(brand=brand, jst_date=day).first()
+        row = LineDailyCount.objects.filter(brand=brand, jst_date=day, kind=PnpKind.FLEXIBLE).first()
         if row is None or not row.is_settled:
             line_count_fetch(brand=brand, jst_date=day, now=now)
             asked += 1
@@ -599,20 +640,24 @@ def line_counts_fetch(
     if brand is not None:
         brands = brands.filter(pk=brand.pk)
     start, end = day_start_utc(first, JST), day_start_utc(last + timedelta(days=1), JST)
-    active = set(
-        DeliveryStat.objects.filter(hour__gte=start, hour__lt=end, channel=Channel.PNP)
-        .values_list("brand_id", flat=True)
-        .distinct()
-    )
+    window = DeliveryStat.objects.filter(hour__gte=start, hour__lt=end, channel=Channel.PNP)
+    active = {
+        PnpKind.FLEXIBLE: set(window.values_list("brand_id", flat=True).distinct()),
+        # LINE's template count is asked only of brands that had a template PNP delivered.
+        PnpKind.TEMPLATE: set(
+            window.filter(metric=Metric.TEMPLATED_DELIVERED_BY_SEND).values_list("brand_id", flat=True).distinct()
+        ),
+    }
     requests = 0
-    for candidate in brands.filter(pk__in=active).order_by("slug"):
-        settled = set(
-            LineDailyCount.objects.settled()
-            .filter(brand=candidate, jst_date__range=(first, last))
-            .values_list("jst_date", flat=True)
-        )
-        for day in days(first, last):
-            if day not in settled:
-                line_count_fetch(brand=candidate, jst_date=day, now=now)
-                requests += 1
+    for kind, brand_ids in active.items():
+        for candidate in brands.filter(pk__in=brand_ids).order_by("slug"):
+            settled = set(
+                LineDailyCount.objects.settled()
+                .filter(brand=candidate, kind=kind, jst_date__range=(first, last))
+                .values_list("jst_date", flat=True)
+            )
+            for day in days(first, last):
+                if day not in settled:
+                    line_count_fetch(brand=candidate, jst_date=day, now=now, kind=kind)
+                    requests += 1
     return requests

@@ -72,6 +72,9 @@ class Metric(models.TextChoices):
     # A delivered PNP counted in the hour it was sent: LINE's daily count is by the JST day a PNP
     # was sent (docs/billing.md), so this is the portal's side of the reconciliation.
     DELIVERED_BY_SEND = "delivered_by_send", _("delivered, counted when sent")
+    # The same for a LINE template's PNP: LINE counts template PNP apart (its own daily count),
+    # so the portal's side is apart too, and DELIVERED_BY_SEND holds flexible PNP only.
+    TEMPLATED_DELIVERED_BY_SEND = "templated_by_send", _("template PNP delivered, counted when sent")
     DELIVERED_TWICE = "delivered_twice", _("delivered twice")
     REFUSED_422 = "refused_422", _("refused (422): not on LINE, or PNP turned off by the user")
     EXPIRED = "expired", _("no delivery event in 24 h")

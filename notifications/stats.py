@@ -55,7 +55,7 @@ def expected_counts(*, brand_id: int | None = None) -> Counter[tuple[int, dateti
     """Recompute every hourly count from the raw notifications and attempts."""
     counts: Counter[tuple[int, datetime, str, str]] = Counter()
     notifications = Notification.objects.all()
-    attempts = Attempt.objects.select_related("notification")
+    attempts = Attempt.objects.select_related("notification__template_version")
     if brand_id is not None:
         notifications = notifications.filter(brand_id=brand_id)
         attempts = attempts.filter(notification__brand_id=brand_id)
@@ -71,7 +71,9 @@ def expected_counts(*, brand_id: int | None = None) -> Counter[tuple[int, dateti
             counts[(brand, hour_of(attempt.delivered_at), attempt.channel, Metric.DELIVERED)] += 1
             if attempt.channel == Channel.PNP:
                 sent = attempt.sent_at or attempt.delivered_at
-                counts[(brand, hour_of(sent), Channel.PNP, Metric.DELIVERED_BY_SEND)] += 1
+                templated = attempt.notification.template_version.is_line_template
+                by_send = Metric.TEMPLATED_DELIVERED_BY_SEND if templated else Metric.DELIVERED_BY_SEND
+                counts[(brand, hour_of(sent), Channel.PNP, by_send)] += 1
             latency = 0
             if attempt.sent_at:
                 latency = max(0, int((attempt.delivered_at - attempt.sent_at).total_seconds()))
@@ -109,6 +111,7 @@ RECOMPUTABLE = (
     Metric.SENT,
     Metric.DELIVERED,
     Metric.DELIVERED_BY_SEND,
+    Metric.TEMPLATED_DELIVERED_BY_SEND,
     Metric.REFUSED_422,
     Metric.EXPIRED,
     Metric.SMS_SEGMENTS,

@@ -11,6 +11,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from compliance.choices import TemplateKind
 from integrations.sms import (
     SmsDeliveryReport,
 )
@@ -192,12 +193,14 @@ def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
     )
     # Locked in the order every other writer uses: notifications, then their attempts. Read as
     # tuples, only the columns needed to settle: hundreds of model instances cost more than the writes.
-    notifications: dict[int, tuple[int, str]] = {
-        pk: (brand_id, status)
-        for pk, brand_id, status in Notification.objects.select_for_update()
+    # The template version's kind comes along (a LINE template's PNP is counted apart); only the
+    # notifications are locked, never the versions.
+    notifications: dict[int, tuple[int, str, str]] = {
+        pk: (brand_id, status, kind)
+        for pk, brand_id, status, kind in Notification.objects.select_for_update(of=("self",))
         .filter(pk__any_of={notification_id for _pk, notification_id in found})
         .order_by("pk")
-        .values_list("pk", "brand_id", "status")
+        .values_list("pk", "brand_id", "status", "template_version__kind")
     }
     by_tag: dict[str, tuple[int, int, str, datetime | None, datetime | None]] = {
         reference: (pk, notification_id, status, sent_at, delivered_at)
@@ -223,7 +226,7 @@ def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
             results[event.pk] = (WebhookEventResult.UNMATCHED, f"no PNP with delivery tag {tag[:40]!r}")
             continue
         attempt_id, notification_id, attempt_status, sent_at, delivered_at = attempt
-        brand_id, status = notification
+        brand_id, status, kind = notification
         if (
             delivered_at is not None
             or attempt_status == AttemptStatus.EXPIRED
@@ -234,7 +237,10 @@ def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
         at = event.occurred_at
         delivered_before.add(notification_id)  # a second event for it in this batch is not plain
         settled.append((notification_id, attempt_id, status, delivered_fields(channel=Channel.PNP, at=at)))
-        counts.update(delivered_counts(brand_id=brand_id, channel=Channel.PNP, at=at, sent_at=sent_at))
+        templated = kind == TemplateKind.LINE_TEMPLATE
+        counts.update(
+            delivered_counts(brand_id=brand_id, channel=Channel.PNP, at=at, sent_at=sent_at, templated=templated)
+        )
         results[event.pk] = (WebhookEventResult.APPLIED, f"notification {notification_id} delivered")
     if settled:
         notifications_write_rows([(n, status, fields) for n, _a, status, fields in settled], at=now)

@@ -227,7 +227,10 @@ def channel_failed(notification: Notification, attempt: Attempt, status: int | N
 def delivery_record(notification: Notification, attempt: Attempt, at: datetime) -> None:
     """Record a delivery on ``attempt``; a second channel's delivery is 'delivered twice'."""
     other_delivered = notification.attempts.exclude(pk=attempt.pk).filter(delivered_at__isnull=False).exists()
-    counts = delivered_counts(brand_id=notification.brand_id, channel=attempt.channel, at=at, sent_at=attempt.sent_at)
+    templated = attempt.channel == Channel.PNP and notification.template_version.is_line_template
+    counts = delivered_counts(
+        brand_id=notification.brand_id, channel=attempt.channel, at=at, sent_at=attempt.sent_at, templated=templated
+    )
     fields: dict[str, Any] = {"fallback_due_at": None, "expires_at": None}
     if notification.status == NotificationStatus.DELIVERED or other_delivered:
         if not notification.delivered_twice:

@@ -118,8 +118,13 @@ def delivered_event(*, notification_id: int, attempt_id: int, channel: str) -> N
     )
 
 
-def delivered_counts(*, brand_id: int, channel: str, at: datetime, sent_at: datetime | None) -> Counts:
-    """What one delivery adds to the hourly counts: the delivery, its latency and its histogram bucket."""
+def delivered_counts(
+    *, brand_id: int, channel: str, at: datetime, sent_at: datetime | None, templated: bool = False
+) -> Counts:
+    """What one delivery adds to the hourly counts: the delivery, its latency and its histogram bucket.
+
+    ``templated``: the PNP was a LINE template's, which LINE counts apart from flexible PNP.
+    """
     latency = max(0, int((at - sent_at).total_seconds())) if sent_at else 0
     counts = Counter(
         {
@@ -129,7 +134,8 @@ def delivered_counts(*, brand_id: int, channel: str, at: datetime, sent_at: date
         }
     )
     if channel == Channel.PNP:
-        counts[(brand_id, sent_at or at, channel, Metric.DELIVERED_BY_SEND)] += 1  # LINE's count day
+        by_send = Metric.TEMPLATED_DELIVERED_BY_SEND if templated else Metric.DELIVERED_BY_SEND
+        counts[(brand_id, sent_at or at, channel, by_send)] += 1  # LINE's count day
     return counts
 
 

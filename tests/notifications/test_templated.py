@@ -19,8 +19,8 @@ from compliance.models import TemplateVersion
 from integrations import line as line_client
 from integrations import sending
 from members.models import Member
-from notifications.choices import AttemptStatus, Channel, EventKind, NotificationStatus
-from notifications.models import Notification
+from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus
+from notifications.models import DeliveryStat, Notification
 from notifications.services import dispatch
 from notifications.services.accepting import SendRequest, notification_accept
 from notifications.services.dispatch import notifications_dispatch
@@ -94,6 +94,13 @@ def test_a_line_template_is_sent_as_template_pnp_and_settled_by_its_delivery_eve
     records = pipeline.sandbox.records(kind="templated")
     assert [r["tag"] for r in records if r["tag"] == attempt.reference] == [attempt.reference]
     assert pipeline.sandbox.records(kind="pnp") == []  # nothing went to the flexible endpoint
+    # and the portal counts it apart from flexible PNP, in its send hour (LINE's count day)
+    by_send = dict(
+        DeliveryStat.objects.filter(
+            channel=Channel.PNP, metric__in=[Metric.DELIVERED_BY_SEND, Metric.TEMPLATED_DELIVERED_BY_SEND]
+        ).values_list("metric", "count")
+    )
+    assert by_send == {Metric.TEMPLATED_DELIVERED_BY_SEND: 1}
     # and LINE's 422 for the second moved it on to SMS, as for a flexible PNP
     refused = Notification.objects.get(pk=ids[1])
     assert list(refused.attempts.values_list("channel", "status")) == [
