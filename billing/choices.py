@@ -53,6 +53,7 @@ class LineKind(models.TextChoices):
     PNP_TEMPLATE = "pnp_tpl", _("PNP template delivered (LINE's count)")
     SMS = "sms", _("SMS segments")
     ADJUSTMENT_PNP = "adj_pnp", _("adjustment: PNP of a closed month")
+    ADJUSTMENT_PNP_TEMPLATE = "adj_tpl", _("adjustment: PNP template of a closed month")
     ADJUSTMENT_SMS = "adj_sms", _("adjustment: SMS of a closed month")
 
 

@@ -281,6 +281,14 @@ def statement_compute(*, brand: Brand, month: date) -> ComputedStatement:
     return computed
 
 
+# Each billed kind of line, and the kind of the line that carries a later change to a closed month.
+_ADJUSTED_KINDS = (
+    (LineKind.PNP, LineKind.ADJUSTMENT_PNP),
+    (LineKind.PNP_TEMPLATE, LineKind.ADJUSTMENT_PNP_TEMPLATE),
+    (LineKind.SMS, LineKind.ADJUSTMENT_SMS),
+)
+
+
 def _adjustment_lines(*, brand: Brand, month: date) -> list[StatementLine]:
     """Lines for what changed in earlier closed months since they were closed.
 
@@ -296,7 +304,7 @@ def _adjustment_lines(*, brand: Brand, month: date) -> list[StatementLine]:
             continue  # an earlier open month carries it
         now = statement_compute(brand=brand, month=source.month)
         carried = StatementLine.objects.filter(adjusts=source, statement__status__in=CLOSED_STATUSES)
-        for kind, adjustment_kind in ((LineKind.PNP, LineKind.ADJUSTMENT_PNP), (LineKind.SMS, LineKind.ADJUSTMENT_SMS)):
+        for kind, adjustment_kind in _ADJUSTED_KINDS:
             frozen = source.lines.filter(kind=kind).aggregate(q=Sum("quantity"), a=Sum("amount"))
             already = carried.filter(kind=adjustment_kind).aggregate(q=Sum("quantity"), a=Sum("amount"))
             quantity = now.quantity_of(kind) - (frozen["q"] or 0) - (already["q"] or 0)
@@ -611,11 +619,22 @@ def line_counts_refetch_month(*, brand: Brand, month: date, actor: Actor, now: d
     first = month.replace(day=1)
     last = min(month_last_day(first), jst_today(now) - timedelta(days=1))
     asked = 0
-    for day in days(first, last):
-        row = LineDailyCount.objects.filter(brand=brand, jst_date=day, kind=PnpKind.FLEXIBLE).first()
-        if row is None or not row.is_settled:
-            line_count_fetch(brand=brand, jst_date=day, now=now)
-            asked += 1
+    kinds = [PnpKind.FLEXIBLE]
+    # LINE's template count only for a month in which the brand had a template PNP delivered.
+    if DeliveryStat.objects.filter(
+        brand=brand,
+        channel=Channel.PNP,
+        metric=Metric.TEMPLATED_DELIVERED_BY_SEND,
+        hour__gte=day_start_utc(first, JST),
+        hour__lt=day_start_utc(month_last_day(first) + timedelta(days=1), JST),
+    ).exists():
+        kinds.append(PnpKind.TEMPLATE)
+    for kind in kinds:
+        for day in days(first, last):
+            row = LineDailyCount.objects.filter(brand=brand, jst_date=day, kind=kind).first()
+            if row is None or not row.is_settled:
+                line_count_fetch(brand=brand, jst_date=day, now=now, kind=kind)
+                asked += 1
     audit_record(
         actor=actor,
         action="billing.line_counts_refetch",

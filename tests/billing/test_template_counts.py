@@ -138,3 +138,43 @@ def test_template_pnp_is_billed_on_its_own_line_from_lines_template_count(brand:
     assert lines[LineKind.PNP_TEMPLATE] == (5, Decimal("1.0000"))
     template_line = statement.lines.get(kind=LineKind.PNP_TEMPLATE)
     assert template_line.description.startswith("PNP template delivered (LINE's count per JST day)")
+
+
+@pytest.mark.django_db
+def test_a_template_pnp_delivered_after_close_goes_to_its_own_adjustment_line(
+    brand: Brand, finance: User, finance2: User
+) -> None:
+    from tests.billing.test_services import close
+
+    # given January closed with 2 template PNP (LINE has no template figure: the portal's count billed)
+    deliver(brand, taipei("2026-01-20 10:00"), 2, templated=True)
+    january = close(statement_generate(brand=brand, month=date(2026, 1, 1), actor=finance), finance, finance2)
+    assert january.lines.get(kind=LineKind.PNP_TEMPLATE).quantity == 2
+    # when one more template PNP sent on 20 January is reported after the close
+    deliver(brand, taipei("2026-01-20 18:00"), 1, templated=True)
+    february = statement_generate(brand=brand, month=date(2026, 2, 1), actor=finance)
+    # then February carries it on a template adjustment line, apart from flexible PNP
+    adjustment = february.lines.get(kind=LineKind.ADJUSTMENT_PNP_TEMPLATE)
+    assert (adjustment.quantity, adjustment.amount, adjustment.adjusts) == (1, Decimal("0.2000"), january)
+    assert not february.lines.filter(kind=LineKind.ADJUSTMENT_PNP).exists()
+
+
+@pytest.mark.django_db
+def test_the_refetch_button_asks_line_for_the_template_count_of_a_month_with_template_pnp(
+    brand: Brand, sandbox: SandboxProcess, finance: User
+) -> None:
+    from billing.services import line_counts_refetch_month
+
+    # given a template PNP sent on 10 January (JST), per LINE and per the portal, and no row yet
+    sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T12:00:00+09:00"})
+    send(sandbox, brand, "billing-template-0003", templated=True)
+    deliver(brand, taipei("2026-01-10 11:00"), 1, templated=True)
+    sandbox.admin("/sandbox/clock/set", {"now": "2026-01-12T09:00:00+09:00"})
+    # when finance re-fetches January on the 12th (JST): the 1st to the 11th, for each kind
+    asked = line_counts_refetch_month(
+        brand=brand, month=date(2026, 1, 1), actor=finance, now=taipei("2026-01-12 09:00")
+    )
+    # then LINE's template count of the 10th is stored beside the flexible one
+    assert asked == 22
+    row = LineDailyCount.objects.get(brand=brand, jst_date=date(2026, 1, 10), kind=PnpKind.TEMPLATE)
+    assert (row.status, row.success) == ("ready", 1)
