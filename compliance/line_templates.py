@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext as _
 
 from compliance.choices import Channel
-from compliance.rendering import fill
+from compliance.rendering import fill, render_line_messages
 
 if TYPE_CHECKING:
     from compliance.models import TemplateVersion
@@ -184,3 +184,10 @@ def filled_length_problem(*, version: TemplateVersion, variables: Mapping[str, s
                 "max": BUTTON_URL_MAX,
             }
     return None
+
+
+def render_line_content(*, version: TemplateVersion, variables: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Return what a send carries to LINE: the message objects, or a LINE template's one template request."""
+    if version.is_line_template:
+        return [render_line_template(version=version, variables=variables)]
+    return render_line_messages(version=version, variables=variables)

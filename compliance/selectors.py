@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from compliance.choices import QUEUE_STATUSES, TemplateStatus, UseCase
 from compliance.exceptions import SendRuleViolation, TemplateNotSendable
-from compliance.line_templates import filled_length_problem
+from compliance.line_templates import filled_length_problem, render_line_content
 from compliance.models import BrandLinkDomain, MessageTemplate, PromotionalTerm, TemplateVersion
 from compliance.rendering import fill, render_line_messages, render_sms_text, sms_segments
 from compliance.rules import (
@@ -29,6 +29,7 @@ from portal.models import Brand
 from portal.selectors import brands_visible_to
 
 __all__ = [
+    "render_line_content",
     "render_line_messages",
     "render_sms_text",
     "send_check_variables",

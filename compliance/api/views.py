@@ -16,7 +16,7 @@ from compliance.api.serializers import (
 )
 from compliance.models import MessageTemplate
 from compliance.selectors import (
-    render_line_messages,
+    render_line_content,
     render_sms_text,
     send_check_variables,
     sms_segments,
@@ -63,7 +63,7 @@ class MessageTemplateViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(
             {
                 "version": version.number,
-                "line_messages": render_line_messages(version=version, variables=values),
+                "line_messages": render_line_content(version=version, variables=values),
                 "sms_text": sms,
                 "sms_segments": sms_segments(sms),
             }

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compliance.line_templates import render_line_template
+from compliance.line_templates import render_line_content
 from compliance.models import TemplateVersion
-from compliance.rendering import render_line_messages, render_sms_text
+from compliance.rendering import render_sms_text
 from compliance.selectors import PriorSendCounter, send_check_variables, template_version_for_send
 from members.models import Member
 from members.phones import normalize_phone
@@ -83,13 +83,6 @@ def prior_sends_count(*, version: Any, reservation_key: str, since: datetime) ->
     ).count()
 
 
-def _line_messages(version: TemplateVersion, values: dict[str, str]) -> list[dict[str, Any]]:
-    """The LINE content a send carries: message objects, or for a LINE template its one template request."""
-    if version.is_line_template:
-        return [render_line_template(version=version, variables=values)]
-    return render_line_messages(version=version, variables=values)
-
-
 def notification_build(
     *,
     brand: Brand,
@@ -135,7 +128,7 @@ def notification_build(
         variables=values,
         occurred_at=occurred_at,
         reservation_key=request.reservation_key or "",
-        line_messages=_line_messages(version, values),
+        line_messages=render_line_content(version=version, variables=values),
         sms_text=render_sms_text(version=version, variables=values) if Channel.SMS in plan.channels else "",
         channel_plan=list(plan.channels),
         channel=plan.channels[0],

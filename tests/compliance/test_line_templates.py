@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
+from rest_framework.test import APIClient
 
 from compliance.choices import Channel, TemplateKind, TemplateStatus, Urgency, UseCase
 from compliance.exceptions import SendRuleViolation, TransitionNotAllowed
@@ -230,3 +231,17 @@ def test_a_send_whose_values_overflow_the_emphasized_item_is_refused(
     with pytest.raises(SendRuleViolation) as error:
         send_check_variables(version=version, variables=values, occurred_at=timezone.now())
     assert (error.value.rule_code, error.value.field) == ("LINE_TEMPLATE", "emphasized_item")
+
+
+def test_checking_values_of_a_line_template_returns_the_template_request_a_send_carries(
+    api_client: APIClient, approved_line_template: TemplateVersion
+) -> None:
+    response = api_client.post(
+        "/api/v1/templates/shipped_tpl/check",
+        {"variables": {"order_id": "A1", "ship_date": "2026-01-02"}, "occurred_at": timezone.now().isoformat()},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    (request,) = response.json()["line_messages"]
+    assert request["templateKey"] == "shipment_completed_ja"
+    assert request["body"]["items"] == [{"itemKey": "number_001_ja", "content": "訂單 A1"}]
