@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from binding.choices import BindingMetric, WelcomeStatus
 from binding.links import BIND_LINK_VARIABLE, follower_token_issue, settings_for
@@ -121,6 +122,12 @@ def _messages(welcome: WelcomeMessage, binding: BindingSettings) -> list[dict[st
     the name in the binding settings.
     """
     version = template_version_for_send(brand=welcome.brand, code=welcome.template_code)
+    if version.is_line_template:
+        # A welcome goes by reply or push; LINE's predefined templates exist only for PNP by number.
+        raise PortalError(
+            _("Template %(code)s is a LINE template (PNP by phone number only); a welcome needs a flexible template.")
+            % {"code": welcome.template_code}
+        )
     declared = [variable.get("name") for variable in version.variables or []]
     available = {
         "user_name": binding.welcome_user_name,

@@ -203,3 +203,25 @@ def test_the_welcome_names_the_friend_by_their_line_display_name_when_line_gives
 
     assert line.calls[0] == ("profile", {"access_token": brand.channel_access_token.reveal(), "user_id": UID})
     assert shown in line.calls[1][1]["messages"][0]["text"]
+
+
+def test_a_line_template_chosen_as_the_welcome_is_skipped_with_the_reason_and_nothing_is_sent(
+    brand: Brand,
+    binding_settings: BindingSettings,
+    approve_template: Callable[..., TemplateVersion],
+    fake_line: Callable[..., FakeLine],
+) -> None:
+    # LINE's predefined templates exist only for PNP by phone number; a welcome goes by reply or push
+    from tests.compliance.test_line_templates import LINE_TEMPLATE_CONTENT
+
+    approve_template("welcome_bind", **LINE_TEMPLATE_CONTENT)
+    line = fake_line(display_name="王小明")
+    welcome = welcome_on_follow(follow_event(brand))
+    assert welcome is not None
+
+    welcome_send(welcome_id=welcome.pk)
+
+    welcome.refresh_from_db()
+    assert welcome.status == WelcomeStatus.SKIPPED
+    assert "LINE template" in welcome.error
+    assert [kind for kind, _ in line.calls if kind != "profile"] == []
