@@ -27,8 +27,8 @@ def notifications_dispatch(*, notification_ids: list[int]) -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def webhook_events_process() -> int:
-    """Apply every stored, unprocessed LINE webhook event; safe to run concurrently or twice."""
-    return services.webhook_events_drain()
+    """Apply every stored, unprocessed LINE webhook event, then release the receiver's claim; safe twice."""
+    return services.webhook_events_drain_and_release()
 
 
 @shared_task(acks_late=True, ignore_result=True)

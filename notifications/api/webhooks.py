@@ -6,7 +6,6 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -17,7 +16,7 @@ from integrations.sms import mitake, sandbox
 from notifications.api.line_events import BodyError, ReadEvent, events_read
 from notifications.choices import WebhookEventResult
 from notifications.models import Attempt, SmsAccount, WebhookEvent
-from notifications.services import sms_report_apply
+from notifications.services import sms_report_apply, webhook_drain_claim
 from portal.db import bulk_insert
 from portal.models import Brand
 
@@ -64,26 +63,14 @@ def _event_rows(brand_id: int, events: list[ReadEvent], now: datetime) -> list[W
     return rows
 
 
-DRAIN_SCHEDULED = "notifications:webhook-drain-scheduled"
-DRAIN_TRAILING = "notifications:webhook-drain-trailing"
-
-
 def schedule_webhook_processing() -> None:
-    """Make sure a drain starts after these events were stored: within a second, at most two a second.
-
-    The first request of a second enqueues a drain at once. A request while that key is still
-    set may come after that drain's last look at the table, so it enqueues one more drain a
-    second later (once per second, however many requests arrive): every stored event is
-    followed by a drain that starts after it, whatever state the earlier drain is in.
-    """
+    """Make sure a drain runs after these events were stored (``webhook_drain_claim``: one at a time)."""
     from notifications.tasks import webhook_events_process
 
     try:
-        if cache.add(DRAIN_SCHEDULED, 1, timeout=1):
+        if webhook_drain_claim():
             webhook_events_process.delay()
-        elif cache.add(DRAIN_TRAILING, 1, timeout=1):
-            webhook_events_process.apply_async(countdown=1)
-    except Exception:  # the events are stored: the beat timer drains them if the broker is away
+    except Exception:  # the events are stored: the beat timer drains them if the broker or cache is away
         logger.exception("could not enqueue the webhook drain; the timer will apply the stored events")
 
 

@@ -24,7 +24,12 @@ are imported from their own modules, inside this package only.
 from notifications.services.accepting import SendRequest, notification_accept
 from notifications.services.accounts import sms_account_create_or_update
 from notifications.services.batches import BatchItem, notifications_accept_batch
-from notifications.services.deliveries import sms_report_apply, webhook_events_drain
+from notifications.services.deliveries import (
+    sms_report_apply,
+    webhook_drain_claim,
+    webhook_events_drain,
+    webhook_events_drain_and_release,
+)
 from notifications.services.dispatch import notification_dispatch, notifications_dispatch
 from notifications.services.idempotency import fingerprint, idempotency_keys_prune, run_idempotent
 from notifications.services.retention import retention_enforce
@@ -46,5 +51,7 @@ __all__ = [
     "run_idempotent",
     "sms_account_create_or_update",
     "sms_report_apply",
+    "webhook_drain_claim",
     "webhook_events_drain",
+    "webhook_events_drain_and_release",
 ]

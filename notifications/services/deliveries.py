@@ -6,6 +6,7 @@ import logging
 from collections import Counter
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
@@ -127,6 +128,36 @@ def sms_report_apply(*, vendor: str, reference: str, report: SmsDeliveryReport) 
 
 
 # --- Webhook inbox ---------------------------------------------------------------------------------------
+
+
+# One drain queued or running at a time per burst of webhook requests (the receiver claims it).
+# The key is normally released by the drain itself; its life only bounds how long a drain lost
+# with its worker can hold it (the beat timer drains meanwhile).
+DRAIN_KEY = "notifications:webhook-drain-scheduled"
+DRAIN_KEY_SECONDS = 10
+
+
+def webhook_drain_claim() -> bool:
+    """True when no drain is queued or running: the caller enqueues one (the receiver, after storing)."""
+    return bool(cache.add(DRAIN_KEY, 1, timeout=DRAIN_KEY_SECONDS))
+
+
+def webhook_events_drain_and_release() -> int:
+    """Drain, release the claim, then look once more: an event stored while the claim was held is applied.
+
+    A receiver that found the claim held stored its events before it looked, so they are
+    visible to the look made after the release; a receiver that comes after the release
+    claims and enqueues a drain of its own. Rows another drain has locked are that drain's.
+    """
+    processed = 0
+    while True:
+        processed += webhook_events_drain()
+        cache.delete(DRAIN_KEY)
+        late = webhook_events_drain()
+        processed += late
+        if not late:
+            return processed
+        cache.add(DRAIN_KEY, 1, timeout=DRAIN_KEY_SECONDS)
 
 
 def webhook_events_drain(*, batch_size: int = 500, max_batches: int = 100) -> int:
