@@ -38,7 +38,11 @@ MODULES: dict[str, list[str]] = {
     ],
     "notifications.services.idempotency": ["tests/notifications/test_idempotency.py"],
     "notifications.routing": ["tests/notifications/test_routing.py"],
-    "billing.services": ["tests/billing/test_services.py"],
+    "billing.services": [
+        "tests/billing/test_services.py",
+        "tests/billing/test_prices.py",
+        "tests/billing/test_line_counts.py",
+    ],
     "notifications.services.outcomes": ["tests/notifications/test_states.py"],
     "notifications.services.timers": ["tests/notifications/test_timers.py"],
     "compliance.rules": ["tests/compliance/test_rules.py"],
