@@ -299,3 +299,15 @@ def test_a_pnp_sent_before_jst_midnight_and_delivered_after_reconciles_on_the_da
     # then: LINE and the portal both count it on the 10th (the day sent), and nothing is flagged
     rows = {r.jst_date.day: (r.portal_count, r.line_count, r.flagged) for r in statement.reconciliation.all()}
     assert (rows[10], rows[11]) == ((1, 1, False), (0, 0, False))
+
+
+def test_a_brand_is_asked_only_for_a_window_it_sent_pnp_in(
+    brand: Brand, deliver: Callable[..., None], settings: Any
+) -> None:
+    # No sandbox: a request would fail and be recorded, so none must be made.
+    settings.LINE_API_BASE_URL = "http://127.0.0.1:9"
+    day = date(2026, 1, 10)
+    deliver(brand, taipei("2026-01-08 12:00"), 1)  # JST 8 January: before the window
+    deliver(brand, taipei("2026-01-11 12:00"), 1)  # JST 11 January: after it
+    assert line_counts_fetch(now=taipei("2026-01-12 09:00"), first=day, last=day) == 0
+    assert not LineDailyCount.objects.filter(brand=brand).exists()
