@@ -9,6 +9,7 @@ know) to var/mutation/report.md. docs/mutation-testing.md explains the results.
     python tools/mutate.py                       # every module, from a fresh ./mutants/
     python tools/mutate.py billing.services      # one or more modules
     python tools/mutate.py --keep ...            # reuse ./mutants/ (results of unchanged code)
+    python tools/mutate.py --report-only         # rewrite the report (after explaining a survivor)
 
 Not part of .ci/run: a full run takes tens of minutes on two cores.
 """
@@ -28,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MUTMUT = [sys.executable, "-m", "mutmut"]
 REPORT = ROOT / "var" / "mutation" / "report.md"
+TIMINGS = ROOT / "var" / "mutation" / "timings.json"  # seconds per module of the last run
 
 # Each module and the fast tests that check it. The union is pytest_add_cli_args_test_selection
 # in [tool.mutmut]; mutmut records which of these tests reach each function and runs only those.
@@ -89,6 +91,7 @@ def main() -> int:
     parser.add_argument("modules", nargs="*", metavar="MODULE", help=", ".join(MODULES))
     parser.add_argument("--keep", action="store_true", help="reuse ./mutants/ instead of starting afresh")
     parser.add_argument("--max-children", default=os.environ.get("MUTATE_CHILDREN", "2"))
+    parser.add_argument("--report-only", action="store_true", help="rewrite the report from ./mutants/, run nothing")
     args = parser.parse_args()
     modules = args.modules or list(MODULES)
     unknown = [m for m in modules if m not in MODULES]
@@ -96,24 +99,38 @@ def main() -> int:
         parser.error(f"unknown module(s) {unknown}; known: {', '.join(MODULES)}")
     _check_config()
 
+    timings: dict[str, float] = json.loads(TIMINGS.read_text()) if TIMINGS.exists() else {}
+    if args.report_only:
+        modules = [m for m in modules if _module_path(m).exists()]
+    else:
+        timings = _run(modules, keep=args.keep, max_children=args.max_children)
+    return _report(modules, timings)
+
+
+def _run(modules: list[str], *, keep: bool, max_children: str) -> dict[str, float]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # SQLite: one file per test process
-    if not args.keep:
+    if not keep:
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     # Copying the project, mutating the files and recording which tests reach which function
     # happen once, on the first run: timed apart here, with one mutant (mutmut refuses none).
     start = time.monotonic()
     first = "integrations.signatures.x_line_signature__mutmut_1"
-    subprocess.run([*MUTMUT, "run", "--max-children", args.max_children, first], cwd=ROOT, env=env, check=True)
-    setup = time.monotonic() - start
+    subprocess.run([*MUTMUT, "run", "--max-children", max_children, first], cwd=ROOT, env=env, check=True)
+    timings = {"setup": time.monotonic() - start}
+    for module in modules:
+        start = time.monotonic()
+        subprocess.run([*MUTMUT, "run", "--max-children", max_children, f"{module}.*"], cwd=ROOT, env=env, check=True)
+        timings[module] = time.monotonic() - start
+        TIMINGS.parent.mkdir(parents=True, exist_ok=True)
+        TIMINGS.write_text(json.dumps(timings, indent=1))
+    return timings
 
+
+def _report(modules: list[str], timings: dict[str, float]) -> int:
     rows: list[tuple[str, int, dict[str, int], int, float]] = []
     survivors: list[tuple[str, str, str]] = []
     for module in modules:
-        start = time.monotonic()
-        subprocess.run(
-            [*MUTMUT, "run", "--max-children", args.max_children, f"{module}.*"], cwd=ROOT, env=env, check=True
-        )
-        seconds = time.monotonic() - start
+        seconds = timings.get(module, 0.0)
         results = _results(module)
         counts = {s: sum(1 for v in results.values() if v == s) for s in set(results.values())}
         alive = [n for n, s in results.items() if s in ("survived", "no tests", "suspicious")]
@@ -124,7 +141,7 @@ def main() -> int:
     lines = [
         "# Mutation testing report (`make mutate`)",
         "",
-        f"Setup (copy, mutate, record which tests reach which function): {setup:.0f} s.",
+        f"Setup (copy, mutate, record which tests reach which function): {timings.get('setup', 0):.0f} s.",
         "",
         "| module | mutants | killed | timeout | survived | no tests | explained | time |",
         "|---|---|---|---|---|---|---|---|",
