@@ -79,6 +79,7 @@ def test_the_last_taiwan_hour_of_a_month_is_billed_on_the_next_months_statement(
     assert jst[date(2026, 1, 1)] == 5 and jst[date(2026, 1, 31)] == 1
     # no LINE figure yet: the portal's JST count is billed, and each such day is flagged
     assert january.pnp_billed == 11
+    assert set(january.reconciliation.values_list("line_status", flat=True)) == {""}  # LINE has no row yet
     flagged = set(january.reconciliation.filter(flagged=True).values_list("jst_date", flat=True))
     assert flagged == {date(2026, 1, 1), date(2026, 1, 15), date(2026, 1, 31)}
     lines = list(january.lines.values_list("kind", "quantity", "unit_price", "amount"))
@@ -121,6 +122,9 @@ def test_a_price_change_mid_month_gives_one_line_per_price_period(
     ]
     assert march.pnp_billed == 17
     assert march.total == Decimal("4")
+    # each line names its own period, first to last day (in the brand's language)
+    descriptions = march.lines.filter(kind=LineKind.PNP).values_list("description", flat=True)
+    assert [d[-23:] for d in descriptions] == ["2026-03-01 – 2026-03-15", "2026-03-16 – 2026-03-31"]
 
 
 def test_a_difference_beyond_the_tolerance_is_flagged_and_blocks_finalising(
