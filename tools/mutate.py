@@ -155,10 +155,19 @@ def _report(modules: list[str], timings: dict[str, float]) -> int:
     lines += ["", "## Surviving mutants", ""]
     if not survivors:
         lines.append("None.")
+    # A function no mapped test reaches is one finding, not one per mutant: list it once.
+    untested: dict[str, int] = {}
     for _module, name, status in survivors:
+        if status == "no tests" and name not in EXPLAINED:
+            function = name.rsplit("__mutmut_", 1)[0]
+            untested[function] = untested.get(function, 0) + 1
+            continue
         why = EXPLAINED.get(name)
         lines += [f"### `{name}` ({status})", "", f"Why it is harmless: {why}" if why else "**Not explained.**", ""]
         lines += ["```diff", _show(name), "```", ""]
+    if untested:
+        lines += ["## Functions no mapped test reaches (every mutant survives)", ""]
+        lines += [f"* `{function}`: {count} mutants" for function, count in untested.items()]
     REPORT.write_text("\n".join(lines) + "\n")
     print("\n".join(lines[: 6 + len(rows)]))
     print(f"\nReport: {REPORT.relative_to(ROOT)}")
