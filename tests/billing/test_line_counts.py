@@ -320,3 +320,15 @@ def test_the_refetch_command_asks_again_for_days_stored_ready_without_a_number(
     assert LineDailyCount.objects.get(brand=brand, jst_date=date(2026, 1, 10)).success == 1
     with pytest.raises(CommandError, match="--brand: no active brand"):
         call_command("line_counts_refetch", "--month", "2026-01", "--brand", "nobody")
+
+
+def test_a_brand_is_asked_only_for_a_window_it_sent_pnp_in(
+    brand: Brand, deliver: Callable[..., None], settings: Any
+) -> None:
+    # No sandbox: a request would fail and be recorded, so none must be made.
+    settings.LINE_API_BASE_URL = "http://127.0.0.1:9"
+    day = date(2026, 1, 10)
+    deliver(brand, taipei("2026-01-08 12:00"), 1)  # JST 8 January: before the window
+    deliver(brand, taipei("2026-01-11 12:00"), 1)  # JST 11 January: after it
+    assert line_counts_fetch(now=taipei("2026-01-12 09:00"), first=day, last=day) == 0
+    assert not LineDailyCount.objects.filter(brand=brand).exists()

@@ -16,6 +16,7 @@ from billing.exceptions import (
     FourEyesError,
     MissingPriceError,
     StatementFrozenError,
+    TransitionNotAllowed,
     UnexplainedDifferencesError,
 )
 from billing.models import Statement, UnitPrice
@@ -27,6 +28,7 @@ from billing.services import (
     statement_generate,
     statement_total,
     statement_void,
+    statements_generate_month,
 )
 from portal.models import AuditEvent, Brand
 from tests.billing.conftest import taipei
@@ -77,6 +79,7 @@ def test_the_last_taiwan_hour_of_a_month_is_billed_on_the_next_months_statement(
     assert jst[date(2026, 1, 1)] == 5 and jst[date(2026, 1, 31)] == 1
     # no LINE figure yet: the portal's JST count is billed, and each such day is flagged
     assert january.pnp_billed == 11
+    assert set(january.reconciliation.values_list("line_status", flat=True)) == {""}  # LINE has no row yet
     flagged = set(january.reconciliation.filter(flagged=True).values_list("jst_date", flat=True))
     assert flagged == {date(2026, 1, 1), date(2026, 1, 15), date(2026, 1, 31)}
     lines = list(january.lines.values_list("kind", "quantity", "unit_price", "amount"))
@@ -87,6 +90,9 @@ def test_the_last_taiwan_hour_of_a_month_is_billed_on_the_next_months_statement(
     assert january.subtotal == Decimal("4.7500")
     assert january.total == Decimal("5")
     assert january.sms_sent == 2
+    # the header keeps the SMS price the month was billed at, as saved (not only as computed)
+    january.refresh_from_db()
+    assert (january.sms_segments, january.sms_price) == (3, sms_price)
 
     february = statement_generate(brand=brand, month=FEB, actor=finance)
     assert february.pnp_boundary_in == 4
@@ -116,6 +122,9 @@ def test_a_price_change_mid_month_gives_one_line_per_price_period(
     ]
     assert march.pnp_billed == 17
     assert march.total == Decimal("4")
+    # each line names its own period, first to last day (in the brand's language)
+    descriptions = march.lines.filter(kind=LineKind.PNP).values_list("description", flat=True)
+    assert [d[-23:] for d in descriptions] == ["2026-03-01 – 2026-03-15", "2026-03-16 – 2026-03-31"]
 
 
 def test_a_difference_beyond_the_tolerance_is_flagged_and_blocks_finalising(
@@ -251,3 +260,66 @@ def test_a_billed_day_without_a_price_names_the_day_and_the_fix(
     with translation.override("en"), pytest.raises(MissingPriceError, match=r"2026-01-05.*Unit prices"):
         statement_generate(brand=brand, month=JAN, actor=finance)
     assert not Statement.objects.exists()
+
+
+def test_a_months_drafts_are_made_for_each_active_brand_in_slug_order_and_closed_months_are_skipped(
+    brand: Brand, other_brand: Brand, make_brand: Callable[..., Brand], finance: User, finance2: User
+) -> None:
+    # given: a third active brand, and one no longer active
+    make_brand("zeta")
+    Brand.objects.filter(pk=make_brand("dormant").pk).update(is_active=False)
+
+    # when the month's drafts are made
+    made = statements_generate_month(month=JAN, actor=finance)
+
+    # then: one draft per active brand, by slug, each audited as the actor's
+    assert [(s.brand.slug, s.month, s.status) for s in made] == [
+        ("acme", JAN, StatementStatus.DRAFT),
+        ("globex", JAN, StatementStatus.DRAFT),
+        ("zeta", JAN, StatementStatus.DRAFT),
+    ]
+    generated = AuditEvent.objects.filter(action="billing.statement_generated")
+    assert sorted(generated.values_list("actor_label", flat=True)) == ["finance"] * 3
+
+    # a closed month is skipped, not refused, and the others are refreshed
+    close(made[0], finance, finance2)
+    again = statements_generate_month(month=JAN, actor=finance)
+    assert [(s.brand.slug, s.pk) for s in again] == [("globex", made[1].pk), ("zeta", made[2].pk)]
+
+    # only the given brands, when given, and none for an empty list
+    assert [s.brand.slug for s in statements_generate_month(month=JAN, actor=finance, brands=[other_brand])] == [
+        "globex"
+    ]
+    assert statements_generate_month(month=JAN, actor=finance, brands=[]) == []
+
+
+def test_a_move_the_statement_cannot_make_is_refused_on_its_status(brand: Brand, finance: User) -> None:
+    draft = statement_generate(brand=brand, month=JAN, actor=finance)
+    with translation.override("en"), pytest.raises(TransitionNotAllowed) as refused:
+        statement_confirm(statement=draft, actor=finance)
+    assert (refused.value.code, refused.value.field) == ("transition_not_allowed", "status")
+    assert str(refused.value) == "A draft statement cannot become confirmed (closed)."
+    draft.refresh_from_db()
+    assert draft.status == StatementStatus.DRAFT
+
+
+def test_a_price_corrected_after_close_is_carried_as_an_amount_only_adjustment(
+    brand: Brand, finance: User, finance2: User, deliver: Callable[..., None]
+) -> None:
+    # given: January closed with 3 PNP at 0.2
+    deliver(brand, taipei("2026-01-20 10:00"), 3)
+    january = close(statement_generate(brand=brand, month=JAN, actor=finance), finance, finance2)
+    assert january.lines.get(kind=LineKind.PNP).amount == Decimal("0.6000")
+
+    # when: January's price is corrected to 0.25 after the close
+    UnitPrice.objects.filter(channel="pnp").update(price=Decimal("0.25"))
+    february = statement_generate(brand=brand, month=FEB, actor=finance)
+
+    # then: February carries the 3 × 0.05 difference, with no quantity and so no unit price
+    adjustment = february.lines.get(kind=LineKind.ADJUSTMENT_PNP)
+    assert (adjustment.quantity, adjustment.unit_price, adjustment.amount, adjustment.adjusts) == (
+        0,
+        Decimal("0"),
+        Decimal("0.1500"),
+        january,
+    )

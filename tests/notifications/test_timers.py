@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from compliance.models import TemplateVersion
 from members.models import Member
-from notifications.choices import AttemptStatus, Channel, EventKind, NotificationStatus
+from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus
 from notifications.models import Attempt, Notification
 from notifications.services import SendRequest, notification_accept, outbox_sweep
 from portal.models import Brand
@@ -128,3 +128,48 @@ def test_an_accepted_pnp_waits_exactly_24_hours_for_its_delivery_then_is_not_del
     deliveries_expire(now=notification.expires_at)
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.NOT_DELIVERED
+
+
+def test_a_pnp_not_delivered_within_its_templates_delay_queues_its_sms_exactly_then(
+    brand: Brand,
+    approve_template: Callable[..., TemplateVersion],
+    make_member: Callable[..., Member],
+    monkeypatch: pytest.MonkeyPatch,
+    enqueued: list[int],
+    settings: object,
+) -> None:
+    # given a PNP LINE accepted, from a template whose SMS follows 240 minutes without a delivery
+    from integrations import line as line_client
+    from notifications.models import DeliveryStat
+    from notifications.services import fallbacks_due, notifications_dispatch
+
+    settings.LINE_TIME_FACTOR = 1  # type: ignore[attr-defined]
+    monkeypatch.setattr(line_client, "pnp_push", lambda **kwargs: "request-id")
+    approve_template("shipping_notice")
+    member = make_member("F1", "0912-800-001")
+    request = SendRequest(template="shipping_notice", member=member.external_id, variables=VARIABLES)
+    notification = notification_accept(brand=brand, request=request)
+    notifications_dispatch(notification_ids=[notification.pk])
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.AWAITING_DELIVERY
+    due = notification.fallback_due_at
+    assert due is not None
+
+    # when the clock runs: a second early nothing moves
+    assert fallbacks_due(now=due - timedelta(seconds=1)) == 0
+    notification.refresh_from_db()
+    assert (notification.status, enqueued) == (NotificationStatus.AWAITING_DELIVERY, [])
+
+    # then at the delay the SMS is queued once, with a timeline line and a fallback counted
+    assert fallbacks_due(now=due) == 1
+    notification.refresh_from_db()
+    assert (notification.status, notification.fallback_due_at, enqueued) == (
+        NotificationStatus.QUEUED,
+        None,
+        [notification.pk],
+    )
+    event = notification.events.get(kind=EventKind.FALLBACK_DUE)
+    assert "240" in event.detail and event.attempt is not None and event.attempt.channel == Channel.PNP
+    stat = DeliveryStat.objects.get(brand=brand, channel=Channel.PNP, metric=Metric.SMS_FALLBACK)
+    assert stat.count == 1
+    assert fallbacks_due(now=due + timedelta(hours=1)) == 0  # queued already: not again
