@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing import charts
-from billing.choices import StatementStatus
+from billing.choices import LineCountStatus, StatementStatus
 from billing.exports import FORMATS, csv_chunks, export_rows, xlsx_bytes
 from billing.forms import DashboardForm, ExplainForm, GenerateForm, VoidForm
 from billing.models import Dashboard, LineDailyCount, ReconciliationDay, Statement, UnitPrice
-from billing.periods import TAIWAN, previous_month
+from billing.periods import TAIWAN, month_last_day, previous_month
 from billing.resources import RESOURCES
 from billing.selectors import dashboard_figures
 from billing.services import (
@@ -299,9 +299,28 @@ class StatementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
                     raise PermissionDenied
                 asked = line_counts_refetch_month(brand=statement.brand, month=statement.month, actor=user)
                 target = statement_generate(brand=statement.brand, month=statement.month, actor=user)
-                message = _(
-                    "LINE was asked again for %(n)d day(s) without a settled count; the draft was recomputed."
-                ) % {"n": asked}
+                failed = LineDailyCount.objects.filter(
+                    brand=statement.brand,
+                    jst_date__range=(statement.month, month_last_day(statement.month)),
+                    status=LineCountStatus.ERROR,
+                )
+                if asked == 0:
+                    message = _("Every day of the month already has LINE's settled count: nothing to ask.")
+                elif failed.exists():
+                    self.message_user(
+                        request,
+                        _(
+                            "LINE could not be reached for %(n)d of the %(asked)d day(s) asked; they stay flagged "
+                            "and the daily job asks again. The draft was recomputed."
+                        )
+                        % {"n": failed.count(), "asked": asked},
+                        messages.WARNING,
+                    )
+                    return HttpResponseRedirect(reverse("admin:billing_statement_change", args=[target.pk]))
+                else:
+                    message = _(
+                        "LINE was asked again for %(n)d day(s) without a settled count; the draft was recomputed."
+                    ) % {"n": asked}
             elif move == "finalise":
                 target = statement_finalise(statement=statement, actor=user)
                 message = _("Finalised. Another finance user must now confirm it.")

@@ -283,7 +283,21 @@ class TemplateVersionAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ("template__brand", "author", "reviewer")
     show_full_result_count = False
     fieldsets = (
+        (None, {"fields": ("kind",)}),
         (_("LINE message"), {"fields": ("text", "flex_json", "button_label", "button_url")}),
+        (
+            _("LINE template (template PNP: LINE's own design, no UX review)"),
+            {
+                "fields": (
+                    "line_template_key",
+                    "emphasized_item_key",
+                    "emphasized_item",
+                    "line_items",
+                    "line_buttons",
+                ),
+                "description": _("Only for the kind “LINE template”; leave empty for a flexible message."),
+            },
+        ),
         (_("Variables"), {"fields": ("variables",)}),
         (_("Channels and SMS"), {"fields": ("channels", "urgency", "sms_text", "sms_fallback_delay_minutes")}),
     )

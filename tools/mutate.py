@@ -45,7 +45,10 @@ MODULES: dict[str, list[str]] = {
         "tests/billing/test_prices.py",
         "tests/billing/test_line_counts.py",
     ],
-    "notifications.services.outcomes": ["tests/notifications/test_states.py"],
+    "notifications.services.outcomes": [
+        "tests/notifications/test_states.py",
+        "tests/notifications/test_dispatch.py",
+    ],
     "notifications.services.timers": ["tests/notifications/test_timers.py"],
     "compliance.rules": ["tests/compliance/test_rules.py"],
 }

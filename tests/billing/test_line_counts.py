@@ -332,3 +332,19 @@ def test_a_brand_is_asked_only_for_a_window_it_sent_pnp_in(
     deliver(brand, taipei("2026-01-11 12:00"), 1)  # JST 11 January: after it
     assert line_counts_fetch(now=taipei("2026-01-12 09:00"), first=day, last=day) == 0
     assert not LineDailyCount.objects.filter(brand=brand).exists()
+
+
+def test_the_statement_page_says_when_line_could_not_be_reached_for_a_refetch(
+    brand: Brand, deliver: Callable[..., None], finance: User, settings: Any
+) -> None:
+    settings.LINE_API_BASE_URL = "http://127.0.0.1:9"  # nothing listens there
+    deliver(brand, taipei("2026-01-10 12:00"), 1)
+    draft = statement_generate(brand=brand, month=date(2026, 1, 1), actor=finance)
+    client = Client()
+    client.force_login(finance)
+
+    response = client.post(f"/admin/billing/statement/{draft.pk}/move/refetch/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
+
+    texts = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert len(texts) == 1 and texts[0][0] == "warning", texts
+    assert texts[0][1].startswith("LINE could not be reached for 31 of the 31 day(s) asked")

@@ -185,3 +185,29 @@ def test_the_reviewer_rechecks_with_a_term_added_after_submission(in_review: Tem
 def test_the_use_case_of_an_approved_template_is_read_only(approved: TemplateVersion, manager: User) -> None:
     page = client_for(manager).get(f"/admin/compliance/messagetemplate/{approved.template_id}/change/").content.decode()
     assert 'name="name"' in page and 'name="use_case"' not in page
+
+
+def test_an_author_finds_the_line_template_kind_and_its_fields_on_the_draft_page(
+    draft: TemplateVersion, manager: User
+) -> None:
+    page = client_for(manager).get(f"/admin/compliance/templateversion/{draft.pk}/change/")
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    for name in ("kind", "line_template_key", "emphasized_item_key", "emphasized_item", "line_items", "line_buttons"):
+        assert f'name="{name}"' in body, name
+    # and the limits are field errors of that page's form
+    from compliance.forms import TemplateVersionForm
+    from tests.compliance.test_line_templates import LINE_TEMPLATE_CONTENT
+
+    data = {
+        **{k: v for k, v in LINE_TEMPLATE_CONTENT.items() if k not in ("line_items", "line_buttons", "variables")},
+        "emphasized_item": "一二三四五六七八九十一二三四五六",  # 16 characters
+        "line_items": '[{"key": "number_001_ja", "value": "訂單"}]',
+        "line_buttons": "[]",
+        "variables": "[]",
+        "sms_fallback_delay_minutes": "",
+    }
+    form = TemplateVersionForm(data=data, instance=draft)
+    assert not form.is_valid()
+    assert "emphasized_item" in form.errors
