@@ -8,7 +8,7 @@ from django import forms
 from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 
-from compliance.choices import ChangeReason, Channel, VariableType
+from compliance.choices import ChangeReason, Channel, TemplateKind, VariableType
 from compliance.models import CONTENT_FIELDS, MessageTemplate, TemplateVersion
 
 
@@ -41,6 +41,19 @@ class TemplateVersionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.flex_json is None and "flex_json" in self.fields:
             self.initial["flex_json"] = InvalidJSONInput("")  # an empty box, not the word "null"
+        # A form posted without the LINE template fields is a flexible message, as before they existed.
+        for name in ("kind", "line_items", "line_buttons"):
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean_kind(self) -> str:
+        return str(self.cleaned_data.get("kind") or TemplateKind.FLEXIBLE)
+
+    def clean_line_items(self) -> list[Any]:
+        return self.cleaned_data.get("line_items") or []
+
+    def clean_line_buttons(self) -> list[Any]:
+        return self.cleaned_data.get("line_buttons") or []
 
     def _clean_newlines(self, name: str) -> str:
         # Browsers post CRLF; stored text uses LF so lengths and SMS segments count as members see them.
