@@ -629,10 +629,14 @@ def line_counts_refetch_month(*, brand: Brand, month: date, actor: Actor, now: d
         hour__lt=day_start_utc(month_last_day(first) + timedelta(days=1), JST),
     ).exists():
         kinds.append(PnpKind.TEMPLATE)
+    settled = set(
+        LineDailyCount.objects.filter(brand=brand, jst_date__range=(first, last), kind__in=kinds)
+        .settled()
+        .values_list("kind", "jst_date")
+    )  # one query for the month, not one per day
     for kind in kinds:
         for day in days(first, last):
-            row = LineDailyCount.objects.filter(brand=brand, jst_date=day, kind=kind).first()
-            if row is None or not row.is_settled:
+            if (kind, day) not in settled:
                 line_count_fetch(brand=brand, jst_date=day, now=now, kind=kind)
                 asked += 1
     audit_record(

@@ -100,6 +100,16 @@ def add_routes(app: web.Application, sandbox: Sandbox) -> None:
         key = data.get("user") or data.get("uid") or data.get("phone") or data.get("hash")
         return sandbox.world.find_user(key) if isinstance(key, str) else None
 
+    def channel_and_user(data: dict):
+        """The channel and user an event request names, or the 400 that says which is unknown."""
+        channel = sandbox.world.channels.get(str(data.get("channel_id")))
+        if channel is None:
+            return bad_request("unknown channel_id")
+        user = find_user(data)
+        if user is None:
+            return bad_request("unknown user (give uid, phone or hash)")
+        return channel, user
+
     async def users_upsert(request: web.Request) -> web.Response:
         data = await read_json(request)
         now = sandbox.clock.now()
@@ -120,25 +130,20 @@ def add_routes(app: web.Application, sandbox: Sandbox) -> None:
     def follow_handler(follow: bool):
         async def handler(request: web.Request) -> web.Response:
             data = await read_json(request)
-            channel = sandbox.world.channels.get(str(data.get("channel_id")))
-            if channel is None:
-                return bad_request("unknown channel_id")
-            user = find_user(data)
-            if user is None:
-                return bad_request("unknown user (give uid, phone or hash)")
-            event = sandbox.follow_event(channel, user, follow)
-            return ok({"event": event})
+            found = channel_and_user(data)
+            if isinstance(found, web.Response):
+                return found
+            channel, user = found
+            return ok({"event": sandbox.follow_event(channel, user, follow)})
 
         return handler
 
     async def message_handler(request: web.Request) -> web.Response:
         data = await read_json(request)
-        channel = sandbox.world.channels.get(str(data.get("channel_id")))
-        if channel is None:
-            return bad_request("unknown channel_id")
-        user = find_user(data)
-        if user is None:
-            return bad_request("unknown user (give uid, phone or hash)")
+        found = channel_and_user(data)
+        if isinstance(found, web.Response):
+            return found
+        channel, user = found
         text = data.get("text")
         if not isinstance(text, str) or not text:
             return bad_request("give the message's text")

@@ -16,7 +16,7 @@ from integrations.sms import mitake, sandbox
 from notifications.api.line_events import BodyError, ReadEvent, events_read
 from notifications.choices import WebhookEventResult
 from notifications.models import Attempt, SmsAccount, WebhookEvent
-from notifications.services import sms_report_apply, webhook_drain_claim
+from notifications.services import sms_report_apply, webhook_drain_claim, webhook_drain_release
 from portal.db import bulk_insert
 from portal.models import Brand
 
@@ -68,10 +68,19 @@ def schedule_webhook_processing() -> None:
     from notifications.tasks import webhook_events_process
 
     try:
-        if webhook_drain_claim():
-            webhook_events_process.delay()
-    except Exception:  # the events are stored: the beat timer drains them if the broker or cache is away
+        if not webhook_drain_claim():
+            return
+    except Exception:  # the events are stored: the beat timer drains them if the cache is away
+        logger.exception("could not claim the webhook drain; the timer will apply the stored events")
+        return
+    try:
+        webhook_events_process.delay()
+    except Exception:  # the events are stored: the beat timer drains them if the broker is away
         logger.exception("could not enqueue the webhook drain; the timer will apply the stored events")
+        try:
+            webhook_drain_release()  # so the next receiver enqueues one instead of waiting out the claim
+        except Exception:
+            logger.exception("could not release the webhook drain claim; it expires on its own")
 
 
 @csrf_exempt

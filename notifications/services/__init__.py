@@ -27,6 +27,7 @@ from notifications.services.batches import BatchItem, notifications_accept_batch
 from notifications.services.deliveries import (
     sms_report_apply,
     webhook_drain_claim,
+    webhook_drain_release,
     webhook_events_drain,
     webhook_events_drain_and_release,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "sms_account_create_or_update",
     "sms_report_apply",
     "webhook_drain_claim",
+    "webhook_drain_release",
     "webhook_events_drain",
     "webhook_events_drain_and_release",
 ]

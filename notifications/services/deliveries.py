@@ -142,6 +142,11 @@ def webhook_drain_claim() -> bool:
     return bool(cache.add(DRAIN_KEY, 1, timeout=DRAIN_KEY_SECONDS))
 
 
+def webhook_drain_release() -> None:
+    """Give the claim back without draining (its drain could not be enqueued): the next receiver claims."""
+    cache.delete(DRAIN_KEY)
+
+
 def webhook_events_drain_and_release() -> int:
     """Drain, release the claim, then look once more: an event stored while the claim was held is applied.
 

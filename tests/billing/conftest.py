@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +21,7 @@ from notifications.stats import stat_add
 from portal.choices import Role
 from portal.models import Brand
 from tests.notifications.conftest import approve_template, make_member  # noqa: F401 - fixtures reused here
+from tests.sandbox.conftest import SandboxProcess
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -26,6 +30,42 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 def taipei(text: str) -> datetime:
     """An instant written in Taiwan time, e.g. ``taipei("2026-01-31 23:30")``."""
     return datetime.fromisoformat(text).replace(tzinfo=TAIPEI)
+
+
+PHONE = "+886900000001"
+
+
+@pytest.fixture
+def sandbox(brand: Brand, tmp_path: Path, settings: Any) -> Iterator[SandboxProcess]:
+    """The sandbox with the brand's channel and one PNP-reachable user, LINE's base URL pointed at it."""
+    world = {
+        "channels": [
+            {
+                "channel_id": brand.line_channel_id,
+                "channel_secret": brand.channel_secret.reveal(),
+                "access_token": brand.channel_access_token.reveal(),
+                "brand_slug": brand.slug,
+            }
+        ],
+        "users": [{"phone": PHONE, "consent": "on", "sms_verified_days_ago": 10, "channels": {}}],
+    }
+    process = SandboxProcess([], tmp_path, world=world)
+    settings.LINE_API_BASE_URL = process.url
+    yield process
+    process.stop()
+
+
+def pnp_send(sandbox: SandboxProcess, brand: Brand, tag: str, *, templated: bool = False) -> None:
+    """One PNP to the sandbox's user, straight over HTTP, so LINE's count has something to count."""
+    to = hashlib.sha256(PHONE.encode()).hexdigest()
+    headers = {"Authorization": f"Bearer {brand.channel_access_token.reveal()}", "X-Line-Delivery-Tag": tag}
+    if templated:
+        body: dict[str, Any] = {"to": to, "templateKey": "shipment_completed_ja", "body": {}}
+        response = sandbox.post("/v2/bot/message/pnp/templated/push", json=body, headers=headers)
+    else:
+        body = {"to": to, "messages": [{"type": "text", "text": "hi"}]}
+        response = sandbox.post("/bot/pnp/push", json=body, headers=headers)
+    assert response.status_code in (200, 202), response.text
 
 
 @pytest.fixture

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,40 +19,10 @@ from notifications.choices import Channel
 from notifications.services.states import delivered_counts
 from notifications.stats import stats_add
 from portal.models import AuditEvent, Brand
-from tests.billing.conftest import taipei
+from tests.billing.conftest import pnp_send, taipei
 from tests.sandbox.conftest import SandboxProcess
 
 pytestmark = pytest.mark.timeout(60)
-
-PHONE = "+886900000001"
-
-
-@pytest.fixture
-def sandbox(brand: Brand, tmp_path: Path, settings: Any) -> Iterator[SandboxProcess]:
-    world = {
-        "channels": [
-            {
-                "channel_id": brand.line_channel_id,
-                "channel_secret": brand.channel_secret.reveal(),
-                "access_token": brand.channel_access_token.reveal(),
-                "brand_slug": brand.slug,
-            }
-        ],
-        "users": [{"phone": PHONE, "consent": "on", "sms_verified_days_ago": 10, "channels": {}}],
-    }
-    process = SandboxProcess([], tmp_path, world=world)
-    settings.LINE_API_BASE_URL = process.url
-    yield process
-    process.stop()
-
-
-def pnp(sandbox: SandboxProcess, brand: Brand, tag: str) -> None:
-    response = sandbox.post(
-        "/bot/pnp/push",
-        json={"to": hashlib.sha256(PHONE.encode()).hexdigest(), "messages": [{"type": "text", "text": "hi"}]},
-        headers={"Authorization": f"Bearer {brand.channel_access_token.reveal()}", "X-Line-Delivery-Tag": tag},
-    )
-    assert response.status_code == 200, response.text
 
 
 def test_an_unready_day_is_asked_again_until_line_has_its_count(
@@ -62,8 +30,8 @@ def test_an_unready_day_is_asked_again_until_line_has_its_count(
 ) -> None:
     # given: two PNP delivered on 10 January (JST) per LINE, and per the portal's rollups
     sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T12:00:00+09:00"})
-    pnp(sandbox, brand, "billing-test-tag-0001")
-    pnp(sandbox, brand, "billing-test-tag-0002")
+    pnp_send(sandbox, brand, "billing-test-tag-0001")
+    pnp_send(sandbox, brand, "billing-test-tag-0002")
     deliver(brand, taipei("2026-01-10 11:00"), 2)
     day = date(2026, 1, 10)
 
@@ -128,8 +96,8 @@ def test_a_day_line_has_ready_at_the_first_request_bills_lines_count(
 ) -> None:
     # given: two PNP sent and delivered on 10 January (JST); the portal saw three deliveries
     sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T12:00:00+09:00"})
-    pnp(sandbox, brand, "billing-test-tag-0101")
-    pnp(sandbox, brand, "billing-test-tag-0102")
+    pnp_send(sandbox, brand, "billing-test-tag-0101")
+    pnp_send(sandbox, brand, "billing-test-tag-0102")
     deliver(brand, taipei("2026-01-10 11:00"), 3)
     day = date(2026, 1, 10)
 
@@ -166,7 +134,7 @@ def test_every_first_answer_is_stored_as_line_gave_it(
     first_answer: tuple[str, int | None],
 ) -> None:
     sandbox.admin("/sandbox/clock/set", {"now": f"{day.isoformat()}T12:00:00+09:00"})
-    pnp(sandbox, brand, f"billing-first-{day:%Y%m%d}")
+    pnp_send(sandbox, brand, f"billing-first-{day:%Y%m%d}")
     sandbox.admin("/sandbox/clock/set", {"now": clock})
     if count_status:
         sandbox.admin("/sandbox/pnp-count-status", {"date": f"{day:%Y%m%d}", "status": count_status})
@@ -184,7 +152,7 @@ def test_each_later_answer_moves_an_unsettled_day_and_never_a_settled_one(
 ) -> None:
     day = date(2026, 1, 10)
     sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T12:00:00+09:00"})
-    pnp(sandbox, brand, "billing-later-0001")
+    pnp_send(sandbox, brand, "billing-later-0001")
     sandbox_url = settings.LINE_API_BASE_URL
 
     # error → unknown status → ready: each answer replaces the last
@@ -213,7 +181,7 @@ def test_a_day_stored_ready_without_a_number_is_asked_again(
     # given: a row left by the defect this replaces: "ready", no number, never asked
     day = date(2026, 1, 10)
     sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T12:00:00+09:00"})
-    pnp(sandbox, brand, "billing-legacy-0001")
+    pnp_send(sandbox, brand, "billing-legacy-0001")
     deliver(brand, taipei("2026-01-10 12:00"), 1)
     LineDailyCount.objects.create(brand=brand, jst_date=day, status="ready", fetched_at=taipei("2026-01-11 09:00"))
     sandbox.admin("/sandbox/clock/set", {"now": "2026-01-12T09:00:00+09:00"})
@@ -228,7 +196,7 @@ def test_finance_refetches_a_month_on_demand_and_it_is_audited(
     brand: Brand, sandbox: SandboxProcess, finance: User
 ) -> None:
     sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T12:00:00+09:00"})
-    pnp(sandbox, brand, "billing-refetch-0001")
+    pnp_send(sandbox, brand, "billing-refetch-0001")
     sandbox.admin("/sandbox/clock/set", {"now": "2026-01-13T09:00:00+09:00"})
     LineDailyCount.objects.create(
         brand=brand, jst_date=date(2026, 1, 1), status="ready", success=0, fetched_at=taipei("2026-01-02 09:00")
@@ -249,12 +217,29 @@ def test_finance_refetches_a_month_on_demand_and_it_is_audited(
     )
 
 
+def test_a_month_of_settled_days_is_read_in_one_query_and_nothing_is_asked(
+    brand: Brand, finance: User, django_assert_max_num_queries: Any
+) -> None:
+    for day in range(1, 13):
+        LineDailyCount.objects.create(
+            brand=brand, jst_date=date(2026, 1, day), status="ready", success=day, fetched_at=taipei("2026-01-13 09:00")
+        )
+
+    # the template-PNP check, the settled days of the month, the audit row (with its savepoint)
+    with django_assert_max_num_queries(5):
+        asked = line_counts_refetch_month(
+            brand=brand, month=date(2026, 1, 1), actor=finance, now=taipei("2026-01-13 12:00")
+        )
+
+    assert asked == 0
+
+
 def test_finance_refetches_from_the_statement_page_and_the_draft_bills_lines_count(
     brand: Brand, sandbox: SandboxProcess, deliver: Callable[..., None], finance: User, manager: User
 ) -> None:
     # given: a draft computed while LINE had no count for the 10th (the portal's figure is billed)
     sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T12:00:00+09:00"})
-    pnp(sandbox, brand, "billing-admin-refetch-1")
+    pnp_send(sandbox, brand, "billing-admin-refetch-1")
     deliver(brand, taipei("2026-01-10 12:00"), 2)
     draft = statement_generate(brand=brand, month=date(2026, 1, 1), actor=finance)
     assert draft.reconciliation.get(jst_date=date(2026, 1, 10)).line_count is None
@@ -286,7 +271,7 @@ def test_a_pnp_sent_before_jst_midnight_and_delivered_after_reconciles_on_the_da
 ) -> None:
     # given: a PNP LINE accepted at 23:59:50 JST on the 10th, delivered at 00:00:20 on the 11th
     sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T23:59:50+09:00"})
-    pnp(sandbox, brand, "billing-midnight-0001")
+    pnp_send(sandbox, brand, "billing-midnight-0001")
     sent, delivered = (
         datetime.fromisoformat("2026-01-10T23:59:50+09:00"),
         datetime.fromisoformat("2026-01-11T00:00:20+09:00"),
@@ -307,7 +292,7 @@ def test_the_refetch_command_asks_again_for_days_stored_ready_without_a_number(
     brand: Brand, sandbox: SandboxProcess
 ) -> None:
     sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T12:00:00+09:00"})
-    pnp(sandbox, brand, "billing-command-0001")
+    pnp_send(sandbox, brand, "billing-command-0001")
     sandbox.admin("/sandbox/clock/set", {"now": "2026-02-05T09:00:00+09:00"})
     LineDailyCount.objects.create(
         brand=brand, jst_date=date(2026, 1, 10), status="ready", fetched_at=taipei("2026-01-11 09:00")

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -20,43 +16,10 @@ from notifications.choices import Channel, Metric
 from notifications.services.states import delivered_counts
 from notifications.stats import stat_add
 from portal.models import Brand
-from tests.billing.conftest import taipei
+from tests.billing.conftest import pnp_send, taipei
 from tests.sandbox.conftest import SandboxProcess
 
 pytestmark = pytest.mark.timeout(60)
-
-PHONE = "+886900000001"
-
-
-@pytest.fixture
-def sandbox(brand: Brand, tmp_path: Path, settings: Any) -> Iterator[SandboxProcess]:
-    world = {
-        "channels": [
-            {
-                "channel_id": brand.line_channel_id,
-                "channel_secret": brand.channel_secret.reveal(),
-                "access_token": brand.channel_access_token.reveal(),
-                "brand_slug": brand.slug,
-            }
-        ],
-        "users": [{"phone": PHONE, "consent": "on", "sms_verified_days_ago": 10, "channels": {}}],
-    }
-    process = SandboxProcess([], tmp_path, world=world)
-    settings.LINE_API_BASE_URL = process.url
-    yield process
-    process.stop()
-
-
-def send(sandbox: SandboxProcess, brand: Brand, tag: str, *, templated: bool) -> None:
-    to = hashlib.sha256(PHONE.encode()).hexdigest()
-    headers = {"Authorization": f"Bearer {brand.channel_access_token.reveal()}", "X-Line-Delivery-Tag": tag}
-    if templated:
-        body = {"to": to, "templateKey": "shipment_completed_ja", "body": {}}
-        response = sandbox.post("/v2/bot/message/pnp/templated/push", json=body, headers=headers)
-    else:
-        body = {"to": to, "messages": [{"type": "text", "text": "hi"}]}
-        response = sandbox.post("/bot/pnp/push", json=body, headers=headers)
-    assert response.status_code in (200, 202), response.text
 
 
 def deliver(brand: Brand, at: datetime, n: int, *, templated: bool) -> None:
@@ -84,9 +47,9 @@ def test_lines_template_count_is_fetched_per_jst_day_apart_from_the_flexible_one
 ) -> None:
     # given two template PNP and one flexible PNP sent on 10 January (JST), per LINE and per the portal
     sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T12:00:00+09:00"})
-    send(sandbox, brand, "billing-template-0001", templated=True)
-    send(sandbox, brand, "billing-template-0002", templated=True)
-    send(sandbox, brand, "billing-flexible-0001", templated=False)
+    pnp_send(sandbox, brand, "billing-template-0001", templated=True)
+    pnp_send(sandbox, brand, "billing-template-0002", templated=True)
+    pnp_send(sandbox, brand, "billing-flexible-0001", templated=False)
     deliver(brand, taipei("2026-01-10 11:00"), 2, templated=True)
     deliver(brand, taipei("2026-01-10 11:00"), 1, templated=False)
     day = date(2026, 1, 10)
@@ -167,7 +130,7 @@ def test_the_refetch_button_asks_line_for_the_template_count_of_a_month_with_tem
 
     # given a template PNP sent on 10 January (JST), per LINE and per the portal, and no row yet
     sandbox.admin("/sandbox/clock/set", {"now": "2026-01-10T12:00:00+09:00"})
-    send(sandbox, brand, "billing-template-0003", templated=True)
+    pnp_send(sandbox, brand, "billing-template-0003", templated=True)
     deliver(brand, taipei("2026-01-10 11:00"), 1, templated=True)
     sandbox.admin("/sandbox/clock/set", {"now": "2026-01-12T09:00:00+09:00"})
     # when finance re-fetches January on the 12th (JST): the 1st to the 11th, for each kind

@@ -1,4 +1,5 @@
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -91,3 +92,35 @@ def test_a_signed_body_that_is_not_json_gets_400(brand: Brand) -> None:
         f"/webhooks/line/{brand.slug}", body, content_type="application/json", HTTP_X_LINE_SIGNATURE=signature
     )
     assert response.status_code == 400
+
+
+def test_a_drain_that_cannot_be_enqueued_gives_its_claim_back_so_the_next_request_enqueues_one(
+    brand: Brand, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.cache import cache
+    from kombu.exceptions import OperationalError
+
+    from notifications import tasks
+    from notifications.services.deliveries import DRAIN_KEY
+
+    cache.delete(DRAIN_KEY)
+    enqueued: list[str] = []
+
+    def broker_down() -> None:
+        enqueued.append("refused")
+        raise OperationalError("connection refused")
+
+    def post(event_id: str) -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_signed(Client(), brand, {"destination": "U1", "events": [event(event_id)]})
+        return response.status_code
+
+    monkeypatch.setattr(tasks.webhook_events_process, "delay", broker_down)
+    assert post("01JDRAXNDXWN00000000000001") == 200
+    assert cache.get(DRAIN_KEY) is None  # not held for its ten seconds by a drain that never ran
+
+    monkeypatch.setattr(tasks.webhook_events_process, "delay", lambda: enqueued.append("queued"))
+    assert post("01JDRAXNDXWN00000000000002") == 200
+    assert enqueued == ["refused", "queued"]
+    assert WebhookEvent.objects.count() == 2
+    cache.delete(DRAIN_KEY)
