@@ -37,6 +37,7 @@ from billing.services import (
     unit_price_create,
     unit_price_update,
 )
+from notifications.alerts import alerts_open
 from notifications.choices import Channel
 from portal.admin_mixins import BrandScopedAdminMixin, ReadOnlyAdminMixin
 from portal.exceptions import PortalError
@@ -84,6 +85,8 @@ class DashboardAdmin(admin.ModelAdmin):
             "form": form,
             "this_month": (today.replace(day=1), today),
             "last_month": (previous_month(today), today.replace(day=1) - timedelta(days=1)),
+            # delivery alerts still crossed, for every brand the user can see (whatever the filter)
+            "open_alerts": alerts_open([b.pk for b in brands]),
         }
         if form.is_valid():
             chosen = form.cleaned_data["brand"]

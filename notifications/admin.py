@@ -10,9 +10,18 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from notifications.choices import Channel
-from notifications.models import Attempt, Notification, NotificationEvent, SmsAccount, WebhookEvent
+from notifications.choices import AlertKind, Channel
+from notifications.models import (
+    AlertCrossing,
+    Attempt,
+    BrandAlertThresholds,
+    Notification,
+    NotificationEvent,
+    SmsAccount,
+    WebhookEvent,
+)
 from notifications.services.accounts import SMS_ACCOUNT_FIELDS, sms_account_create_or_update
+from notifications.services.alerts import THRESHOLD_FIELDS, alert_threshold, alert_thresholds_set
 from portal.admin_mixins import BrandScopedAdminMixin, ReadOnlyAdminMixin
 
 
@@ -164,3 +173,61 @@ class SmsAccountAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         )
         obj.pk = account.pk
         obj.refresh_from_db()
+
+
+@admin.register(BrandAlertThresholds)
+class BrandAlertThresholdsAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    """A brand's own alert thresholds; the list shows the threshold in force for each figure."""
+
+    list_display = ("brand", "delivery_rate_in_force", "refused_422_in_force", "block_rate_in_force", "sms_in_force")
+    list_select_related = ("brand",)
+    fields = ("brand", *THRESHOLD_FIELDS.values())
+
+    def get_readonly_fields(self, request: HttpRequest, obj: BrandAlertThresholds | None = None) -> tuple[str, ...]:
+        return ("brand",) if obj is not None else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False  # empty a field to go back to the default: the audit keeps what was in force
+
+    def _in_force(self, obj: BrandAlertThresholds, kind: str) -> str:
+        return f"{alert_threshold(kind, obj) * 100:.1f} %"
+
+    @admin.display(description=_("lowest delivery rate"))
+    def delivery_rate_in_force(self, obj: BrandAlertThresholds) -> str:
+        return self._in_force(obj, AlertKind.DELIVERY_RATE)
+
+    @admin.display(description=_("highest share of PNP refused (422)"))
+    def refused_422_in_force(self, obj: BrandAlertThresholds) -> str:
+        return self._in_force(obj, AlertKind.REFUSED_422_SHARE)
+
+    @admin.display(description=_("highest block rate"))
+    def block_rate_in_force(self, obj: BrandAlertThresholds) -> str:
+        return self._in_force(obj, AlertKind.BLOCK_RATE)
+
+    @admin.display(description=_("highest SMS failure rate"))
+    def sms_in_force(self, obj: BrandAlertThresholds) -> str:
+        return self._in_force(obj, AlertKind.SMS_FAILURE_RATE)
+
+    def save_model(self, request: HttpRequest, obj: BrandAlertThresholds, form: Any, change: bool) -> None:
+        values = {name: form.cleaned_data.get(name) for name in THRESHOLD_FIELDS.values()}
+        saved = alert_thresholds_set(brand=obj.brand, actor=request.user, values=values)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+
+@admin.register(AlertCrossing)
+class AlertCrossingAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
+    """Every crossing of a threshold: when, by how much, and whether it is over."""
+
+    list_display = ("opened_at", "brand", "kind", "window", "value_shown", "threshold_shown", "volume", "closed_at")
+    list_filter = ("kind", "window", ("closed_at", admin.EmptyFieldListFilter))
+    list_select_related = ("brand",)
+    date_hierarchy = "opened_at"
+
+    @admin.display(description=_("value when crossed"), ordering="value")
+    def value_shown(self, obj: AlertCrossing) -> str:
+        return f"{obj.value * 100:.1f} %"
+
+    @admin.display(description=_("threshold"), ordering="threshold")
+    def threshold_shown(self, obj: AlertCrossing) -> str:
+        return f"{obj.threshold * 100:.1f} %"

@@ -85,3 +85,21 @@ class Metric(models.TextChoices):
     # Follow/unfollow webhook events (channel ``line_push``): the OA's block rate on the dashboard.
     FOLLOW = "follow", _("LINE users who added or unblocked the OA")
     UNFOLLOW = "unfollow", _("LINE users who blocked the OA")
+
+
+class AlertKind(models.TextChoices):
+    """A brand's delivery figure that is watched; each has a threshold (settings, or the brand's own)."""
+
+    DELIVERY_RATE = "delivery_rate", _("delivery rate")
+    REFUSED_422_SHARE = "refused_422_share", _("share of PNP refused (422)")
+    BLOCK_RATE = "block_rate", _("block rate")
+    SMS_FAILURE_RATE = "sms_failure_rate", _("SMS failure rate")
+
+
+# A delivery rate alerts when it falls below its threshold; the others when they rise above it.
+ALERT_LOW_IS_BAD = frozenset({AlertKind.DELIVERY_RATE})
+
+
+class AlertWindow(models.TextChoices):
+    HOUR = "hour", _("last hour")
+    DAY = "day", _("last 24 hours")

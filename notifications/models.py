@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from notifications.choices import (
+    ALERT_LOW_IS_BAD,
     FINAL_STATUSES,
+    AlertKind,
+    AlertWindow,
     AttemptStatus,
     Channel,
     EventKind,
@@ -286,3 +289,91 @@ class DeliveryStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hour:%Y-%m-%d %H}h {self.channel} {self.metric}={self.count}"
+
+
+class BrandAlertThresholds(models.Model):
+    """A brand's own alert thresholds; an empty one takes the setting's default (``NOTIFICATION_ALERT_*``)."""
+
+    brand = models.OneToOneField(
+        Brand, on_delete=models.CASCADE, related_name="alert_thresholds", verbose_name=_("brand")
+    )
+    delivery_rate_min = models.DecimalField(
+        _("lowest delivery rate"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+        help_text=_("A share from 0 to 1, e.g. 0.9 for 90 %. Empty: the portal's default."),
+    )
+    refused_422_share_max = models.DecimalField(
+        _("highest share of PNP refused (422)"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+        help_text=_("A jump usually means a bad member import. Empty: the portal's default."),
+    )
+    block_rate_max = models.DecimalField(
+        _("highest block rate"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+        help_text=_("Blocks of the official account per LINE message delivered. Empty: the portal's default."),
+    )
+    sms_failure_rate_max = models.DecimalField(
+        _("highest SMS failure rate"), max_digits=4, decimal_places=3, null=True, blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+        help_text=_("Failed SMS per SMS sent. Empty: the portal's default."),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("alert thresholds")
+        verbose_name_plural = _("alert thresholds")
+
+    def __str__(self) -> str:
+        return str(self.brand)
+
+
+class AlertCrossing(models.Model):
+    """One crossing of a threshold: opened when a figure crosses it (the account managers are told once),
+    closed when the figure is back on the right side."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+", verbose_name=_("brand"))
+    kind = models.CharField(_("figure"), max_length=24, choices=AlertKind.choices)
+    window = models.CharField(_("window"), max_length=8, choices=AlertWindow.choices)
+    value = models.DecimalField(_("value when crossed"), max_digits=5, decimal_places=4)
+    threshold = models.DecimalField(_("threshold"), max_digits=4, decimal_places=3)
+    volume = models.PositiveIntegerField(_("messages in the window"))
+    window_start = models.DateTimeField(_("window start"))
+    window_end = models.DateTimeField(_("window end"))
+    opened_at = models.DateTimeField(_("crossed at"))
+    notified = models.PositiveSmallIntegerField(_("account managers e-mailed"), default=0)
+    closed_at = models.DateTimeField(_("back within threshold at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery alert")
+        verbose_name_plural = _("delivery alerts")
+        ordering = ("-opened_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand", "kind", "window"],
+                condition=models.Q(closed_at__isnull=True),
+                name="alert_crossing_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} {self.kind} {self.window}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def is_low_bad(self) -> bool:
+        """True for a figure that alerts when it falls (the delivery rate), False when it rises."""
+        return self.kind in ALERT_LOW_IS_BAD

@@ -11,6 +11,11 @@ ROLE_PERMISSIONS = {
         "notifications.view_smsaccount",
         "notifications.add_smsaccount",
         "notifications.change_smsaccount",
+        # Delivery alerts of their brands, and the thresholds that raise them.
+        "notifications.view_alertcrossing",
+        "notifications.view_brandalertthresholds",
+        "notifications.add_brandalertthresholds",
+        "notifications.change_brandalertthresholds",
     },
     # Finance reads what it bills: deliveries and SMS prices.
     Role.FINANCE: {

@@ -52,3 +52,9 @@ def idempotency_keys_prune() -> int:
 def retention_enforce() -> dict[str, int]:
     """Remove personal content past its retention period (beat, daily)."""
     return services.retention_enforce()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def alerts_evaluate_task() -> dict[str, int]:
+    """Compare each brand's delivery figures with their thresholds; e-mail new crossings (beat, every 10 min)."""
+    return services.alerts_evaluate()

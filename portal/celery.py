@@ -55,6 +55,13 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.idempotency_keys_prune",
         "schedule": crontab(minute=40),
     },
+    # Delivery alerts: the rollups are written live, so ten minutes after a brand's delivery rate
+    # falls (or its 422 share, block rate or SMS failures rise) its account managers know, once
+    # per crossing (notifications.services.alerts).
+    "notifications-alerts": {
+        "task": "notifications.tasks.alerts_evaluate_task",
+        "schedule": 600,
+    },
     # Retention: notification content (variables, rendered texts, vendors' error texts) and
     # webhook payloads are removed when their periods end (README, "Retention"); counts and
     # bills stay. Daily at 03:30, outside office hours, after the import-file purge.

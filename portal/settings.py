@@ -212,6 +212,14 @@ NOTIFICATION_CLAIM_LEASE_SECONDS = env.float("NOTIFICATION_CLAIM_LEASE_SECONDS",
 NOTIFICATION_STALE_SENDING_SECONDS = env.float("NOTIFICATION_STALE_SENDING_SECONDS", default=5.0)
 # Retention (README, "Retention"): days after which a final notification's content and a
 # processed webhook event's payload are removed by beat's daily job.
+# Delivery alerts (notifications.services.alerts, beat every 10 minutes): a brand's figure over
+# the last full hour and the last 24 full hours is compared with these (each editable per brand);
+# a window with fewer than NOTIFICATION_ALERT_MIN_VOLUME messages is not judged.
+NOTIFICATION_ALERT_DELIVERY_RATE_MIN = env.float("NOTIFICATION_ALERT_DELIVERY_RATE_MIN", default=0.90)
+NOTIFICATION_ALERT_REFUSED_422_SHARE_MAX = env.float("NOTIFICATION_ALERT_REFUSED_422_SHARE_MAX", default=0.20)
+NOTIFICATION_ALERT_BLOCK_RATE_MAX = env.float("NOTIFICATION_ALERT_BLOCK_RATE_MAX", default=0.02)
+NOTIFICATION_ALERT_SMS_FAILURE_RATE_MAX = env.float("NOTIFICATION_ALERT_SMS_FAILURE_RATE_MAX", default=0.10)
+NOTIFICATION_ALERT_MIN_VOLUME = env.int("NOTIFICATION_ALERT_MIN_VOLUME", default=50)
 NOTIFICATION_CONTENT_RETENTION_DAYS = env.int("NOTIFICATION_CONTENT_RETENTION_DAYS", default=180)
 WEBHOOK_PAYLOAD_RETENTION_DAYS = env.int("WEBHOOK_PAYLOAD_RETENTION_DAYS", default=90)
 

@@ -23,6 +23,7 @@ are imported from their own modules, inside this package only.
 
 from notifications.services.accepting import SendRequest, notification_accept
 from notifications.services.accounts import sms_account_create_or_update
+from notifications.services.alerts import alert_thresholds_set, alerts_evaluate
 from notifications.services.batches import BatchItem, notifications_accept_batch
 from notifications.services.deliveries import (
     sms_report_apply,
@@ -39,6 +40,8 @@ from notifications.services.timers import deliveries_expire, fallbacks_due, outb
 __all__ = [
     "BatchItem",
     "SendRequest",
+    "alert_thresholds_set",
+    "alerts_evaluate",
     "deliveries_expire",
     "fallbacks_due",
     "fingerprint",

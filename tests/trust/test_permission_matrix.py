@@ -80,6 +80,11 @@ ADMIN_PAGES: dict[tuple[str, str], tuple[int, ...]] = {
     ("notifications_smsaccount", "add"): (302, 403, 200, 403, 200),
     ("notifications_webhookevent", "changelist"): (302, 403, 200, 403, 200),
     ("notifications_webhookevent", "add"): (302, 403, 403, 403, 403),
+    # Delivery alerts: the brand's account manager is told and sets its thresholds; a crossing is a record.
+    ("notifications_alertcrossing", "changelist"): (302, 403, 200, 403, 200),
+    ("notifications_alertcrossing", "add"): (302, 403, 403, 403, 403),
+    ("notifications_brandalertthresholds", "changelist"): (302, 403, 200, 403, 200),
+    ("notifications_brandalertthresholds", "add"): (302, 403, 200, 403, 200),
     ("portal_auditevent", "changelist"): (302, 200, 200, 403, 200),
     ("portal_auditevent", "add"): (302, 403, 403, 403, 403),
     ("portal_brand", "changelist"): (302, 200, 200, 200, 200),
