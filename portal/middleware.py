@@ -6,6 +6,7 @@ from collections.abc import Callable
 from urllib.parse import unquote
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -29,4 +30,27 @@ class RefuseNulCharactersMiddleware:
                 error = {"field": "", "message": message, "code": "null_characters_not_allowed"}
                 return JsonResponse({"message": message, "errors": [error]}, status=400)
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """Speak to a signed-in staff user in the language they chose, whatever the browser asks for.
+
+    After ``AuthenticationMiddleware`` (it needs the user) and ``LocaleMiddleware`` (whose choice
+    from the cookie or ``Accept-Language`` it overrides for the rest of the request). The API
+    (``/api/``) is left alone: it follows each request's ``Accept-Language``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from portal.selectors import user_language
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not request.path.startswith("/api/"):
+            language = user_language(user)
+            if language and language != getattr(request, "LANGUAGE_CODE", None):
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
         return self.get_response(request)

@@ -153,3 +153,24 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.action} {self.object_repr}"
+
+
+class UserPreference(models.Model):
+    """What a staff user chose for themselves: the language the portal speaks to them.
+
+    Set by the language switch in the admin header (``portal.views.language_set``), applied on
+    every request once they are signed in (``portal.middleware.UserLanguageMiddleware``), on any
+    device, and used for what the portal e-mails them.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference", verbose_name=_("user")
+    )
+    language = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES)
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.language}"

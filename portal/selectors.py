@@ -50,3 +50,17 @@ def brands_editable_by(user: UserLike) -> QuerySet[Brand]:
     if Role.ACCOUNT_MANAGER in user_roles(user):
         return Brand.objects.filter(account_managers=user)  # type: ignore[misc]
     return Brand.objects.none()
+
+
+def user_language(user: UserLike) -> str | None:
+    """The language a staff user chose with the header's switch, or None (the browser's then)."""
+    if user.pk is None:
+        return None
+    cached: str | bool | None = getattr(user, "_portal_language", False)
+    if cached is not False:
+        return cached if isinstance(cached, str) else None
+    from portal.models import UserPreference
+
+    language = UserPreference.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
+    user._portal_language = language  # type: ignore[union-attr,attr-defined]
+    return language

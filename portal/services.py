@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -261,3 +262,13 @@ def api_keys_expire(*, now: datetime | None = None, actor: Actor = "task:api_key
         )
         count += 1
     return count
+
+
+def user_language_set(*, user: Any, language: str) -> None:
+    """Remember the language a staff user chose (the header's switch): the portal speaks it on every device."""
+    from portal.models import UserPreference
+
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"unknown language {language!r}")
+    UserPreference.objects.update_or_create(user=user, defaults={"language": language})
+    user._portal_language = language

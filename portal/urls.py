@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView
 
+from portal.views import language_set
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     """Answer a load balancer's liveness probe."""
@@ -36,6 +38,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("webhooks/", include("notifications.api.webhook_urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language_set, name="set_language"),
     path("healthz", healthz, name="healthz"),
 ]
