@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from notifications.choices import AlertKind, Channel
@@ -188,6 +189,16 @@ class BrandAlertThresholdsAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # empty a field to go back to the default: the audit keeps what was in force
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        kinds = {name: kind for kind, name in THRESHOLD_FIELDS.items()}
+        if field is not None and db_field.name in kinds:
+            default = f"{alert_threshold(kinds[db_field.name], None) * 100:.1f} %"
+            field.help_text = format_lazy(
+                "{} {}", field.help_text, _("Empty: the portal's default, %(value)s.") % {"value": default}
+            )
+        return field
 
     def _in_force(self, obj: BrandAlertThresholds, kind: str) -> str:
         return f"{alert_threshold(kind, obj) * 100:.1f} %"

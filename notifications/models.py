@@ -304,7 +304,7 @@ class BrandAlertThresholds(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
-        help_text=_("A share from 0 to 1, e.g. 0.9 for 90 %. Empty: the portal's default."),
+        help_text=_("A share from 0 to 1, e.g. 0.9 for 90 %."),
     )
     refused_422_share_max = models.DecimalField(
         _("highest share of PNP refused (422)"),
@@ -313,7 +313,7 @@ class BrandAlertThresholds(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
-        help_text=_("A jump usually means a bad member import. Empty: the portal's default."),
+        help_text=_("A share from 0 to 1; a jump usually means a bad member import."),
     )
     block_rate_max = models.DecimalField(
         _("highest block rate"),
@@ -322,12 +322,12 @@ class BrandAlertThresholds(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
-        help_text=_("Blocks of the official account per LINE message delivered. Empty: the portal's default."),
+        help_text=_("Blocks of the official account per LINE message delivered, from 0 to 1."),
     )
     sms_failure_rate_max = models.DecimalField(
         _("highest SMS failure rate"), max_digits=4, decimal_places=3, null=True, blank=True,
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
-        help_text=_("Failed SMS per SMS sent. Empty: the portal's default."),
+        help_text=_("Failed SMS per SMS sent, from 0 to 1."),
     )  # fmt: skip
 
     class Meta:
