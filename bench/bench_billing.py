@@ -90,10 +90,10 @@ def generate(cursor: Any, *, notifications: int, brands: int) -> None:
     t0 = time.perf_counter()
     cursor.execute(
         """INSERT INTO notifications_attempt (notification_id, channel, status, reference, created_at, sent_at,
-               accepted_at, answered_at, delivered_at, retries, error, vendor, vendor_message_id, sms_segments)
+               accepted_at, answered_at, delivered_at, retries, error, vendor, vendor_message_id, sms_segments, claim)
            SELECT n.id, n.channel, 'delivered', 'r' || n.id, n.created_at, n.created_at, n.created_at, n.created_at,
                   n.created_at + make_interval(secs => 5 + n.id % 90), 0, '', '', '',
-                  CASE WHEN n.channel = 'sms' THEN 1 + (n.id % 3 = 0)::int END
+                  CASE WHEN n.channel = 'sms' THEN 1 + (n.id % 3 = 0)::int END, ''
            FROM notifications_notification n""",
     )
     print(f"  attempts: {notifications:,} rows in {time.perf_counter() - t0:.1f} s", flush=True)
