@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements/lock.txt | cksum | cut -d' ' -f1)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test mutate install chromium lint typecheck layers clean
+.PHONY: run test bench bench-quick mutate install chromium lint typecheck layers clean
 
 $(STAMP): requirements/lock.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ test: install chromium
 # Mutation testing: mutmut over the modules in tools/mutate.py, each mutant checked by that
 # module's fast tests; survivors go to var/mutation/report.md. MODULES=billing.services for one.
 # Runs on SQLite at low priority; too slow for .ci/run.
+# Every benchmark with its defaults, one after another, into bench/RESULTS.md (about 30 min on 2 cores).
+bench: install
+	$(PY) bench/run_all.py
+
+# The same at small sizes: checks that every benchmark still runs (a few minutes).
+bench-quick: install
+	$(PY) bench/run_all.py --quick --output var/bench-quick.md
+
 mutate: install
 	mkdir -p var
 	nice -n 15 $(PY) tools/mutate.py $(MODULES)

@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _results import result
 from _setup import DEFAULT_URL, drop_database, peak_rss_mb, setup_database
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -80,10 +81,10 @@ def main() -> None:
             print(f"file: {args.rows:,} rows, {bad:,} bad, {big.stat().st_size / 1e6:.0f} MB")
 
             started = time.perf_counter()
-            result = member_import_file(brand=brand, path=big, actor="bench")
+            imported_file = member_import_file(brand=brand, path=big, actor="bench")
             ours_s = time.perf_counter() - started
-            print(f"ours: {result.summary()} in {ours_s:.1f} s")
-            assert result.rejected == bad, (result.rejected, bad)
+            print(f"ours: {imported_file.summary()} in {ours_s:.1f} s")
+            assert imported_file.rejected == bad, (imported_file.rejected, bad)
 
             started = time.perf_counter()
             again = member_import_file(brand=brand, path=big, actor="bench")
@@ -112,6 +113,17 @@ def main() -> None:
             f"for {args.rows:,} rows)"
         )
         print(f"ratio:     {ours_rate / reference_rate:.0f}x")
+        result(
+            bench="member_import",
+            figure=f"member import, {args.rows:,} rows",
+            ours=ours_s,
+            unit="s",
+            reference=args.rows / reference_rate,
+            reference_label="django-import-export row by row (extrapolated)",
+            ratio=ours_rate / reference_rate,
+            target="< 60 s",
+            met=ours_s < 60,
+        )
         print(f"peak RSS:  {peak_rss_mb():.0f} MB (largest of this process and its pool)")
     finally:
         drop_database(args.database_url)

@@ -23,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 import requests
+from _results import result
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "sandbox-token-demo"
@@ -207,6 +208,17 @@ def main() -> int:
     print(f"sandbox   accepted {ours:8.0f} req/s   statuses {dict(our_statuses)}")
     print(f"reference bare     {reference:8.0f} req/s   statuses {dict(ref_statuses)}")
     print(f"ratio sandbox/reference: {ours / reference:.2f}")
+    result(
+        bench="sandbox",
+        figure="sandbox PNP pushes accepted",
+        ours=ours,
+        unit="req/s",
+        reference=reference,
+        reference_label="a bare aiohttp server on the same machine",
+        ratio=ours / reference,
+        target="≥ 0.5 of the bare server",
+        met=ours / reference >= 0.5,
+    )
     print(f"sandbox outcomes: {json.dumps(summary['outcomes'])}")
     print(f"sandbox max per-second rate: {json.dumps(summary['rates']['channels'])}")
     return 0

@@ -37,6 +37,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import result
 from _setup import BASE_DIR, drop_database, setup_database
 
 DB_URL = "postgres://postgres@127.0.0.1:5432/bench_webhooks"
@@ -235,6 +236,39 @@ def main() -> None:
         )
         print(f"reference, one stored event applied by the drain in-process: p50 {floor * 1000:6.1f} ms")
         print(f"ratio, p50 receipt → applied / drain alone: {p50 / floor:.1f}")
+        result(
+            bench="webhooks",
+            figure="webhook events, 10 per request",
+            ours=ten_done * 10 / ten_time,
+            unit="events/s",
+            reference=reference * 10,
+            reference_label="GET /healthz through the same server (×10 events)",
+            ratio=ten_done * 10 / ten_time / (reference * 10),
+            target="≥ 2,000 events/s",
+            met=ten_done * 10 / ten_time >= 2000,
+        )
+        result(
+            bench="webhooks",
+            figure="webhook requests, 1 event each",
+            ours=one_done / one_time,
+            unit="req/s",
+            reference=reference,
+            reference_label="GET /healthz through the same server",
+            ratio=one_done / one_time / reference,
+            target="≥ 300 req/s",
+            met=one_done / one_time >= 300,
+        )
+        result(
+            bench="webhooks",
+            figure=f"receipt → applied p99 at {options.latency_rate:.0f} req/s",
+            ours=p99 * 1000,
+            unit="ms",
+            reference=floor * 1000,
+            reference_label="one stored event applied by the drain in-process (p50)",
+            ratio=floor / p99 if p99 else None,
+            target="p99 < 1,000 ms, none left unapplied",
+            met=p99 < 1.0 and late == 0,
+        )
     finally:
         if worker is not None:
             worker.send_signal(signal.SIGTERM)

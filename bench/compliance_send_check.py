@@ -27,6 +27,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from _results import result  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -74,6 +75,17 @@ def main() -> None:
     print(f"send checks + render: {ours_rate:,.0f} sends/s per core")
     print(f"reference (one primary-key read): {reference_rate:,.0f} reads/s")
     print(f"ratio: one send's checks cost {reference_rate / ours_rate:.1f} primary-key reads")
+    result(
+        bench="compliance_send_check",
+        figure="send-time checks and rendering",
+        ours=ours_rate,
+        unit="sends/s per core",
+        reference=reference_rate,
+        reference_label="one primary-key read",
+        ratio=ours_rate / reference_rate,
+        target="≥ 1/10 of a primary-key read (10 reads' worth per send at most)",
+        met=reference_rate / ours_rate <= 10,
+    )
 
 
 if __name__ == "__main__":
