@@ -13,12 +13,11 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from billing import charts
-from billing.choices import LineCountStatus, StatementStatus
+from billing.choices import LineCountStatus, PnpKind, StatementStatus
 from billing.exports import FORMATS, csv_chunks, export_rows, xlsx_bytes
 from billing.forms import (
     DashboardForm,
@@ -60,6 +59,11 @@ from notifications.choices import Channel
 from portal.admin_mixins import BrandScopedAdminMixin, ReadOnlyAdminMixin
 from portal.exceptions import PortalError
 from portal.selectors import brands_editable_by, brands_visible_to
+
+
+def _line_status_label(status: str) -> str:
+    """LINE's answer as a reader says it; an unknown value as LINE sent it."""
+    return str(LineCountStatus(status).label) if status in LineCountStatus.values else status
 
 
 def percent(value: float | None, *, places: int = 1) -> str:
@@ -221,6 +225,20 @@ class LineInvoiceAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     def month_label(self, obj: LineInvoice) -> str:
         return f"{obj.month:%Y-%m}"
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # Finance records LINE's invoice for every brand it sees (it edits no brand's own settings).
+        if db_field.name == "brand":
+            kwargs["queryset"] = brands_visible_to(request.user)  # type: ignore[arg-type]
+            # skip the mixin's narrowing to the brands the user edits: finance edits none
+            return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = request.user.has_perm("billing.change_lineinvoice")
+        if not allowed or obj is None:
+            return allowed
+        return brands_visible_to(request.user).filter(pk=obj.brand_id).exists()  # type: ignore[arg-type]
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # LINE's invoice is evidence: correct it instead
 
@@ -311,6 +329,7 @@ class StatementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         user = request.user
         can_close = user.has_perm("billing.close_statement")
         reconciliation = list(statement.reconciliation.select_related("explained_by"))
+        refetch = last_refetch(brand=statement.brand, month=statement.month)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -341,7 +360,17 @@ class StatementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
             "can_explain_invoice": user.has_perm("billing.change_statement")
             and statement.status in (StatementStatus.DRAFT, StatementStatus.FINALISED),
             "invoice_form": InvoiceExplainForm(),
-            "refetch": last_refetch(brand=statement.brand, month=statement.month),
+            "refetch": refetch,
+            "refetch_days": [
+                {
+                    **day,
+                    "before": _line_status_label(day["before"]) if day["before"] else "—",
+                    "status": _line_status_label(day["status"]),
+                    "status_code": day["status"],
+                    "kind_label": PnpKind(day["kind"]).label if day["kind"] in PnpKind.values else day["kind"],
+                }
+                for day in (refetch.data.get("days", []) if refetch is not None else [])
+            ],
         }
         return TemplateResponse(request, "admin/billing/statement/detail.html", context)
 

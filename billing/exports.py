@@ -14,7 +14,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import IO, Any
 
 from django.db.models import QuerySet
@@ -43,17 +43,6 @@ WHOLE_MONEY_COLUMNS = frozenset(
 )
 # Columns whose values add up across rows (the totals row); statement totals repeat per line and do not.
 SUM_COLUMNS = frozenset({"quantity", "amount", "portal_count", "line_count", "billed_count", "difference"})
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        try:
-            return Decimal(value) if value and value.lstrip("-").replace(".", "", 1).isdigit() else value
-        except InvalidOperation:
-            return value
-    return value
 
 
 def export_rows(resource: ModelResource, queryset: QuerySet[Any], *, native: bool = False) -> Iterator[list[Any]]:
@@ -90,7 +79,6 @@ def write_csv(rows: Iterable[list[Any]], stream: IO[str]) -> int:
 
 
 def _typed_cell(sheet: WriteOnlyWorksheet, column: str, value: Any, *, bold: bool = False) -> Any:
-    value = _cell(value)
     if value == "":
         value = None
     cell = WriteOnlyCell(sheet, value=value)
@@ -124,7 +112,7 @@ def write_xlsx(rows: Iterable[list[Any]], target: str | IO[bytes], *, title: str
     count = 0
     for row in iterator:
         for index in sums:
-            value = _cell(row[index])
+            value = row[index]
             if isinstance(value, Decimal | int) and not isinstance(value, bool):
                 sums[index] += value
         sheet.append([_typed_cell(sheet, header[i], value) for i, value in enumerate(row)])

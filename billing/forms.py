@@ -98,6 +98,9 @@ class LineInvoiceForm(forms.ModelForm):
     """LINE's invoice as finance types it in: the month as YYYY-MM, amounts in whole TWD."""
 
     month = MonthField(label=_("Month (YYYY-MM, Taiwan calendar)"))
+    invoice_number = forms.CharField(
+        label=_("invoice number"), max_length=12, help_text=_("As on LINE's invoice, e.g. AB-12345678.")
+    )
 
     class Meta:
         model = LineInvoice

@@ -10,12 +10,14 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 from typing import Any
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -25,17 +27,54 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from billing.choices import StatementStatus
 from billing.invoicing import three_way
-from billing.models import BillingProfile, Statement
+from billing.models import BillingProfile, Statement, StatementLine
 from billing.periods import TAIWAN, month_last_day
 
 FONT = "MSung-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
+
+class TraditionalChineseFont(UnicodeCIDFont):
+    """ReportLab's built-in MSung-Light, naming Adobe-CNS1's own Unicode CMap in the PDF.
+
+    ReportLab's table gives MSung-Light the CMap ``UniGB-UCS2-H``, which belongs to the
+    Simplified Chinese collection (Adobe-GB1): poppler (and so most Linux viewers) then shows
+    no text at all. The text is written as UCS-2 either way, which ``UniCNS-UCS2-H`` maps to
+    the font's own CNS1 glyphs.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(FONT)
+        self.encodingName = "UniCNS-UCS2-H"
+
+
+pdfmetrics.registerFont(TraditionalChineseFont())
+
+LATIN = "Helvetica"
+LATIN_BOLD = "Helvetica-Bold"
 BODY = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10, textColor=colors.HexColor("#444444"))
 HEADING = ParagraphStyle("heading", parent=BODY, fontSize=15, leading=19, spaceAfter=4)
 SECTION = ParagraphStyle("section", parent=BODY, fontSize=11, leading=14, spaceBefore=8, spaceAfter=3)
+CELL = ParagraphStyle("cell", parent=BODY, fontSize=8, leading=10)
+CELL_NUM = ParagraphStyle("cell_num", parent=CELL, alignment=TA_RIGHT)
 GRID = colors.HexColor("#999999")
+
+
+def _latin(text: str) -> bool:
+    """Whether the text is all in the standard PDF fonts' character set (no Chinese)."""
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def para(text: str, style: ParagraphStyle = BODY, *, bold: bool = False) -> Paragraph:
+    """A paragraph in Helvetica when it has no Chinese (exact Latin widths), in MSung-Light otherwise."""
+    if _latin(text):
+        style = ParagraphStyle(f"{style.name}-latin", parent=style, fontName=LATIN_BOLD if bold else LATIN)
+    markup = escape(text)
+    return Paragraph(f"<b>{markup}</b>" if bold and not _latin(text) else markup, style)
 
 
 def money(value: Decimal | None, places: int = 0) -> str:
@@ -45,15 +84,24 @@ def money(value: Decimal | None, places: int = 0) -> str:
     return f"{value:,.{places}f}"
 
 
-def _table(rows: list[list[Any]], widths: list[float], *, numeric_from: int, total_rows: int = 0) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1)
+def _table(
+    rows: list[list[Any]], widths: list[float], *, numeric_from: int, numeric_to: int = 99, total_rows: int = 0
+) -> Table:
+    """A table of text cells: numbers (columns ``numeric_from``…``numeric_to``) right-aligned, header shaded."""
+    cells = [
+        [
+            value
+            if not isinstance(value, str)
+            else para(value, CELL_NUM if numeric_from <= index <= numeric_to else CELL, bold=row_index == 0)
+            for index, value in enumerate(row)
+        ]
+        for row_index, row in enumerate(rows)
+    ]
+    table = Table(cells, colWidths=widths, repeatRows=1)
     style = [
-        ("FONTNAME", (0, 0), (-1, -1), FONT),
-        ("FONTSIZE", (0, 0), (-1, -1), 8),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
         ("LINEBELOW", (0, 0), (-1, 0), 0.6, GRID),
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, GRID),
-        ("ALIGN", (numeric_from, 0), (-1, -1), "RIGHT"),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]
     if total_rows:
@@ -63,7 +111,7 @@ def _table(rows: list[list[Any]], widths: list[float], *, numeric_from: int, tot
 
 
 def _party(title: str, lines: list[str]) -> list[Any]:
-    return [Paragraph(f"<b>{title}</b>", BODY), *[Paragraph(line, BODY) for line in lines if line]]
+    return [para(title, bold=True), *[para(line) for line in lines if line]]
 
 
 def _buyer(statement: Statement) -> list[str]:
@@ -84,10 +132,21 @@ def _buyer(statement: Statement) -> list[str]:
     ]
 
 
+def _description(line: StatementLine) -> str:
+    """A line's description in the reader's language (the stored one is in the language it was computed in)."""
+    text = str(line.get_kind_display())
+    if line.adjusts_id and line.adjusts is not None:
+        text += _(" (for %(month)s v%(version)d, closed)") % {
+            "month": f"{line.adjusts.month:%Y-%m}",
+            "version": line.adjusts.version,
+        }
+    return text
+
+
 def _watermark(text: str) -> Any:
     def draw(canvas: Any, doc: Any) -> None:
         canvas.saveState()
-        canvas.setFont(FONT, 80)
+        canvas.setFont(LATIN_BOLD if _latin(text) else FONT, 80)
         canvas.setFillColor(colors.Color(0.85, 0.1, 0.1, alpha=0.18))
         canvas.translate(A4[0] / 2, A4[1] / 2)
         canvas.rotate(40)
@@ -104,10 +163,12 @@ def _footer(text: str, watermark: str) -> Any:
         if mark is not None:
             mark(canvas, doc)
         canvas.saveState()
-        canvas.setFont(FONT, 7)
         canvas.setFillColor(colors.HexColor("#666666"))
+        canvas.setFont(LATIN if _latin(text) else FONT, 7)
         canvas.drawString(15 * mm, 10 * mm, text)
-        canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, _("Page %(n)d") % {"n": doc.page})
+        page = _("Page %(n)d") % {"n": doc.page}
+        canvas.setFont(LATIN if _latin(page) else FONT, 7)
+        canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, page)
         canvas.restoreState()
 
     return draw
@@ -134,8 +195,8 @@ def _render(statement: Statement) -> bytes:
         author=settings.BILLING_SELLER_NAME,
     )
     story: list[Any] = [
-        Paragraph(_("Monthly statement for %(month)s") % {"month": month}, HEADING),
-        Paragraph(
+        para(_("Monthly statement for %(month)s") % {"month": month}, HEADING),
+        para(
             _("Period: %(first)s – %(last)s (Taiwan calendar month) · version %(version)d · status: %(status)s")
             % {
                 "first": statement.month,
@@ -148,7 +209,7 @@ def _render(statement: Statement) -> bytes:
     ]
     if draft:
         story.append(
-            Paragraph(_("DRAFT: not a bill until a second finance user confirms it. Figures may still change."), SMALL)
+            para(_("DRAFT: not a bill until a second finance user confirms it. Figures may still change."), SMALL)
         )
     seller = [
         settings.BILLING_SELLER_NAME,
@@ -160,16 +221,16 @@ def _render(statement: Statement) -> bytes:
         [[_party(_("Seller"), seller), _party(_("Buyer"), _buyer(statement))]], colWidths=[90 * mm, 90 * mm]
     )
     parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    story += [Spacer(1, 4 * mm), parties, Paragraph(_("Lines"), SECTION)]
+    story += [Spacer(1, 4 * mm), parties, para(_("Lines"), SECTION)]
 
     rows: list[list[Any]] = [
         [_("#"), _("Description"), _("From"), _("To"), _("Quantity"), _("Unit price (TWD)"), _("Amount (TWD)")]
     ]
-    for line in statement.lines.all():
+    for line in statement.lines.select_related("adjusts"):
         rows.append(
             [
                 str(line.position),
-                Paragraph(line.description, SMALL),
+                _description(line),
                 line.period_start.isoformat(),
                 line.period_end.isoformat(),
                 f"{line.quantity:,}",
@@ -181,26 +242,32 @@ def _render(statement: Statement) -> bytes:
         ["", _("Sum of lines"), "", "", "", "", money(statement.subtotal, 4)],
         ["", _("Net, rounded half-up to whole TWD"), "", "", "", "", money(statement.total)],
         ["", _("Business tax 5 %, rounded half-up to whole TWD"), "", "", "", "", money(statement.tax)],
-        ["", _("Gross (net + tax)"), "", "", "", "", money(statement.gross)],
+        [
+            "",
+            para(_("Gross (net + tax)"), CELL, bold=True),
+            "",
+            "",
+            "",
+            "",
+            para(money(statement.gross), CELL_NUM, bold=True),
+        ],
     ]
     lines_table = _table(
         rows, [8 * mm, 66 * mm, 19 * mm, 19 * mm, 18 * mm, 24 * mm, 26 * mm], numeric_from=4, total_rows=4
     )
-    lines_table.setStyle(
-        TableStyle([("FONTSIZE", (0, -1), (-1, -1), 9), *[("SPAN", (1, -n), (5, -n)) for n in (1, 2, 3, 4)]])
-    )
+    lines_table.setStyle(TableStyle([("SPAN", (1, -n), (5, -n)) for n in (1, 2, 3, 4)]))
     story += [
         lines_table,
-        Paragraph(
+        para(
             _(
                 "Prices are tax-exclusive. Each line is quantity × unit price, kept to 4 decimal places; "
-                "the net is the sum of the lines rounded half-up to whole TWD; the business tax is 5 % of the net, "
+                "the net is the sum of the lines rounded half-up to whole TWD; the business tax is net × 5 %, "
                 "rounded half-up to whole TWD (0.5 rounds up); the gross is net + tax. PNP is billed at LINE's "
                 "count per JST (UTC+9) day, as LINE bills it."
             ),
             SMALL,
         ),
-        Paragraph(_("Reconciliation with LINE"), SECTION),
+        para(_("Reconciliation with LINE"), SECTION),
     ]
     story += _reconciliation(statement)
     now = timezone.now().astimezone(TAIWAN)
@@ -221,7 +288,14 @@ def _reconciliation(statement: Statement) -> list[Any]:
     not_stated = _("not stated")
     none = _("not recorded yet")
     rows: list[list[Any]] = [
-        [_("Figure"), _("Portal"), _("LINE's daily counts"), _("Statement"), _("LINE's invoice"), _("Difference")],
+        [
+            _("Figure"),
+            _("Portal"),
+            _("LINE's daily counts"),
+            _("Statement"),
+            _("LINE's invoice"),
+            _("Invoice less statement"),
+        ],
         [
             _("PNP messages (JST days)"),
             f"{comparison.portal_count:,}",
@@ -252,7 +326,7 @@ def _reconciliation(statement: Statement) -> list[Any]:
     parts: list[Any] = [_table(rows, [44 * mm, 22 * mm, 30 * mm, 24 * mm, 36 * mm, 24 * mm], numeric_from=1)]
     if invoice is not None:
         parts.append(
-            Paragraph(
+            para(
                 _("LINE's invoice %(number)s of %(date)s: net %(net)s + tax %(tax)s = gross %(gross)s TWD.")
                 % {
                     "number": invoice.invoice_number,
@@ -264,9 +338,11 @@ def _reconciliation(statement: Statement) -> list[Any]:
                 SMALL,
             )
         )
+    if comparison.has_invoice_difference and not statement.invoice_reason:
+        parts.append(para(_("LINE's invoice differs from the statement and is not explained yet."), SMALL, bold=True))
     if statement.invoice_reason:
         parts.append(
-            Paragraph(
+            para(
                 _("Difference explained: %(reason)s: %(note)s")
                 % {"reason": statement.get_invoice_reason_display(), "note": statement.invoice_note},
                 SMALL,
@@ -274,7 +350,7 @@ def _reconciliation(statement: Statement) -> list[Any]:
         )
     flagged = list(statement.reconciliation.filter(flagged=True))
     parts.append(
-        Paragraph(
+        para(
             _(
                 "The portal counts each PNP on the JST day it was sent, as LINE does. %(flagged)d JST day(s) "
                 "differed from LINE's count beyond the tolerance or had no LINE figure; %(explained)d of them "
@@ -293,8 +369,8 @@ def _reconciliation(statement: Statement) -> list[Any]:
                     f"{day.portal_count:,}",
                     "—" if day.line_count is None else f"{day.line_count:,}",
                     f"{day.billed_count:,}",
-                    Paragraph(f"{day.get_reason_display()}: {day.note}" if day.reason else _("not explained"), SMALL),
+                    f"{day.get_reason_display()}: {day.note}" if day.reason else _("not explained"),
                 ]
             )
-        parts.append(_table(day_rows, [22 * mm, 20 * mm, 20 * mm, 20 * mm, 98 * mm], numeric_from=1))
+        parts.append(_table(day_rows, [22 * mm, 20 * mm, 20 * mm, 20 * mm, 98 * mm], numeric_from=1, numeric_to=3))
     return parts

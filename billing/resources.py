@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from import_export import fields, resources
+from import_export import fields, resources, widgets
 
 from billing.models import ReconciliationDay, StatementLine
 from portal.exports import FormulaSafeResource
@@ -15,11 +15,19 @@ class StatementLineResource(FormulaSafeResource):
 
     brand = fields.Field(attribute="statement__brand__slug", column_name="brand", readonly=True)
     month = fields.Field(column_name="month", readonly=True)
-    version = fields.Field(attribute="statement__version", column_name="version", readonly=True)
+    version = fields.Field(
+        attribute="statement__version", column_name="version", readonly=True, widget=widgets.IntegerWidget()
+    )
     status = fields.Field(attribute="statement__status", column_name="status", readonly=True)
-    statement_total = fields.Field(attribute="statement__total", column_name="statement_total_twd", readonly=True)
-    statement_tax = fields.Field(attribute="statement__tax", column_name="statement_tax_twd", readonly=True)
-    statement_gross = fields.Field(attribute="statement__gross", column_name="statement_gross_twd", readonly=True)
+    statement_total = fields.Field(
+        attribute="statement__total", column_name="statement_total_twd", readonly=True, widget=widgets.DecimalWidget()
+    )
+    statement_tax = fields.Field(
+        attribute="statement__tax", column_name="statement_tax_twd", readonly=True, widget=widgets.DecimalWidget()
+    )
+    statement_gross = fields.Field(
+        attribute="statement__gross", column_name="statement_gross_twd", readonly=True, widget=widgets.DecimalWidget()
+    )
     buyer_tax_id = fields.Field(column_name="buyer_tax_id", readonly=True)
     buyer_legal_name = fields.Field(column_name="buyer_legal_name", readonly=True)
     adjusts = fields.Field(column_name="adjusts", readonly=True)

@@ -48,7 +48,8 @@ def validate_tax_id(value: str) -> None:
     if not tax_id_is_valid(value):
         raise ValidationError(
             _(
-                "%(value)s fails the Ministry of Finance check rule for a 統一編號: check each digit against the brand's registration."
+                "%(value)s fails the Ministry of Finance check rule for a 統一編號: "
+                "check each digit against the brand's registration."
             ),
             code="tax_id_check",
             params={"value": value},

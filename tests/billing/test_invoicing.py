@@ -128,7 +128,9 @@ def test_a_billing_profile_is_saved_and_audited_and_an_invalid_tax_id_saves_noth
     profile(brand, address="No. 8, Xinyi Road, Taipei")  # nothing changed: no audit row
 
     events = list(
-        AuditEvent.objects.filter(action__startswith="billing.billing_profile").order_by("id").values_list("action", "data")
+        AuditEvent.objects.filter(action__startswith="billing.billing_profile")
+        .order_by("id")
+        .values_list("action", "data")
     )
     assert [action for action, _ in events] == ["billing.billing_profile_created", "billing.billing_profile_changed"]
     assert events[1][1]["fields"] == ["address"]
@@ -313,6 +315,8 @@ def test_correcting_lines_invoice_clears_the_explanation_of_the_old_figures(
     assert statement.invoice_reason == ""
     assert not three_way(statement).has_invoice_difference
     actions = list(
-        AuditEvent.objects.filter(action__startswith="billing.line_invoice").order_by("id").values_list("action", flat=True)
+        AuditEvent.objects.filter(action__startswith="billing.line_invoice")
+        .order_by("id")
+        .values_list("action", flat=True)
     )
     assert actions == ["billing.line_invoice_recorded", "billing.line_invoice_corrected"]
