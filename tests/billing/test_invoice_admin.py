@@ -307,3 +307,15 @@ def test_the_statement_page_shows_lines_answer_for_each_day_a_refetch_asked(
     )
     assert (days["2026-01-07"]["before"], days["2026-01-07"]["status"]) == ("—", "not aggregated yet")
     assert 'id="refetch-2026-01-06-flexible"' in body
+
+
+def test_the_statement_page_shows_net_tax_gross_and_the_rounding_rule_in_the_readers_language(
+    finance: User, january: Statement
+) -> None:
+    # 162 × 0.2 = 32.4000 → net 32; 32 × 5 % = 1.60 → 2; gross 34
+    page = client_for(finance).get(f"/admin/billing/statement/{january.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hant")
+    body = page.content.decode()
+    assert 'id="statement-tax">2<' in body and 'id="statement-gross">34<' in body
+    assert 'id="lines-tax">2<' in body and 'id="lines-gross">34<' in body
+    assert "營業稅 5%（四捨五入至新臺幣整數）" in body and "5%%" not in body
+    assert "買受人：愛克米商店股份有限公司，統一編號 04595257。" in body
