@@ -264,7 +264,17 @@ class StatementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     """Monthly statements: generate drafts, review, explain differences, finalise and confirm, export."""
 
     change_list_template = "admin/billing/statement/change_list.html"
-    list_display = ("month_label", "brand", "version", "status", "pnp_billed", "sms_segments", "total", "flagged")
+    list_display = (
+        "month_label",
+        "brand",
+        "version",
+        "status",
+        "pnp_billed",
+        "sms_segments",
+        "total",
+        "gross",
+        "flagged",
+    )
     list_filter = ("status", "month", "brand")
     list_select_related = ("brand",)
     ordering = ("-month", "brand__slug", "-version")

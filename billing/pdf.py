@@ -213,7 +213,7 @@ def _render(statement: Statement) -> bytes:
         )
     seller = [
         settings.BILLING_SELLER_NAME,
-        _("統一編號 %(tax_id)s") % {"tax_id": settings.BILLING_SELLER_TAX_ID},
+        _("統一編號 %(tax_id)s") % {"tax_id": settings.BILLING_SELLER_TAX_ID} if settings.BILLING_SELLER_TAX_ID else "",
         settings.BILLING_SELLER_ADDRESS,
         settings.BILLING_SELLER_EMAIL,
     ]
