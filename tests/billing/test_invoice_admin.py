@@ -319,3 +319,12 @@ def test_the_statement_page_shows_net_tax_gross_and_the_rounding_rule_in_the_rea
     assert 'id="lines-tax">2<' in body and 'id="lines-gross">34<' in body
     assert "營業稅 5%（四捨五入至新臺幣整數）" in body and "5%%" not in body
     assert "買受人：愛克米商店股份有限公司，統一編號 04595257。" in body
+
+
+def test_a_manager_cannot_explain_lines_invoice(manager: User, january: Statement) -> None:
+    response = client_for(manager).post(
+        f"/admin/billing/statement/{january.pk}/explain-invoice/", {"invoice_reason": "other", "invoice_note": "x"}
+    )
+    assert response.status_code == 403
+    january.refresh_from_db()
+    assert january.invoice_reason == ""
