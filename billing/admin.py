@@ -13,17 +13,35 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from billing import charts
-from billing.choices import LineCountStatus, StatementStatus
+from billing.choices import LineCountStatus, PnpKind, StatementStatus
 from billing.exports import FORMATS, csv_chunks, export_rows, xlsx_bytes
-from billing.forms import DashboardForm, ExplainForm, GenerateForm, VoidForm
-from billing.models import Dashboard, LineDailyCount, ReconciliationDay, Statement, UnitPrice
+from billing.forms import (
+    DashboardForm,
+    ExplainForm,
+    GenerateForm,
+    InvoiceExplainForm,
+    LineInvoiceForm,
+    MonthExportForm,
+    VoidForm,
+)
+from billing.invoicing import billing_profile_save, line_invoice_record, statement_invoice_explain, three_way
+from billing.models import (
+    BillingProfile,
+    Dashboard,
+    LineDailyCount,
+    LineInvoice,
+    ReconciliationDay,
+    Statement,
+    UnitPrice,
+)
+from billing.pdf import statement_pdf
 from billing.periods import TAIWAN, month_last_day, previous_month
-from billing.resources import RESOURCES
-from billing.selectors import dashboard_figures
+from billing.resources import RESOURCES, StatementLineResource
+from billing.selectors import dashboard_figures, last_refetch
 from billing.services import (
     UNIT_PRICE_FIELDS,
     line_counts_refetch_month,
@@ -41,7 +59,12 @@ from notifications.alerts import alerts_open
 from notifications.choices import Channel
 from portal.admin_mixins import BrandScopedAdminMixin, ReadOnlyAdminMixin
 from portal.exceptions import PortalError
-from portal.selectors import brands_visible_to
+from portal.selectors import brands_editable_by, brands_visible_to
+
+
+def _line_status_label(status: str) -> str:
+    """LINE's answer as a reader says it; an unknown value as LINE sent it."""
+    return str(LineCountStatus(status).label) if status in LineCountStatus.values else status
 
 
 def percent(value: float | None, *, places: int = 1) -> str:
@@ -163,12 +186,98 @@ class LineDailyCountAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.Model
     ordering = ("-jst_date", "brand")
 
 
+@admin.register(BillingProfile)
+class BillingProfileAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    """The buyer on a brand's statements, kept by its account manager; finance reads it."""
+
+    list_display = ("brand", "legal_name", "tax_id", "contact_email", "updated_at")
+    search_fields = ("legal_name", "=tax_id", "brand__name")
+    list_select_related = ("brand",)
+    fields = ("brand", "legal_name", "tax_id", "address", "contact_email")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("brand",) if obj is not None else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a closed statement names its buyer: change the profile instead
+
+    def save_model(self, request: HttpRequest, obj: BillingProfile, form: Any, change: bool) -> None:
+        brand = obj.brand if change else form.cleaned_data["brand"]
+        if not request.user.is_superuser and not brands_editable_by(request.user).filter(pk=brand.pk).exists():  # type: ignore[arg-type]
+            raise PermissionDenied
+        saved = billing_profile_save(
+            brand=brand,
+            actor=request.user,
+            **{name: form.cleaned_data[name] for name in ("legal_name", "tax_id", "address", "contact_email")},
+        )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+
+@admin.register(LineInvoice)
+class LineInvoiceAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
+    """LINE's invoices per brand and month, as finance records them from LINE's documents."""
+
+    form = LineInvoiceForm
+    list_display = ("month_label", "brand", "invoice_number", "invoice_date", "net", "tax", "gross", "message_count")
+    list_filter = ("month", "brand")
+    list_select_related = ("brand",)
+    readonly_fields = ("recorded_by", "recorded_at")
+
+    @admin.display(description=gettext_lazy("month"), ordering="month")
+    def month_label(self, obj: LineInvoice) -> str:
+        return f"{obj.month:%Y-%m}"
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # Finance records LINE's invoice for every brand it sees (it edits no brand's own settings).
+        if db_field.name == "brand":
+            kwargs["queryset"] = brands_visible_to(request.user)  # type: ignore[arg-type]
+            # skip the mixin's narrowing to the brands the user edits: finance edits none
+            return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = request.user.has_perm("billing.change_lineinvoice")
+        if not allowed or obj is None:
+            return allowed
+        return brands_visible_to(request.user).filter(pk=obj.brand_id).exists()  # type: ignore[arg-type]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # LINE's invoice is evidence: correct it instead
+
+    def save_model(self, request: HttpRequest, obj: LineInvoice, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        saved = line_invoice_record(
+            brand=data["brand"],
+            month=data["month"],
+            invoice_number=data["invoice_number"],
+            invoice_date=data["invoice_date"],
+            net=data["net"],
+            tax=data["tax"],
+            gross=data["gross"],
+            message_count=data.get("message_count"),
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+
 @admin.register(Statement)
 class StatementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     """Monthly statements: generate drafts, review, explain differences, finalise and confirm, export."""
 
     change_list_template = "admin/billing/statement/change_list.html"
-    list_display = ("month_label", "brand", "version", "status", "pnp_billed", "sms_segments", "total", "flagged")
+    list_display = (
+        "month_label",
+        "brand",
+        "version",
+        "status",
+        "pnp_billed",
+        "sms_segments",
+        "total",
+        "gross",
+        "flagged",
+    )
     list_filter = ("status", "month", "brand")
     list_select_related = ("brand",)
     ordering = ("-month", "brand__slug", "-version")
@@ -207,6 +316,11 @@ class StatementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
             path("<int:pk>/move/<str:move>/", wrap(self.move_view), name="billing_statement_move"),
             path("<int:pk>/explain/<int:day_pk>/", wrap(self.explain_view), name="billing_statement_explain"),
             path("<int:pk>/export/<str:report>.<str:fmt>", wrap(self.export_view), name="billing_statement_export"),
+            path("<int:pk>/pdf/", wrap(self.pdf_view), name="billing_statement_pdf"),
+            path(
+                "<int:pk>/explain-invoice/", wrap(self.explain_invoice_view), name="billing_statement_explain_invoice"
+            ),
+            path("export-month/", wrap(self.export_month_view), name="billing_statement_export_month"),
             *super().get_urls(),
         ]
 
@@ -228,6 +342,7 @@ class StatementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         user = request.user
         can_close = user.has_perm("billing.close_statement")
         reconciliation = list(statement.reconciliation.select_related("explained_by"))
+        refetch = last_refetch(brand=statement.brand, month=statement.month)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -253,6 +368,22 @@ class StatementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
             "explain_form": ExplainForm(),
             "void_form": VoidForm(),
             "month_end": statement.days.order_by("-day").values_list("day", flat=True).first(),
+            "three_way": three_way(statement),
+            "profile": BillingProfile.objects.filter(brand=statement.brand).first(),
+            "can_explain_invoice": user.has_perm("billing.change_statement")
+            and statement.status in (StatementStatus.DRAFT, StatementStatus.FINALISED),
+            "invoice_form": InvoiceExplainForm(),
+            "refetch": refetch,
+            "refetch_days": [
+                {
+                    **day,
+                    "before": _line_status_label(day["before"]) if day["before"] else "—",
+                    "status": _line_status_label(day["status"]),
+                    "status_code": day["status"],
+                    "kind_label": PnpKind(day["kind"]).label if day["kind"] in PnpKind.values else day["kind"],
+                }
+                for day in (refetch.data.get("days", []) if refetch is not None else [])
+            ],
         }
         return TemplateResponse(request, "admin/billing/statement/detail.html", context)
 
@@ -300,7 +431,8 @@ class StatementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
             elif move == "refetch":
                 if not user.has_perm("billing.change_statement"):
                     raise PermissionDenied
-                asked = line_counts_refetch_month(brand=statement.brand, month=statement.month, actor=user)
+                results = line_counts_refetch_month(brand=statement.brand, month=statement.month, actor=user)
+                asked = len(results)
                 target = statement_generate(brand=statement.brand, month=statement.month, actor=user)
                 failed = LineDailyCount.objects.filter(
                     brand=statement.brand,
@@ -319,7 +451,9 @@ class StatementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
                         % {"n": failed.count(), "asked": asked},
                         messages.WARNING,
                     )
-                    return HttpResponseRedirect(reverse("admin:billing_statement_change", args=[target.pk]))
+                    return HttpResponseRedirect(
+                        reverse("admin:billing_statement_change", args=[target.pk]) + "#line-answers"
+                    )
                 else:
                     message = _(
                         "LINE was asked again for %(n)d day(s) without a settled count; the draft was recomputed."
@@ -382,7 +516,72 @@ class StatementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
         if fmt == "csv":
             response = StreamingHttpResponse(csv_chunks(export_rows(resource, queryset)), content_type=FORMATS[fmt])
         else:
-            content = xlsx_bytes(export_rows(resource, queryset), title=report)
+            content = xlsx_bytes(export_rows(resource, queryset, native=True), title=report)
             response = HttpResponse(content, content_type=FORMATS[fmt])
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def pdf_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm("billing.export_statement"):
+            raise PermissionDenied
+        statement = self._statement(request, pk)
+        language = get_language() or "zh-hant"
+        content = statement_pdf(statement, language=language)
+        statement_record_export(statement=statement, report="pdf", fmt=language, actor=request.user)
+        filename = f"{statement.brand.slug}-{statement.month:%Y-%m}-v{statement.version}.pdf"
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def explain_invoice_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST" or not request.user.has_perm("billing.change_statement"):
+            raise PermissionDenied
+        statement = self._statement(request, pk)
+        form = InvoiceExplainForm(request.POST)
+        if not form.is_valid():
+            errors = "; ".join(f"{name}: {' '.join(str(m) for m in e)}" for name, e in form.errors.items())
+            self.message_user(request, _("Explanation not saved (%(errors)s).") % {"errors": errors}, messages.ERROR)
+        else:
+            try:
+                statement_invoice_explain(
+                    statement=statement,
+                    reason=form.cleaned_data["invoice_reason"],
+                    note=form.cleaned_data["invoice_note"],
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except PortalError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, _("Explanation of LINE's invoice recorded."))
+        return HttpResponseRedirect(reverse("admin:billing_statement_change", args=[pk]) + "#three-way")
+
+    def export_month_view(self, request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+        """Every visible brand's statement lines of a month, one row per line, for the accounting system."""
+        if not request.user.has_perm("billing.export_statement"):
+            raise PermissionDenied
+        form = MonthExportForm(request.GET or None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Export a month's statements"),
+                "form": form,
+            }
+            return TemplateResponse(request, "admin/billing/statement/export_month.html", context)
+        month, fmt = form.cleaned_data["month"], form.cleaned_data["fmt"]
+        statements = self.get_queryset(request).filter(month=month).exclude(status=StatementStatus.VOID)
+        resource = StatementLineResource()
+        queryset = (
+            resource.get_queryset().filter(statement__in=statements).order_by("statement__brand__slug", "position")
+        )
+        for statement in statements:
+            statement_record_export(statement=statement, report="month", fmt=fmt, actor=request.user)
+        filename = f"statements-{month:%Y-%m}.{fmt}"
+        response: HttpResponse | StreamingHttpResponse
+        if fmt == "csv":
+            response = StreamingHttpResponse(csv_chunks(export_rows(resource, queryset)), content_type=FORMATS[fmt])
+        else:
+            rows = export_rows(resource, queryset, native=True)
+            response = HttpResponse(xlsx_bytes(rows, title=f"{month:%Y-%m}"), content_type=FORMATS[fmt])
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

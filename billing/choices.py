@@ -66,3 +66,18 @@ class ExplanationReason(models.TextChoices):
     LINE_FIGURE_MISSING = "line_missing", _("LINE gave no figure (privacy, out of service)")
     WEBHOOK_OUTAGE = "webhook_outage", _("webhook outage on our side")
     OTHER = "other", _("other (see note)")
+
+
+class InvoiceDifferenceReason(models.TextChoices):
+    """Why LINE's invoice for a month differs from the statement's PNP figures."""
+
+    LINE_ROUNDING = "line_rounding", _("LINE rounds its invoice differently")
+    LINE_CORRECTION = "line_correction", _("LINE corrected its count after the month")
+    MONTH_BOUNDARY = "month_boundary", _("LINE counted days of another month")
+    PRICE = "price", _("LINE billed a different unit price")
+    CREDIT = "credit", _("credit or discount from LINE")
+    OTHER = "other", _("other (see note)")
+
+
+# The business tax (營業稅) on a Taiwan invoice: 5 % of the tax-exclusive amount.
+BUSINESS_TAX_RATE = "0.05"

@@ -1,4 +1,4 @@
-"""Demo billing data: a price table, a month of delivery figures, LINE's counts and last month's drafts.
+"""Demo billing data: a price table, billing profiles, a month of delivery figures, LINE's counts and drafts.
 
 The demo has no month of real sends behind it, so the hourly rollups for the demo brands are
 **synthetic**: written by :func:`notifications.stats.stats_add` (the writer the pipeline uses)
@@ -17,7 +17,8 @@ from typing import TextIO
 from django.db import transaction
 from django.utils import timezone
 
-from billing.models import LineDailyCount, Statement, UnitPrice
+from billing.invoicing import billing_profile_save
+from billing.models import BillingProfile, LineDailyCount, Statement, UnitPrice
 from billing.periods import TAIWAN, days, previous_month
 from billing.services import statement_generate
 from notifications.choices import Channel, Metric
@@ -27,6 +28,12 @@ from portal.models import Brand
 
 DEMO_VOLUMES = {"demo-shop": 1800, "acme-telecom": 900, "sunrise-clinic": 250}  # notifications a day
 DEMO_SMS_PRICES = {"demo-shop": Decimal("0.8000"), "acme-telecom": Decimal("1.2000"), "sunrise-clinic": Decimal("2.0")}
+# The buyer on each demo brand's statements (invented companies; the 統一編號 pass the check rule).
+DEMO_PROFILES = {
+    "demo-shop": ("示範商店股份有限公司", "04595257", "台北市信義區信義路五段7號"),
+    "acme-telecom": ("愛克米電信股份有限公司", "10458575", "台北市內湖區瑞光路100號"),
+    "sunrise-clinic": ("日昇診所", "04595252", "台中市西屯區臺灣大道三段99號"),
+}
 # Share of delivered PNP in each latency bucket (seconds), roughly LINE's usual spread.
 LATENCY_SHARES = (0.30, 0.30, 0.18, 0.08, 0.05, 0.03, 0.02, 0.015, 0.01, 0.01, 0.005, 0.0)
 
@@ -81,6 +88,16 @@ def seed(stdout: TextIO) -> None:
         brand = Brand.objects.filter(slug=slug).first()
         if brand is None:
             continue
+        if not BillingProfile.objects.filter(brand=brand).exists():
+            legal_name, tax_id, address = DEMO_PROFILES[slug]
+            billing_profile_save(
+                brand=brand,
+                actor="command:seed_demo",
+                legal_name=legal_name,
+                tax_id=tax_id,
+                address=address,
+                contact_email=f"billing@{slug}.example",
+            )
         SmsAccount.objects.get_or_create(
             brand=brand,
             defaults={

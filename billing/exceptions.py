@@ -35,3 +35,19 @@ class StatementFrozenError(BillingError):
 
 class MissingPriceError(BillingError):
     """No unit price covers a billed day."""
+
+
+class BillingProfileMissingError(BillingError):
+    """The brand has no billing profile: nobody to address the bill to."""
+
+
+class MonthNotEndedError(BillingError):
+    """The Taiwan month is not over: its figures can still grow."""
+
+
+class LineCountsUnsettledError(BillingError):
+    """LINE has not given its final count for every JST day that needs one."""
+
+
+class InvoiceDifferenceError(BillingError):
+    """LINE's invoice is missing, or differs from the statement without an explanation."""

@@ -9,7 +9,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from billing.choices import ExplanationReason
+from billing.choices import ExplanationReason, InvoiceDifferenceReason
+from billing.models import LineInvoice
 from billing.periods import parse_month
 from portal.models import Brand
 
@@ -81,3 +82,30 @@ class VoidForm(forms.Form):
         max_length=300,
         widget=forms.TextInput(attrs={"placeholder": _("Reason for voiding"), "size": 28, "required": True}),
     )
+
+
+class InvoiceExplainForm(forms.Form):
+    invoice_reason = forms.ChoiceField(choices=InvoiceDifferenceReason.choices, label=_("Reason"))
+    invoice_note = forms.CharField(label=_("Note"), max_length=500)
+
+
+class MonthExportForm(forms.Form):
+    month = MonthField(label=_("Month (YYYY-MM, Taiwan calendar)"))
+    fmt = forms.ChoiceField(choices=(("csv", "CSV"), ("xlsx", "XLSX")), label=_("Format"))
+
+
+class LineInvoiceForm(forms.ModelForm):
+    """LINE's invoice as finance types it in: the month as YYYY-MM, amounts in whole TWD."""
+
+    month = MonthField(label=_("Month (YYYY-MM, Taiwan calendar)"))
+    invoice_number = forms.CharField(
+        label=_("invoice number"), max_length=12, help_text=_("As on LINE's invoice, e.g. AB-12345678.")
+    )
+
+    class Meta:
+        model = LineInvoice
+        fields = ("brand", "month", "invoice_number", "invoice_date", "net", "tax", "gross", "message_count")
+        widgets = {"invoice_date": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_invoice_number(self) -> str:
+        return str(self.cleaned_data["invoice_number"]).strip().upper().replace("-", "")

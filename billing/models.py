@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -14,12 +16,15 @@ from django.utils.translation import gettext_lazy as _
 from billing.choices import (
     SETTLED_LINE_STATUSES,
     ExplanationReason,
+    InvoiceDifferenceReason,
     LineCountStatus,
     LineKind,
     PnpKind,
     PricedChannel,
     StatementStatus,
 )
+from billing.periods import month_last_day, next_month
+from billing.taxid import validate_tax_id
 from portal.models import Brand
 
 
@@ -189,7 +194,27 @@ class Statement(models.Model):
     sms_segments = models.BigIntegerField(_("SMS segments"), default=0)
     sms_price = models.DecimalField(_("SMS price per segment (TWD)"), max_digits=8, decimal_places=4, null=True)
     subtotal = models.DecimalField(_("sum of lines (TWD)"), max_digits=14, decimal_places=4, default=Decimal(0))
-    total = models.DecimalField(_("total (TWD, whole)"), max_digits=14, decimal_places=0, default=Decimal(0))
+    total = models.DecimalField(_("net (TWD, whole)"), max_digits=14, decimal_places=0, default=Decimal(0))
+    tax = models.DecimalField(_("business tax 5 % (TWD, whole)"), max_digits=14, decimal_places=0, default=Decimal(0))
+    gross = models.DecimalField(_("gross (TWD, whole)"), max_digits=14, decimal_places=0, default=Decimal(0))
+    # The buyer as the billing profile read when the statement was finalised (a closed bill never changes).
+    buyer_legal_name = models.CharField(_("buyer's legal name"), max_length=200, blank=True)
+    buyer_tax_id = models.CharField(_("buyer's 統一編號"), max_length=8, blank=True)
+    buyer_address = models.CharField(_("buyer's billing address"), max_length=300, blank=True)
+    buyer_email = models.EmailField(_("buyer's billing e-mail"), blank=True)
+    invoice_reason = models.CharField(
+        _("reason LINE's invoice differs"), max_length=20, choices=InvoiceDifferenceReason.choices, blank=True
+    )
+    invoice_note = models.CharField(_("note on LINE's invoice"), max_length=500, blank=True)
+    invoice_explained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("invoice difference explained by"),
+    )
+    invoice_explained_at = models.DateTimeField(_("invoice difference explained at"), null=True, blank=True)
     finalised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -350,3 +375,101 @@ class ReconciliationDay(models.Model):
             return str(LineCountStatus(self.line_status).label)
         except ValueError:
             return self.line_status
+
+
+class BillingProfile(models.Model):
+    """The legal entity a brand's monthly statement is addressed to: the buyer on the invoice.
+
+    Kept by the brand's account manager; a statement cannot be finalised without one. The
+    統一編號 passes the Ministry of Finance check rule (:mod:`billing.taxid`).
+    """
+
+    brand = models.OneToOneField(
+        Brand, on_delete=models.PROTECT, related_name="billing_profile", verbose_name=_("brand")
+    )
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    tax_id = models.CharField(
+        _("統一編號 (tax ID)"),
+        max_length=8,
+        validators=[validate_tax_id],
+        help_text=_("Eight digits, as on the company's registration, e.g. 04595257."),
+    )
+    address = models.CharField(_("billing address"), max_length=300)
+    contact_email = models.EmailField(_("billing contact e-mail"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("billing profile")
+        verbose_name_plural = _("billing profiles")
+        ordering = ("brand__name",)
+
+    def __str__(self) -> str:
+        return f"{self.legal_name} ({self.tax_id})"
+
+
+class LineInvoice(models.Model):
+    """LINE's own invoice to us for one brand's PNP of one Taiwan month, as finance typed it in.
+
+    LINE settles at month end and issues its invoice at the start of the next month; the
+    statement compares it with the portal's count and LINE's daily counts (three ways).
+    """
+
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="+", verbose_name=_("brand"))
+    month = models.DateField(_("month"), help_text=_("First day of the Taiwan calendar month invoiced."))
+    invoice_number = models.CharField(
+        _("invoice number"),
+        max_length=10,
+        validators=[
+            RegexValidator(
+                r"^[A-Z]{2}[0-9]{8}$",
+                _("A Taiwan invoice number is two capital letters and eight digits, e.g. AB12345678."),
+            )
+        ],
+    )
+    invoice_date = models.DateField(_("invoice date"))
+    net = models.DecimalField(_("net (TWD)"), max_digits=14, decimal_places=0, validators=[MinValueValidator(0)])
+    tax = models.DecimalField(_("tax (TWD)"), max_digits=14, decimal_places=0, validators=[MinValueValidator(0)])
+    gross = models.DecimalField(_("gross (TWD)"), max_digits=14, decimal_places=0, validators=[MinValueValidator(0)])
+    message_count = models.BigIntegerField(
+        _("messages (as LINE states)"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("LINE invoice")
+        verbose_name_plural = _("LINE invoices")
+        ordering = ("-month", "brand")
+        constraints = [models.UniqueConstraint(fields=["brand", "month"], name="line_invoice_one_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_number} ({self.month:%Y-%m})"
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.net is not None and self.tax is not None and self.gross is not None:
+            if self.net + self.tax != self.gross:
+                errors["gross"] = _(
+                    "Net %(net)s + tax %(tax)s = %(sum)s, not the gross %(gross)s: "
+                    "check the three figures on LINE's invoice."
+                ) % {"net": self.net, "tax": self.tax, "sum": self.net + self.tax, "gross": self.gross}
+        if self.month and self.invoice_date:
+            first, last = invoice_date_window(self.month)
+            if not first <= self.invoice_date <= last:
+                errors["invoice_date"] = _(
+                    "LINE's invoice for %(month)s is dated between %(first)s and %(last)s "
+                    "(LINE issues it at the start of the next month); %(date)s is outside that."
+                ) % {"month": f"{first:%Y-%m}", "first": first, "last": last, "date": self.invoice_date}
+        if errors:
+            raise ValidationError(errors)
+
+
+def invoice_date_window(month: date) -> tuple[date, date]:
+    """Return the dates LINE's invoice for ``month`` may carry: the month itself through the next one.
+
+    LINE settles at month end and issues its invoice at the start of the next month.
+    """
+    first = month.replace(day=1)
+    return first, month_last_day(next_month(first))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from import_export import fields, resources
+from import_export import fields, resources, widgets
 
 from billing.models import ReconciliationDay, StatementLine
 from portal.exports import FormulaSafeResource
@@ -15,9 +15,21 @@ class StatementLineResource(FormulaSafeResource):
 
     brand = fields.Field(attribute="statement__brand__slug", column_name="brand", readonly=True)
     month = fields.Field(column_name="month", readonly=True)
-    version = fields.Field(attribute="statement__version", column_name="version", readonly=True)
+    version = fields.Field(
+        attribute="statement__version", column_name="version", readonly=True, widget=widgets.IntegerWidget()
+    )
     status = fields.Field(attribute="statement__status", column_name="status", readonly=True)
-    statement_total = fields.Field(attribute="statement__total", column_name="statement_total_twd", readonly=True)
+    statement_total = fields.Field(
+        attribute="statement__total", column_name="statement_total_twd", readonly=True, widget=widgets.DecimalWidget()
+    )
+    statement_tax = fields.Field(
+        attribute="statement__tax", column_name="statement_tax_twd", readonly=True, widget=widgets.DecimalWidget()
+    )
+    statement_gross = fields.Field(
+        attribute="statement__gross", column_name="statement_gross_twd", readonly=True, widget=widgets.DecimalWidget()
+    )
+    buyer_tax_id = fields.Field(column_name="buyer_tax_id", readonly=True)
+    buyer_legal_name = fields.Field(column_name="buyer_legal_name", readonly=True)
     adjusts = fields.Field(column_name="adjusts", readonly=True)
 
     class Meta:
@@ -37,17 +49,35 @@ class StatementLineResource(FormulaSafeResource):
             "amount",
             "adjusts",
             "statement_total",
+            "statement_tax",
+            "statement_gross",
+            "buyer_tax_id",
+            "buyer_legal_name",
         )
         export_order = fields
 
     def dehydrate_month(self, line: StatementLine) -> str:
         return f"{line.statement.month:%Y-%m}"
 
+    def _buyer(self, line: StatementLine) -> tuple[str, str]:
+        """The buyer frozen on a finalised statement, else the brand's billing profile as it is now."""
+        statement = line.statement
+        if statement.buyer_tax_id:
+            return statement.buyer_tax_id, statement.buyer_legal_name
+        profile = getattr(statement.brand, "billing_profile", None)
+        return (profile.tax_id, profile.legal_name) if profile is not None else ("", "")
+
+    def dehydrate_buyer_tax_id(self, line: StatementLine) -> str:
+        return self._buyer(line)[0]
+
+    def dehydrate_buyer_legal_name(self, line: StatementLine) -> str:
+        return self._buyer(line)[1]
+
     def dehydrate_adjusts(self, line: StatementLine) -> str:
         return str(line.adjusts) if line.adjusts_id else ""
 
     def get_queryset(self) -> Any:
-        return StatementLine.objects.select_related("statement__brand", "adjusts__brand")
+        return StatementLine.objects.select_related("statement__brand__billing_profile", "adjusts__brand")
 
 
 class ReconciliationDayResource(FormulaSafeResource):

@@ -19,7 +19,7 @@ from billing.periods import TAIWAN, days, range_utc
 from notifications.choices import Channel, Metric
 from notifications.models import DeliveryStat, SmsAccount
 from notifications.stats import LATENCY_BUCKETS, LATENCY_METRICS
-from portal.models import Brand
+from portal.models import AuditEvent, Brand
 from portal.selectors import brands_visible_to
 
 DailyCounts = dict[tuple[int, date, str, str], int]
@@ -321,3 +321,12 @@ def _failure_label(channel: str, metric: str) -> str:
 
 
 __all__ = ["LATENCY_BUCKETS", "daily_counts", "dashboard_figures"]
+
+
+def last_refetch(*, brand: Brand, month: date) -> AuditEvent | None:
+    """The latest re-fetch of LINE's counts for a brand's month (its audit row holds LINE's answer per day)."""
+    return (
+        AuditEvent.objects.filter(action="billing.line_counts_refetch", brand=brand, data__month=f"{month:%Y-%m}")
+        .order_by("-created_at", "-pk")
+        .first()
+    )

@@ -1,7 +1,8 @@
 """Billing workflows: compute statements from rollups, reconcile with LINE, close a month with four eyes.
 
 Rounding: every line amount is ``quantity × unit price`` kept to 4 decimal places (half-up);
-the statement total is the sum of its lines rounded half-up to whole TWD.
+the statement total (the net) is the sum of its lines rounded half-up to whole TWD; the 5 %
+business tax is the net × 5 % rounded half-up to whole TWD (``billing.invoicing``).
 """
 
 from __future__ import annotations
@@ -29,12 +30,17 @@ from billing.choices import (
 )
 from billing.exceptions import (
     BillingError,
+    BillingProfileMissingError,
     FourEyesError,
+    InvoiceDifferenceError,
+    LineCountsUnsettledError,
     MissingPriceError,
+    MonthNotEndedError,
     StatementFrozenError,
     TransitionNotAllowed,
     UnexplainedDifferencesError,
 )
+from billing.invoicing import business_tax, month_end_utc, profile_of, three_way, unsettled_line_days
 from billing.models import LineDailyCount, ReconciliationDay, Statement, StatementDay, StatementLine, UnitPrice
 from billing.periods import JST, TAIWAN, day_start_utc, days, jst_today, month_last_day
 from billing.selectors import daily_counts, hour_count, price_table, sms_prices
@@ -366,6 +372,8 @@ def statement_generate(*, brand: Brand, month: date, actor: Any) -> Statement:
     current.generated_at = timezone.now()
     current.subtotal = sum((line.amount for line in computed.lines), Decimal(0))
     current.total = statement_total([line.amount for line in computed.lines])
+    current.tax = business_tax(current.total)
+    current.gross = current.total + current.tax
     current.save()
     for position, line in enumerate(computed.lines, start=1):
         line.statement, line.position = current, position
@@ -488,11 +496,46 @@ def reconciliation_explain(*, day: ReconciliationDay, reason: str, note: str, ac
 
 
 @transaction.atomic
-def statement_finalise(*, statement: Statement, actor: User) -> Statement:
-    """Freeze a reviewed draft; refused while a flagged day lacks an explanation."""
+def statement_finalise(*, statement: Statement, actor: User, now: datetime | None = None) -> Statement:
+    """Freeze a reviewed draft once the month is over and LINE's counts are settled.
+
+    Refused without the brand's billing profile, before the Taiwan month has ended, while a
+    JST day's LINE count is not settled, and while a flagged day lacks an explanation.
+    """
     _require_finance(actor)
-    statement = Statement.objects.select_for_update().get(pk=statement.pk)
+    now = now or timezone.now()
+    statement = Statement.objects.select_for_update().select_related("brand").get(pk=statement.pk)
     _move(statement, StatementStatus.FINALISED)
+    profile = profile_of(statement.brand)
+    if profile is None:
+        raise BillingProfileMissingError(
+            _(
+                "%(brand)s has no billing profile (legal name, 統一編號, billing address and e-mail): "
+                "its account manager adds it under Billing › Billing profiles before the month can be finalised."
+            )
+            % {"brand": statement.brand},
+            code="billing_profile_missing",
+            field="billing_profile",
+        )
+    ends = month_end_utc(statement.month)
+    if now < ends:
+        raise MonthNotEndedError(
+            _("%(month)s has not ended yet: the Taiwan month ends at %(end)s Taiwan time; finalise it after that.")
+            % {"month": f"{statement.month:%Y-%m}", "end": f"{ends.astimezone(TAIWAN):%Y-%m-%d %H:%M}"},
+            code="month_not_ended",
+            field="month",
+        )
+    unsettled = unsettled_line_days(statement)
+    if unsettled:
+        raise LineCountsUnsettledError(
+            _(
+                "LINE's count is not settled yet for the JST day(s) %(days)s: use \"Re-fetch LINE's counts\" "
+                "(or wait for the daily job) and finalise once LINE has answered for every day."
+            )
+            % {"days": ", ".join(d.isoformat() for d in unsettled)},
+            code="line_counts_unsettled",
+            field="line_counts",
+        )
     open_days = list(statement.reconciliation.filter(flagged=True, reason="").values_list("jst_date", flat=True))
     if open_days:
         raise UnexplainedDifferencesError(
@@ -500,8 +543,20 @@ def statement_finalise(*, statement: Statement, actor: User) -> Statement:
             code="unexplained_differences",
             field="reconciliation",
         )
-    statement.finalised_by, statement.finalised_at = actor, timezone.now()
-    statement.save(update_fields=["status", "finalised_by", "finalised_at"])
+    statement.finalised_by, statement.finalised_at = actor, now
+    statement.buyer_legal_name, statement.buyer_tax_id = profile.legal_name, profile.tax_id
+    statement.buyer_address, statement.buyer_email = profile.address, profile.contact_email
+    statement.save(
+        update_fields=[
+            "status",
+            "finalised_by",
+            "finalised_at",
+            "buyer_legal_name",
+            "buyer_tax_id",
+            "buyer_address",
+            "buyer_email",
+        ]
+    )
     audit_record(action="billing.statement_finalised", actor=actor, obj=statement, data={"total": str(statement.total)})
     return statement
 
@@ -517,6 +572,31 @@ def statement_confirm(*, statement: Statement, actor: User) -> Statement:
             _("You finalised this statement: another finance user must confirm it."),
             code="four_eyes",
             field="confirmed_by",
+        )
+    comparison = three_way(statement)
+    if comparison.invoice is None and comparison.billed_count:
+        raise InvoiceDifferenceError(
+            _(
+                "Record LINE's invoice for %(month)s first (Billing › LINE invoices): "
+                "the statement is confirmed against it."
+            )
+            % {"month": f"{statement.month:%Y-%m}"},
+            code="line_invoice_missing",
+            field="line_invoice",
+        )
+    if comparison.has_invoice_difference and not statement.invoice_reason:
+        raise InvoiceDifferenceError(
+            _(
+                "LINE's invoice differs from the statement (messages %(count)s, net %(net)s TWD, tax %(tax)s TWD): "
+                "explain the difference with a reason before confirming."
+            )
+            % {
+                "count": "—" if comparison.count_difference is None else f"{comparison.count_difference:+d}",
+                "net": f"{comparison.net_difference:+}",
+                "tax": f"{comparison.tax_difference:+}",
+            },
+            code="invoice_difference_unexplained",
+            field="invoice_reason",
         )
     statement.confirmed_by, statement.confirmed_at = actor, timezone.now()
     statement.save(update_fields=["status", "confirmed_by", "confirmed_at"])
@@ -609,16 +689,41 @@ def line_count_fetch(
     return row
 
 
-def line_counts_refetch_month(*, brand: Brand, month: date, actor: Actor, now: datetime | None = None) -> int:
-    """Ask LINE again for every JST day of a month up to yesterday that is not settled; return how many.
+@dataclass(frozen=True)
+class RefetchDay:
+    """What one re-fetch asked LINE about one JST day and kind, and what LINE answered."""
+
+    jst_date: date
+    kind: str
+    before: str  # the stored status before asking ("" when LINE had never been asked)
+    status: str
+    success: int | None
+    error: str
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "jst_date": self.jst_date.isoformat(),
+            "kind": self.kind,
+            "before": self.before,
+            "status": self.status,
+            "success": self.success,
+            "error": self.error,
+        }
+
+
+def line_counts_refetch_month(
+    *, brand: Brand, month: date, actor: Actor, now: datetime | None = None
+) -> list[RefetchDay]:
+    """Ask LINE again for every JST day of a month up to yesterday that is not settled; return each answer.
 
     Finance's "re-fetch LINE's counts" on a statement: the same request as the daily job, on
-    demand, audited. Settled days keep their number (LINE's count of a past day does not change).
+    demand, audited with LINE's answer for each day asked. Settled days keep their number
+    (LINE's count of a past day does not change).
     """
     now = now or timezone.now()
     first = month.replace(day=1)
     last = min(month_last_day(first), jst_today(now) - timedelta(days=1))
-    asked = 0
+    results: list[RefetchDay] = []
     kinds = [PnpKind.FLEXIBLE]
     # LINE's template count only for a month in which the brand had a template PNP delivered.
     if DeliveryStat.objects.filter(
@@ -629,23 +734,32 @@ def line_counts_refetch_month(*, brand: Brand, month: date, actor: Actor, now: d
         hour__lt=day_start_utc(month_last_day(first) + timedelta(days=1), JST),
     ).exists():
         kinds.append(PnpKind.TEMPLATE)
-    settled = set(
-        LineDailyCount.objects.filter(brand=brand, jst_date__range=(first, last), kind__in=kinds)
-        .settled()
-        .values_list("kind", "jst_date")
-    )  # one query for the month, not one per day
+    stored = {
+        (row.kind, row.jst_date): row
+        for row in LineDailyCount.objects.filter(brand=brand, jst_date__range=(first, last), kind__in=kinds)
+    }  # one query for the month, not one per day
     for kind in kinds:
         for day in days(first, last):
-            if (kind, day) not in settled:
-                line_count_fetch(brand=brand, jst_date=day, now=now, kind=kind)
-                asked += 1
+            row = stored.get((kind, day))
+            if row is None or not row.is_settled:
+                answer = line_count_fetch(brand=brand, jst_date=day, now=now, kind=kind)
+                results.append(
+                    RefetchDay(
+                        jst_date=day,
+                        kind=kind,
+                        before=row.status if row is not None else "",
+                        status=answer.status,
+                        success=answer.success,
+                        error=answer.error,
+                    )
+                )
     audit_record(
         actor=actor,
         action="billing.line_counts_refetch",
         obj=brand,
-        data={"month": f"{first:%Y-%m}", "days_asked": asked},
+        data={"month": f"{first:%Y-%m}", "days_asked": len(results), "days": [r.as_data() for r in results]},
     )
-    return asked
+    return results
 
 
 def line_counts_fetch(

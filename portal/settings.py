@@ -239,6 +239,11 @@ BILLING_RECONCILIATION_TOLERANCE = env.int("BILLING_RECONCILIATION_TOLERANCE", d
 BILLING_RECONCILIATION_TOLERANCE_SHARE = env.float("BILLING_RECONCILIATION_TOLERANCE_SHARE", default=0.001)
 # How far back the daily job asks LINE again for days it has no settled count for.
 BILLING_LINE_COUNT_LOOKBACK_DAYS = env.int("BILLING_LINE_COUNT_LOOKBACK_DAYS", default=40)
+# The seller on every statement PDF: the company that operates the portal and bills the brands.
+BILLING_SELLER_NAME = env.str("BILLING_SELLER_NAME", default="PNP Portal Co., Ltd.")
+BILLING_SELLER_TAX_ID = env.str("BILLING_SELLER_TAX_ID", default="")
+BILLING_SELLER_ADDRESS = env.str("BILLING_SELLER_ADDRESS", default="")
+BILLING_SELLER_EMAIL = env.str("BILLING_SELLER_EMAIL", default="")
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")

@@ -14,7 +14,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from billing.models import LineDailyCount
+from billing.invoicing import billing_profile_save, line_invoice_record, three_way, unsettled_line_counts
+from billing.models import BillingProfile, LineDailyCount, Statement
+from billing.periods import next_month
 from notifications.choices import Channel, Metric
 from notifications.models import SmsAccount, SmsVendor
 from notifications.stats import stat_add
@@ -115,3 +117,42 @@ def sms_price(brand: Brand) -> Decimal:
 @pytest.fixture
 def finance2(make_user: Callable[..., User]) -> User:
     return make_user("finance2", Role.FINANCE)
+
+
+def ready_to_close(statement: Statement, actor: User) -> None:
+    """What a month needs before it closes, with the statement's figures unchanged.
+
+    The brand's billing profile; LINE's final answer for every JST day that needs one (withheld
+    for privacy: the portal's count stays billed, and the day still needs its explanation); and
+    LINE's invoice agreeing with the statement's PNP.
+    """
+    brand = statement.brand
+    if not BillingProfile.objects.filter(brand=brand).exists():
+        billing_profile_save(
+            brand=brand,
+            actor="test",
+            legal_name=f"{brand.name} Co., Ltd.",
+            tax_id="04595257",
+            address="No. 1, Section 1, Zhongxiao East Road, Taipei",
+            contact_email=f"billing@{brand.slug}.example",
+        )
+    for day, kind in unsettled_line_counts(statement):
+        LineDailyCount.objects.update_or_create(
+            brand=brand,
+            jst_date=day,
+            kind=kind,
+            defaults={"status": "unavailable_for_privacy", "success": None, "fetched_at": timezone.now()},
+        )
+    comparison = three_way(statement)
+    if comparison.billed_count:
+        line_invoice_record(
+            brand=brand,
+            month=statement.month,
+            invoice_number="LN00000001",
+            invoice_date=next_month(statement.month).replace(day=3),
+            net=comparison.pnp_net,
+            tax=comparison.pnp_tax,
+            gross=comparison.pnp_net + comparison.pnp_tax,
+            message_count=comparison.billed_count,
+            actor=actor,
+        )

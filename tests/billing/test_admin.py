@@ -16,7 +16,7 @@ from billing.choices import StatementStatus
 from billing.models import Statement
 from billing.services import statement_generate
 from portal.models import Brand
-from tests.billing.conftest import taipei
+from tests.billing.conftest import ready_to_close, taipei
 
 JAN = date(2026, 1, 1)
 
@@ -85,13 +85,14 @@ def test_finance_exports_the_statement_as_csv_and_the_reconciliation_as_xlsx(
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = list(sheet.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert values[0][:4] == ("brand", "month", "version", "jst_date")
-    assert len(values) == 1 + 31
+    assert len(values) == 1 + 31 + 1  # header, the JST days, the totals row
 
 
 def test_finance_closes_a_month_with_a_second_finance_user_over_http(
     finance: User, finance2: User, statements: dict[str, Statement]
 ) -> None:
     statement = statements["own"]
+    ready_to_close(statement, finance)
     first = client_for(finance)
     url = f"/admin/billing/statement/{statement.pk}/"
     first.post(url + "move/finalise/")

@@ -43,9 +43,10 @@ def test_billing_report_writes_one_brands_reconciliation_as_xlsx(
         str(output),
     )
     rows = list(load_workbook(output).active.iter_rows(values_only=True))  # type: ignore[union-attr]
-    assert len(rows) == 32
+    assert len(rows) == 1 + 31 + 1  # header, the JST days, the totals row
     fifth = next(r for r in rows[1:] if str(r[3]).startswith("2026-01-05"))
     assert fifth[4] == 4
+    assert rows[-1][0] == "total" and rows[-1][4] == 4  # the portal's count summed over the month
 
 
 @pytest.mark.parametrize(

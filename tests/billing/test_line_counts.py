@@ -207,14 +207,21 @@ def test_finance_refetches_a_month_on_demand_and_it_is_audited(
     )
 
     # 2 to 12 January (yesterday, JST) were asked; the settled 1st was not
-    assert asked == 11
+    assert len(asked) == 11
     assert LineDailyCount.objects.get(brand=brand, jst_date=date(2026, 1, 10)).success == 1
     event = AuditEvent.objects.get(action="billing.line_counts_refetch")
-    assert (event.actor_id, event.brand_id, event.data) == (
+    assert (event.actor_id, event.brand_id, event.data["month"], event.data["days_asked"]) == (
         finance.pk,
         brand.pk,
-        {"month": "2026-01", "days_asked": 11},
+        "2026-01",
+        11,
     )
+    # LINE's answer for each day asked is kept: the 10th had the one PNP, the 2nd none
+    answers = {d["jst_date"]: (d["before"], d["status"], d["success"]) for d in event.data["days"]}
+    assert len(answers) == 11 and "2026-01-01" not in answers
+    assert answers["2026-01-10"] == ("", "ready", 1)
+    assert answers["2026-01-02"] == ("", "ready", 0)
+    assert [r.jst_date.day for r in asked] == list(range(2, 13))
 
 
 def test_a_month_of_settled_days_is_read_in_one_query_and_nothing_is_asked(
@@ -231,7 +238,7 @@ def test_a_month_of_settled_days_is_read_in_one_query_and_nothing_is_asked(
             brand=brand, month=date(2026, 1, 1), actor=finance, now=taipei("2026-01-13 12:00")
         )
 
-    assert asked == 0
+    assert asked == []
 
 
 def test_finance_refetches_from_the_statement_page_and_the_draft_bills_lines_count(
@@ -301,7 +308,10 @@ def test_the_refetch_command_asks_again_for_days_stored_ready_without_a_number(
 
     call_command("line_counts_refetch", "--month", "2026-01", "--brand", brand.slug, stdout=out)
 
-    assert out.getvalue().strip() == f"{brand.slug}: asked LINE for 31 day(s) of 2026-01"
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"{brand.slug}: asked LINE for 31 day(s) of 2026-01"
+    assert len(lines) == 1 + 31  # LINE's answer for each day asked
+    assert "  2026-01-10 flexible: ready -> ready 1" in lines
     assert LineDailyCount.objects.get(brand=brand, jst_date=date(2026, 1, 10)).success == 1
     with pytest.raises(CommandError, match="--brand: no active brand"):
         call_command("line_counts_refetch", "--month", "2026-01", "--brand", "nobody")

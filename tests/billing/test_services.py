@@ -31,7 +31,7 @@ from billing.services import (
     statements_generate_month,
 )
 from portal.models import AuditEvent, Brand
-from tests.billing.conftest import taipei
+from tests.billing.conftest import ready_to_close, taipei
 
 JAN = date(2026, 1, 1)
 FEB = date(2026, 2, 1)
@@ -44,6 +44,7 @@ def explain_all(statement: Statement, actor: User, reason: str = ExplanationReas
 
 
 def close(statement: Statement, first: User, second: User) -> Statement:
+    ready_to_close(statement, first)
     explain_all(statement, first)
     statement_finalise(statement=statement, actor=first)
     return statement_confirm(statement=statement, actor=second)
@@ -149,6 +150,7 @@ def test_a_difference_beyond_the_tolerance_is_flagged_and_blocks_finalising(
     assert statement.pnp_billed == 196  # LINE's figures
 
     # when / then: finalising is refused until the flagged day is explained
+    ready_to_close(statement, finance)
     with pytest.raises(UnexplainedDifferencesError, match="2026-01-06"):
         statement_finalise(statement=statement, actor=finance)
     statement.refresh_from_db()
@@ -173,6 +175,7 @@ def test_closing_a_month_takes_two_different_finance_users_and_freezes_it(
 ) -> None:
     deliver(brand, taipei("2026-01-20 10:00"), 7)
     statement = statement_generate(brand=brand, month=JAN, actor=finance)
+    ready_to_close(statement, finance)
     explain_all(statement, finance)
 
     with pytest.raises(BillingError) as refused:

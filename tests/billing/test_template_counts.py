@@ -138,6 +138,6 @@ def test_the_refetch_button_asks_line_for_the_template_count_of_a_month_with_tem
         brand=brand, month=date(2026, 1, 1), actor=finance, now=taipei("2026-01-12 09:00")
     )
     # then LINE's template count of the 10th is stored beside the flexible one
-    assert asked == 22
+    assert len(asked) == 22
     row = LineDailyCount.objects.get(brand=brand, jst_date=date(2026, 1, 10), kind=PnpKind.TEMPLATE)
     assert (row.status, row.success) == ("ready", 1)

@@ -1,7 +1,9 @@
-"""Finance opens the dashboard and a statement, exports it, and closes the month with a second finance user."""
+"""Finance opens the dashboard and a statement, exports it, records LINE's invoice, explains its difference,
+closes the month with a second finance user and downloads the PDF."""
 
 from __future__ import annotations
 
+import io
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -12,9 +14,11 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
 from billing.demo import _day_counts
-from billing.models import LineDailyCount, UnitPrice
+from billing.invoicing import billing_profile_save, three_way
+from billing.models import LineDailyCount, LineInvoice, Statement, UnitPrice
 from billing.periods import JST, days
 from notifications.choices import Channel, Metric
 from notifications.models import SmsAccount
@@ -32,7 +36,15 @@ def finance2(make_user: Callable[..., User]) -> User:
 
 
 def seed_january(brand: Brand) -> None:
-    """A month of figures (the demo's pattern) and LINE's counts, one of them 3 below the portal's."""
+    """A month of figures (the demo's pattern), LINE's counts (one 3 below the portal's), the billing profile."""
+    billing_profile_save(
+        brand=brand,
+        actor="test",
+        legal_name="Acme Shop Co., Ltd.",
+        tax_id="04595257",
+        address="No. 7, Xinyi Road, Taipei",
+        contact_email="billing@acme.example",
+    )
     # The price seeded by billing's data migration; an earlier transactional test's flush removes it.
     UnitPrice.objects.get_or_create(
         channel="pnp", effective_from=date(2023, 1, 1), defaults={"price": Decimal("0.2000")}
@@ -89,6 +101,36 @@ def test_finance_reviews_exports_and_closes_a_month_with_a_second_finance_user(
     download_info.value.save_as(saved)
     assert "pnp" in saved.read_text(encoding="utf-8-sig")
 
+    # record LINE's invoice: the same amounts, but LINE states 2 messages more than the statement bills
+    statement = Statement.objects.get(brand=brand, month=date(2026, 1, 1))
+    figures = three_way(statement)
+    statement_url = page.url
+    page.goto(f"{base}/admin/billing/lineinvoice/add/")
+    page.select_option("#id_brand", label=str(brand))
+    page.fill("#id_month", "2026-01")
+    page.fill("#id_invoice_number", "AB-12345678")
+    page.fill("#id_invoice_date", "2026-02-03")
+    page.fill("#id_net", str(figures.pnp_net))
+    page.fill("#id_tax", str(figures.pnp_tax))
+    page.fill("#id_gross", str(figures.pnp_net + figures.pnp_tax + 1))  # a typo first: refused on gross
+    page.fill("#id_message_count", str(figures.billed_count + 2))
+    page.click("input[name=_save]")
+    expect(page.locator(".field-gross .errorlist")).to_contain_text("not the gross")
+    page.fill("#id_gross", str(figures.pnp_net + figures.pnp_tax))
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_be_visible()
+    assert LineInvoice.objects.get(brand=brand).invoice_number == "AB12345678"
+
+    # the statement shows the difference, and finance explains it with a code
+    page.goto(statement_url)
+    expect(page.locator("#count-difference")).to_have_text("2")
+    expect(page.locator("#invoice-blocked")).to_be_visible()
+    form = page.locator("#invoice-explain-form")
+    form.locator("select[name=invoice_reason]").select_option("month_boundary")
+    form.locator("input[name=invoice_note]").fill("LINE counted 2 messages of 1 February JST in January")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#invoice-explanation")).to_contain_text("LINE counted days of another month")
+
     # explain the flagged day, finalise
     row = page.locator("#jst-2026-01-12")
     row.locator("select[name=reason]").select_option("late_webhook")
@@ -107,3 +149,13 @@ def test_finance_reviews_exports_and_closes_a_month_with_a_second_finance_user(
     page.click("#confirm")
     expect(page.locator("#statement-status")).to_contain_text("confirmed")
     page.screenshot(path="var/screenshots/billing-statement-closed.png", full_page=True)
+
+    # and the PDF downloads: the confirmed bill, without the draft mark
+    with page.expect_download() as pdf_info:
+        page.click("#download-pdf")
+    pdf = tmp_path / "statement.pdf"
+    pdf_info.value.save_as(pdf)
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read_bytes())).pages)
+    assert "Monthly statement for 2026-01" in text and "04595257" in text
+    assert "AB12345678" in text and "LINE counted 2 messages of 1 February JST in January" in text
+    assert "DRAFT" not in text

@@ -56,7 +56,7 @@ class Command(BaseCommand):
         if brands is not None:
             queryset = queryset.filter(statement__brand__in=brands)
 
-        rows = export_rows(resource, queryset)
+        rows = export_rows(resource, queryset, native=options["format"] == "xlsx")
         if options["format"] == "xlsx":
             count = write_xlsx(rows, options["output"], title=options["report"])
         elif options["output"] == "-":

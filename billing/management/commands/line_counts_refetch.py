@@ -32,5 +32,8 @@ class Command(BaseCommand):
             if not brands.exists():
                 raise CommandError(f"--brand: no active brand with a LINE channel has the slug {options['brand']!r}")
         for brand in brands:
-            asked = line_counts_refetch_month(brand=brand, month=month, actor="command:line_counts_refetch")
-            self.stdout.write(f"{brand.slug}: asked LINE for {asked} day(s) of {month:%Y-%m}")
+            results = line_counts_refetch_month(brand=brand, month=month, actor="command:line_counts_refetch")
+            self.stdout.write(f"{brand.slug}: asked LINE for {len(results)} day(s) of {month:%Y-%m}")
+            for day in results:
+                count = "" if day.success is None else f" {day.success}"
+                self.stdout.write(f"  {day.jst_date} {day.kind}: {day.before or '-'} -> {day.status}{count}")
