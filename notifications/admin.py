@@ -129,7 +129,10 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
 
 class SmsAccountForm(forms.ModelForm):
     base_url = forms.URLField(
-        label=_("API base URL"), assume_scheme="https", help_text=_("e.g. https://smsb2c.mitake.com.tw/b2c/mtk")
+        label=_("API base URL"),
+        assume_scheme="https",
+        required=False,
+        help_text=SmsAccount._meta.get_field("base_url").help_text,
     )
     new_password = forms.CharField(
         label=_("New password"),
