@@ -6,7 +6,11 @@ from collections.abc import Callable
 from urllib.parse import unquote
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+API_DEFAULT_LANGUAGE = "en"
 
 
 class RefuseNulCharactersMiddleware:
@@ -30,3 +34,34 @@ class RefuseNulCharactersMiddleware:
                 return JsonResponse({"message": message, "errors": [error]}, status=400)
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class ApiLanguageMiddleware:
+    """Speak the API in the language of ``Accept-Language``, English when it names none we have.
+
+    The admin follows the staff member's choice (cookie, session) and defaults to Traditional
+    Chinese; a brand's system talking to the API is read by developers, so its messages follow
+    the request alone. Error codes never change with the language.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            language = api_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+
+def api_language(header: str) -> str:
+    """Return the first language of an ``Accept-Language`` header the portal speaks, else English."""
+    for code, _quality in parse_accept_lang_header(header):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return API_DEFAULT_LANGUAGE
