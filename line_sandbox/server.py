@@ -849,7 +849,7 @@ SANDBOX = web.AppKey("sandbox", Sandbox)
 
 
 def create_app(options: Options) -> web.Application:
-    from . import accounts, admin, sms
+    from . import accounts, admin, login, sms
 
     sandbox = Sandbox(options)
     app = web.Application(client_max_size=4 * 1024 * 1024)
@@ -863,6 +863,7 @@ def create_app(options: Options) -> web.Application:
     accounts.add_routes(app, sandbox)
     admin.add_routes(app, sandbox)
     sms.add_routes(app, sandbox.sms)
+    login.add_routes(app, sandbox)
     app.on_startup.append(sandbox.start)
     app.on_cleanup.append(sandbox.stop)
     return app

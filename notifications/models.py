@@ -202,7 +202,7 @@ class SmsVendor(models.TextChoices):
 
 # Under SMS_API_BASE_URL the gateway serves each vendor's API at its own path (the sandbox does
 # so), so an account without its own URL follows the deployment's setting, never a frozen copy.
-GATEWAY_VENDOR_PATHS = {SmsVendor.MITAKE: "/mitake/b2c/mtk", SmsVendor.SANDBOX: ""}
+GATEWAY_VENDOR_PATHS: dict[str, str] = {SmsVendor.MITAKE: "/mitake/b2c/mtk", SmsVendor.SANDBOX: ""}
 
 
 class SmsAccount(models.Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -18,7 +20,7 @@ def has_chinese(text: str) -> bool:
 
 
 def check(api_client: APIClient, language: str | None, body: dict) -> dict:
-    headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
+    headers: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
     response = api_client.post("/api/v1/templates/shipping_notice/check", body, format="json", **headers)
     assert response.status_code in (400, 422), response.json()
     return response.json()  # type: ignore[no-any-return]
