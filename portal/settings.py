@@ -199,6 +199,9 @@ LINE_API_TIMEOUT = (
 # Where an SMS account without its own API base URL sends (the sandbox's gateway in the demo).
 SMS_API_BASE_URL = env.str("SMS_API_BASE_URL", default=f"http://127.0.0.1:{SANDBOX_PORT}/sms")
 SMS_API_TIMEOUT = (env.float("SMS_API_CONNECT_TIMEOUT", default=3.05), env.float("SMS_API_READ_TIMEOUT", default=10.0))
+# `make run` only: the portal serves a stand-in for a brand's LIFF binding page at /demo/bind/
+# and links notifications to the sandbox's phone view. Never on in production.
+DEMO_MODE = env.bool("DEMO_MODE", default=False)
 # The portal's own address as others call it back (SMS delivery reports, links in e-mails).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default=f"http://127.0.0.1:{PORT}")
 # LINE allows 2,000 requests/s per channel and endpoint; the shared limiter stays under it.

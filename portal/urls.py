@@ -42,4 +42,6 @@ urlpatterns = [
     path("webhooks/", include("notifications.api.webhook_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    # make run's stand-in for a brand's LIFF binding page; it answers 404 unless DEMO_MODE.
+    path("", include("binding.urls")),
 ]

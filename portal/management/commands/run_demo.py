@@ -58,6 +58,7 @@ def demo_environment(*, port: int, sandbox_port: int) -> dict[str, str]:
         "LINE_API_BASE_URL": f"http://127.0.0.1:{sandbox_port}",
         "SMS_API_BASE_URL": f"http://127.0.0.1:{sandbox_port}/sms",
         "VAR_DIR": str(settings.VAR_DIR),
+        "DEMO_MODE": "1",
     }
 
 
