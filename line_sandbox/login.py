@@ -79,8 +79,11 @@ def _line_error(description: str) -> web.Response:
     return json_response(dumps({"error": "invalid_request", "error_description": description}), 400)
 
 
+ID_TOKENS = web.AppKey("id_tokens", IdTokens)
+
+
 def add_routes(app: web.Application, sandbox: Sandbox) -> None:
-    tokens = IdTokens()
+    tokens = app[ID_TOKENS] = IdTokens()
 
     async def verify(request: web.Request) -> web.Response:
         if request.content_type != "application/x-www-form-urlencoded":

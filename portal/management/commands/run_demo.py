@@ -108,6 +108,7 @@ class Command(BaseCommand):
                 str(world),
                 "--portal-url",
                 f"http://127.0.0.1:{port}",
+                "--phone-view",
             ]
 
         api_key, created = demo_api_key(rotate=options["rotate_key"])
