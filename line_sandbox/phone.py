@@ -62,9 +62,9 @@ def _bubble(entry: dict, key: str) -> str:
         if message.get("type") == "text":
             parts.append(f'<div class="text">{_links(str(message.get("text", "")), key, channel)}</div>')
         elif message.get("type") == "flex":
-            lines = "".join(f"<div>{_links(t, key, channel)}</div>" for t in _texts(message.get("contents")))
-            alt = html.escape(str(message.get("altText", "")))
-            parts.append(f'<div class="flex"><div class="alt">{alt}</div>{lines}</div>')
+            texts = _texts(message.get("contents")) or [str(message.get("altText", ""))]
+            lines = "".join(f"<div>{_links(t, key, channel)}</div>" for t in texts)
+            parts.append(f'<div class="flex">{lines}</div>')
         else:
             parts.append(f'<div class="text">[{html.escape(str(message.get("type")))}]</div>')
     template = entry.get("template")
@@ -89,7 +89,8 @@ main{max-width:420px;margin:0 auto;background:#8cabd9;min-height:100vh}
 header{background:#fff;padding:12px 16px;border-bottom:1px solid #ddd}
 header h1{font-size:17px;margin:0}header .sub{font-size:12px;color:#777}
 .acts{background:#fff;padding:8px 16px;border-bottom:1px solid #ddd;font-size:13px}
-.acts form{display:inline}.acts button{margin:2px;padding:6px 10px;border-radius:14px;border:1px solid #06c755;
+.acts form{display:block;margin:2px 0}
+.acts button{margin:2px;padding:6px 10px;border-radius:14px;border:1px solid #06c755;
 background:#fff;color:#06c755}
 .feed{padding:12px}.item{margin:10px 0}.meta{font-size:11px;color:#334;margin:0 0 3px 4px}
 .bubble{background:#fff;border-radius:16px;padding:10px 12px;max-width:85%;word-break:break-word;font-size:14px}
