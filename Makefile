@@ -1,4 +1,5 @@
-# make run  — fresh clone → running portal with demo data (SQLite, embedded broker, LINE sandbox)
+# make run  — fresh clone → running portal with demo data (SQLite, embedded broker, LINE sandbox);
+#             PORT=8000 SANDBOX_PORT=8090 by default, every URL follows them
 # make test — fresh clone → whole suite (SQLite by default; set DATABASE_URL / CELERY_BROKER_URL for PostgreSQL / Redis)
 # make mutate — mutation testing of the money/trust modules (docs/mutation-testing.md); not in CI
 
@@ -7,6 +8,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements/lock.txt | cksum | cut -d' ' -f1)
 CHROMIUM ?= /usr/bin/chromium
+PORT ?= 8000
+SANDBOX_PORT ?= 8090
 
 .PHONY: run test bench bench-quick mutate install chromium lint typecheck layers clean
 
@@ -33,7 +36,7 @@ run: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py run_demo
+	PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) $(PY) manage.py run_demo $(if $(ROTATE_KEY),--rotate-key)
 
 test: install chromium
 	mkdir -p var

@@ -102,7 +102,7 @@ def seed(stdout: TextIO) -> None:
             brand=brand,
             defaults={
                 "vendor": SmsVendor.SANDBOX,
-                "base_url": "http://127.0.0.1:8090/sms",
+                "base_url": "",  # the deployment's gateway (the sandbox), looked up at each send
                 "price_per_segment": DEMO_SMS_PRICES[slug],
             },
         )

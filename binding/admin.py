@@ -34,6 +34,8 @@ class BindingSettingsForm(forms.ModelForm):
             "welcome_template_code",
             "welcome_period_days",
             "welcome_user_name",
+            "login_channel_id",
+            "backend_verifies_uid",
         )
         widgets = {"page_url_template": forms.TextInput(attrs={"size": 90})}
 
@@ -46,6 +48,7 @@ class BindingSettingsAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("brand__slug", "brand__name")
     fieldsets = (
         (None, {"fields": ("brand", "page_url_template", "link_valid_days")}),
+        (_("Who the LINE user is"), {"fields": ("login_channel_id", "backend_verifies_uid")}),
         (_("One-time password"), {"fields": ("otp_template_code",)}),
         (_("Welcome message"), {"fields": ("welcome_template_code", "welcome_period_days", "welcome_user_name")}),
     )

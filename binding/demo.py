@@ -16,13 +16,21 @@ from portal.models import Brand
 
 BRAND = "demo-shop"
 PAGE_URL = "https://liff.line.me/1650000001-bind?token={token}"
+# A LIFF ID starts with its LINE Login channel's id: the channel the page's ID tokens are for.
+LOGIN_CHANNEL_ID = "1650000001"
 
 
 @transaction.atomic
 def seed(stdout: TextIO) -> None:
-    """Create demo-shop's binding settings if missing; change nothing that exists."""
+    """Create demo-shop's binding settings if missing; otherwise only fill in a missing login channel."""
     brand = Brand.objects.filter(slug=BRAND).first()
-    if brand is None or BindingSettings.objects.filter(brand=brand).exists():
+    if brand is None:
+        return
+    existing = BindingSettings.objects.filter(brand=brand).first()
+    if existing is not None:
+        if not existing.login_channel_id:
+            existing.login_channel_id = LOGIN_CHANNEL_ID
+            binding_settings_save(binding=existing, actor="command:seed_demo")
         return
     binding_settings_save(
         binding=BindingSettings(
@@ -31,6 +39,7 @@ def seed(stdout: TextIO) -> None:
             otp_template_code="signup_otp",
             welcome_template_code="welcome_bind",
             welcome_user_name="朋友",
+            login_channel_id=LOGIN_CHANNEL_ID,
         ),
         actor="command:seed_demo",
     )

@@ -71,3 +71,23 @@ class OtpRateLimitedError(BindingError):
             field="external_id",
         )
         self.retry_after = retry_after
+
+
+class LineUserUnverifiedError(BindingError):
+    """Who the LINE user is was not shown: no ID token where one is needed, or LINE refused it."""
+
+    code = "id_token_invalid"
+
+    def __init__(self, message: Any, *, code: str, status_code: int = 400) -> None:
+        super().__init__(message, field="id_token", code=code)
+        self.status_code = status_code
+
+
+class LineUserNotFriendError(BindingError):
+    """The LINE user has not added the brand's account as a friend, or has blocked it."""
+
+    status_code = 422
+    code = "uid_not_friend"
+
+    def __init__(self, message: Any, *, code: str) -> None:
+        super().__init__(message, field="uid", code=code)

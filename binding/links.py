@@ -129,3 +129,13 @@ def fill_bind_link(*, brand: Brand, version: Any, member: Any, variables: Mappin
     if BIND_LINK_VARIABLE not in declared or variables.get(BIND_LINK_VARIABLE):
         return variables
     return {**variables, BIND_LINK_VARIABLE: bind_link_for_member(brand=brand, member_id=member.pk)}
+
+
+def token_brand_id(token: str) -> int | None:
+    """Return the brand a well-signed token was issued for (expiry and use are checked by ``token_verify``)."""
+    try:
+        value = _signer().unsign(token.strip())
+    except signing.BadSignature:
+        return None
+    parts = value.split(".")
+    return int(parts[1]) if len(parts) == 4 and parts[1].isdigit() else None

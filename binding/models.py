@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +66,24 @@ class BindingSettings(models.Model):
         help_text=_(
             "Used for {user_name} when LINE gives no display name for the friend "
             "(or the name fails the send-time checks)."
+        ),
+    )
+    login_channel_id = models.CharField(
+        _("LINE Login channel ID"),
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^\d+$", _("Give the digits of the channel ID (LINE Developers console)."))],
+        help_text=_(
+            "The LINE Login channel of the binding page's LIFF app. The portal asks LINE whom the "
+            "page's ID token (liff.getIDToken()) names, for this channel, before it binds."
+        ),
+    )
+    backend_verifies_uid = models.BooleanField(
+        _("the brand's backend verifies the LINE user"),
+        default=False,
+        help_text=_(
+            "Accept a LINE user id posted without an ID token, because the brand's backend verified the "
+            "ID token with LINE itself. Each such binding is recorded as verified by the brand."
         ),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

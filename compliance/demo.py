@@ -47,6 +47,22 @@ SHIPPING_V2: dict[str, Any] = {
     "button_label": "查看配送進度 Track",
     "button_url": "https://www.demo-shop.example/orders/{order_id}",
 }
+# The shipping notice with a bind link (filled in by the portal): make run's way to try binding.
+SHIPPING_BIND: dict[str, Any] = {
+    "text": "您的訂單 {order_id} 已於 {event_time} 出貨。綁定 LINE 帳號即可在 LINE 收到通知：{bind_link}\n"
+    "Your order {order_id} shipped at {event_time}. Bind your LINE account: {bind_link}\n"
+    "若您已收到商品，請忽略此訊息。If you have already received it, please ignore this message.",
+    "variables": [
+        {"name": "order_id", "type": "text", "max_length": 20, "sample": "DS20260115001"},
+        {"name": "event_time", "type": "datetime", "sample": "2026-01-15 14:30"},
+        {"name": "bind_link", "type": "url", "max_length": 300, "sample": "https://liff.line.me/1650000001-bind"},
+    ],
+    "channels": [Channel.PNP, Channel.LINE_PUSH, Channel.SMS],
+    "sms_text": "【示範商店】訂單 {order_id} 已於 {event_time} 出貨。綁定 LINE：{bind_link} "
+    "若已收到商品，請忽略此訊息。",
+    "urgency": Urgency.A_DAY,
+    "sms_fallback_delay_minutes": 60,
+}
 OTP: dict[str, Any] = {
     "text": "您的示範商店會員註冊驗證碼為 {otp_code}，10 分鐘內有效，請勿提供給他人。\n"
     "Your Demo Shop sign-up code is {otp_code}. It expires in 10 minutes.",
@@ -180,6 +196,10 @@ def seed(stdout: TextIO) -> None:
         _approve(template_submit(version=version, actor=manager), reviewer)
         v2 = template_new_version(template=version.template, author=manager, **SHIPPING_V2)
         _approve(template_submit(version=v2, actor=manager), reviewer2)
+    if version := create(
+        "shipping_bind", "出貨通知與綁定 Shipping notice, bind LINE", UseCase.DELIVERY_NOTICE, SHIPPING_BIND
+    ):
+        _approve(template_submit(version=version, actor=manager), reviewer)
     if version := create("signup_otp", "會員註冊驗證碼 Sign-up OTP", UseCase.SIGNUP_OTP, OTP):
         _approve(template_submit(version=version, actor=manager), reviewer)
     # Use case 6: the welcome follows a completed registration (adding the OA) and asks to bind.

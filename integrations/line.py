@@ -349,3 +349,60 @@ def pnp_templated_delivery_count(*, access_token: str, jst_day: date) -> Deliver
     if response.status_code != 200:
         raise LineRequestError(f"LINE answered {response.status_code}", status=response.status_code, body=response.text)
     return _delivery_count(response)
+
+
+class LineIdTokenInvalidError(LineRequestError):
+    """LINE answered 400 to an ID token: forged, expired, or issued for another channel."""
+
+
+@dataclass(frozen=True)
+class IdTokenClaims:
+    """Who a LIFF ID token names, as LINE's verify endpoint answered."""
+
+    user_id: str  # ``sub``
+    channel_id: str  # ``aud``: the LINE Login channel the token was issued for
+    expires_at: int  # ``exp``, UNIX seconds
+    name: str = ""
+
+
+def id_token_verify(*, id_token: str, client_id: str) -> IdTokenClaims:
+    """Ask LINE whom an ID token (``liff.getIDToken()``) names: ``POST /oauth2/v2.1/verify``.
+
+    ``client_id`` is the LIFF app's LINE Login channel id; a token for another channel is
+    refused by LINE. Raises :class:`LineIdTokenInvalidError` with LINE's description on 400;
+    the call only reads, so any failure to get an answer is :class:`LineRetryableError`.
+    """
+    try:
+        response = session().post(
+            _url("/oauth2/v2.1/verify"),
+            data={"id_token": id_token, "client_id": client_id},
+            timeout=settings.LINE_API_TIMEOUT,
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        raise LineRetryableError(f"LINE's verify endpoint did not answer: {type(exc).__name__}") from None
+    if response.status_code == 429 or response.status_code >= 500:
+        raise LineRetryableError(
+            f"LINE answered {response.status_code}",
+            status=response.status_code,
+            body=response.text,
+            retry_after=_retry_after(response),
+        )
+    if response.status_code == 400:
+        try:
+            description = str(response.json().get("error_description") or "")
+        except (ValueError, AttributeError):
+            description = ""
+        raise LineIdTokenInvalidError(description or "LINE refused the ID token", status=400, body=response.text)
+    if response.status_code != 200:
+        raise _refused_or_wrong(response)
+    payload = _json_object(response)
+    user_id, audience = payload.get("sub"), payload.get("aud")
+    if not isinstance(user_id, str) or str(audience) != client_id:
+        raise LineRequestError("LINE's verify answer names no user of this channel", status=200, body=response.text)
+    return IdTokenClaims(
+        user_id=user_id,
+        channel_id=str(audience),
+        expires_at=int(payload.get("exp") or 0),
+        name=str(payload.get("name") or ""),
+    )

@@ -64,6 +64,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--webhook-retries", type=int, default=3, help="redeliveries on a non-2xx answer; 0 turns it off")
     add("--webhook-retry-interval", type=float, default=1.0, help="seconds between redeliveries (default 1)")
     add("--webhook-timeout", type=float, default=5.0, help="seconds before a webhook request times out")
+    add(
+        "--phone-view",
+        action="store_true",
+        help="keep what each user received and serve the phone view at /sandbox/phone/{uid or phone}",
+    )
+    add("--liff-endpoint", help="where the phone view opens liff.line.me links (default {portal}/demo/bind/)")
     add("--max-records", type=int, default=2_000_000, help="records kept for inspection (counters go on)")
     add("--log-level", default="WARNING", help="logging level (default WARNING)")
 
@@ -88,6 +94,8 @@ def options_from(ns: dict) -> Options:
         channels=[s.strip() for s in (ns.get("channels") or "").split(",") if s.strip()],
         webhook={field: ns[flag] for flag, field in WEBHOOK_FLAGS.items() if ns.get(flag) is not None},
         max_records=ns["max_records"],
+        phone_view=bool(ns.get("phone_view")),
+        liff_endpoint=ns.get("liff_endpoint"),
     )
 
 

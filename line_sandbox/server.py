@@ -11,7 +11,7 @@ import re
 import time
 import uuid
 from array import array
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,6 +27,7 @@ from .world import Channel, User, WorldError, build_world, load_world_file, user
 log = logging.getLogger("line_sandbox")
 
 MAX_BODY = 2 * 1024 * 1024
+INBOX_SIZE = 200  # messages kept per user for the phone view
 PNP_WINDOW = 86400  # a PNP waiting for the user's consent or SMS verification is deleted after 24 h
 REPLY_TOKEN_TTL = 60
 RETRY_KEY_TTL = 86400
@@ -248,6 +249,10 @@ class Options:
     webhook: dict = field(default_factory=dict)
     max_records: int = 2_000_000
     world_data: dict | None = None  # an already parsed world (tests, embedding)
+    # Keep what each user received for the phone view (/sandbox/phone/…) and open LIFF links at
+    # liff_endpoint; off by default so benchmarks with a million users keep no message bodies.
+    phone_view: bool = False
+    liff_endpoint: str | None = None  # default {portal}/demo/bind/
 
 
 class Sandbox:
@@ -296,6 +301,8 @@ class Sandbox:
         self.webhook_config.update({**WebhookConfig().as_dict(), **opts.webhook})
         self.sender.reset()
         self.records: list[tuple] = []
+        # What each user's phone shows (the phone view): the latest messages per user uid.
+        self.inbox: defaultdict[str, deque[dict]] = defaultdict(lambda: deque(maxlen=INBOX_SIZE))
         self.states = array("b")
         self.delivered_at = array("d")
         self.records_dropped = 0
@@ -523,7 +530,8 @@ class Sandbox:
             self.record(kind, cid, to, tag, 400, REJECTED)
             return json_response(body_errors(errors), 400)
 
-        status = self.pnp_outcome(channel, str(to), tag, kind=kind)
+        shown = {"template": body.get("templateKey"), "body": body.get("body")} if templated else None
+        status = self.pnp_outcome(channel, str(to), tag, kind=kind, messages=body.get("messages"), shown=shown)
         if status == 200 and templated:
             status = 202  # LINE answers the template endpoint with 202 Accepted
         response = json_response(
@@ -532,7 +540,22 @@ class Sandbox:
         # accept_timeout / accept_500: LINE has accepted (and maybe delivered); the answer is late or a 500
         return await self.answer(response, late)
 
-    def pnp_outcome(self, channel: Channel, to: str, tag: str | None, *, kind: str = "pnp") -> int:
+    def inbox_add(self, user: User, entry: dict) -> None:
+        """Keep what reached (or waits for) the user, for the phone view."""
+        if not self.options.phone_view:
+            return
+        self.inbox[user.uid].append({"t": self.clock.now(), **entry})
+
+    def pnp_outcome(
+        self,
+        channel: Channel,
+        to: str,
+        tag: str | None,
+        *,
+        kind: str = "pnp",
+        messages: list | None = None,
+        shown: dict | None = None,
+    ) -> int:
         """Decide what LINE does with an accepted-for-processing PNP (LINE_PNP_API.md §5); return the status."""
         cid = channel.channel_id
         now = self.clock.now()
@@ -553,6 +576,10 @@ class Sandbox:
             return 200
         if user.needs_action(now):
             seq = self.record(kind, cid, digest, tag, 200, PENDING, now)
+            self.inbox_add(
+                user,
+                {"kind": kind, "channel": cid, "messages": messages, "template": shown, "seq": seq, "data": data},
+            )
             acts = user.acts_after_minutes
             if acts is not None:
                 act_at = now + acts * 60
@@ -565,8 +592,23 @@ class Sandbox:
             self.schedule(now + PNP_WINDOW, self._expire, (seq, kind))
             return 200
         seq = self.record(kind, cid, digest, tag, 200, DELIVERED, now)
+        self.inbox_add(user, {"kind": kind, "channel": cid, "messages": messages, "template": shown, "seq": seq})
         self.deliver(seq, channel, data, now, sent_at=now, kind=kind)
         return 200
+
+    def user_acts_now(self, user: User) -> int:
+        """The user agrees to LINE's notice / passes SMS verification now: deliver what waited; return how many."""
+        now = self.clock.now()
+        user.act(now)
+        delivered = 0
+        for entry in self.inbox[user.uid]:
+            seq = entry.get("seq", -1)
+            channel = self.world.channels.get(entry.get("channel", ""))
+            if entry.get("data") is None or channel is None or seq < 0 or self.states[seq] != PENDING:
+                continue
+            self._deliver_pending((seq, channel, entry["data"], user, entry["t"], entry["kind"]), now)
+            delivered += 1
+        return delivered
 
     def _user_acts(self, user: User, due: float) -> None:
         if user.act_due is not None and user.act_due <= due:
@@ -729,6 +771,8 @@ class Sandbox:
         if retry_key is not None:
             self.retry_keys[(cid, retry_key.lower())] = (now + RETRY_KEY_TTL, request_id, sent)
         seq = self.record("push", cid, to, retry_key, 200, SENT, now)
+        if user is not None:
+            self.inbox_add(user, {"kind": "push", "channel": cid, "messages": body["messages"], "seq": seq})
         # LINE counts a push once per recipient, however many message objects it holds
         self.push_month_counts[(cid, jst_day_string(now)[:6])] += 1
         if seq >= 0:
@@ -764,6 +808,9 @@ class Sandbox:
             self.record("reply", cid, None, token if isinstance(token, str) else None, 400, REJECTED)
             return json_response(dumps({"message": "Invalid reply token"}), 400)
         seq = self.record("reply", cid, entry[1], token, 200, SENT, now)
+        replied_to = self.world.users_by_uid.get(entry[1])
+        if replied_to is not None:
+            self.inbox_add(replied_to, {"kind": "reply", "channel": cid, "messages": body["messages"], "seq": seq})
         if seq >= 0:
             self.delivered_at[seq] = now
         response = json_response(
@@ -849,7 +896,7 @@ SANDBOX = web.AppKey("sandbox", Sandbox)
 
 
 def create_app(options: Options) -> web.Application:
-    from . import accounts, admin, sms
+    from . import accounts, admin, login, phone, sms
 
     sandbox = Sandbox(options)
     app = web.Application(client_max_size=4 * 1024 * 1024)
@@ -863,6 +910,8 @@ def create_app(options: Options) -> web.Application:
     accounts.add_routes(app, sandbox)
     admin.add_routes(app, sandbox)
     sms.add_routes(app, sandbox.sms)
+    login.add_routes(app, sandbox)
+    phone.add_routes(app, sandbox)
     app.on_startup.append(sandbox.start)
     app.on_cleanup.append(sandbox.stop)
     return app

@@ -151,6 +151,9 @@ class SmsGateway:
             parts=parts,
         )
         self.messages[message_id] = msg
+        user = sandbox.world.users_by_hash.get(phone_hash(e164))
+        if user is not None:
+            sandbox.inbox_add(user, {"kind": "sms", "text": text, "seq": seq})
         sandbox.schedule(now + self.report_delay, self._report, msg)
         return msg
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from members.phones import phone_hash
 from notifications.choices import AlertKind, Channel
 from notifications.models import (
     AlertCrossing,
@@ -92,8 +95,17 @@ class NotificationAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
         "line_messages",
         "sms_text",
     )
-    readonly_fields = fields
+    readonly_fields = (*fields, "phone_view")
     inlines = (AttemptInline, EventInline)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # make run only: the LINE sandbox shows what the member's phone received.
+        return (*self.fields, "phone_view") if settings.DEMO_MODE else self.fields
+
+    @admin.display(description=_("member's phone (LINE sandbox)"))
+    def phone_view(self, obj: Notification) -> str:
+        url = f"{settings.LINE_API_BASE_URL.rstrip('/')}/sandbox/phone/{phone_hash(obj.member.phone_e164)}"
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Open the phone view"))
 
     @admin.display(description=_("member"), ordering="member__external_id")
     def member_ref(self, obj: Notification) -> str:
@@ -139,7 +151,10 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
 
 class SmsAccountForm(forms.ModelForm):
     base_url = forms.URLField(
-        label=_("API base URL"), assume_scheme="https", help_text=_("e.g. https://smsb2c.mitake.com.tw/b2c/mtk")
+        label=_("API base URL"),
+        assume_scheme="https",
+        required=False,
+        help_text=SmsAccount._meta.get_field("base_url").help_text,
     )
     new_password = forms.CharField(
         label=_("New password"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TextIO
 
-from django.conf import settings
 from django.utils import timezone
 
 from notifications.models import Notification, SmsAccount, SmsVendor
@@ -19,12 +18,17 @@ def seed(stdout: TextIO) -> None:
     """Give each demo brand an SMS account on the sandbox's Mitake gateway; queue demo sends once."""
     for slug, price in SMS_PRICES.items():
         brand = Brand.objects.filter(slug=slug).first()
-        if brand is None or SmsAccount.objects.filter(brand=brand).exists():
+        if brand is None:
+            continue
+        # No URL of its own: the account follows SMS_API_BASE_URL (the sandbox on SANDBOX_PORT) at
+        # each send. A copy frozen by an earlier seed on the sandbox's host is cleared the same way.
+        SmsAccount.objects.filter(brand=brand, base_url__startswith="http://127.0.0.1:").update(base_url="")
+        if SmsAccount.objects.filter(brand=brand).exists():
             continue
         SmsAccount.objects.create(
             brand=brand,
             vendor=SmsVendor.MITAKE,
-            base_url=f"{settings.SMS_API_BASE_URL.rstrip('/')}/mitake/b2c/mtk",
+            base_url="",
             username="sandbox",
             password="sandbox",
             price_per_segment=price,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -202,12 +203,24 @@ class SmsVendor(models.TextChoices):
     SANDBOX = "sandbox", _("Sandbox gateway (development)")
 
 
+# Under SMS_API_BASE_URL the gateway serves each vendor's API at its own path (the sandbox does
+# so), so an account without its own URL follows the deployment's setting, never a frozen copy.
+GATEWAY_VENDOR_PATHS: dict[str, str] = {SmsVendor.MITAKE: "/mitake/b2c/mtk", SmsVendor.SANDBOX: ""}
+
+
 class SmsAccount(models.Model):
     """A brand's account with its SMS vendor: where fallback SMS go and what each segment costs."""
 
     brand = models.OneToOneField(Brand, on_delete=models.CASCADE, related_name="sms_account")
     vendor = models.CharField(_("vendor"), max_length=16, choices=SmsVendor.choices, default=SmsVendor.SANDBOX)
-    base_url = models.URLField(_("API base URL"), help_text=_("e.g. https://smsb2c.mitake.com.tw/b2c/mtk"))
+    base_url = models.URLField(
+        _("API base URL"),
+        blank=True,
+        help_text=_(
+            "e.g. https://smsb2c.mitake.com.tw/b2c/mtk. Empty: the deployment's SMS gateway "
+            "(SMS_API_BASE_URL; the sandbox in the demo), looked up at each send."
+        ),
+    )
     username = models.CharField(_("username"), max_length=64, blank=True)
     password = EncryptedSecretField(_("password"))
     price_per_segment = models.DecimalField(
@@ -225,6 +238,12 @@ class SmsAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand} · {self.get_vendor_display()}"
+
+    def api_base_url(self) -> str:
+        """Return where this account's SMS go: its own URL, else the deployment's gateway at send time."""
+        if self.base_url:
+            return self.base_url
+        return settings.SMS_API_BASE_URL.rstrip("/") + GATEWAY_VENDOR_PATHS[self.vendor]
 
 
 class WebhookEvent(models.Model):

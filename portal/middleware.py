@@ -8,6 +8,9 @@ from urllib.parse import unquote
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+API_DEFAULT_LANGUAGE = "en"
 
 
 class RefuseNulCharactersMiddleware:
@@ -38,7 +41,8 @@ class UserLanguageMiddleware:
 
     After ``AuthenticationMiddleware`` (it needs the user) and ``LocaleMiddleware`` (whose choice
     from the cookie or ``Accept-Language`` it overrides for the rest of the request). The API
-    (``/api/``) is left alone: it follows each request's ``Accept-Language``.
+    (``/api/``) is left alone: it follows each request's ``Accept-Language``
+    (:class:`ApiLanguageMiddleware`).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -54,3 +58,34 @@ class UserLanguageMiddleware:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class ApiLanguageMiddleware:
+    """Speak the API in the language of ``Accept-Language``, English when it names none we have.
+
+    The admin follows the staff member's choice (the header's switch, remembered per user) and
+    defaults to Traditional Chinese; a brand's system talking to the API is read by developers,
+    so its messages follow the request alone. Error codes never change with the language.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            language = api_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+
+def api_language(header: str) -> str:
+    """Return the first language of an ``Accept-Language`` header the portal speaks, else English."""
+    for code, _quality in parse_accept_lang_header(header):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return API_DEFAULT_LANGUAGE

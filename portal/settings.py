@@ -18,10 +18,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# The run directory: the SQLite database, the embedded broker, beat's schedule, the demo's key.
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=True)
 
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here so the CSP holds
     "import_export",
     "csp",
     "axes",
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     "portal.middleware.RefuseNulCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After it: under /api/ only Accept-Language counts, and English is the default there.
+    "portal.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -183,14 +188,23 @@ if not FIELD_ENCRYPTION_KEYS:
     )
 
 # --- LINE and SMS -----------------------------------------------------------------------
-LINE_API_BASE_URL = env.str("LINE_API_BASE_URL", default="http://127.0.0.1:8090")
+# `make run PORT=… SANDBOX_PORT=…`: the portal's and the sandbox's ports on this machine; the
+# URLs below default to them, so a demo on other ports needs nothing else (run_demo sets them).
+PORT = env.int("PORT", default=8000)
+SANDBOX_PORT = env.int("SANDBOX_PORT", default=8090)
+LINE_API_BASE_URL = env.str("LINE_API_BASE_URL", default=f"http://127.0.0.1:{SANDBOX_PORT}")
 LINE_API_TIMEOUT = (
     env.float("LINE_API_CONNECT_TIMEOUT", default=3.05),
     env.float("LINE_API_READ_TIMEOUT", default=10.0),
 )
-SMS_API_BASE_URL = env.str("SMS_API_BASE_URL", default="http://127.0.0.1:8090/sms")
+# Where an SMS account without its own API base URL sends (the sandbox's gateway in the demo).
+SMS_API_BASE_URL = env.str("SMS_API_BASE_URL", default=f"http://127.0.0.1:{SANDBOX_PORT}/sms")
 SMS_API_TIMEOUT = (env.float("SMS_API_CONNECT_TIMEOUT", default=3.05), env.float("SMS_API_READ_TIMEOUT", default=10.0))
-PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# `make run` only: the portal serves a stand-in for a brand's LIFF binding page at /demo/bind/
+# and links notifications to the sandbox's phone view. Never on in production.
+DEMO_MODE = env.bool("DEMO_MODE", default=False)
+# The portal's own address as others call it back (SMS delivery reports, links in e-mails).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default=f"http://127.0.0.1:{PORT}")
 # LINE allows 2,000 requests/s per channel and endpoint; the shared limiter stays under it.
 LINE_RATE_LIMIT_PER_SECOND = env.int("LINE_RATE_LIMIT_PER_SECOND", default=2000)
 # LINE time runs this many times faster than wall time: 24 h of LINE's delivery window and the
@@ -314,6 +328,11 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page at /api/docs/ loads Swagger UI from our own static files (no CDN) and its
+    # start-up script from a URL of its own, not inline: the CSP allows scripts from 'self' only.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # members, compliance and notifications share the channel codes
     "ENUM_NAME_OVERRIDES": {
         "ChannelEnum": "notifications.choices.Channel",

@@ -1,11 +1,12 @@
-"""URL map: the admin, the versioned REST API, its OpenAPI schema and LINE's webhooks."""
+"""URL map: the admin, the versioned REST API, its OpenAPI schema and docs page, and LINE's webhooks."""
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 from django.utils.translation import gettext as _
 from django.views import defaults
-from drf_spectacular.views import SpectacularAPIView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal.views import language_set
 
@@ -34,10 +35,15 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Swagger UI with its start-up script at ?script= rather than inline, for the CSP.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("webhooks/", include("notifications.api.webhook_urls")),
     path("i18n/setlang/", language_set, name="set_language"),
     path("healthz", healthz, name="healthz"),
+    # make run's stand-in for a brand's LIFF binding page; it answers 404 unless DEMO_MODE.
+    path("", include("binding.urls")),
 ]

@@ -18,7 +18,26 @@ class LineBindingWriteSerializer(serializers.Serializer):
         default="",
         error_messages={"invalid": "Give the 6-digit code the member received."},
     )
-    uid = serializers.CharField(max_length=64, help_text="The member's LINE user id (from LIFF or the webhook).")
+    id_token = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=4096,
+        help_text=(
+            "The LIFF ID token (liff.getIDToken()) of the member's LINE account: the portal asks LINE "
+            "whom it names. Required unless the binding settings say the brand's backend verifies the user."
+        ),
+    )
+    uid = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "The member's LINE user id. With an ID token, optional (it must match the token); without one, "
+            "accepted only where the brand's backend verifies the user (recorded as such)."
+        ),
+    )
     evidence = serializers.CharField(
         max_length=2000, help_text="What the member agreed to and how, e.g. 'LIFF consent checkbox, v3'."
     )

@@ -23,6 +23,8 @@ from binding.choices import BindingMetric, BindMethod, TokenKind
 from binding.exceptions import (
     BindingError,
     BindingNotConfiguredError,
+    LineUserNotFriendError,
+    LineUserUnverifiedError,
     OtpError,
     OtpRateLimitedError,
     TokenGoneError,
@@ -31,8 +33,9 @@ from binding.exceptions import (
 from binding.links import UID_RE, BindToken, settings_for, token_verify
 from binding.models import BindingSettings, BindOtp, UsedBindToken
 from binding.stats import binding_stat_add
+from integrations import line as line_client
 from members.choices import ConsentPurpose, ConsentSource
-from members.models import LineLink, Member
+from members.models import LineLink, Member, UnlinkedLineFollower
 from members.services import consent_record, line_link_bind, line_link_unbind
 from notifications.services import SendRequest, notification_accept
 from portal.services import Actor, audit_record
@@ -212,24 +215,96 @@ def _token_for(*, member: Member, token: str, uid: str, otp: str, binding: Bindi
     return proof
 
 
+def _verified_uid(*, binding: BindingSettings | None, id_token: str, uid: str) -> tuple[str, str]:
+    """Return the LINE user id and who vouched for it: LINE (the ID token) or the brand's backend."""
+    if id_token:
+        if binding is None or not binding.login_channel_id:
+            raise BindingNotConfiguredError(
+                _("Set the LINE Login channel ID of the binding page's LIFF app in the binding settings."),
+                field="id_token",
+                code="login_channel_not_configured",
+            )
+        try:
+            claims = line_client.id_token_verify(id_token=id_token, client_id=binding.login_channel_id)
+        except line_client.LineIdTokenInvalidError as exc:
+            raise LineUserUnverifiedError(
+                _("LINE did not accept the ID token (%(reason)s); get a fresh one with liff.getIDToken() and retry.")
+                % {"reason": exc},
+                code="id_token_invalid",
+            ) from None
+        except line_client.LineError:
+            raise LineUserUnverifiedError(
+                _("LINE could not be asked who the ID token names; nothing was bound, try again shortly."),
+                code="line_unavailable",
+                status_code=503,
+            ) from None
+        if uid and uid != claims.user_id:
+            raise BindingError(
+                _("The uid is not the LINE user the ID token names; send the ID token alone."),
+                field="uid",
+                code="uid_mismatch",
+            )
+        return claims.user_id, "line_id_token"
+    if not uid:
+        raise LineUserUnverifiedError(
+            _("Give the LIFF ID token (liff.getIDToken()) so the portal can ask LINE who the member is."),
+            code="id_token_required",
+        )
+    if binding is None or not binding.backend_verifies_uid:
+        raise LineUserUnverifiedError(
+            _(
+                "A LINE user id alone does not show who the member is: give the LIFF ID token, or, if your "
+                "backend verifies it with LINE, turn on 'the brand's backend verifies the LINE user'."
+            ),
+            code="id_token_required",
+        )
+    return uid, "brand_backend"
+
+
+def _friend_check(*, brand_id: int, uid: str) -> None:
+    """Refuse a LINE user who is not a friend of the brand's account, or who blocked it."""
+    states = [
+        *LineLink.objects.filter(brand_id=brand_id, uid=uid).values_list("is_friend", "is_blocked"),
+        *UnlinkedLineFollower.objects.filter(brand_id=brand_id, uid=uid).values_list("is_friend", "is_blocked"),
+    ]
+    if any(friend and not blocked for friend, blocked in states):
+        return
+    if any(blocked for _friend, blocked in states):
+        raise LineUserNotFriendError(
+            _("This LINE user has blocked the brand's account; they must unblock it before binding."),
+            code="uid_blocked",
+        )
+    raise LineUserNotFriendError(
+        _(
+            "This LINE user has not added the brand's account as a friend; binding is completed by adding it "
+            "(the bind link offers it). Ask the member to add the account, then try again."
+        ),
+        code="uid_not_friend",
+    )
+
+
 def line_binding_confirm(
     *,
     member: Member,
-    uid: str,
     evidence: str,
     notice_version: str,
     actor: Actor,
+    uid: str = "",
+    id_token: str = "",
     token: str = "",
     otp: str = "",
     captured_at: datetime | None = None,
 ) -> LineLink:
-    """Bind the member to the LINE user ``uid`` on the proof of a bind link or a one-time password.
+    """Bind the member to a LINE user on the proof of a bind link or a one-time password.
 
+    Who the LINE user is comes from the LIFF ID token, verified with LINE (``id_token``), or,
+    where the brand's settings say its backend verified it, from ``uid`` alone; the audit row
+    says which. The user must be a friend of the brand's account and not have blocked it.
     Records the ``line_binding`` consent (source API) and the binding in one transaction;
     the token or code is spent in that same transaction. Raises a ``BindingError`` naming the
     field at fault, or ``LineUidTakenError`` (409) when the UID is bound to another member.
     """
-    if not UID_RE.match(uid or ""):
+    if uid and not UID_RE.match(uid):
         raise BindingError(
             _("Give the LINE user id: 'U' followed by 32 lowercase hex characters."), field="uid", code="uid_invalid"
         )
@@ -239,10 +314,13 @@ def line_binding_confirm(
             field="token",
             code="proof_missing",
         )
+    binding = settings_for(member.brand)
+    uid, verified_by = _verified_uid(binding=binding, id_token=id_token, uid=uid)
+    _friend_check(brand_id=member.brand_id, uid=uid)
     now = timezone.now()
     proof = None
     if token:
-        proof = _token_for(member=member, token=token, uid=uid, otp=otp, binding=settings_for(member.brand))
+        proof = _token_for(member=member, token=token, uid=uid, otp=otp, binding=binding)
     otp_row = _otp_check(member=member, code=otp, now=now) if otp else None
     with transaction.atomic():
         consent = consent_record(
@@ -272,7 +350,12 @@ def line_binding_confirm(
             action="line_binding.confirmed",
             actor=actor,
             obj=member,
-            data={"methods": methods, "uid": _masked_uid(uid), "consent_id": consent.pk},
+            data={
+                "methods": methods,
+                "uid": _masked_uid(uid),
+                "uid_verified_by": verified_by,
+                "consent_id": consent.pk,
+            },
         )
     return link
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -33,8 +34,36 @@ class MessageTemplateSerializer(serializers.ModelSerializer):
 
 
 class TemplateCheckSerializer(serializers.Serializer):
-    variables = JSONObjectField(help_text="Values by variable name.")
-    occurred_at = serializers.DateTimeField(help_text="When the event happened (ISO 8601 with time zone).")
+    """The body of a send, checked without sending: the same fields, the same defaults.
+
+    ``template``, ``member`` and ``phone`` are accepted so a send's body can be checked as it is;
+    the template is the one in the address, and no member is looked up.
+    """
+
+    template = serializers.CharField(max_length=64, required=False, help_text="If given, the code in the address.")
+    member = serializers.CharField(max_length=64, required=False, allow_blank=False)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=False)
+    variables = JSONObjectField(required=False, default=dict, help_text="Values by variable name.")
+    occurred_at = serializers.DateTimeField(
+        required=False, help_text="When the event happened (ISO 8601 with time zone); default now, as for a send."
+    )
+    reservation_key = serializers.CharField(max_length=100, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        code = self.context.get("code")
+        if "template" in attrs and code is not None and attrs["template"] != code:
+            raise serializers.ValidationError(
+                {
+                    "template": _("The body names template %(body)s, the address %(code)s; send one code.")
+                    % {"body": attrs["template"], "code": code}
+                },
+                code="template_mismatch",
+            )
+        if attrs.get("member") and attrs.get("phone"):
+            raise serializers.ValidationError(
+                {"member": _("Give at most one of member (external id) or phone.")}, code="member_or_phone"
+            )
+        return attrs
 
 
 class TemplateCheckResultSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -42,21 +43,24 @@ class MessageTemplateViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=TemplateCheckSerializer, responses=TemplateCheckResultSerializer)
     @action(detail=True, methods=["post"])
     def check(self, request: Request, code: str) -> Response:
-        """Check values against the approved version and return the messages a send would carry.
+        """Check a send's body against the approved version and return the messages it would carry.
+
+        The body is a send's (``POST /notifications``) with the same defaults: ``variables`` {},
+        ``occurred_at`` now.
 
         Limits that count earlier sends (reservation reminders) are applied at send time.
         """
         api_key = request_api_key(request)
         assert api_key is not None
-        payload = TemplateCheckSerializer(data=request.data)
+        payload = TemplateCheckSerializer(data=request.data, context={"code": code})
         payload.is_valid(raise_exception=True)
         self.get_object()  # a code the brand has no template for is 404, like GET /templates/{code}
         version = template_version_for_send(brand=api_key.brand, code=code)
         values = send_check_variables(
             version=version,
             variables=payload.validated_data["variables"],
-            occurred_at=payload.validated_data["occurred_at"],
-            reservation_key=str(payload.initial_data.get("reservation_key") or "dry-run"),
+            occurred_at=payload.validated_data.get("occurred_at") or timezone.now(),
+            reservation_key=payload.validated_data.get("reservation_key") or "dry-run",
             prior_sends=lambda **_: 0,
         )
         sms = render_sms_text(version=version, variables=values)

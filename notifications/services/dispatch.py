@@ -313,7 +313,9 @@ def _send_sms(notification: Notification, attempt: Attempt) -> None:
         channel_failed(notification, attempt, None, "the brand has no active SMS account")
         return
     backend = backend_for(account.vendor)
-    config = SmsAccountConfig(base_url=account.base_url, username=account.username, password=account.password.reveal())
+    config = SmsAccountConfig(
+        base_url=account.api_base_url(), username=account.username, password=account.password.reveal()
+    )
     try:
         result = backend.send(
             account=config,

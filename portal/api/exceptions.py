@@ -1,4 +1,8 @@
-"""One error shape for the whole API: a message, and the fields at fault with their reasons."""
+"""One error shape for the whole API: a message, and the fields at fault with their reasons.
+
+Messages are in the request's language (``portal.middleware.ApiLanguageMiddleware``: English
+unless ``Accept-Language`` asks for Traditional Chinese); ``code`` is the same in every language.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -66,7 +71,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         summary = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
-        response.data = {"message": summary or "Invalid request.", "errors": errors}
+        response.data = {"message": summary or _("Invalid request."), "errors": errors}
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
         response.data = {"message": _encodable(str(detail)), "errors": []}

@@ -30,6 +30,9 @@ BIND_INVITE: dict[str, Any] = {
 }
 
 
+LOGIN_CHANNEL_ID = "2000000001"
+
+
 @pytest.fixture
 def binding_settings(brand: Brand) -> BindingSettings:
     return BindingSettings.objects.create(
@@ -38,6 +41,10 @@ def binding_settings(brand: Brand) -> BindingSettings:
         otp_template_code="binding_otp",
         welcome_template_code="welcome_bind",
         welcome_user_name="朋友",
+        # The tests of tokens and codes post a uid the way a brand's backend that verified the
+        # LIFF ID token itself does; tests/binding/test_id_token.py covers the ID token path.
+        backend_verifies_uid=True,
+        login_channel_id=LOGIN_CHANNEL_ID,
     )
 
 

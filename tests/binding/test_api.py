@@ -26,6 +26,13 @@ OTHER_UID = "U" + "b" * 32
 EVIDENCE = {"evidence": "LIFF consent checkbox", "notice_version": "privacy-2026-01"}
 
 
+@pytest.fixture(autouse=True)
+def friends(brand: Brand) -> None:
+    """Both LINE users have added the brand's account (binding refuses anyone else)."""
+    for uid in (UID, OTHER_UID):
+        UnlinkedLineFollower.objects.create(brand=brand, uid=uid)
+
+
 @pytest.fixture
 def member(make_member: Callable[..., Member], binding_settings: BindingSettings) -> Member:
     return make_member("M1", "0912-345-678")

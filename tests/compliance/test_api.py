@@ -66,3 +66,27 @@ def test_checking_values_for_a_template_code_the_brand_does_not_have_is_404(
     response = api_client.post("/api/v1/templates/no_such_code/check", body, format="json")
     assert response.status_code == 404, response.json()
     assert response.json()["errors"] == []
+
+
+def test_checking_takes_a_send_body_as_it_is_with_the_send_defaults(
+    api_client: APIClient, approved: TemplateVersion
+) -> None:
+    # given: the body of a send, without occurred_at (a send defaults it to now)
+    body = {
+        "template": "shipping_notice",
+        "member": "M1",
+        "variables": {"order_id": "A1", "event_time": "2026-01-01 10:00"},
+        "reservation_key": "R1",
+    }
+    response = api_client.post("/api/v1/templates/shipping_notice/check", body, format="json")
+    assert response.status_code == 200, response.json()
+    assert "A1" in response.json()["sms_text"]
+
+
+def test_checking_a_body_that_names_another_template_is_refused_on_the_template_field(
+    api_client: APIClient, approved: TemplateVersion
+) -> None:
+    body = {"template": "other_code", "variables": {"order_id": "A1", "event_time": "2026-01-01 10:00"}}
+    response = api_client.post("/api/v1/templates/shipping_notice/check", body, format="json")
+    assert response.status_code == 400
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("template", "template_mismatch")]

@@ -71,3 +71,29 @@ def test_another_brands_notifications_are_not_listed(
     response = client.get(LIST)
     assert response.status_code == 200  # the list is theirs to see, without this brand's rows
     assert "0912-***-678" not in response.content.decode()
+
+
+@pytest.mark.parametrize("demo", [True, False])
+def test_in_the_demo_a_notification_links_to_the_members_phone_in_the_sandbox(
+    client: Client,
+    manager: User,
+    approve_template: Callable[..., TemplateVersion],
+    make_member: Callable[..., Member],
+    settings: object,
+    demo: bool,
+) -> None:
+    from members.phones import phone_hash
+
+    settings.DEMO_MODE = demo  # type: ignore[attr-defined]
+    settings.LINE_API_BASE_URL = "http://127.0.0.1:8191"  # type: ignore[attr-defined]
+    approve_template("shipping_notice")
+    member = make_member("D1", "0912-345-678")
+    notification = notification_accept(
+        brand=member.brand,
+        request=SendRequest(template="shipping_notice", member=member.external_id, variables=VARIABLES),
+    )
+    assert client.login(username=manager.username, password=PASSWORD)
+    body = client.get(f"{LIST}{notification.pk}/change/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    link = f"http://127.0.0.1:8191/sandbox/phone/{phone_hash(member.phone_e164)}"
+    assert (link in body) is demo
+    assert "912345678" not in body  # the link names the number's hash, not the number
