@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Max, Q, QuerySet
 from django.utils.timezone import localdate
 
 from applications.choices import DocumentKind, Holder, Stage
-from applications.gates import gate_failures
+from applications.gates import BLOCKING_GATES, gate_failures, gate_title
 from applications.models import Application
+from applications.partners import use_case_review
 from applications.workdays import WorkCalendar
 from applications.workflow import (
     FINAL_STAGES,
@@ -54,6 +55,35 @@ def applications_with_nda_expiring(
 
 
 @dataclass(frozen=True)
+class ForecastStep:
+    """One LINE step of a forecast: when it starts and ends, and what the calendar did to it."""
+
+    stage: Stage
+    start: date
+    end: date
+    max_days: int
+    is_current: bool
+    cutoff: date | None = None  # the quarterly LINE HQ submission the step waits for
+    days_off: tuple[tuple[date, str], ...] = ()  # weekdays skipped (holidays, typhoon days)
+    makeup_days: tuple[date, ...] = ()  # weekend days worked (補班)
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The go-live forecast and how it was reached; ``blocked_by`` instead of a date when a gate stops it."""
+
+    go_live: date | None
+    steps: tuple[ForecastStep, ...] = ()
+    blocked_by: tuple[str, ...] = ()  # short gate names
+    blocked_reasons: tuple[str, ...] = ()  # what to do about them
+
+    @property
+    def is_blocked(self) -> bool:
+        return bool(self.blocked_by)
+
+
+@dataclass(frozen=True)
 class ApplicationStatus:
     """Where an application stands today, in Taiwan working days."""
 
@@ -62,39 +92,138 @@ class ApplicationStatus:
     planned_from: date | None
     due_on: date | None
     overdue_working_days: int
-    forecast_go_live: date | None
+    forecast: Forecast
+    promised_go_live: date | None = None
 
     @property
     def is_overdue(self) -> bool:
         return self.overdue_working_days > 0
 
+    @property
+    def forecast_go_live(self) -> date | None:
+        return self.forecast.go_live
 
-def application_forecast(application: Application, *, today: date, calendar: WorkCalendar) -> date | None:
-    """Return the go-live date if every LINE step takes its longest window and the brand answers at once.
+    @property
+    def misses_promise(self) -> bool:
+        """Whether the forecast go-live is later than the date promised to the brand."""
+        go_live = self.forecast.go_live
+        return bool(go_live and self.promised_go_live and go_live > self.promised_go_live)
 
-    None while the application is on hold or withdrawn; the live date once live.
+
+def _step(
+    *,
+    stage: Stage,
+    start: date,
+    end: date,
+    max_days: int,
+    calendar: WorkCalendar,
+    is_current: bool = False,
+    cutoff: date | None = None,
+    reason: str = "",
+) -> ForecastStep:
+    days = [start + timedelta(days=offset) for offset in range(1, (end - start).days + 1)]
+    days_off = tuple((day, name) for day in days if (name := calendar.day_off_name(day)))
+    return ForecastStep(
+        stage=stage,
+        start=start,
+        end=end,
+        max_days=max_days,
+        is_current=is_current,
+        cutoff=cutoff,
+        days_off=days_off,
+        makeup_days=tuple(day for day in days if calendar.is_makeup_workday(day)),
+        reason=reason,
+    )
+
+
+def forecast_blockers(application: Application, *, today: date) -> list[tuple[str, str]]:
+    """Return (gate name, reason) for each brand gate that stops a step still ahead today."""
+    stages = PATH_STAGES[application.path]
+    current = application.changes_for or application.held_from or application.stage
+    if current not in stages:
+        return []
+    found: dict[str, str] = {}
+    for later in stages[stages.index(current) + 1 :]:  # type: ignore[arg-type]
+        for gate in BLOCKING_GATES.get(later, ()):
+            reason = gate(application, today)
+            if reason:
+                found.setdefault(gate_title(gate, application), reason)
+    return list(found.items())
+
+
+def application_forecast(application: Application, *, today: date, calendar: WorkCalendar) -> Forecast:
+    """Return the go-live forecast: every LINE step at its longest window, the brand answering at once.
+
+    Each remaining LINE step is listed with the holidays it skips, the make-up days it counts
+    and the quarterly HQ cut-off it waits for. Blocked (no date) when a brand gate stops a
+    step ahead; no date while on hold or withdrawn; the live date once live.
     """
     stage = application.stage
     if stage == Stage.LIVE:
-        return application.live_on
+        return Forecast(go_live=application.live_on)
     if stage in (Stage.WITHDRAWN, Stage.ON_HOLD):
-        return None
+        return Forecast(go_live=None)
+    blockers = forecast_blockers(application, today=today)
+    if blockers:
+        return Forecast(
+            go_live=None,
+            blocked_by=tuple(name for name, _reason in blockers),
+            blocked_reasons=tuple(reason for _name, reason in blockers),
+        )
     stages = PATH_STAGES[application.path]
+    steps: list[ForecastStep] = []
+    entered = localdate(application.stage_entered_at) if application.stage_entered_at else today
     if stage == Stage.CHANGES_REQUESTED_BY_LINE:
         # The brand answers today; the step LINE asked about is reviewed again.
-        cursor = calendar.add_working_days(today, REREVIEW.max_days or REREVIEW.min_days)
         current = application.changes_for
+        days = REREVIEW.max_days or REREVIEW.min_days
+        cursor = calendar.add_working_days(today, days)
+        steps.append(
+            _step(stage=Stage(current), start=today, end=cursor, max_days=days, calendar=calendar, is_current=True)
+        )
     else:
         current = stage
         end = application.stage_due_on or application.stage_planned_from
         cursor = max(end, today) if end else today
+        window = window_for(stage, has_new_use_case=application.has_new_use_case)
+        if end and window is not None:
+            steps.append(
+                _step(
+                    stage=Stage(stage),
+                    start=entered,
+                    end=cursor,
+                    max_days=window.max_days or window.min_days,
+                    calendar=calendar,
+                    is_current=True,
+                )
+            )
+    review = None
     for later in stages[stages.index(current) + 1 : -1]:  # type: ignore[arg-type]
-        window = window_for(later, has_new_use_case=application.has_new_use_case)
-        if window is not None:
-            if window.after_quarterly_cutoff:
-                cursor = calendar.quarterly_cutoff(cursor)
-            cursor = calendar.add_working_days(cursor, window.max_days or window.min_days)
-    return cursor
+        if later == Stage.CERTIFIED_PROVIDER_AND_TEST_PERMISSION:
+            review = use_case_review(application, on=today)
+        needs_review = review.needed if review is not None else application.has_new_use_case
+        window = window_for(later, has_new_use_case=needs_review)
+        if window is None:
+            continue
+        start = cursor
+        cutoff = None
+        if window.after_quarterly_cutoff:
+            cutoff = calendar.quarterly_cutoff(cursor)
+            cursor = cutoff
+        days = window.max_days or window.min_days
+        cursor = calendar.add_working_days(cursor, days)
+        steps.append(
+            _step(
+                stage=later,
+                start=start,
+                end=cursor,
+                max_days=days,
+                calendar=calendar,
+                cutoff=cutoff,
+                reason=review.reason if review is not None and later == Stage.CERTIFIED_PROVIDER_AND_TEST_PERMISSION else "",
+            )
+        )
+    return Forecast(go_live=cursor, steps=tuple(steps))
 
 
 def application_status(application: Application, *, today: date, calendar: WorkCalendar) -> ApplicationStatus:
@@ -110,8 +239,22 @@ def application_status(application: Application, *, today: date, calendar: WorkC
         planned_from=application.stage_planned_from,
         due_on=due,
         overdue_working_days=overdue,
-        forecast_go_live=application_forecast(application, today=today, calendar=calendar),
+        forecast=application_forecast(application, today=today, calendar=calendar),
+        promised_go_live=application.expected_go_live if application.stage not in FINAL_STAGES else None,
     )
+
+
+def applications_missing_promise(
+    queryset: QuerySet[Application], *, today: date, calendar: WorkCalendar
+) -> QuerySet[Application]:
+    """Return the open applications whose forecast go-live is later than the date promised to the brand."""
+    candidates = queryset.exclude(stage__in=FINAL_STAGES).filter(expected_go_live__isnull=False)
+    late = [
+        application.pk
+        for application in candidates.select_related("brand")
+        if application_status(application, today=today, calendar=calendar).misses_promise
+    ]
+    return queryset.filter(pk__in=late)
 
 
 @dataclass(frozen=True)
