@@ -52,7 +52,7 @@ def use_case_review(application: Application, *, on: date) -> UseCaseReview:
         % {
             "case": approved[code].get_use_case_display(),
             "date": approved[code].approved_on.isoformat(),
-            "evidence": approved[code].evidence_note or approved[code].evidence_file.name.rsplit("/", 1)[-1],
+            "evidence": approved[code].evidence_note or (approved[code].evidence_file.name or "").rsplit("/", 1)[-1],
         }
         for code in application.use_cases
     ]

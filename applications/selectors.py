@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Max, Q, QuerySet
 from django.utils.timezone import localdate
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from applications.choices import DocumentKind, Holder, Stage
 from applications.gates import BLOCKING_GATES, gate_failures, gate_title
@@ -25,6 +28,8 @@ from applications.workflow import (
 from portal.selectors import brands_visible_to
 
 OPEN_STAGES_EXCLUDED = (*FINAL_STAGES, Stage.ON_HOLD)
+# The partner-path step in which LINE reviews the use cases the partner has no approval for.
+REVIEWED_ON_PARTNER_PATH = frozenset({Stage.CERTIFIED_PROVIDER_AND_TEST_PERMISSION})
 
 
 def applications_visible_to(user: User | AnonymousUser) -> QuerySet[Application]:
@@ -220,7 +225,7 @@ def application_forecast(application: Application, *, today: date, calendar: Wor
                 max_days=days,
                 calendar=calendar,
                 cutoff=cutoff,
-                reason=review.reason if review is not None and later == Stage.CERTIFIED_PROVIDER_AND_TEST_PERMISSION else "",
+                reason=review.reason if review is not None and later in REVIEWED_ON_PARTNER_PATH else "",
             )
         )
     return Forecast(go_live=cursor, steps=tuple(steps))
@@ -315,3 +320,168 @@ def application_timeline(application: Application, *, today: date) -> list[Timel
             )
         )
     return rows
+
+
+# Moves that are final or go backwards: the admin asks for confirmation first.
+CONFIRMED_MOVES = frozenset({Stage.WITHDRAWN, Stage.LIVE, Stage.CHANGES_REQUESTED_BY_LINE})
+
+
+def move_consequences(application: Application, to_stage: str) -> list[str]:
+    """Return, in words, what a final or backward move does to the application."""
+    from applications.choices import Stage as StageChoice
+
+    current = StageChoice(application.stage).label
+    if to_stage == Stage.WITHDRAWN:
+        return [
+            _("The application is withdrawn. This is final: no stage can follow, only a correction of this move."),
+            _("It leaves the overdue list, the forecasts and the reminders; LINE is not told by the portal."),
+        ]
+    if to_stage == Stage.LIVE:
+        return [
+            _("The application is live. This is final: no stage can follow, only a correction of this move."),
+            _("The live date is the effective date of this move."),
+        ]
+    if to_stage == Stage.CHANGES_REQUESTED_BY_LINE:
+        return [
+            _("The application goes back to the brand to answer LINE's questions about “%(stage)s”.")
+            % {"stage": current},
+            _(
+                "Once answered, “%(stage)s” is reviewed again in %(min)d–%(max)d working days and the forecast "
+                "moves by that much."
+            )
+            % {"stage": current, "min": REREVIEW.min_days, "max": REREVIEW.max_days or REREVIEW.min_days},
+        ]
+    return []
+
+
+def correction_consequences(application: Application) -> list[str]:
+    """Return, in words, what correcting the last standing move does (empty: nothing to correct)."""
+    from applications.services import effective_transitions
+
+    standing = effective_transitions(application)
+    if len(standing) < 2:
+        return []
+    wrong, restored = standing[-1], standing[-2]
+    return [
+        _("The move “%(from)s → %(to)s” effective %(date)s is marked as corrected; it stays in the timeline.")
+        % {
+            "from": Stage(wrong.from_stage).label if wrong.from_stage else "—",
+            "to": Stage(wrong.to_stage).label,
+            "date": localdate(wrong.at).isoformat(),
+        },
+        _("The application is back in “%(stage)s” since %(date)s; record the right move afterwards.")
+        % {"stage": Stage(restored.to_stage).label, "date": localdate(restored.at).isoformat()},
+    ]
+
+
+@dataclass(frozen=True)
+class WeekPage:
+    """What an account manager must look at this week."""
+
+    week_start: date
+    week_end: date
+    due: list[tuple[Application, ApplicationStatus]]
+    ndas: list[Application]
+    cutoff: date
+    for_cutoff: list[Application]
+
+
+WEEK_NDA_DAYS = 60
+
+
+def week_page(queryset: QuerySet[Application], *, today: date, calendar: WorkCalendar) -> WeekPage:
+    """Return the LINE steps due or overdue by Sunday, NDAs expiring within 60 days and the next HQ cut-off."""
+    week_start = today - timedelta(days=today.weekday())
+    week_end = week_start + timedelta(days=6)
+    open_ones = queryset.exclude(stage__in=OPEN_STAGES_EXCLUDED).select_related("brand", "owner")
+    due = [
+        (application, application_status(application, today=today, calendar=calendar))
+        for application in open_ones.filter(stage_due_on__lte=week_end).order_by("stage_due_on", "pk")
+    ]
+    cutoff = calendar.quarterly_cutoff(today)
+    waiting = open_ones.filter(has_new_use_case=True, path="direct").order_by("brand__name", "pk")
+    for_cutoff = [
+        application
+        for application in waiting
+        if application.stage == Stage.PREPARING_DOCUMENTS
+        or (
+            application.stage == Stage.SERVICE_PLAN_REVIEW
+            and calendar.quarterly_cutoff(localdate(application.stage_entered_at)) == cutoff
+        )
+    ]
+    return WeekPage(
+        week_start=week_start,
+        week_end=week_end,
+        due=due,
+        ndas=list(applications_with_nda_expiring(queryset, today=today, within_days=WEEK_NDA_DAYS)),
+        cutoff=cutoff,
+        for_cutoff=for_cutoff,
+    )
+
+
+# What each stage waits for, said to the brand.
+NEXT_ACTIONS: dict[str, Any] = {
+    Stage.PREPARING_DOCUMENTS: _lazy("Brand: sign and return LINE's NDA, the Service Plan and the permission form."),
+    Stage.SERVICE_PLAN_REVIEW: _lazy("LINE: review the Service Plan."),
+    Stage.TEST_PERMISSION_REQUESTED: _lazy("LINE: grant test permission."),
+    Stage.BRAND_TESTING: _lazy("Brand: develop and test, then send screenshots of the test results."),
+    Stage.TEST_RESULTS_REVIEW: _lazy("LINE: review the test results."),
+    Stage.PRODUCTION_PERMISSION_REQUESTED: _lazy("LINE: grant production permission; the brand announces go-live."),
+    Stage.PREPARING: _lazy("We (with the partner): fill in the Certified Provider and permission forms."),
+    Stage.CERTIFIED_PROVIDER_AND_TEST_PERMISSION: _lazy(
+        "LINE: confirm the Certified Provider and grant test permission."
+    ),
+    Stage.PARTNER_TESTING: _lazy("We (with the partner): test and send the screenshots."),
+    Stage.PRODUCTION_PERMISSION: _lazy("LINE: grant production permission; the brand announces go-live."),
+    Stage.CHANGES_REQUESTED_BY_LINE: _lazy("Brand: answer LINE's questions; we send the answer back for re-review."),
+    Stage.ON_HOLD: _lazy("Us: decide when the application resumes."),
+    Stage.LIVE: _lazy("Nothing: the application is live."),
+    Stage.WITHDRAWN: _lazy("Nothing: the application was withdrawn."),
+}
+REQUIRED_DOCUMENTS: dict[str, tuple[DocumentKind, ...]] = {
+    "direct": (
+        DocumentKind.NDA,
+        DocumentKind.SERVICE_PLAN,
+        DocumentKind.PERMISSION_FORM,
+        DocumentKind.TEST_SCREENSHOT,
+        DocumentKind.IO_CONTRACT,
+    ),
+    "partner": (DocumentKind.PERMISSION_FORM, DocumentKind.TEST_SCREENSHOT, DocumentKind.IO_CONTRACT),
+}
+
+
+@dataclass(frozen=True)
+class BrandSummary:
+    """What a brand reads about its application: stage, who acts next, dates, documents outstanding."""
+
+    application: Application
+    today: date
+    stage: str
+    since: date | None
+    next_action: str
+    status: ApplicationStatus
+    outstanding: list[str]
+    blockers: list[str]
+
+
+def brand_summary(application: Application, *, today: date, calendar: WorkCalendar) -> BrandSummary:
+    """Return the brand's one-page status, in the active language."""
+    on_file = set(application.documents.values_list("kind", flat=True))
+    nda_valid = application.documents.filter(kind=DocumentKind.NDA, signed_on__lte=today, expires_on__gte=today)
+    outstanding = []
+    if application.stage not in FINAL_STAGES:
+        for kind in REQUIRED_DOCUMENTS[application.path]:
+            missing = not nda_valid.exists() if kind == DocumentKind.NDA else kind not in on_file
+            if missing:
+                outstanding.append(str(kind.label))
+    status = application_status(application, today=today, calendar=calendar)
+    return BrandSummary(
+        application=application,
+        today=today,
+        stage=str(Stage(application.stage).label),
+        since=localdate(application.stage_entered_at) if application.stage_entered_at else None,
+        next_action=str(NEXT_ACTIONS[application.stage]),
+        status=status,
+        outstanding=outstanding,
+        blockers=list(status.forecast.blocked_reasons),
+    )

@@ -46,10 +46,9 @@ def _planned_window(
     due = calendar.add_working_days(start, window.max_days) if window.max_days is not None else None
     reason = review.reason if stage == Stage.CERTIFIED_PROVIDER_AND_TEST_PERMISSION and not is_rereview else ""
     if window.after_quarterly_cutoff:
-        reason = _("New use case: sent to LINE HQ at the quarterly cut-off %(date)s, then at least %(days)d working days.") % {
-            "date": start.isoformat(),
-            "days": window.min_days,
-        }
+        reason = _(
+            "New use case: sent to LINE HQ at the quarterly cut-off %(date)s, then at least %(days)d working days."
+        ) % {"date": start.isoformat(), "days": window.min_days}
     return planned_from, due, reason
 
 
@@ -68,9 +67,7 @@ def _check_effective(at: datetime, *, entered_at: datetime, calendar: WorkCalend
         )
     if at < entered_at:
         raise TransitionNotAllowed(
-            _(
-                "Effective date: a move cannot be dated before the application reached its current stage (%(date)s)."
-            )
+            _("Effective date: a move cannot be dated before the application reached its current stage (%(date)s).")
             % {"date": timezone.localtime(entered_at).strftime("%Y-%m-%d %H:%M")},
             field="effective_at",
         )
@@ -406,9 +403,8 @@ def partner_save(*, partner: TechnologyPartner, actor: Actor) -> TechnologyPartn
     partner.full_clean()
     created = partner.pk is None
     partner.save()
-    audit_record(
-        action="partner.created" if created else "partner.updated", actor=actor, obj=partner, data={"name": partner.name}
-    )
+    action = "partner.created" if created else "partner.updated"
+    audit_record(action=action, actor=actor, obj=partner, data={"name": partner.name})
     return partner
 
 
