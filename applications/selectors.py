@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from applications.choices import DocumentKind, Holder, Stage
 from applications.gates import BLOCKING_GATES, gate_failures, gate_title
-from applications.models import Application
+from applications.models import Application, StageTransition
 from applications.partners import use_case_review
 from applications.workdays import WorkCalendar
 from applications.workflow import (
@@ -296,9 +296,16 @@ class TimelineRow:
     is_late: bool
 
 
+def effective_transitions(application: Application) -> list[StageTransition]:
+    """Return the moves that stand, oldest first: neither corrected nor corrections."""
+    transitions = list(application.transitions.order_by("at", "id"))
+    corrected = {transition.corrects_id for transition in transitions if transition.corrects_id}
+    return [t for t in transitions if t.corrects_id is None and t.pk not in corrected]
+
+
 def application_timeline(application: Application, *, today: date) -> list[TimelineRow]:
-    """Return the path's stages in order with the dates each was (last) entered and left."""
-    transitions = list(application.transitions.all())
+    """Return the path's stages in order with the dates each was (last) entered and left (corrections left out)."""
+    transitions = effective_transitions(application)
     rows = []
     for stage in PATH_STAGES[application.path]:
         entered = [t for t in transitions if t.to_stage == stage]
@@ -356,8 +363,6 @@ def move_consequences(application: Application, to_stage: str) -> list[str]:
 
 def correction_consequences(application: Application) -> list[str]:
     """Return, in words, what correcting the last standing move does (empty: nothing to correct)."""
-    from applications.services import effective_transitions
-
     standing = effective_transitions(application)
     if len(standing) < 2:
         return []

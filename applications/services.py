@@ -26,6 +26,7 @@ from applications.models import (
     TechnologyPartner,
 )
 from applications.partners import use_case_review
+from applications.selectors import effective_transitions
 from applications.workdays import FIRST_YEAR, LAST_YEAR, WorkCalendar, current_calendar
 from applications.workflow import check_move, first_stage, window_for
 from portal.actors import Actor, actor_label, actor_user
@@ -269,15 +270,6 @@ def _copy_move_fields(source: Application, target: Application) -> None:
     """The caller's object reflects the move too."""
     for name in MOVE_FIELDS:
         setattr(target, name, getattr(source, name))
-
-
-def effective_transitions(application: Application) -> list[StageTransition]:
-    """Return the moves that stand, oldest first: neither corrected nor corrections."""
-    return [
-        transition
-        for transition in application.transitions.order_by("at", "id")
-        if transition.corrects_id is None and not hasattr(transition, "corrected_by")
-    ]
 
 
 @transaction.atomic
