@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Max, Q, QuerySet
 from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from applications.choices import DocumentKind, Holder, Stage
 from applications.gates import BLOCKING_GATES, gate_failures, gate_title
@@ -426,22 +426,28 @@ def week_page(queryset: QuerySet[Application], *, today: date, calendar: WorkCal
 
 # What each stage waits for, said to the brand.
 NEXT_ACTIONS: dict[str, Any] = {
-    Stage.PREPARING_DOCUMENTS: _lazy("Brand: sign and return LINE's NDA, the Service Plan and the permission form."),
-    Stage.SERVICE_PLAN_REVIEW: _lazy("LINE: review the Service Plan."),
-    Stage.TEST_PERMISSION_REQUESTED: _lazy("LINE: grant test permission."),
-    Stage.BRAND_TESTING: _lazy("Brand: develop and test, then send screenshots of the test results."),
-    Stage.TEST_RESULTS_REVIEW: _lazy("LINE: review the test results."),
-    Stage.PRODUCTION_PERMISSION_REQUESTED: _lazy("LINE: grant production permission; the brand announces go-live."),
-    Stage.PREPARING: _lazy("We (with the partner): fill in the Certified Provider and permission forms."),
-    Stage.CERTIFIED_PROVIDER_AND_TEST_PERMISSION: _lazy(
+    Stage.PREPARING_DOCUMENTS: gettext_lazy(
+        "Brand: sign and return LINE's NDA, the Service Plan and the permission form."
+    ),
+    Stage.SERVICE_PLAN_REVIEW: gettext_lazy("LINE: review the Service Plan."),
+    Stage.TEST_PERMISSION_REQUESTED: gettext_lazy("LINE: grant test permission."),
+    Stage.BRAND_TESTING: gettext_lazy("Brand: develop and test, then send screenshots of the test results."),
+    Stage.TEST_RESULTS_REVIEW: gettext_lazy("LINE: review the test results."),
+    Stage.PRODUCTION_PERMISSION_REQUESTED: gettext_lazy(
+        "LINE: grant production permission; the brand announces go-live."
+    ),
+    Stage.PREPARING: gettext_lazy("We (with the partner): fill in the Certified Provider and permission forms."),
+    Stage.CERTIFIED_PROVIDER_AND_TEST_PERMISSION: gettext_lazy(
         "LINE: confirm the Certified Provider and grant test permission."
     ),
-    Stage.PARTNER_TESTING: _lazy("We (with the partner): test and send the screenshots."),
-    Stage.PRODUCTION_PERMISSION: _lazy("LINE: grant production permission; the brand announces go-live."),
-    Stage.CHANGES_REQUESTED_BY_LINE: _lazy("Brand: answer LINE's questions; we send the answer back for re-review."),
-    Stage.ON_HOLD: _lazy("Us: decide when the application resumes."),
-    Stage.LIVE: _lazy("Nothing: the application is live."),
-    Stage.WITHDRAWN: _lazy("Nothing: the application was withdrawn."),
+    Stage.PARTNER_TESTING: gettext_lazy("We (with the partner): test and send the screenshots."),
+    Stage.PRODUCTION_PERMISSION: gettext_lazy("LINE: grant production permission; the brand announces go-live."),
+    Stage.CHANGES_REQUESTED_BY_LINE: gettext_lazy(
+        "Brand: answer LINE's questions; we send the answer back for re-review."
+    ),
+    Stage.ON_HOLD: gettext_lazy("Us: decide when the application resumes."),
+    Stage.LIVE: gettext_lazy("Nothing: the application is live."),
+    Stage.WITHDRAWN: gettext_lazy("Nothing: the application was withdrawn."),
 }
 REQUIRED_DOCUMENTS: dict[str, tuple[DocumentKind, ...]] = {
     "direct": (
