@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -46,6 +47,14 @@ class MoveForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         effective = cleaned.get("effective_at")
+        if effective is not None:
+            # The field holds minutes only: the "now" it was filled with, or the minute the current
+            # stage began, stands for that moment rather than for its first second.
+            entered = self.application.stage_entered_at
+            if abs((timezone.now() - effective).total_seconds()) < 120:
+                effective = cleaned["effective_at"] = None
+            elif entered and effective <= entered < effective + timedelta(minutes=1):
+                effective = cleaned["effective_at"] = entered
         back_dated = effective is not None and timezone.localdate(effective) < timezone.localdate()
         has_evidence = cleaned.get("evidence") or cleaned.get("evidence_file") or (cleaned.get("note") or "").strip()
         if back_dated and not has_evidence:

@@ -247,6 +247,10 @@ class ApplicationDocument(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.version}"
 
+    @property
+    def filename(self) -> str:
+        return (self.file.name or "").rsplit("/", 1)[-1]
+
     def clean(self) -> None:
         super().clean()
         errors: dict[str, Any] = {}
