@@ -368,7 +368,10 @@ class ApplicationAdmin(TrackerPagesMixin, BrandScopedAdminMixin, ExportMixin, ad
                 correction=correction_consequences(application) if can_move else [],
                 status=application_status(application, today=today, calendar=current_calendar()),
                 timeline=application_timeline(application, today=today),
-                transitions=application.transitions.select_related("evidence", "corrects").order_by("-at", "-id"),
+                # Newest recorded first: a correction shows right above the move it corrects.
+                transitions=application.transitions.select_related("evidence", "corrects").order_by(
+                    "-recorded_at", "-id"
+                ),
                 documents=application.documents.select_related("uploaded_by"),
                 audit_events=AuditEvent.objects.filter(
                     content_type=content_type, object_id=str(application.pk)

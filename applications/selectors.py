@@ -449,15 +449,20 @@ NEXT_ACTIONS: dict[str, Any] = {
     Stage.LIVE: gettext_lazy("Nothing: the application is live."),
     Stage.WITHDRAWN: gettext_lazy("Nothing: the application was withdrawn."),
 }
-REQUIRED_DOCUMENTS: dict[str, tuple[DocumentKind, ...]] = {
+# The documents each path needs, with the stage they must be on file before.
+REQUIRED_DOCUMENTS: dict[str, tuple[tuple[DocumentKind, Stage], ...]] = {
     "direct": (
-        DocumentKind.NDA,
-        DocumentKind.SERVICE_PLAN,
-        DocumentKind.PERMISSION_FORM,
-        DocumentKind.TEST_SCREENSHOT,
-        DocumentKind.IO_CONTRACT,
+        (DocumentKind.NDA, Stage.SERVICE_PLAN_REVIEW),
+        (DocumentKind.SERVICE_PLAN, Stage.SERVICE_PLAN_REVIEW),
+        (DocumentKind.PERMISSION_FORM, Stage.SERVICE_PLAN_REVIEW),
+        (DocumentKind.TEST_SCREENSHOT, Stage.TEST_RESULTS_REVIEW),
+        (DocumentKind.IO_CONTRACT, Stage.PRODUCTION_PERMISSION_REQUESTED),
     ),
-    "partner": (DocumentKind.PERMISSION_FORM, DocumentKind.TEST_SCREENSHOT, DocumentKind.IO_CONTRACT),
+    "partner": (
+        (DocumentKind.PERMISSION_FORM, Stage.CERTIFIED_PROVIDER_AND_TEST_PERMISSION),
+        (DocumentKind.TEST_SCREENSHOT, Stage.PRODUCTION_PERMISSION),
+        (DocumentKind.IO_CONTRACT, Stage.PRODUCTION_PERMISSION),
+    ),
 }
 
 
@@ -481,10 +486,12 @@ def brand_summary(application: Application, *, today: date, calendar: WorkCalend
     nda_valid = application.documents.filter(kind=DocumentKind.NDA, signed_on__lte=today, expires_on__gte=today)
     outstanding = []
     if application.stage not in FINAL_STAGES:
-        for kind in REQUIRED_DOCUMENTS[application.path]:
+        for kind, before in REQUIRED_DOCUMENTS[application.path]:
             missing = not nda_valid.exists() if kind == DocumentKind.NDA else kind not in on_file
             if missing:
-                outstanding.append(str(kind.label))
+                outstanding.append(
+                    _("%(document)s (needed before “%(stage)s”)") % {"document": kind.label, "stage": before.label}
+                )
     status = application_status(application, today=today, calendar=calendar)
     return BrandSummary(
         application=application,
