@@ -13,11 +13,11 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from applications.choices import DocumentKind, Stage, UseCase
-from applications.models import Application
+from applications.models import Application, PartnerUseCase
 from applications.services import application_move
 from applications.workdays import current_calendar
 from portal.choices import AccountType
-from portal.models import Brand
+from portal.models import AuditEvent, Brand
 from tests.applications.conftest import attach
 from tests.conftest import PASSWORD
 
@@ -254,3 +254,23 @@ def test_a_reviewer_reads_the_summary_but_cannot_move(
     client = login(reviewer)
     assert client.get(f"{LIST}{application.pk}/summary/").status_code == 200
     assert client.post(f"{LIST}{application.pk}/move/", {"to_stage": Stage.WITHDRAWN}).status_code == 403
+
+
+def test_a_manager_adds_a_use_case_to_a_partners_catalogue_in_the_admin(manager: User) -> None:
+    client = login(manager)
+    response = client.post(
+        "/admin/applications/technologypartner/add/",
+        {
+            "name": "Omnichat",
+            "note": "",
+            "use_cases-TOTAL_FORMS": "1",
+            "use_cases-INITIAL_FORMS": "0",
+            "use_cases-0-use_case": UseCase.RENTAL_DUE,
+            "use_cases-0-approved_on": "2026-01-15",
+            "use_cases-0-evidence_note": "LINE e-mail 15 Jan",
+        },
+    )
+    assert response.status_code == 302
+    entry = PartnerUseCase.objects.get(partner__name="Omnichat")
+    assert entry.recorded_by == manager and entry.use_case == UseCase.RENTAL_DUE
+    assert AuditEvent.objects.filter(action="partner.use_case_added").count() == 1
