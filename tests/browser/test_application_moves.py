@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 from pypdf import PdfReader
 
 from applications import demo as applications_demo
@@ -69,9 +69,8 @@ def test_a_move_recorded_three_working_days_late_moves_the_forecast_and_the_summ
         timezone.make_aware(datetime.combine(three_ago, time(10, 0))).strftime("%Y-%m-%dT%H:%M")
     )
     page.locator("#pnp-move-note").fill("LINE's e-mail: test permission granted")
-    page.locator("#id_evidence_file").set_input_files(
-        files=[{"name": "line-test-permission.eml", "mimeType": "message/rfc822", "buffer": b"From: LINE"}]
-    )
+    mail: FilePayload = {"name": "line-test-permission.eml", "mimeType": "message/rfc822", "buffer": b"From: LINE"}
+    page.locator("#id_evidence_file").set_input_files(files=[mail])
     page.locator(f"button[name=to_stage][value={Stage.TEST_PERMISSION_REQUESTED}]").click()
     expect(page.locator("ul.messagelist")).to_contain_text("Moved to “Test permission requested”.")
 
