@@ -10,27 +10,31 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
+from applications.admin_pages import TrackerPagesMixin
 from applications.choices import DocumentKind, Stage, UseCase
-from applications.exceptions import ApplicationError, TransitionNotAllowed
-from applications.models import Application, ApplicationDocument, CalendarOverride
+from applications.exceptions import ApplicationError
+from applications.forms import MoveForm, now_input
+from applications.models import Application, ApplicationDocument, CalendarOverride, PartnerUseCase, TechnologyPartner
 from applications.resources import ApplicationResource
 from applications.selectors import (
+    CONFIRMED_MOVES,
     ApplicationStatus,
     application_move_options,
     application_status,
     application_timeline,
+    applications_missing_promise,
     applications_overdue,
+    correction_consequences,
 )
 from applications.services import (
     application_create,
@@ -40,6 +44,8 @@ from applications.services import (
     calendar_override_delete,
     calendar_override_save,
     nda_warning_days,
+    partner_save,
+    partner_use_case_add,
 )
 from applications.workdays import current_calendar
 from applications.workflow import FINAL_STAGES, PATH_STAGES
@@ -61,6 +67,19 @@ class OverdueFilter(admin.SimpleListFilter):
             return late
         if self.value() == "no":
             return queryset.exclude(pk__in=late.values("pk"))
+        return queryset
+
+
+class PromiseFilter(admin.SimpleListFilter):
+    title = _("promised go-live")
+    parameter_name = "promise"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("missed", _("Forecast later than promised"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Application]) -> QuerySet[Application]:
+        if self.value() == "missed":
+            return applications_missing_promise(queryset, today=timezone.localdate(), calendar=current_calendar())
         return queryset
 
 
@@ -93,6 +112,7 @@ class ApplicationForm(forms.ModelForm):
             "has_new_use_case",
             "new_use_case_description",
             "owner",
+            "partner",
             "expected_go_live",
             "blue_shield_approval_reference",
             "blue_shield_approved_on",
@@ -134,7 +154,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+class ApplicationAdmin(TrackerPagesMixin, BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     form = ApplicationForm
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -148,6 +168,7 @@ class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     list_filter = (
         "stage",
         OverdueFilter,
+        PromiseFilter,
         "path",
         ("owner", admin.RelatedOnlyFieldListFilter),
         ("brand", admin.RelatedOnlyFieldListFilter),
@@ -171,6 +192,8 @@ class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
+
+    change_list_template = "admin/applications/application/change_list.html"
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return StatusChangeList
@@ -239,7 +262,20 @@ class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
 
     @admin.display(description=_("forecast go-live"))
     def forecast(self, application: Application) -> str:
-        forecast = self._status(application).forecast_go_live
+        status = self._status(application)
+        if status.forecast.is_blocked:
+            return format_html(
+                '<span class="pnp-badge pnp-blocked-badge" title="{}">{}</span>',
+                " ".join(status.forecast.blocked_reasons),
+                gettext("blocked: %(gates)s") % {"gates": ", ".join(status.forecast.blocked_by)},
+            )
+        forecast = status.forecast_go_live
+        if forecast and status.misses_promise and status.promised_go_live:
+            return format_html(
+                '{}<br><span class="pnp-badge pnp-promise-missed">{}</span>',
+                forecast.isoformat(),
+                gettext("later than promised %(date)s") % {"date": status.promised_go_live.isoformat()},
+            )
         return forecast.isoformat() if forecast else "—"
 
     # --- forms ----------------------------------------------------------------------------
@@ -296,6 +332,17 @@ class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
                 name="applications_application_move",
             ),
             path(
+                "<int:object_id>/correct/",
+                self.admin_site.admin_view(self.correct_view),
+                name="applications_application_correct",
+            ),
+            path(
+                "<int:object_id>/summary/",
+                self.admin_site.admin_view(self.summary_view),
+                name="applications_application_summary",
+            ),
+            path("week/", self.admin_site.admin_view(self.week_view), name="applications_application_week"),
+            path(
                 "<int:object_id>/documents/<int:document_id>/",
                 self.admin_site.admin_view(self.document_view),
                 name="applications_application_document",
@@ -314,46 +361,28 @@ class ApplicationAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         if application is not None:
             today = timezone.localdate()
             content_type = ContentType.objects.get_for_model(Application)
+            can_move = self.has_change_permission(request, application)
             context.update(
+                move_form=MoveForm(application=application, initial={"effective_at": now_input()}),
+                confirmed_moves=CONFIRMED_MOVES,
+                correction=correction_consequences(application) if can_move else [],
                 status=application_status(application, today=today, calendar=current_calendar()),
                 timeline=application_timeline(application, today=today),
-                transitions=application.transitions.select_related("actor").order_by("-at", "-id"),
+                # Newest recorded first: a correction shows right above the move it corrects.
+                transitions=application.transitions.select_related("evidence", "corrects").order_by(
+                    "-recorded_at", "-id"
+                ),
                 documents=application.documents.select_related("uploaded_by"),
                 audit_events=AuditEvent.objects.filter(
                     content_type=content_type, object_id=str(application.pk)
                 ).order_by("-created_at", "-id")[:100],
-                move_options=application_move_options(application, today=today)
-                if self.has_change_permission(request, application)
-                else [],
+                move_options=application_move_options(application, today=today) if can_move else [],
                 forward_stages=set(PATH_STAGES[application.path]),
                 nda_warn_before=today + timedelta(days=nda_warning_days()),
                 today=today,
                 use_case_labels=application.use_case_labels(),
             )
         return super().change_view(request, object_id, form_url, extra_context=context)
-
-    def move_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        if request.method != "POST":
-            raise Http404
-        application = self.get_object(request, str(object_id))
-        if application is None:
-            raise Http404
-        if not self.has_change_permission(request, application):
-            raise PermissionDenied
-        to_stage = request.POST.get("to_stage", "")
-        try:
-            application_move(
-                application=application, to_stage=to_stage, actor=request.user, note=request.POST.get("note", "")
-            )
-        except TransitionNotAllowed as exc:
-            self.message_user(request, gettext("Not moved: %(reason)s") % {"reason": exc.message}, messages.ERROR)
-        else:
-            self.message_user(
-                request,
-                gettext("Moved to “%(stage)s”.") % {"stage": application.get_stage_display()},
-                messages.SUCCESS,
-            )
-        return HttpResponseRedirect(reverse("admin:applications_application_change", args=[application.pk]))
 
     def document_view(self, request: HttpRequest, object_id: int, document_id: int) -> FileResponse:
         application = self.get_object(request, str(object_id))
@@ -419,3 +448,54 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarOverride]) -> None:
         for override in queryset:
             calendar_override_delete(override=override, actor=request.user)
+
+
+class PartnerUseCaseInline(admin.TabularInline):
+    """The partner's catalogue: rows are added (with LINE's evidence), never edited or deleted."""
+
+    model = PartnerUseCase
+    extra = 0
+    fields = ("use_case", "approved_on", "evidence_note", "evidence_file", "recorded_by", "recorded_at")
+    readonly_fields = ("recorded_by", "recorded_at")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TechnologyPartner)
+class TechnologyPartnerAdmin(admin.ModelAdmin):
+    list_display = ("name", "approved_use_cases", "note")
+    search_fields = ("name",)
+    inlines = [PartnerUseCaseInline]
+
+    @admin.display(description=_("use cases LINE approved"))
+    def approved_use_cases(self, partner: TechnologyPartner) -> str:
+        return ", ".join(entry.get_use_case_display() for entry in partner.use_cases.all()) or "—"
+
+    def save_model(self, request: HttpRequest, obj: TechnologyPartner, form: Any, change: bool) -> None:
+        partner_save(partner=obj, actor=request.user)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not PartnerUseCase:
+            raise NotImplementedError(f"no service saves {formset.model.__name__} rows from this admin")
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for entry_form in formset.forms:
+            if entry_form.instance.pk or not entry_form.has_changed() or entry_form.cleaned_data.get("DELETE"):
+                continue
+            data = entry_form.cleaned_data
+            try:
+                entry = partner_use_case_add(
+                    partner=form.instance,
+                    use_case=data["use_case"],
+                    approved_on=data["approved_on"],
+                    evidence_note=data.get("evidence_note", ""),
+                    evidence_file=data.get("evidence_file") or None,
+                    actor=request.user,
+                )
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                continue
+            formset.new_objects.append(entry)

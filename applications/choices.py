@@ -69,6 +69,7 @@ class DocumentKind(models.TextChoices):
     TEST_SCREENSHOT = "test_screenshot", _("Test screenshot")
     LINE_QUESTION = "line_question", _("Question from LINE")
     BRAND_ANSWER = "brand_answer", _("Brand's answer")
+    LINE_EMAIL = "line_email", _("E-mail from LINE")
 
 
 class CalendarOverrideKind(models.TextChoices):

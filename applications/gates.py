@@ -98,3 +98,24 @@ def gate_failures(application: Application, to_stage: str, on: date) -> list[str
         if reason:
             reasons.append(reason)
     return reasons
+
+
+# The gates a brand cannot meet by doing its part of the current step (uploading a document):
+# while one of them fails for a step ahead, the application has no forecast, only "blocked".
+BLOCKING_GATES: dict[str, tuple[Gate, ...]] = {
+    stage: tuple(gate for gate in gates if gate in (gate_account_type, gate_legal_entity, gate_certified_provider))
+    for stage, gates in GATES.items()
+}
+
+
+def gate_title(gate: Gate, application: Application) -> str:
+    """Return a gate's short name for "blocked: <gate>"."""
+    if gate is gate_account_type:
+        if application.brand.account_type == AccountType.VERIFIED_BLUE:
+            return _("blue-shield special approval")
+        return _("enterprise (green-shield) account")
+    if gate is gate_legal_entity:
+        return _("eligible legal entity")
+    if gate is gate_certified_provider:
+        return _("Certified Provider")
+    return gate.__name__

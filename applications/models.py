@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import PurePath
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications.choices import CalendarOverrideKind, DocumentKind, Stage, UseCase
@@ -53,7 +55,21 @@ class Application(models.Model):
         related_name="owned_pnp_applications",
         verbose_name=_("owner (account manager)"),
     )
-    expected_go_live = models.DateField(_("expected go-live date"), null=True, blank=True)
+    partner = models.ForeignKey(
+        "TechnologyPartner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        verbose_name=_("technology partner"),
+        help_text=_("Partner path only: the partner whose approved use cases this application may reuse."),
+    )
+    expected_go_live = models.DateField(
+        _("go-live date promised to the brand"),
+        null=True,
+        blank=True,
+        help_text=_("The list flags the application when the forecast passes this date."),
+    )
     blue_shield_approval_reference = models.CharField(
         _("blue-shield special approval reference"),
         max_length=100,
@@ -100,6 +116,25 @@ class Application(models.Model):
             raise ValidationError(
                 {"blue_shield_approved_on": _("Give both the reference and the date of the blue-shield approval.")}
             )
+        if self.partner_id is not None and self.path != ApplicationPath.PARTNER:
+            raise ValidationError({"partner": _("Only a partner-path application goes through a technology partner.")})
+        started = self.started_on()
+        if self.expected_go_live and self.expected_go_live < started:
+            raise ValidationError(
+                {
+                    "expected_go_live": _(
+                        "The promised go-live date cannot be before the application started (%(date)s)."
+                    )
+                    % {"date": started.isoformat()}
+                }
+            )
+
+    def started_on(self) -> date:
+        """Return the effective date of the application's first move (today for a new one)."""
+        first = self.transitions.order_by("at", "id").first() if self.pk else None
+        if first is not None:
+            return timezone.localdate(first.at)
+        return timezone.localdate(self.stage_entered_at) if self.stage_entered_at else timezone.localdate()
 
     @property
     def has_blue_shield_approval(self) -> bool:
@@ -115,8 +150,11 @@ class Application(models.Model):
 class StageTransition(models.Model):
     """One move of an application between stages: the application's timeline.
 
-    ``planned_from`` / ``planned_due_on`` are LINE's window for the stage entered, in Taiwan
-    working days from ``at``; both stay empty for the brand's own stages.
+    ``at`` is when the move happened (its effective time, e.g. the day LINE's e-mail arrived),
+    ``recorded_at`` when someone recorded it; windows, waited days and forecasts count from
+    ``at``. ``planned_from`` / ``planned_due_on`` are LINE's window for the stage entered, in
+    Taiwan working days from ``at``; both stay empty for the brand's own stages. A mistaken
+    move is never edited: a correction is a move of its own that ``corrects`` it.
     """
 
     application = models.ForeignKey(
@@ -128,10 +166,28 @@ class StageTransition(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_label = models.CharField(_("by"), max_length=150)
-    at = models.DateTimeField(_("at"), db_index=True)
+    at = models.DateTimeField(_("effective at"), db_index=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)
+    evidence = models.ForeignKey(
+        "ApplicationDocument",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("evidence"),
+    )
+    corrects = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrected_by",
+        verbose_name=_("corrects"),
+    )
     planned_from = models.DateField(_("planned earliest"), null=True, blank=True)
     planned_due_on = models.DateField(_("planned latest"), null=True, blank=True)
+    plan_reason = models.TextField(_("why this window"), blank=True)
     is_rereview = models.BooleanField(_("re-review"), default=False)
 
     class Meta:
@@ -191,6 +247,10 @@ class ApplicationDocument(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.version}"
 
+    @property
+    def filename(self) -> str:
+        return (self.file.name or "").rsplit("/", 1)[-1]
+
     def clean(self) -> None:
         super().clean()
         errors: dict[str, Any] = {}
@@ -224,3 +284,66 @@ class CalendarOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
+
+
+class TechnologyPartner(models.Model):
+    """A LINE technology partner through which brands apply (the partner path)."""
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("technology partner")
+        verbose_name_plural = _("technology partners")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def partner_evidence_upload_to(instance: PartnerUseCase, filename: str) -> str:
+    return f"applications/partners/{instance.partner_id}/{instance.use_case}-{PurePath(filename).name}"
+
+
+class PartnerUseCase(models.Model):
+    """A use case LINE has approved for a technology partner: its brands need no new review of it."""
+
+    partner = models.ForeignKey(
+        TechnologyPartner, on_delete=models.PROTECT, related_name="use_cases", verbose_name=_("technology partner")
+    )
+    use_case = models.CharField(_("use case"), max_length=48, choices=UseCase.choices)
+    approved_on = models.DateField(_("approved by LINE on"))
+    evidence_note = models.CharField(
+        _("evidence"), max_length=500, blank=True, help_text=_("E.g. the subject and date of LINE's e-mail.")
+    )
+    evidence_file = models.FileField(
+        _("evidence file"), upload_to=partner_evidence_upload_to, max_length=255, blank=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("approved partner use case")
+        verbose_name_plural = _("approved partner use cases")
+        ordering = ("partner", "use_case")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "use_case"], name="partner_use_case_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner}: {self.get_use_case_display()}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.evidence_note.strip() and not self.evidence_file:
+            raise ValidationError({"evidence_note": _("Give LINE's approval as evidence: a note or a file.")})
+        if self.approved_on and self.approved_on > timezone.localdate():
+            raise ValidationError({"approved_on": _("The approval date cannot be in the future.")})

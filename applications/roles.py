@@ -1,7 +1,8 @@
 """What each staff role may do with PNP applications.
 
 Account managers run their brands' applications (row scoping in the admin and selectors)
-and record typhoon days and make-up working days; compliance reviewers read everything;
+, record typhoon days and make-up working days and keep the technology partners' catalogue
+of use cases LINE approved (added, never edited: evidence); compliance reviewers read everything;
 finance has no business here and sees none of it.
 """
 
@@ -13,6 +14,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "applications.view_applicationdocument",
         "applications.view_stagetransition",
         "applications.view_calendaroverride",
+        "applications.view_technologypartner",
+        "applications.view_partnerusecase",
     },
     Role.ACCOUNT_MANAGER: {
         "applications.view_application",
@@ -25,6 +28,11 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "applications.add_calendaroverride",
         "applications.change_calendaroverride",
         "applications.delete_calendaroverride",
+        "applications.view_technologypartner",
+        "applications.add_technologypartner",
+        "applications.change_technologypartner",
+        "applications.view_partnerusecase",
+        "applications.add_partnerusecase",
     },
     Role.FINANCE: set(),
 }

@@ -17,8 +17,17 @@ from django.utils.translation import gettext as _
 from applications.choices import DocumentKind, Stage
 from applications.exceptions import ApplicationError, GateNotMet, TransitionNotAllowed
 from applications.gates import gate_failures
-from applications.models import Application, ApplicationDocument, CalendarOverride, StageTransition
-from applications.workdays import WorkCalendar, current_calendar
+from applications.models import (
+    Application,
+    ApplicationDocument,
+    CalendarOverride,
+    PartnerUseCase,
+    StageTransition,
+    TechnologyPartner,
+)
+from applications.partners import use_case_review
+from applications.selectors import effective_transitions
+from applications.workdays import FIRST_YEAR, LAST_YEAR, WorkCalendar, current_calendar
 from applications.workflow import check_move, first_stage, window_for
 from portal.actors import Actor, actor_label, actor_user
 from portal.models import Brand
@@ -26,15 +35,43 @@ from portal.services import audit_record
 
 
 def _planned_window(
-    *, stage: str, on: date, has_new_use_case: bool, is_rereview: bool, calendar: WorkCalendar
-) -> tuple[date | None, date | None]:
-    window = window_for(stage, has_new_use_case=has_new_use_case, is_rereview=is_rereview)
+    *, application: Application, stage: str, on: date, is_rereview: bool, calendar: WorkCalendar
+) -> tuple[date | None, date | None, str]:
+    """Return LINE's window for entering ``stage`` on ``on`` and, where it matters, why that window."""
+    review = use_case_review(application, on=on)
+    window = window_for(stage, has_new_use_case=review.needed, is_rereview=is_rereview)
     if window is None:
-        return None, None
+        return None, None, ""
     start = calendar.quarterly_cutoff(on) if window.after_quarterly_cutoff else on
     planned_from = calendar.add_working_days(start, window.min_days)
     due = calendar.add_working_days(start, window.max_days) if window.max_days is not None else None
-    return planned_from, due
+    reason = review.reason if stage == Stage.CERTIFIED_PROVIDER_AND_TEST_PERMISSION and not is_rereview else ""
+    if window.after_quarterly_cutoff:
+        reason = _(
+            "New use case: sent to LINE HQ at the quarterly cut-off %(date)s, then at least %(days)d working days."
+        ) % {"date": start.isoformat(), "days": window.min_days}
+    return planned_from, due, reason
+
+
+def _check_effective(at: datetime, *, entered_at: datetime, calendar: WorkCalendar) -> None:
+    """Refuse an effective time in the future, before the current stage began, or off the calendar."""
+    if not calendar.can_place(timezone.localdate(at)):
+        raise ApplicationError(
+            _("Effective date: the working-day calendar covers %(first)d–%(last)d only; enter a date in those years.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR},
+            field="effective_at",
+        )
+    if at > timezone.now():
+        raise ApplicationError(
+            _("Effective date: a move cannot be dated in the future; enter when it happened (now at the latest)."),
+            field="effective_at",
+        )
+    if at < entered_at:
+        raise TransitionNotAllowed(
+            _("Effective date: a move cannot be dated before the application reached its current stage (%(date)s).")
+            % {"date": timezone.localtime(entered_at).strftime("%Y-%m-%d %H:%M")},
+            field="effective_at",
+        )
 
 
 @transaction.atomic
@@ -48,6 +85,7 @@ def application_create(
     has_new_use_case: bool = False,
     new_use_case_description: str = "",
     expected_go_live: date | None = None,
+    partner: TechnologyPartner | None = None,
     blue_shield_approval_reference: str = "",
     blue_shield_approved_on: date | None = None,
     at: datetime | None = None,
@@ -69,6 +107,7 @@ def application_create(
         new_use_case_description=new_use_case_description,
         owner=owner,  # type: ignore[misc]
         expected_go_live=expected_go_live,
+        partner=partner,
         blue_shield_approval_reference=blue_shield_approval_reference,
         blue_shield_approved_on=blue_shield_approved_on,
         stage=stage,
@@ -94,6 +133,7 @@ APPLICATION_EDITABLE_FIELDS = (
     "new_use_case_description",
     "owner",
     "expected_go_live",
+    "partner",
     "blue_shield_approval_reference",
     "blue_shield_approved_on",
 )
@@ -119,23 +159,31 @@ def application_update(*, application: Application, actor: Actor, **fields: Any)
 
 @transaction.atomic
 def application_move(
-    *, application: Application, to_stage: str, actor: Actor, note: str = "", at: datetime | None = None
+    *,
+    application: Application,
+    to_stage: str,
+    actor: Actor,
+    note: str = "",
+    at: datetime | None = None,
+    evidence: ApplicationDocument | None = None,
+    evidence_file: File | None = None,
 ) -> Application:
     """Move the application to ``to_stage`` if the stage table and every gate allow it.
 
-    Raises :class:`~applications.exceptions.TransitionNotAllowed` (or its subclass
-    :class:`~applications.exceptions.GateNotMet`) with the reason otherwise; nothing is written then.
+    ``at`` is when the move happened (default now): never in the future, never before the
+    current stage began; windows and gates count from it, and the time it was recorded is
+    kept beside it. ``evidence`` (a document on file) or ``evidence_file`` (uploaded now as
+    LINE's e-mail) backs the move. Raises :class:`~applications.exceptions.TransitionNotAllowed`
+    (or its subclass :class:`~applications.exceptions.GateNotMet`) with the reason otherwise;
+    nothing is written then.
     """
-    at = at or timezone.now()
-    on = timezone.localdate(at)
+    recorded_at = timezone.now()
+    at = at or recorded_at
     locked = Application.objects.select_for_update().select_related("brand").get(pk=application.pk)
+    calendar = current_calendar()
+    _check_effective(at, entered_at=locked.stage_entered_at, calendar=calendar)
+    on = timezone.localdate(at)
     from_stage = locked.stage
-    if at < locked.stage_entered_at:
-        raise TransitionNotAllowed(
-            _("A move cannot be dated before the application reached its current stage (%(date)s).")
-            % {"date": timezone.localtime(locked.stage_entered_at).strftime("%Y-%m-%d %H:%M")},
-            field="at",
-        )
     check_move(
         path=locked.path,
         stage=from_stage,
@@ -146,6 +194,8 @@ def application_move(
     reasons = gate_failures(locked, to_stage, on)
     if reasons:
         raise GateNotMet(" ".join(reasons))
+    if evidence is not None and evidence.application_id != locked.pk:
+        raise ApplicationError(_("Evidence: choose a document of this application."), field="evidence")
 
     is_rereview = from_stage == Stage.CHANGES_REQUESTED_BY_LINE and to_stage == locked.changes_for
     if to_stage == Stage.ON_HOLD:
@@ -156,12 +206,8 @@ def application_move(
         locked.changes_for = from_stage
     elif from_stage == Stage.CHANGES_REQUESTED_BY_LINE and to_stage != Stage.ON_HOLD:
         locked.changes_for = ""
-    planned_from, due = _planned_window(
-        stage=to_stage,
-        on=on,
-        has_new_use_case=locked.has_new_use_case,
-        is_rereview=is_rereview,
-        calendar=current_calendar(),
+    planned_from, due, plan_reason = _planned_window(
+        application=locked, stage=to_stage, on=on, is_rereview=is_rereview, calendar=calendar
     )
     locked.stage = to_stage
     locked.stage_entered_at = at
@@ -169,28 +215,24 @@ def application_move(
     locked.stage_due_on = due
     if to_stage == Stage.LIVE:
         locked.live_on = on
-    locked.save(
-        update_fields=[
-            "stage",
-            "held_from",
-            "changes_for",
-            "stage_entered_at",
-            "stage_planned_from",
-            "stage_due_on",
-            "live_on",
-            "updated_at",
-        ]
-    )
-    StageTransition.objects.create(
+    locked.save(update_fields=[*MOVE_FIELDS, "updated_at"])
+    if evidence_file is not None:
+        evidence = application_document_add(
+            application=locked, kind=DocumentKind.LINE_EMAIL, file=evidence_file, uploaded_by=actor, note=note[:500]
+        )
+    transition = StageTransition.objects.create(
         application=locked,
         from_stage=from_stage,
         to_stage=to_stage,
         actor=actor_user(actor),
         actor_label=actor_label(actor),
         at=at,
+        recorded_at=recorded_at,
         note=note,
+        evidence=evidence,
         planned_from=planned_from,
         planned_due_on=due,
+        plan_reason=plan_reason,
         is_rereview=is_rereview,
     )
     audit_record(
@@ -200,15 +242,116 @@ def application_move(
         data={
             "from": from_stage,
             "to": to_stage,
+            "effective_at": at.isoformat(),
+            "recorded_at": recorded_at.isoformat(),
             "note": note,
+            "evidence": evidence.file.name if evidence is not None else None,
             "planned_due_on": due.isoformat() if due else None,
+            "plan_reason": plan_reason,
+            "transition": transition.pk,
         },
     )
-    # The caller's object reflects the move too.
-    for name in ("stage", "held_from", "changes_for", "stage_entered_at", "stage_planned_from", "stage_due_on"):
-        setattr(application, name, getattr(locked, name))
-    application.live_on = locked.live_on
+    _copy_move_fields(locked, application)
     return application
+
+
+MOVE_FIELDS = (
+    "stage",
+    "held_from",
+    "changes_for",
+    "stage_entered_at",
+    "stage_planned_from",
+    "stage_due_on",
+    "live_on",
+)
+
+
+def _copy_move_fields(source: Application, target: Application) -> None:
+    """The caller's object reflects the move too."""
+    for name in MOVE_FIELDS:
+        setattr(target, name, getattr(source, name))
+
+
+@transaction.atomic
+def application_move_correct(
+    *, application: Application, actor: Actor, note: str, evidence_file: File | None = None
+) -> Application:
+    """Undo the last move that stands, as a move of its own: the application is back where it was.
+
+    The wrong move stays in the timeline marked as corrected; the correction takes its
+    effective time, so the next move may be dated from when the earlier stage really began.
+    """
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if not note.strip():
+        raise ApplicationError(_("Note: say what was wrong with the move being corrected."), field="note")
+    standing = effective_transitions(locked)
+    if len(standing) < 2:
+        raise TransitionNotAllowed(_("There is no move to correct: the application is in its first stage."))
+    wrong, restored = standing[-1], standing[-2]
+    held_from, changes_for = _replay_side_stages(standing[:-1])
+    recorded_at = timezone.now()
+    locked.stage = restored.to_stage
+    locked.held_from = held_from
+    locked.changes_for = changes_for
+    locked.stage_entered_at = restored.at
+    locked.stage_planned_from = restored.planned_from
+    locked.stage_due_on = restored.planned_due_on
+    if wrong.to_stage == Stage.LIVE:
+        locked.live_on = None
+    locked.save(update_fields=[*MOVE_FIELDS, "updated_at"])
+    evidence = None
+    if evidence_file is not None:
+        evidence = application_document_add(
+            application=locked, kind=DocumentKind.LINE_EMAIL, file=evidence_file, uploaded_by=actor, note=note[:500]
+        )
+    correction = StageTransition.objects.create(
+        application=locked,
+        from_stage=wrong.to_stage,
+        to_stage=restored.to_stage,
+        actor=actor_user(actor),
+        actor_label=actor_label(actor),
+        at=wrong.at,
+        recorded_at=recorded_at,
+        note=note,
+        evidence=evidence,
+        corrects=wrong,
+        planned_from=restored.planned_from,
+        planned_due_on=restored.planned_due_on,
+        plan_reason=restored.plan_reason,
+        is_rereview=restored.is_rereview,
+    )
+    audit_record(
+        action="application.move_corrected",
+        actor=actor,
+        obj=locked,
+        data={
+            "corrected": wrong.pk,
+            "from": wrong.to_stage,
+            "back_to": restored.to_stage,
+            "effective_at": wrong.at.isoformat(),
+            "recorded_at": recorded_at.isoformat(),
+            "note": note,
+            "transition": correction.pk,
+        },
+    )
+    _copy_move_fields(locked, application)
+    return application
+
+
+def _replay_side_stages(transitions: list[StageTransition]) -> tuple[str, str]:
+    """Return ``held_from`` and ``changes_for`` after these moves (the rules of application_move)."""
+    held_from = changes_for = ""
+    for transition in transitions:
+        from_stage, to_stage = transition.from_stage, transition.to_stage
+        if to_stage == Stage.ON_HOLD:
+            held_from = from_stage
+        elif from_stage == Stage.ON_HOLD:
+            held_from = ""
+        if to_stage == Stage.CHANGES_REQUESTED_BY_LINE and from_stage != Stage.ON_HOLD:
+            changes_for = from_stage
+        elif from_stage == Stage.CHANGES_REQUESTED_BY_LINE and to_stage != Stage.ON_HOLD:
+            changes_for = ""
+    return held_from, changes_for
 
 
 @transaction.atomic
@@ -244,6 +387,57 @@ def application_document_add(
         data={"kind": kind, "version": document.version, "file": document.file.name},
     )
     return document
+
+
+@transaction.atomic
+def partner_save(*, partner: TechnologyPartner, actor: Actor) -> TechnologyPartner:
+    """Create or rename a technology partner."""
+    partner.full_clean()
+    created = partner.pk is None
+    partner.save()
+    action = "partner.created" if created else "partner.updated"
+    audit_record(action=action, actor=actor, obj=partner, data={"name": partner.name})
+    return partner
+
+
+@transaction.atomic
+def partner_use_case_add(
+    *,
+    partner: TechnologyPartner,
+    use_case: str,
+    approved_on: date,
+    actor: Actor,
+    evidence_note: str = "",
+    evidence_file: File | None = None,
+) -> PartnerUseCase:
+    """Record that LINE approved ``use_case`` for the partner (evidence: a note or LINE's file)."""
+    if PartnerUseCase.objects.filter(partner=partner, use_case=use_case).exists():
+        raise ApplicationError(
+            _("Use case: %(partner)s already has this use case in its catalogue.") % {"partner": partner},
+            field="use_case",
+        )
+    entry = PartnerUseCase(
+        partner=partner,
+        use_case=use_case,
+        approved_on=approved_on,
+        evidence_note=evidence_note,
+        recorded_by=actor_user(actor),
+    )
+    if evidence_file is not None:
+        entry.evidence_file = evidence_file  # type: ignore[assignment]
+    entry.full_clean()
+    entry.save()
+    audit_record(
+        action="partner.use_case_added",
+        actor=actor,
+        obj=partner,
+        data={
+            "use_case": use_case,
+            "approved_on": approved_on.isoformat(),
+            "evidence": evidence_note or entry.evidence_file.name,
+        },
+    )
+    return entry
 
 
 @transaction.atomic

@@ -22,6 +22,9 @@ import holidays
 from applications.choices import CalendarOverrideKind
 
 QUARTER_FIRST_MONTHS = (1, 4, 7, 10)
+# The years holidays.TW knows; a date outside them cannot be placed in working days.
+FIRST_YEAR = holidays.TW.start_year
+LAST_YEAR = holidays.TW.end_year
 
 
 @lru_cache(maxsize=64)
@@ -42,6 +45,24 @@ class WorkCalendar:
         if kind == CalendarOverrideKind.WORKING_DAY:
             return True
         return bool(_public_calendar(day.year).is_working_day(day))
+
+    def can_place(self, day: date) -> bool:
+        """Whether the calendar knows the year of ``day`` (the package covers 1998–2100)."""
+        return FIRST_YEAR <= day.year <= LAST_YEAR
+
+    def day_off_name(self, day: date) -> str | None:
+        """Return why a weekday is not worked (holiday name, override note), or None."""
+        kind = self.overrides.get(day)
+        if kind == CalendarOverrideKind.HOLIDAY:
+            return str(CalendarOverrideKind.HOLIDAY.label)
+        if kind == CalendarOverrideKind.WORKING_DAY or day.weekday() >= 5:
+            return None
+        name = _public_calendar(day.year).get(day)
+        return str(name) if name and not self.is_working_day(day) else None
+
+    def is_makeup_workday(self, day: date) -> bool:
+        """Whether a Saturday or Sunday is worked (補班)."""
+        return day.weekday() >= 5 and self.is_working_day(day)
 
     def add_working_days(self, start: date, count: int) -> date:
         """Return the ``count``-th working day after ``start`` (before it when negative; 0 → start)."""

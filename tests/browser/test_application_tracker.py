@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from applications import demo as applications_demo
 from applications.choices import Stage
 from applications.models import Application
+from applications.selectors import CONFIRMED_MOVES
 from portal import demo as portal_demo
 from portal.models import AuditEvent
 
@@ -44,6 +45,9 @@ def move(page: Page, stage: Stage, note: str = "") -> None:
     if note:
         page.locator("#pnp-move-note").fill(note)
     page.locator(f"button[name=to_stage][value={stage}]").click()
+    if stage in CONFIRMED_MOVES:
+        expect(page.locator(".pnp-confirm")).to_contain_text("This is final")
+        page.locator(".pnp-confirm button[type=submit]").click()
     with translation.override("en"):
         label = str(stage.label)
     expect(page.locator("ul.messagelist")).to_contain_text(f"Moved to “{label}”.")

@@ -34,6 +34,9 @@ ADMIN_PAGES: dict[tuple[str, str], tuple[int, ...]] = {
     ("applications_application", "add"): (302, 403, 200, 403, 200),
     ("applications_calendaroverride", "changelist"): (302, 200, 200, 403, 200),
     ("applications_calendaroverride", "add"): (302, 403, 200, 403, 200),
+    # Technology partners are shared reference data (no brand): managers keep the catalogue.
+    ("applications_technologypartner", "changelist"): (302, 200, 200, 403, 200),
+    ("applications_technologypartner", "add"): (302, 403, 200, 403, 200),
     ("auth_group", "changelist"): (302, 403, 403, 403, 200),
     ("auth_group", "add"): (302, 403, 403, 403, 200),
     ("auth_user", "changelist"): (302, 403, 403, 403, 200),
