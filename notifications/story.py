@@ -14,7 +14,11 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -289,3 +293,31 @@ def consents_behind(notification: Notification, channels: set[str]) -> list[Cons
         if record is not None:
             records.append(record)
     return records
+
+
+MEMBER_PAGE_ROWS = 20
+
+
+def member_notifications_section(request: HttpRequest, member: Any) -> SafeString | None:
+    """The member page's send history: the latest notifications, linked; only for readers of notifications.
+
+    Registered with ``members.hooks`` in ``NotificationsConfig.ready()``: the member page is
+    scoped to the reader's brands already, and the rows are the member's own.
+    """
+    if not request.user.has_perm("notifications.view_notification"):  # type: ignore[union-attr]
+        return None
+    rows = list(
+        Notification.objects.filter(member_id=member.pk)
+        .only("pk", "created_at", "template_code", "status", "delivered_channel", "delivered_twice")
+        .order_by("-id")[: MEMBER_PAGE_ROWS + 1]
+    )
+    url = reverse("admin:notifications_notification_changelist")
+    return render_to_string(
+        "admin/notifications/_member_notifications.html",
+        {
+            "rows": rows[:MEMBER_PAGE_ROWS],
+            "more": len(rows) > MEMBER_PAGE_ROWS,
+            "all_url": f"{url}?{urlencode({'q': f'member:{member.external_id}', 'brand__id__exact': member.brand_id})}",
+        },
+        request=request,
+    )

@@ -21,7 +21,7 @@ from notifications.exceptions import NotificationRefused
 from notifications.models import Attempt, Notification
 from notifications.services import SendRequest, notification_accept, notifications_dispatch, webhook_events_drain
 from notifications.services.manual import notification_sms_now
-from notifications.story import redact
+from notifications.story import member_notifications_section, redact
 from portal.models import AuditEvent, Brand
 from tests.conftest import PASSWORD
 from tests.notifications.test_webhooks import event, post_signed
@@ -289,3 +289,34 @@ def test_sms_now_is_not_offered_to_a_reviewer(
     body = _page(client, reviewer, notification)
     assert "Send by SMS now</button>" not in body
     assert client.post(f"{LIST}{notification.pk}/sms-now/").status_code == 403
+
+
+# --- the member page's send history --------------------------------------------------------------
+
+
+def test_the_member_page_lists_the_members_notifications_latest_first_linked(
+    client: Client, manager: User, brand: Brand, sent: Callable[..., Notification]
+) -> None:
+    first = sent("M1", "0912-345-678")
+    second = notification_accept(
+        brand=brand, request=SendRequest(template="shipping_notice", member="M1", variables=VARIABLES)
+    )
+    other = sent("M2", "0912-000-111")
+    assert client.login(username=manager.username, password=PASSWORD)
+    body = client.get(f"/admin/members/member/{first.member_id}/change/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    section = body[body.index('id="member-notifications"') :]
+    links = [f'<a href="{PAGE.format(n.pk)}">#{n.pk}</a>' for n in (second, first)]
+    assert links[0] in section and links[1] in section
+    assert section.index(links[0]) < section.index(links[1])  # latest first
+    assert f"#{other.pk}</a>" not in section
+
+
+def test_the_send_history_section_is_left_out_for_a_reader_without_notifications(
+    rf: Any, manager: User, make_user: Callable[..., User], sent: Callable[..., Notification]
+) -> None:
+    notification = sent()
+    request = rf.get("/")
+    request.user = make_user("no-notifications")  # staff, but no role: no view_notification
+    assert member_notifications_section(request, notification.member) is None
+    request.user = manager
+    assert f"#{notification.pk}</a>" in str(member_notifications_section(request, notification.member))

@@ -214,6 +214,7 @@ API_OPERATIONS: dict[tuple[str, str], tuple[int, ...]] = {
     ("get", "/api/v1/templates"): (401, 200, 200, 403),
     ("get", "/api/v1/templates/shipping_notice"): (401, 404, 404, 403),
     ("post", "/api/v1/templates/shipping_notice/check"): (401, 400, 400, 403),  # the body is checked first
+    ("get", "/api/v1/notifications"): (401, 200, 200, 200),
     ("post", "/api/v1/notifications"): (401, 400, 400, 403),
     ("post", "/api/v1/notifications/batch"): (401, 400, 400, 403),
     ("get", "/api/v1/notifications/999999"): (401, 404, 404, 404),
