@@ -24,7 +24,7 @@ def test_member_calls_find_by_phone_open_the_notification_download_the_evidence_
     live_server,
     transactional_db: None,
     manager: User,
-    sent: Callable[..., Notification],
+    sent: Callable[..., Notification],  # noqa: F811 (the fixture imported above)
     tmp_path: Path,
 ) -> None:
     # given a delivered PNP and another member's notification
