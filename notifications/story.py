@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -250,7 +250,14 @@ def seen_by_member(notification: Notification) -> tuple[SafeString, str]:
     if notification.content_purged_at is not None:
         removed = _("The content was removed at the end of its retention period.")
         return format_html("<p>{}</p>", removed), ""
-    preview = version_preview(notification.template_version, values=dict(notification.variables or {}))
+    version = notification.template_version
+    if version.is_line_template:
+        # LINE lays a template out itself; the page shows what the request carried, row by row.
+        rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", flatten(redact(notification.line_messages)))
+        return format_html(
+            '<div class="line-bubble line-template"><table>{}</table></div>', rows
+        ), notification.sms_text
+    preview = version_preview(version, values=dict(notification.variables or {}))
     return preview.line_html, notification.sms_text
 
 

@@ -320,3 +320,91 @@ def test_the_send_history_section_is_left_out_for_a_reader_without_notifications
     assert member_notifications_section(request, notification.member) is None
     request.user = manager
     assert f"#{notification.pk}</a>" in str(member_notifications_section(request, notification.member))
+
+
+def test_a_line_template_pnp_shows_what_its_request_carried_row_by_row(
+    client: Client,
+    manager: User,
+    brand: Brand,
+    approve_template: Callable[..., TemplateVersion],
+    make_member: Callable[..., Member],
+) -> None:
+    from tests.notifications.test_templated import LINE_TEMPLATE
+    from tests.notifications.test_templated import VARIABLES as TEMPLATE_VARIABLES
+
+    approve_template("shipping_template", **LINE_TEMPLATE)
+    make_member("T1", "0912-345-678")
+    notification = notification_accept(
+        brand=brand,
+        request=SendRequest(template="shipping_template", member="T1", variables=TEMPLATE_VARIABLES),
+    )
+    body = _page(client, manager, notification)
+    assert 'class="line-bubble line-template"' in body
+    assert "訂單 A123" in body and "shipment_completed_ja" in body
+
+
+def test_content_removed_at_the_end_of_retention_is_said_so(
+    client: Client, manager: User, sent: Callable[..., Notification]
+) -> None:
+    notification = sent()
+    Notification.objects.filter(pk=notification.pk).update(
+        content_purged_at=notification.created_at, variables={}, sms_text="", line_messages=[]
+    )
+    body = _page(client, manager, Notification.objects.get(pk=notification.pk))
+    assert "The content was removed at the end of its retention period." in body
+    assert "A123" not in body
+
+
+def test_a_pnp_refused_then_delivered_by_sms_shows_both_attempts_the_reports_and_the_sms_cost(
+    client: Client,
+    manager: User,
+    brand: Brand,
+    approve_template: Callable[..., TemplateVersion],
+    make_member: Callable[..., Member],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given LINE refuses the PNP (422) and the SMS vendor accepts, then reports it delivered
+    from decimal import Decimal
+
+    from integrations.sms.base import SmsDeliveryReport, SmsSendResult
+    from notifications.models import SmsVendor
+    from notifications.services import dispatch, sms_account_create_or_update, sms_report_apply
+
+    approve_template("shipping_notice")
+    make_member("S1", "0912-345-678")
+    sms_account_create_or_update(
+        brand=brand,
+        actor="test",
+        password="pa55-word",
+        vendor=SmsVendor.MITAKE,
+        base_url="https://smsb2c.mitake.com.tw/b2c/mtk",
+        username="acme",
+        price_per_segment=Decimal("0.9"),
+    )
+
+    def refuse(**kwargs: object) -> str:
+        raise line_client.LineRefusedError("LINE refused the PNP (422)", status=422)
+
+    class Vendor:
+        def send(self, **kwargs: object) -> SmsSendResult:
+            return SmsSendResult(message_id="MK-1", segments=2)
+
+    monkeypatch.setattr(line_client, "pnp_push", refuse)
+    monkeypatch.setattr(dispatch, "backend_for", lambda vendor: Vendor())
+    notification = notification_accept(
+        brand=brand, request=SendRequest(template="shipping_notice", member="S1", variables=VARIABLES)
+    )
+    notifications_dispatch(notification_ids=[notification.pk])
+    notifications_dispatch(notification_ids=[notification.pk])
+    sms = notification.attempts.get(channel=Channel.SMS)
+    report = SmsDeliveryReport(message_id="MK-1", delivered=True, final=True, status="DELIVRD")
+    assert sms_report_apply(vendor=SmsVendor.MITAKE, reference=sms.reference, report=report)
+    # when
+    body = _page(client, manager, Notification.objects.get(pk=notification.pk))
+    # then
+    assert "LINE notification message (PNP) — refused" in body and '<dd class="attempt-code">422</dd>' in body
+    assert "SMS — delivered" in body and '<dd class="attempt-code">DELIVRD</dd>' in body
+    assert "Vendor&#x27;s delivery report" in body or "Vendor's delivery report" in body
+    assert "2 SMS segments × 0.9000 TWD = 1.80 TWD" in body
+    assert "No delivered PNP: nothing to bill for LINE." in body
+    assert "pa55-word" not in body
