@@ -6,6 +6,7 @@ import io
 import json
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
@@ -164,10 +165,8 @@ def test_the_evidence_pack_holds_consent_template_review_requests_event_and_coun
     assert attempt["delivery_event"]["payload"]["delivery"]["data"] == attempt["delivery_tag"]
     sent_at = Attempt.objects.get(notification=notification).sent_at
     assert pack["billing"]["pnp_delivered"] == 1
-    assert (
-        pack["billing"]["line_count_day_jst"]
-        == sent_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Tokyo")).date().isoformat()
-    )
+    assert sent_at is not None
+    assert pack["billing"]["line_count_day_jst"] == sent_at.astimezone(ZoneInfo("Asia/Tokyo")).date().isoformat()
 
 
 def test_the_evidence_pdf_reads_back_with_the_same_facts(
@@ -219,7 +218,7 @@ def test_member_number_id_tag_template_status_channel_and_days_each_find_the_not
 ) -> None:
     mine, other = sent("M1", "0912-345-678"), sent("M2", "0912-000-111")
     tag = mine.attempts.get().reference
-    day = mine.created_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Taipei")).date().isoformat()
+    day = mine.created_at.astimezone(ZoneInfo("Asia/Taipei")).date().isoformat()
     assert client.login(username=manager.username, password=PASSWORD)
     assert _ids(client, "M1")[0] == {mine.pk}
     assert _ids(client, f"#{mine.pk}")[0] == {mine.pk}
