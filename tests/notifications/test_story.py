@@ -254,7 +254,7 @@ def test_sms_now_queues_the_sms_once_with_an_audit_row(
     body = _page(client, manager, notification)
     assert ">Send by SMS now</button>" in body
     with django_capture_on_commit_callbacks() as callbacks:
-        response = client.post(f"{LIST}{notification.pk}/sms-now/")
+        response = client.post(f"{LIST}{notification.pk}/sms-now/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 302 and len(callbacks) == 1
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.QUEUED and notification.fallback_due_at is None
