@@ -171,7 +171,8 @@ class NotificationAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
         notification = self.get_object(request, object_id)
         if notification is None or not self.has_view_permission(request, notification):
             return super().change_view(request, object_id, form_url, extra_context)
-        pack = evidence_pack(notification)
+        story = notification_story(notification)
+        pack = evidence_pack(notification, story)
         reason = sms_now_refusal(notification)
         may_send = user_may_send_sms_now(request.user, notification.brand_id)
         member_url = None
@@ -179,7 +180,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
             member_url = reverse("admin:members_member_change", args=[notification.member_id])
         context = {
             **(extra_context or {}),
-            "story": notification_story(notification),
+            "story": story,
             "pack": pack,
             "consents": consents_behind(notification, {a["channel"] for a in pack["requests"]}),
             "member_url": member_url,

@@ -26,7 +26,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from compliance.models import RuleResult
 from notifications.choices import Channel
 from notifications.models import Notification
-from notifications.story import consents_behind, delivery_event_for, notification_story, redact
+from notifications.story import Story, consents_behind, delivery_event_for, notification_story, redact
 from portal.actors import actor_label
 
 PDF_FONT = "MSung-Light"  # ReportLab's built-in CID font: Traditional Chinese without shipping a font file
@@ -40,9 +40,9 @@ def _user(user: Any) -> str | None:
     return actor_label(user) if user is not None else None
 
 
-def evidence_pack(notification: Notification) -> dict[str, Any]:
-    """Return the evidence behind one notification as JSON-ready data."""
-    story = notification_story(notification)
+def evidence_pack(notification: Notification, story: Story | None = None) -> dict[str, Any]:
+    """Return the evidence behind one notification as JSON-ready data (from its ``story`` if read already)."""
+    story = story or notification_story(notification)
     attempts = [s.attempt for s in story.attempts]
     member = notification.member
     version = notification.template_version
