@@ -26,13 +26,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
-from members.choices import ConsentPurpose, ConsentSource, ImportJobStatus, PhoneType
+from members.choices import Channel, ConsentPurpose, ConsentSource, ImportJobStatus, PhoneType
+from members.hooks import member_page_sections
 from members.importing import ImportFileError
 from members.models import Consent, ImportJob, LineLink, Member
 from members.paginators import EstimatedCountPaginator
 from members.phones import mask_e164, normalize_phone
 from members.resources import ConsentResource, MemberResource
-from members.selectors import members_to_confirm, user_may_see_full_phone
+from members.selectors import member_reachability, members_to_confirm, user_may_see_full_phone
 from members.services import consent_record, import_job_create, import_job_run, member_erase, member_upsert
 from members.tasks import member_import_job_run
 from portal.admin_mixins import BrandScopedAdminMixin, ScopedRawIdWidget
@@ -46,6 +47,7 @@ SYNC_IMPORT_MAX_ROWS = 2000
 # A member list page draws 100 rows × 9 cells: the cells below give Django's own markup from
 # values computed once, instead of a widget template, a static() call or a choices dict per cell.
 _PHONE_TYPE_LABELS = dict(PhoneType.choices)
+_CHANNEL_LABELS = dict(Channel.choices)
 
 
 @cache
@@ -203,6 +205,7 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     ordering = ("-id",)
     inlines = (LineLinkInline, ConsentInline)
     actions = ("export_to_confirm", "erase_members")
+    change_form_template = "admin/members/member/change_form.html"
 
     # --- list -----------------------------------------------------------------------------
 
@@ -281,6 +284,18 @@ class MemberAdmin(BrandScopedAdminMixin, ExportMixin, admin.ModelAdmin):
             (_("Current consent (from the history below)"), {"fields": ("pnp_consent", "sms_consent")}),
             (_("Record"), {"fields": ("erased_at", "created_at", "updated_at")}),
         )
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        member = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if member is not None and self.has_view_permission(request, member):
+            reach = member_reachability(member)
+            context["reachability"] = [
+                (_CHANNEL_LABELS.get(channel, channel), channel in reach.open, reach.closed.get(channel, ""))
+                for channel in Channel.values
+            ]
+            context["member_sections"] = member_page_sections(request, member)
+        return super().change_view(request, object_id, form_url, context)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:

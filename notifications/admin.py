@@ -2,61 +2,86 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
-from django.db.models import Model
-from django.http import HttpRequest
-from django.utils.html import format_html
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from members.phones import phone_hash
 from notifications.choices import AlertKind, Channel
-from notifications.models import (
-    AlertCrossing,
-    Attempt,
-    BrandAlertThresholds,
-    Notification,
-    NotificationEvent,
-    SmsAccount,
-    WebhookEvent,
-)
+from notifications.evidence import evidence_pack, evidence_pdf
+from notifications.exceptions import NotificationRefused, NotificationSearchError
+from notifications.models import AlertCrossing, BrandAlertThresholds, Notification, SmsAccount, WebhookEvent
+from notifications.search import notification_search_days, notifications_search, template_codes_visible_to
 from notifications.services.accounts import SMS_ACCOUNT_FIELDS, sms_account_create_or_update
 from notifications.services.alerts import THRESHOLD_FIELDS, alert_threshold, alert_thresholds_set
+from notifications.services.manual import notification_sms_now, sms_now_refusal, user_may_send_sms_now
+from notifications.story import consents_behind, notification_story
 from portal.admin_mixins import BrandScopedAdminMixin, ReadOnlyAdminMixin
-
-
-class AttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = Attempt
-    extra = 0
-    fields = (
-        "channel",
-        "status",
-        "sent_at",
-        "accepted_at",
-        "delivered_at",
-        "http_status",
-        "retries",
-        "error",
-        "sms_segments",
-    )
-    readonly_fields = fields
-
-
-class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = NotificationEvent
-    extra = 0
-    fields = ("at", "kind", "detail")
-    readonly_fields = fields
-    verbose_name_plural = _("timeline")
-
 
 # Short channel names for the list: the full labels ("LINE notification message (PNP)") wrap
 # every row on a laptop screen. The filter and the detail page keep the full labels.
 CHANNEL_SHORT_LABELS: dict[str, Any] = {Channel.PNP: _("PNP"), Channel.LINE_PUSH: _("LINE push"), Channel.SMS: _("SMS")}
+
+
+class DateRangeFilter(admin.ListFilter):
+    """Accepted between two days (Taiwan time), both inclusive: ``since`` and ``until`` as YYYY-MM-DD."""
+
+    title = _("accepted between")
+    template = "admin/notifications/date_range_filter.html"
+    parameters = ("since", "until")
+
+    def __init__(self, request: HttpRequest, params: dict[str, Any], model: Any, model_admin: Any) -> None:
+        super().__init__(request, params, model, model_admin)
+        self.values: dict[str, str] = {}
+        for name in self.parameters:
+            if name in params:
+                value = params.pop(name)
+                self.values[name] = str(value[-1] if isinstance(value, list) else value)
+        self.request = request
+
+    def has_output(self) -> bool:
+        return True
+
+    def expected_parameters(self) -> list[str | None]:
+        return list(self.parameters)
+
+    def choices(self, changelist: Any) -> Iterator[Mapping[str, object]]:
+        yield from [{"values": self.values, "query": changelist.get_filters_params()}]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        try:
+            since, until = notification_search_days(self.values.get("since", ""), self.values.get("until", ""))
+        except NotificationSearchError as exc:
+            messages.error(request, str(exc))
+            return queryset.none()
+        if since is not None:
+            queryset = queryset.filter(created_at__gte=since)
+        if until is not None:
+            queryset = queryset.filter(created_at__lt=until)
+        return queryset
+
+
+class TemplateCodeFilter(admin.SimpleListFilter):
+    """The templates of the brands the user may see, from the template table (never a scan of sends)."""
+
+    title = _("template")
+    parameter_name = "template"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(code, code) for code in template_codes_visible_to(request.user)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(template_code=self.value()) if self.value() else queryset
 
 
 @admin.register(Notification)
@@ -72,40 +97,29 @@ class NotificationAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
         "delivered_by",
         "twice",
     )
-    list_filter = ("status", "delivered_channel", "delivered_twice", "channel", "brand")
-    list_select_related = ("brand", "member")
-    search_fields = ("id__exact", "member__external_id__exact", "template_code__exact")
-    show_full_result_count = False
-    date_hierarchy = None
-    ordering = ("-id",)
-    fields = (
-        "brand",
-        "member_ref",
-        "masked_phone",
-        "template_code",
-        "template_version",
+    list_filter = (
         "status",
-        "channel_plan",
-        "created_at",
-        "occurred_at",
-        "delivered_at",
+        "channel",
         "delivered_channel",
         "delivered_twice",
-        "final_reason",
-        "line_messages",
-        "sms_text",
+        TemplateCodeFilter,
+        DateRangeFilter,
+        "brand",
     )
-    readonly_fields = (*fields, "phone_view")
-    inlines = (AttemptInline, EventInline)
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        # make run only: the LINE sandbox shows what the member's phone received.
-        return (*self.fields, "phone_view") if settings.DEMO_MODE else self.fields
-
-    @admin.display(description=_("member's phone (LINE sandbox)"))
-    def phone_view(self, obj: Notification) -> str:
-        url = f"{settings.LINE_API_BASE_URL.rstrip('/')}/sandbox/phone/{phone_hash(obj.member.phone_e164)}"
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Open the phone view"))
+    list_select_related = ("brand", "member")
+    search_fields = ("id__exact",)  # the search box is read by get_search_results below
+    search_help_text = _(
+        "A phone number (any format), a member number, a notification id (#123) or a delivery tag; "
+        "prefix with phone:, member:, id: or tag: to say which."
+    )
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    date_hierarchy = None
+    ordering = ("-id",)
+    change_form_template = "admin/notifications/notification/change_form.html"
+    fields = ("brand",)
+    readonly_fields = fields
+    inlines = ()
 
     @admin.display(description=_("member"), ordering="member__external_id")
     def member_ref(self, obj: Notification) -> str:
@@ -124,6 +138,95 @@ class NotificationAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
     @admin.display(description=_("delivered twice"), ordering="delivered_twice", empty_value="")
     def twice(self, obj: Notification) -> str | None:
         return f"⚠ {_('yes')}" if obj.delivered_twice else None
+
+    # --- search -----------------------------------------------------------------------------
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        try:
+            return notifications_search(queryset, search_term), False
+        except NotificationSearchError as exc:
+            messages.error(request, str(exc))
+            return queryset.none(), False
+
+    # --- the story page ---------------------------------------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/evidence.json", view(self.evidence_json_view), name="notifications_notification_evidence_json"
+            ),
+            path("<int:pk>/evidence.pdf", view(self.evidence_pdf_view), name="notifications_notification_evidence_pdf"),
+            path("<int:pk>/sms-now/", view(self.sms_now_view), name="notifications_notification_sms_now"),
+            *super().get_urls(),
+        ]
+
+    def _visible(self, request: HttpRequest, pk: int) -> Notification:
+        notification = get_object_or_404(
+            self.get_queryset(request).select_related("member", "template_version__template"), pk=pk
+        )
+        if not self.has_view_permission(request, notification):
+            raise PermissionDenied
+        return notification
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        notification = self.get_object(request, object_id)
+        if notification is None or not self.has_view_permission(request, notification):
+            return super().change_view(request, object_id, form_url, extra_context)
+        story = notification_story(notification)
+        pack = evidence_pack(notification, story)
+        reason = sms_now_refusal(notification)
+        may_send = user_may_send_sms_now(request.user, notification.brand_id)
+        member_url = None
+        if request.user.has_perm("members.view_member"):  # type: ignore[union-attr]
+            member_url = reverse("admin:members_member_change", args=[notification.member_id])
+        context = {
+            **(extra_context or {}),
+            "story": story,
+            "pack": pack,
+            "consents": consents_behind(notification, {a["channel"] for a in pack["requests"]}),
+            "member_url": member_url,
+            "evidence_json_url": reverse("admin:notifications_notification_evidence_json", args=[notification.pk]),
+            "evidence_pdf_url": reverse("admin:notifications_notification_evidence_pdf", args=[notification.pk]),
+            "sms_now_url": reverse("admin:notifications_notification_sms_now", args=[notification.pk]),
+            "sms_now_allowed": may_send and not reason,
+            "sms_now_shown": may_send and notification.channel == Channel.PNP,
+            "sms_now_reason": reason,
+            # make run only: the LINE sandbox shows what the member's phone received (by the number's hash).
+            "phone_view_url": f"{settings.LINE_API_BASE_URL.rstrip('/')}/sandbox/phone/"
+            f"{phone_hash(notification.member.phone_e164)}"
+            if settings.DEMO_MODE
+            else None,
+        }
+        return super().change_view(request, object_id, form_url, context)
+
+    def evidence_json_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        notification = self._visible(request, pk)
+        response = JsonResponse(evidence_pack(notification), json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="notification-{notification.pk}-evidence.json"'
+        return response
+
+    def evidence_pdf_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        notification = self._visible(request, pk)
+        response = HttpResponse(evidence_pdf(evidence_pack(notification)), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="notification-{notification.pk}-evidence.pdf"'
+        return response
+
+    def sms_now_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        notification = self._visible(request, pk)
+        if not user_may_send_sms_now(request.user, notification.brand_id):
+            raise PermissionDenied
+        try:
+            notification_sms_now(notification_id=notification.pk, actor=request.user)
+        except NotificationRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The SMS is on its way; the timeline shows when the vendor accepts it."))
+        return HttpResponseRedirect(reverse("admin:notifications_notification_change", args=[notification.pk]))
 
 
 @admin.register(WebhookEvent)

@@ -46,3 +46,14 @@ class StatusMoveError(PortalError):
         super().__init__(message)
         self.old = old
         self.new = new
+
+
+class NotificationSearchError(PortalError):
+    """A search term that cannot be searched as written (a malformed phone number, a bad date)."""
+
+    status_code = 400
+    code = "search_invalid"
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from notifications.choices import NotificationStatus
 from notifications.models import Attempt, Notification, NotificationEvent
 from portal.api.fields import JSONObjectField
 
@@ -85,6 +86,45 @@ class NotificationSerializer(serializers.ModelSerializer):
             "final_reason",
             "attempts",
             "timeline",
+        )
+        read_only_fields = fields
+
+
+class NotificationListQuerySerializer(serializers.Serializer):
+    """The list's filters, each optional: a member number, a status, a template code and a time range."""
+
+    member = serializers.CharField(max_length=64, required=False, help_text="The brand's member number.")
+    status = serializers.ChoiceField(choices=NotificationStatus.choices, required=False)
+    template = serializers.CharField(max_length=64, required=False, help_text="The template code.")
+    since = serializers.DateTimeField(required=False, help_text="Accepted at or after (ISO 8601).")
+    until = serializers.DateTimeField(required=False, help_text="Accepted before (ISO 8601).")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("since") and attrs.get("until") and attrs["until"] <= attrs["since"]:
+            raise serializers.ValidationError({"until": "Give an until later than since."})
+        return attrs
+
+
+class NotificationListSerializer(serializers.ModelSerializer):
+    """One notification in the list: where it stands, without its attempts and timeline."""
+
+    member = serializers.CharField(source="member.external_id")
+    template_version = serializers.IntegerField(source="template_version.number")
+
+    class Meta:
+        model = Notification
+        fields = (
+            "id",
+            "status",
+            "template_code",
+            "template_version",
+            "member",
+            "channel",
+            "created_at",
+            "delivered_at",
+            "delivered_channel",
+            "delivered_twice",
+            "final_reason",
         )
         read_only_fields = fields
 

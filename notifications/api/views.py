@@ -7,14 +7,17 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, status, viewsets
+from rest_framework import exceptions, pagination, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from members.models import Member
 from notifications.api.serializers import (
     BatchItemSerializer,
     BatchRequestSerializer,
+    NotificationListQuerySerializer,
+    NotificationListSerializer,
     NotificationRequestSerializer,
     NotificationSerializer,
     accepted_body,
@@ -64,11 +67,27 @@ def _accept(
     return status.HTTP_202_ACCEPTED, accepted_body(notification)
 
 
+class NotificationCursorPagination(pagination.CursorPagination):
+    """Newest first, 50 a page (``page_size`` up to 500); a cursor that was not ours is a 400 naming it."""
+
+    ordering = ("-created_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def decode_cursor(self, request: Request) -> Any:
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError({"cursor": "Use the next or previous link of an earlier page."}) from None
+
+
 class NotificationViewSet(viewsets.GenericViewSet):
     """Send notifications and follow them."""
 
     permission_classes = [IsBrandKeyOrStaff]
     serializer_class = NotificationSerializer
+    pagination_class = NotificationCursorPagination
 
     def get_queryset(self) -> QuerySet[Notification]:
         events = NotificationEvent.objects.select_related("attempt").order_by("at", "id")
@@ -143,6 +162,31 @@ class NotificationViewSet(viewsets.GenericViewSet):
         error = exception_handler(exc, {"request": request})
         code, body = (error.status_code, error.data) if error is not None else (500, {"message": str(exc)})
         return {"index": index, "status": code, "body": body}
+
+    @extend_schema(parameters=[NotificationListQuerySerializer], responses=NotificationListSerializer(many=True))
+    def list(self, request: Request) -> Response:
+        """The brand's notifications, newest first, by member, status, template and time accepted."""
+        query = NotificationListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
+        queryset = Notification.objects.filter(brand__in=brands_for_request(request)).select_related(
+            "member", "template_version"
+        )
+        if "member" in filters:
+            members = Member.objects.filter(
+                brand__in=brands_for_request(request), external_id=filters["member"]
+            ).values("pk")
+            queryset = queryset.filter(member_id__in=members)
+        if "status" in filters:
+            queryset = queryset.filter(status=filters["status"])
+        if "template" in filters:
+            queryset = queryset.filter(template_code=filters["template"])
+        if "since" in filters:
+            queryset = queryset.filter(created_at__gte=filters["since"])
+        if "until" in filters:
+            queryset = queryset.filter(created_at__lt=filters["until"])
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(NotificationListSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         """A notification's status, its attempts and the timeline of everything that happened to it."""

@@ -1,0 +1,131 @@
+"""Finding notifications the way support is asked: by the phone number a member reads out, and the rest.
+
+Every lookup lands on an index: a phone number is normalised with the members' helper and
+matched by its hash (``member_phone_hash_idx``), a member number by ``member_external_id_idx``,
+a delivery tag by the attempts' unique reference, an id by the primary key; the notifications
+are then found through their member or primary key. Callers pass a queryset already scoped to
+the brands the reader may see, so another brand's id or tag finds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from compliance.models import MessageTemplate
+from members.models import Member
+from members.phones import normalize_phone
+from notifications.exceptions import NotificationSearchError
+from notifications.models import Attempt, Notification
+from portal.selectors import brands_visible_to
+
+PREFIXES = ("phone", "member", "id", "tag", "template")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+# What a phone number looks like before it is checked: a leading +, 0 or 886, then digits and
+# the separators people write. Member numbers that are bare digits do not start with 0 or +.
+_PHONE_LIKE = re.compile(r"(\+|0|886)[\d\s\-().]{5,}")
+_MAX_ID = 2**63 - 1
+
+
+def _members(**lookup: Any) -> QuerySet[Member, Any]:
+    return Member.objects.filter(**lookup).values("pk")
+
+
+def phone_search_hash(term: str) -> str:
+    """The hash a phone number is matched by; refuse a malformed one with the helper's reason."""
+    try:
+        return normalize_phone(term).hash
+    except ValidationError as exc:
+        raise NotificationSearchError(
+            _("Phone number: %(reason)s Nothing was searched.") % {"reason": " ".join(exc.messages)}, field="phone"
+        ) from None
+
+
+def _id(text: str) -> int | None:
+    text = text.lstrip("#")
+    return int(text) if text.isdigit() and 0 < int(text) <= _MAX_ID else None
+
+
+def notifications_search(queryset: QuerySet[Notification], term: str) -> QuerySet[Notification]:
+    """Narrow ``queryset`` to the notifications a search term names; raise ``NotificationSearchError`` if malformed.
+
+    ``phone:``, ``member:``, ``id:``, ``tag:`` and ``template:`` say what the term is; without a
+    prefix a phone-looking term is a phone number, ``#123`` an id, a UUID a delivery tag, digits an
+    id or a member number, anything else a member number.
+    """
+    text = unicodedata.normalize("NFKC", term or "").strip()
+    if not text:
+        return queryset
+    kind, _sep, rest = text.partition(":")
+    if _sep and kind.strip().lower() in PREFIXES:
+        kind, text = kind.strip().lower(), rest.strip()
+        if not text:
+            return queryset.none()
+    elif _PHONE_LIKE.fullmatch(text):
+        kind = "phone"
+    elif text.startswith("#"):
+        kind = "id"
+    elif _UUID.fullmatch(text):
+        kind = "tag"
+    else:
+        kind = ""
+    if kind == "phone":
+        return queryset.filter(member_id__in=_members(phone_hash=phone_search_hash(text)))
+    if kind == "id":
+        pk = _id(text)
+        if pk is None:
+            raise NotificationSearchError(
+                _("Notification id: %(term)s is not a number. Nothing was searched.") % {"term": text}, field="id"
+            )
+        return queryset.filter(pk=pk)
+    if kind == "tag":
+        return queryset.filter(pk__in=Attempt.objects.filter(reference=text).values("notification_id"))
+    if kind == "template":
+        return queryset.filter(template_code=text)
+    if kind == "member":
+        return queryset.filter(member_id__in=_members(external_id=text))
+    pk = _id(text)
+    by_member = Q(member_id__in=_members(external_id=text))
+    return queryset.filter(by_member | Q(pk=pk) if pk is not None else by_member)
+
+
+def notification_search_days(since: str, until: str) -> tuple[datetime | None, datetime | None]:
+    """The moments two days (YYYY-MM-DD, Taiwan time, both inclusive) span; refuse a day not written so."""
+    bounds: list[datetime | None] = []
+    for name, label, value in (("since", _("From"), since), ("until", _("To"), until)):
+        value = (value or "").strip()
+        if not value:
+            bounds.append(None)
+            continue
+        try:
+            day = parse_date(value)
+        except ValueError:
+            day = None
+        if day is None:
+            raise NotificationSearchError(
+                _("%(field)s: %(value)s is not a day; write it as YYYY-MM-DD (e.g. 2026-12-01).")
+                % {"field": label, "value": value},
+                field=name,
+            )
+        start = timezone.make_aware(datetime.combine(day, time.min))
+        bounds.append(start + timedelta(days=1) if name == "until" else start)
+    since_at, until_at = bounds
+    if since_at is not None and until_at is not None and until_at <= since_at:
+        raise NotificationSearchError(_("To: the day must not be before From."), field="until")
+    return since_at, until_at
+
+
+def template_codes_visible_to(user: Any) -> list[str]:
+    """The template codes of the brands the user may see, for the list's template filter."""
+    templates = MessageTemplate.objects.all()
+    if not user.is_superuser:
+        templates = templates.filter(brand__in=brands_visible_to(user))
+    return sorted(set(templates.values_list("code", flat=True)))
