@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
 from io import StringIO
@@ -13,9 +14,10 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from billing.choices import PnpKind
 from billing.models import LineDailyCount
 from billing.services import line_count_fetch, line_counts_fetch, line_counts_refetch_month, statement_generate
-from notifications.choices import Channel
+from notifications.choices import Channel, Metric
 from notifications.services.states import delivered_counts
 from notifications.stats import stats_add
 from portal.models import AuditEvent, Brand
@@ -239,6 +241,50 @@ def test_a_month_of_settled_days_is_read_in_one_query_and_nothing_is_asked(
         )
 
     assert asked == []
+
+
+def test_a_refetch_skips_only_this_brands_settled_days_of_each_kind(
+    brand: Brand,
+    other_brand: Brand,
+    finance: User,
+    line_says: Callable[..., LineDailyCount],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given: the brand had a template PNP delivered in January; its flexible count is settled
+    # except on the 3rd (LINE was not ready), its template count only on the 1st; another brand
+    # has every day of both kinds settled
+    stats_add(Counter({(brand.pk, taipei("2026-01-10 12:00"), Channel.PNP, Metric.TEMPLATED_DELIVERED_BY_SEND): 1}))
+    for day in range(1, 13):
+        line_says(brand, date(2026, 1, day), status="unready" if day == 3 else "ready", success=day)
+        for kind in PnpKind:
+            LineDailyCount.objects.create(
+                brand=other_brand,
+                jst_date=date(2026, 1, day),
+                kind=kind,
+                status="ready",
+                success=1,
+                fetched_at=taipei("2026-01-13 09:00"),
+            )
+    LineDailyCount.objects.create(
+        brand=brand,
+        jst_date=date(2026, 1, 1),
+        kind=PnpKind.TEMPLATE,
+        status="ready",
+        success=0,
+        fetched_at=taipei("2026-01-13 09:00"),
+    )
+    asked: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        "billing.services.line_count_fetch", lambda *, brand, jst_date, now, kind: asked.append((kind, jst_date.day))
+    )
+
+    count = line_counts_refetch_month(
+        brand=brand, month=date(2026, 1, 1), actor=finance, now=taipei("2026-01-13 12:00")
+    )
+
+    # then: LINE is asked for the brand's unsettled days only, whatever the other brand has
+    assert asked == [(PnpKind.FLEXIBLE, 3)] + [(PnpKind.TEMPLATE, day) for day in range(2, 13)]
+    assert count == 12
 
 
 def test_finance_refetches_from_the_statement_page_and_the_draft_bills_lines_count(

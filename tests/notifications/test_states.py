@@ -5,8 +5,10 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from itertools import product
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -15,12 +17,12 @@ from django.utils import timezone
 import notifications
 from compliance.models import TemplateVersion
 from members.models import Member
-from notifications.choices import NotificationStatus
+from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus
 from notifications.exceptions import StatusMoveError
-from notifications.models import Notification, NotificationEvent
+from notifications.models import Attempt, DeliveryStat, Notification, NotificationEvent
 from notifications.services import SendRequest, notification_accept
 from notifications.services.accepting import notification_build
-from notifications.services.outcomes import notification_finish
+from notifications.services.outcomes import channel_failed, notification_finish, pnp_ambiguous
 from notifications.services.states import (
     Fields,
     awaiting_fields,
@@ -215,6 +217,114 @@ def test_a_delivered_notification_cannot_be_failed_afterwards(notification: Noti
         notification_finish(row, NotificationStatus.FAILED, "too late")
     assert stored_status(row) == "delivered"
     assert not NotificationEvent.objects.filter(notification=row, kind="failed").exists()
+
+
+# --- What came of a request: the outcome writers -------------------------------------------------------------
+
+
+def sending_on(notification: Notification, channel: str, reference: str) -> Attempt:
+    """The notification claimed and its request sent on ``channel``, the answer not yet recorded."""
+    Notification.objects.filter(pk=notification.pk).update(status=NotificationStatus.SENDING, channel=channel)
+    return Attempt.objects.create(
+        notification=notification, channel=channel, reference=reference, sent_at=timezone.now()
+    )
+
+
+def counted(brand: Brand, channel: str, metric: str) -> int:
+    return sum(DeliveryStat.objects.filter(brand=brand, channel=channel, metric=metric).values_list("count", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_failed_pnp_is_recorded_and_its_sms_queued_after_the_commit(
+    django_capture_on_commit_callbacks: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    brand: Brand,
+    notification: Notification,
+) -> None:
+    enqueued: list[int] = []
+    monkeypatch.setattr("notifications.services.outcomes.enqueue_dispatch", enqueued.extend)
+    attempt = sending_on(notification, Channel.PNP, "tag-failed-pnp")
+    error = "LINE 500: " + "x" * 400
+    with django_capture_on_commit_callbacks(execute=True):
+        channel_failed(notification, attempt, 500, error)
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.http_status, attempt.error) == (AttemptStatus.FAILED, 500, error[:300])
+    assert attempt.answered_at is not None
+    event = NotificationEvent.objects.get(notification=notification, kind=EventKind.LINE_ERROR)
+    assert (event.detail, event.attempt_id) == (error[:300], attempt.pk)
+    assert stored_status(notification) == NotificationStatus.QUEUED and enqueued == [notification.pk]
+    assert counted(brand, Channel.PNP, Metric.SMS_FALLBACK) == 1
+    assert counted(brand, Channel.PNP, Metric.FAILED) == 0
+
+
+@pytest.mark.django_db
+def test_a_failed_sms_on_the_last_channel_fails_the_notification_with_its_error(
+    monkeypatch: pytest.MonkeyPatch, brand: Brand, notification: Notification
+) -> None:
+    monkeypatch.setattr("notifications.services.outcomes.enqueue_dispatch", lambda ids: pytest.fail("no channel left"))
+    Attempt.objects.create(notification=notification, channel=Channel.PNP, reference="tag-pnp", status="refused")
+    attempt = sending_on(notification, Channel.SMS, "tag-failed-sms")
+    channel_failed(notification, attempt, None, "vendor refused the number")
+    row = Notification.objects.get(pk=notification.pk)
+    assert (row.status, row.final_reason) == (NotificationStatus.FAILED, "vendor refused the number")
+    kinds = list(row.events.exclude(kind=EventKind.QUEUED).order_by("id").values_list("kind", "detail", "attempt"))
+    assert kinds == [
+        (EventKind.SMS_FAILED, "vendor refused the number", attempt.pk),
+        (EventKind.FAILED, "vendor refused the number", None),
+    ]
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.http_status) == (AttemptStatus.FAILED, None)
+    assert counted(brand, Channel.SMS, Metric.FAILED) == 1
+    assert counted(brand, Channel.SMS, Metric.SMS_FALLBACK) == 0
+
+
+@pytest.mark.django_db
+def test_a_notification_not_delivered_is_ended_without_a_failure_line_or_count(
+    brand: Brand, notification: Notification
+) -> None:
+    row = at_status(notification, NotificationStatus.AWAITING_DELIVERY)
+    notification_finish(row, NotificationStatus.NOT_DELIVERED, "no delivery event in 24 h")
+    row = Notification.objects.get(pk=notification.pk)
+    assert (row.status, row.final_reason) == (NotificationStatus.NOT_DELIVERED, "no delivery event in 24 h")
+    assert not row.events.filter(kind=EventKind.FAILED).exists()
+    assert not DeliveryStat.objects.filter(metric=Metric.FAILED).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("policy", ["wait", "fallback_now"])
+def test_a_pnp_without_lines_answer_is_ambiguous_and_waits_or_falls_back_as_the_policy_says(
+    settings: Any, notification: Notification, policy: str
+) -> None:
+    settings.PNP_AMBIGUOUS_POLICY = policy
+    attempt = sending_on(notification, Channel.PNP, "tag-ambiguous")
+    before = timezone.now()
+    pnp_ambiguous(notification, attempt, "read timeout")
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.error) == (AttemptStatus.AMBIGUOUS, "read timeout")
+    assert attempt.answered_at is not None and attempt.answered_at >= before
+    row = Notification.objects.get(pk=notification.pk)
+    assert row.status == NotificationStatus.AWAITING_DELIVERY
+    assert row.expires_at == attempt.answered_at + timedelta(hours=24) / settings.LINE_TIME_FACTOR
+    planned = attempt.answered_at + timedelta(minutes=240) / settings.LINE_TIME_FACTOR
+    assert row.fallback_due_at == (attempt.answered_at if policy == "fallback_now" else planned)
+    event = row.events.get(kind=EventKind.AMBIGUOUS)
+    assert event.attempt_id == attempt.pk
+    assert event.detail == f"read timeout; policy {policy}"
+
+
+@pytest.mark.django_db
+def test_an_ambiguous_answer_after_the_delivery_event_keeps_the_delivery(notification: Notification) -> None:
+    attempt = sending_on(notification, Channel.PNP, "tag-late-answer")
+    delivered_at = timezone.now()
+    Attempt.objects.filter(pk=attempt.pk).update(status=AttemptStatus.DELIVERED, delivered_at=delivered_at)
+    at_status(notification, NotificationStatus.DELIVERED)
+    error = "read timeout: " + "y" * 400
+    pnp_ambiguous(notification, attempt, error)
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.error) == (AttemptStatus.DELIVERED, error[:300])
+    assert attempt.answered_at is not None
+    row = Notification.objects.get(pk=notification.pk)
+    assert (row.status, row.expires_at, row.fallback_due_at) == (NotificationStatus.DELIVERED, None, None)
 
 
 # --- Nobody else writes them ------------------------------------------------------------------------------

@@ -169,7 +169,37 @@ def test_a_pnp_not_delivered_within_its_templates_delay_queues_its_sms_exactly_t
         [notification.pk],
     )
     event = notification.events.get(kind=EventKind.FALLBACK_DUE)
-    assert "240" in event.detail and event.attempt is not None and event.attempt.channel == Channel.PNP
+    assert event.detail == "no delivery event within 240 minutes; sending the SMS"
+    assert event.attempt is not None and event.attempt.channel == Channel.PNP
     stat = DeliveryStat.objects.get(brand=brand, channel=Channel.PNP, metric=Metric.SMS_FALLBACK)
     assert stat.count == 1
     assert fallbacks_due(now=due + timedelta(hours=1)) == 0  # queued already: not again
+
+
+def test_a_backlog_of_fallbacks_is_worked_oldest_due_first(
+    brand: Brand,
+    approve_template: Callable[..., TemplateVersion],
+    make_member: Callable[..., Member],
+    monkeypatch: pytest.MonkeyPatch,
+    enqueued: list[int],
+) -> None:
+    # given two PNPs awaiting their delivery, the one accepted later due first
+    from integrations import line as line_client
+    from notifications.services import fallbacks_due, notifications_dispatch
+
+    monkeypatch.setattr(line_client, "pnp_push", lambda **kwargs: "request-id")
+    approve_template("shipping_notice")
+    ids = []
+    for n in range(2):
+        member = make_member(f"B{n}", f"0912-810-{n:03d}")
+        request = SendRequest(template="shipping_notice", member=member.external_id, variables=VARIABLES)
+        ids.append(notification_accept(brand=brand, request=request).pk)
+    notifications_dispatch(notification_ids=ids)
+    now = timezone.now()
+    Notification.objects.filter(pk=ids[0]).update(fallback_due_at=now - timedelta(minutes=1))
+    Notification.objects.filter(pk=ids[1]).update(fallback_due_at=now - timedelta(minutes=2))
+    # when a run may take only one, it takes the one due longest; the next run takes the other
+    assert fallbacks_due(now=now, limit=1) == 1
+    assert enqueued == [ids[1]]
+    assert fallbacks_due(now=now, limit=1) == 1
+    assert enqueued == [ids[1], ids[0]]
