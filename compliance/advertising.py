@@ -22,6 +22,9 @@ from django.utils.translation import gettext_lazy as _
 
 from compliance.choices import UseCase
 
+# The longest copy checked ahead (the API and the admin page): a LINE text message's limit.
+COPY_MAX_LENGTH = 5000
+
 BLOCK = "block"
 REVIEW = "review"
 PASS = "pass"
@@ -286,7 +289,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.cashback", BLOCK, rf"儲值\s*{_AMOUNT_CJK}\s*(?:送|贈|加)|儲值(?:金)?加碼|送(?:你|您)?\s*{_AMOUNT_CJK}(?:購物金|折價|現金|紅利|元)"),
     _p("ad.cashback", BLOCK, r"\bcash\s*-?back\b|\b\d+(?:\.\d+)?\s*%\s*back\b|\bbonus\s+(?:credit|cash|balance)\b|\btop\s*-?\s*up\s+bonus\b"),
     # Bonus points (use case 9 forbids them; everywhere else they are promotion too).
-    _p("ad.bonus_points", BLOCK, r"贈點|送點|加碼|點數(?:加倍|翻倍|大放送|雙倍)|(?:雙|兩|三|\d)\s*倍\s*(?:點|紅利|積分)|免費點數|紅利加碼|回饋活動|活動贈送", clause="pnp.use_case_9"),
+    _p("ad.bonus_points", BLOCK, r"贈點|送點|加碼|加倍(?:送|贈|回饋|累積)|點數(?:加倍|翻倍|大放送|雙倍)|(?:雙|兩|三|\d)\s*倍\s*(?:點|紅利|積分)|免費點數|紅利加碼|回饋活動|活動贈送", clause="pnp.use_case_9"),
     _p("ad.bonus_points", BLOCK, r"\b(?:bonus|free|double|triple|extra|\d+x)\s+(?:points|miles|rewards)\b", clause="pnp.use_case_9"),
     # Free trials and free months.
     _p("ad.free_trial", BLOCK, r"免費\s*(?:試用|體驗|試吃|試聽|試乘|領取|兌換|升級|看|送)|首月\s*(?:免費|0元)|(?:前|首)\s*\d+\s*(?:個月|天)\s*免費|0\s*元\s*(?:體驗|試用|入手|開通|升級)|免運", not_before=_ENDING),
@@ -454,3 +457,40 @@ def _otp_extras(norm: Normalised, source: str, findings: list[AdFinding]) -> lis
         evidence = Evidence(source[start:end], start, end)
         extras.append(AdFinding("ad.otp_extra", REVIEW, "pnp.use_case_11", evidence, {"text": evidence.text}))
     return extras
+
+
+# --- Highlighting ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of the original text, marked when findings cover it."""
+
+    text: str
+    severity: str = ""
+    messages: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+
+
+def highlight(text: str, verdict: AdVerdict) -> list[Segment]:
+    """Cut ``text`` into runs, each either unmarked or covered by the same findings."""
+    cuts = {0, len(text)}
+    for finding in verdict.findings:
+        cuts.update((finding.evidence.start, finding.evidence.end))
+    points = sorted(c for c in cuts if 0 <= c <= len(text))
+    segments = []
+    for start, end in zip(points, points[1:], strict=False):
+        covering = [f for f in verdict.findings if f.evidence.start <= start and end <= f.evidence.end]
+        if not covering:
+            segments.append(Segment(text[start:end]))
+            continue
+        severity = max((f.severity for f in covering), key=_RANK.__getitem__)
+        segments.append(
+            Segment(
+                text[start:end],
+                severity,
+                tuple(dict.fromkeys(f.message for f in covering)),
+                tuple(dict.fromkeys(f.code for f in covering)),
+            )
+        )
+    return segments
