@@ -218,8 +218,10 @@ _N = r"[\d一二兩三四五六七八九十]"  # a digit or a Chinese numeral
 _AMOUNT = r"(?:nt\$|\$|新台幣|台幣)?\s*[\d,]+(?:\.\d+)?\s*(?:元|塊|twd|nt)?"
 _AMOUNT_CJK = rf"(?:{_AMOUNT}|[一二兩三四五六七八九十百千萬]+元?)"
 # Words after a match that make it a statement about the member's own contract, not an offer.
-_ENDING = r"(?:.{0,12}(?:到期|結束|截止|屆滿|已過|ends?\b|ended|expires?|expired|will end|is ending|is over))"
+_ENDING = r"(?:.{0,16}(?:到期|結束|截止|屆滿|已過|ends?\b|ended|expires?|expired|will end|is ending|is over))"
 # Use cases whose notices are about a deadline: wording about it running out is the point.
+# Words before a coupon or discount that say the member used it on their own order.
+_USED = r"使用|已用|套用|used|applied"
 DEADLINE_USE_CASES = frozenset(
     {UseCase.BILL, UseCase.PAYMENT_DUE, UseCase.DEADLINE_REMINDER, UseCase.RENTAL_DUE, UseCase.RESERVATION_REMINDER}
 )
@@ -235,6 +237,8 @@ class Pattern:
     not_before: re.Pattern[str] | None = None
     # Use cases where the match is part of a legitimate notice.
     not_in: frozenset[str] = frozenset()
+    # A match preceded by these words is no offer (e.g. "已使用折價券折抵": the member used one).
+    not_after: re.Pattern[str] | None = None
 
 
 # (start, end, pattern or None for a listed term, severity, params) over the normalised text.
@@ -249,6 +253,7 @@ def _p(
     clause: str = "pnp.no_advertising",
     not_before: str | None = None,
     not_in: Iterable[str] = (),
+    not_after: str | None = None,
 ) -> Pattern:
     return Pattern(
         code,
@@ -257,6 +262,7 @@ def _p(
         clause,
         re.compile(not_before) if not_before else None,
         frozenset(not_in),
+        re.compile(rf"(?:{not_after})\s*$") if not_after else None,
     )
 
 
@@ -267,21 +273,27 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.discount", BLOCK, r"(?<![\d.])(?P<rate>[一二三四五六七八九\d]{1,2}(?:\.\d)?)\s*折(?![抵舊疊衷合算返騰線頁痕價券])"),
     _p("ad.discount", BLOCK, r"打\s*折|折扣價|半價|半買半送|對折|買一送一|特價|下殺|殺到|狂降|大減價|清倉|出清|破盤|大放送"),
     _p("ad.discount", BLOCK, r"第\s*[二三四2-4]\s*(?:件|杯|份|個|入|盒|位|人)\s*(?:\d|[一二三四五六七八九]|半|免|只要|優惠|特)"),
+    _p("ad.discount", BLOCK, r"\b(?:flash|mega|big)\s*sale\b"),
     _p("ad.discount", BLOCK, r"\b(?:(?:big|mega|flash|spring|summer|autumn|winter|holiday|year-end|anniversary)\s+)?sale\b"),
     _p("ad.discount", BLOCK, r"\b(?:\d+%\s+)?(?:half\s+price|price\s+drop|markdowns?|clearance|bogo|best\s+deals?)\b"),
-    _p("ad.discount", REVIEW, r"折扣|優惠|折價|discount(?:s|ed)?\b|\bdeals?\b|\boffers?\b"),
+    # A bill states the fee with the contract's discounts: there the words alone are facts.
+    _p("ad.discount", REVIEW, r"折扣|優惠|折價|優待|discount(?:s|ed)?\b|\bdeals?\b|\boffers?\b", not_before=_ENDING, not_in=(UseCase.BILL,)),
+    _p("ad.discount", BLOCK, rf"(?:現省|立省|現賺|直降|現折|再折|再省)\s*{_AMOUNT_CJK}|\bsave\s+(?:nt\$|\$|up\s+to|\d)|\band\s+save\b|\d+\s*percent\s+off\b"),
     _p("ad.discount", BLOCK, r"會員(?:日|價|獨享|專屬|限定)|(?:周|週)年慶|品牌日|購物節|雙\s*1[12]|黑色星期五|black\s*friday|cyber\s*monday"),
     # Threshold gifts.
-    _p("ad.threshold_gift", BLOCK, rf"滿\s*{_AMOUNT_CJK}\s*(?:就|即|再|可|現)?\s*(?:送|折|贈|減|享|打|抽|回饋|免)"),
+    _p("ad.threshold_gift", BLOCK, rf"滿\s*{_AMOUNT_CJK}\s*(?:件|個|杯|份|盒|瓶)?\s*(?:就|即|再|可|現)?\s*(?:送|折|贈|減|享|打|抽|回饋|免)"),
     _p("ad.threshold_gift", BLOCK, r"滿額|滿千|滿萬|滿百|消費滿|單筆滿"),
     _p("ad.threshold_gift", BLOCK, r"\bspend\s+(?:nt\$|\$)?\s*\d[\d,]*.{0,20}?\b(?:get|receive|and\s+save|for\s+a)\b"),
-    _p("ad.threshold_gift", BLOCK, r"\b(?:free\s+gift|gift\s+with\s+purchase|gwp)\b|贈品|好禮|加贈|贈送|送好禮|再送"),
+    _p("ad.threshold_gift", BLOCK, r"\b(?:free\s+gift|gift\s+with\s+purchase|gwp)\b|好禮|加贈|送好禮|再送"),
+    # A gift shipped with the member's own order is a fact about it; any other mention is for a reviewer.
+    _p("ad.threshold_gift", REVIEW, r"贈品|贈送", not_before=r".{0,8}(?:隨|併|一起|一併|同|另外)?.{0,6}(?:寄出|出貨|送達|寄送|配送)"),
     # Buy N get M.
     _p("ad.buy_n_get_m", BLOCK, rf"買\s*(?P<buy>{_N}+)\s*(?:件|個|盒|杯|份)?\s*(?:送|贈|得)\s*(?P<get>{_N}+)"),
+    _p("ad.buy_n_get_m", BLOCK, rf"任選\s*{_N}+\s*(?:件|個|盒|杯|入|份|瓶)\s*(?:送|只要|\d|折|再|共)|買(?:大|小)送(?:小|大)|\bfor\s+the\s+price\s+of\s+(?:one|1)\b"),
     _p("ad.buy_n_get_m", BLOCK, r"買就送|買即送|買就贈|加價購|加\s*\d+\s*元\s*(?:多|換|加|送|得)|第二件|第2件"),
     _p("ad.buy_n_get_m", BLOCK, r"\bbuy\s+(?:\d+|one|two|three)\s*,?\s*get\s+(?:\d+|one|two|a|another)\b"),
     # Coupon and promo codes.
-    _p("ad.coupon_code", BLOCK, r"(?:優惠|折扣|折價|折抵|抵用|現金|購物)\s*(?:碼|券|卷|序號)|折價卷|\bcoupons?\b|\bpromo(?:tion(?:al)?)?\s*codes?\b|\bdiscount\s+codes?\b"),
+    _p("ad.coupon_code", BLOCK, r"(?:優惠|折扣|折價|折抵|抵用|現金|購物)\s*(?:碼|券|卷|序號)|折價卷|\bcoupons?\b|\bpromo(?:tion(?:al)?)?\s*codes?\b|\bdiscount\s+codes?\b", not_after=_USED),
     _p("ad.coupon_code", BLOCK, r"\b(?:use|enter|apply)\s+(?:the\s+)?code\s+[a-z0-9]{3,}|輸入\s*(?:代碼|序號|優惠碼)?\s*[a-z0-9]{4,}\s*(?:即|享|可|折|再)"),
     _p("ad.coupon_code", REVIEW, r"禮券|\bvouchers?\b|\bgift\s+cards?\b"),
     # Cash-back and stored-value bonuses.
@@ -289,34 +301,36 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.cashback", BLOCK, rf"儲值\s*{_AMOUNT_CJK}\s*(?:送|贈|加)|儲值(?:金)?加碼|送(?:你|您)?\s*{_AMOUNT_CJK}(?:購物金|折價|現金|紅利|元)"),
     _p("ad.cashback", BLOCK, r"\bcash\s*-?back\b|\b\d+(?:\.\d+)?\s*%\s*back\b|\bbonus\s+(?:credit|cash|balance)\b|\btop\s*-?\s*up\s+bonus\b"),
     # Bonus points (use case 9 forbids them; everywhere else they are promotion too).
-    _p("ad.bonus_points", BLOCK, r"贈點|送點|加碼|加倍(?:送|贈|回饋|累積)|點數(?:加倍|翻倍|大放送|雙倍)|(?:雙|兩|三|\d)\s*倍\s*(?:點|紅利|積分)|免費點數|紅利加碼|回饋活動|活動贈送", clause="pnp.use_case_9"),
+    _p("ad.bonus_points", BLOCK, r"贈點|送點|加碼|加倍(?:送|贈|回饋|累積)|點數(?:加倍|翻倍|大放送|雙倍)|(?:雙|兩|三|\d)\s*倍\s*(?:點|紅利|積分|累積|送|回饋)|點數.{0,6}(?:雙倍|加倍|翻倍)|免費點數|紅利加碼|回饋活動|活動贈送", clause="pnp.use_case_9"),
     _p("ad.bonus_points", BLOCK, r"\b(?:bonus|free|double|triple|extra|\d+x)\s+(?:points|miles|rewards)\b", clause="pnp.use_case_9"),
     # Free trials and free months.
-    _p("ad.free_trial", BLOCK, r"免費\s*(?:試用|體驗|試吃|試聽|試乘|領取|兌換|升級|看|送)|首月\s*(?:免費|0元)|(?:前|首)\s*\d+\s*(?:個月|天)\s*免費|0\s*元\s*(?:體驗|試用|入手|開通|升級)|免運", not_before=_ENDING),
+    _p("ad.free_trial", BLOCK, r"免費\s*(?:試用|體驗|試吃|試聽|試乘|領取|兌換|升級|看|送)|首月\s*(?:免費|0元)|(?:前|首)\s*[\d一二兩三四五六七八九十]+\s*(?:個月|天|週|年)\s*免費|0\s*元\s*(?:體驗|試用|入手|開通|升級)|免運", not_before=_ENDING),
     _p("ad.free_trial", BLOCK, r"\bfree\s+(?:trial|month|months|for\s+\d+|upgrade|shipping|delivery|sample)|\b(?:first|\d+)\s+months?\s+(?:free|on\s+us)|\btry\s+(?:it\s+)?(?:for\s+)?free\b", not_before=_ENDING),
     # Referral and invite rewards.
     _p("ad.referral", BLOCK, r"(?:推薦|邀請|介紹|分享給?)\s*(?:好友|朋友|親友)|揪\s*(?:朋友|好友|團|親友)|呼朋引伴|好友推薦|推薦碼|邀請碼"),
     _p("ad.referral", BLOCK, r"\brefer\s+(?:a\s+)?friends?\b|\binvite\s+(?:your\s+)?friends?\b|\breferral\b|\bbring\s+a\s+friend\b"),
     # Lotteries and check-in gifts.
     _p("ad.lottery", BLOCK, r"抽獎|抽\s*(?:中|出|大獎|好禮|iphone|機票)|大獎|幸運兒|獎品|(?:打卡|簽到|集點|集章)\s*(?:送|禮|抽|就送|拿|領|換)|\b(?:lucky\s+draw|sweepstakes?|giveaway|raffle)\b|\bwin\s+(?:a|an|one|free|big)\b|\bcheck\s*-?\s*in\s+(?:to\s+)?(?:win|get|for)\b"),
+    _p("ad.lottery", BLOCK, r"(?:填問卷|填寫問卷|留言|分享|按讚|評論|評價|報名|登錄發票|登錄)\s*(?:就|即|再|還)?\s*(?:抽|送|拿|領)|\bwin\s+(?:prizes?|cash|big)\b|\bprizes?\b"),
     _p("ad.lottery", REVIEW, r"中獎"),
     # Launches and new arrivals.
-    _p("ad.launch", BLOCK, r"新品|新上市|上市了|全新(?:推出|登場|上市|上架|開幕|口味|菜單)|隆重登場|強勢登場|重磅登場|新登場|搶先看|新口味|新菜色|新款|新開幕|盛大開幕|季節限定|期間限定|聯名"),
+    _p("ad.launch", BLOCK, r"新品|新上市|上市了|全新(?:推出|登場|上市|上架|開幕|口味|菜單)|隆重登場|強勢登場|重磅登場|新登場|搶先看|新口味|新菜色|新款|新開幕|盛大開幕|季節限定|期間限定|(?:春|夏|秋|冬)季限定|限定(?:版|款|口味|商品|杯)|聯名|嚐鮮|新(?:菜單|品項|系列|產品|門市|分店)|(?:分店|門市|新店|旗艦店)\s*(?:開幕|開張|登場)|開幕(?:囉|慶|了)"),
     _p("ad.launch", BLOCK, r"\bnew\s+(?:arrivals?|collection|season|menu|flavou?rs?|products?|in\s+store|styles?)\b|\bjust\s+(?:launched|dropped|landed|arrived)\b|\bintroducing\b|\bcheck\s+out\s+(?:our|what|the\s+new|these|the\s+latest)|\bwhat'?s\s+new\b|\bcoming\s+soon\b|\bgrand\s+opening\b"),
     # Upgrades and cross-sell.
+    _p("ad.cross_sell", BLOCK, r"預核|預先核准|專屬額度|立即動用|\bpre-?qualified\b"),
     _p("ad.cross_sell", BLOCK, r"利率\s*(?:最低)?\s*\d+(?:\.\d+)?\s*%\s*起|低利|最快\s*.{0,6}撥款|免保人|秒核|線上(?:申辦|申請|投保).{0,10}(?:享|送|禮|優惠)|(?:申辦|辦卡|開戶|投保|續約|升級|轉換|攜碼)\s*(?:就|即|再|可)?\s*(?:送|享|贈|禮|優惠|抽)"),
     _p("ad.cross_sell", BLOCK, r"\b(?:rates?|apr|interest)\s+(?:from|as\s+low\s+as)\s+\d|\bpre-?approved\b|\bapply\s+(?:now|today)\b|\bupgrade\s+(?:now|today)\b|\bswitch\s+(?:now|today)\b"),
     _p("ad.cross_sell", REVIEW, r"加購|升級(?:方案|為|至|到)|專屬方案|推薦(?:您|你)|為您推薦|猜你喜歡|您可能(?:也)?(?:會)?(?:喜歡|需要)|\bupgrade\s+to\b|\byou\s+(?:may|might)\s+also\s+like\b|\brecommended\s+for\s+you\b|\badd\s+(?:on|an?\s+extra)\b"),
     # Price bait.
-    _p("ad.price_bait", BLOCK, rf"(?:只要|只需|僅需|僅要|只賣|不到|低至|下殺至?)\s*{_AMOUNT_CJK}|最低\s*{_AMOUNT_CJK}\s*起|{_AMOUNT}\s*起(?!迄|算|日|至)|銅板價|超殺|超值|超低價|甜甜價|驚喜價|優惠價|體驗價|早鳥"),
+    _p("ad.price_bait", BLOCK, rf"(?:只要|只需|僅需|僅要|只賣|不到|低至|下殺至?)\s*{_AMOUNT_CJK}|最低\s*{_AMOUNT_CJK}\s*起|(?:nt\$|\$)\s*[\d,]+\s*元?\s*起(?!迄|算|日|至)|[\d,]+\s*元\s*起(?!迄|算|日|至)|銅板價|超殺|超值|超低價|甜甜價|驚喜價|體驗價|均一價|早鳥"),
     _p("ad.price_bait", BLOCK, r"\bas\s+low\s+as\b|\bonly\s+(?:nt\$|\$)\s*\d|\b(?:starting|prices?)\s+(?:at|from)\s+(?:nt\$|\$)?\s*\d|\bfrom\s+(?:just\s+)?(?:nt\$|\$)\s*\d[\d,]*\b(?!\s*(?:has|was|to))|\bearly\s*bird\b|\bunbeatable\b"),
     # Urgency and scarcity.
     _p("ad.urgency", BLOCK, r"限時(?!掛號|專送|郵件|快遞)|限量|錯過不再|售完為止|數量有限|名額有限|欲購從速|要買要快|最後\s*\d+\s*(?:名|組|件|個|份)|只剩\s*\d+\s*(?:名|組|件|個|份)|(?:今日|本日|今天|本週|週末|周末|本月|當日)(?:限定|限時|下單|最後)"),
-    _p("ad.urgency", BLOCK, r"\btoday\s+only\b|\blimited[\s-]+(?:time|stock|offer|edition|quantities)\b|\bwhile\s+(?:stocks?|supplies)\s+last\b|\blast\s+chance\b|\bhurry\b|\bdon'?t\s+miss\b|\bonly\s+\d+\s+left\b|\b(?:this\s+(?:week|weekend)|24\s+hours?)\s+only\b|\bends\s+(?:tonight|today|soon|this|on\s+(?:sunday|monday|friday|saturday))\b|\bsells?\s+out\b"),
+    _p("ad.urgency", BLOCK, r"\btoday\s+only\b|\blimited[\s-]+(?:time|stock|offer|edition|quantities)\b|\bwhile\s+(?:stocks?|supplies)\s+last\b|\blast\s+chance\b|\bhurry\b|\bdon'?t\s+miss\b|\bonly\s+(?:a\s+few|\d+)\s+(?:\w+\s+)?left\b|\bbefore\s+(?:prices?\s+go\s+up|it'?s\s+gone|they'?re\s+gone|stocks?\s+run\s+out)\b|\b(?:this\s+(?:week|weekend)|24\s+hours?)\s+only\b|\bends\s+(?:tonight|today|soon|this|on\s+(?:sunday|monday|friday|saturday))\b|\bsells?\s+out\b"),
     _p("ad.urgency", REVIEW, r"倒數|即將(?:截止|結束|售完|完售|額滿)|最後\s*\d+\s*(?:天|小時|日)|\bcountdown\b|\bending\s+soon\b|\blast\s+\d+\s+(?:days|hours)\b", not_in=DEADLINE_USE_CASES),
     # Imperative calls to buy.
-    _p("ad.call_to_buy", BLOCK, r"(?:立即|立刻|馬上|現在就?|趕快|趕緊|快來|快去|速來)\s*(?:搶|購買|下單|選購|訂購|入手|購|買|申辦|辦卡|逛|參加|領取|加入會員|升級|開通)|手刀|搶購|搶先|開搶|快搶|秒殺|瘋搶|衝一波|帶回家"),
-    _p("ad.call_to_buy", BLOCK, r"\b(?:shop|order|buy|book|subscribe|grab|claim)\s+(?:yours\s+)?(?:now|today)\b|\bget\s+yours\b|\bgrab\s+(?:yours|one|it)\b|\bdon'?t\s+wait\b|\bsign\s+up\s+(?:now|today)\b|\badd\s+to\s+cart\b|\bstock\s+up\b|\btreat\s+yourself\b"),
+    _p("ad.call_to_buy", BLOCK, r"(?:立即|立刻|馬上|現在就?|趕快|趕緊|快來|快去|速來)[^，。！!？?\n]{0,8}?(?:搶|購買|下單|選購|訂購|入手|購|買|申辦|辦卡|逛|參加|領取|加入會員|升級|開通|訂房|訂票|動用|試算)|手刀|搶購|搶先|開搶|快搶|秒殺|瘋搶|衝一波|帶回家"),
+    _p("ad.call_to_buy", BLOCK, r"\b(?:shop|order|buy|book|subscribe|grab|claim)\s+(?:yours\s+)?(?:now|today)\b|\bget\s+yours\b|\bgrab\s+(?:yours|one|it)\b|\bdon'?t\s+wait\b|\bsign\s+up\s+(?:now|today)\b|\badd\s+to\s+cart\b|\b(?:click|tap)\s+(?:here|below|the\s+link)\s+to\s+(?:buy|shop|order|get|claim|grab|save)\b|\bstock\s+up\b|\btreat\s+yourself\b"),
 )  # fmt: skip
 
 # OTP (use case 11): the code's context, and nothing else. Sentences beyond the code's purpose,
@@ -381,23 +395,30 @@ def detect(text: str, *, use_case: str | None = None, lists: Lists | None = None
     norm = normalise(source)
     body = norm.text
     allowed = _allowed_spans(body, lists.allowed)
+    # Words a pattern saw in a legitimate context (its use case, what follows): no term finds them either.
+    neutral: list[tuple[int, int]] = []
     found: list[_Match] = []
     for pattern in PATTERNS:
-        if use_case in pattern.not_in:
-            continue
         for match in pattern.regex.finditer(body):
             start, end = match.span()
             if start == end or _inside(start, end, allowed):
                 continue
-            if pattern.not_before is not None and pattern.not_before.match(body, end):
+            if (
+                use_case in pattern.not_in
+                or (pattern.not_before is not None and pattern.not_before.match(body, end))
+                or (pattern.not_after is not None and pattern.not_after.search(body, max(0, start - 8), start))
+            ):
+                neutral.append((start, end))
                 continue
             params = {k: v for k, v in match.groupdict().items() if v is not None}
             found.append((start, end, pattern, pattern.severity, params))
+    # A weaker match inside words seen in a legitimate context says nothing more.
+    found = [m for m in found if not (m[3] == REVIEW and _inside(m[0], m[1], neutral))]
     for term, severity in lists.terms:
         for start, end in _term_spans(body, term):
             # A pattern that explains the same words at the same or a higher severity says more.
             explained = [(s, e) for s, e, _p, sev, _x in found if _RANK[sev] >= _RANK[severity]]
-            if _inside(start, end, allowed) or _overlaps(start, end, explained):
+            if _inside(start, end, allowed) or _inside(start, end, neutral) or _overlaps(start, end, explained):
                 continue
             found.append((start, end, None, severity, {"term": term}))
     findings = _findings(norm, source, found, use_case)
