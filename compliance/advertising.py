@@ -329,7 +329,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.urgency", BLOCK, r"\btoday\s+only\b|\blimited[\s-]+(?:time|stock|offer|edition|quantities)\b|\bwhile\s+(?:stocks?|supplies)\s+last\b|\blast\s+chance\b|\bhurry\b|\bdon'?t\s+miss\b|\bonly\s+(?:a\s+few|\d+)\s+(?:\w+\s+)?left\b|\bbefore\s+(?:prices?\s+go\s+up|it'?s\s+gone|they'?re\s+gone|stocks?\s+run\s+out)\b|\b(?:this\s+(?:week|weekend)|24\s+hours?)\s+only\b|\bends\s+(?:tonight|today|soon|this|on\s+(?:sunday|monday|friday|saturday))\b|\bsells?\s+out\b"),
     _p("ad.urgency", REVIEW, r"倒數|即將(?:截止|結束|售完|完售|額滿)|最後\s*\d+\s*(?:天|小時|日)|\bcountdown\b|\bending\s+soon\b|\blast\s+\d+\s+(?:days|hours)\b", not_in=DEADLINE_USE_CASES),
     # Imperative calls to buy.
-    _p("ad.call_to_buy", BLOCK, r"(?:立即|立刻|馬上|現在就?|趕快|趕緊|快來|快去|速來)[^，。！!？?\n]{0,8}?(?:搶|購買|下單|選購|訂購|入手|購|買|申辦|辦卡|逛|參加|領取|加入會員|升級|開通|訂房|訂票|動用|試算)|手刀|搶購|搶先|開搶|快搶|秒殺|瘋搶|衝一波|帶回家"),
+    _p("ad.call_to_buy", BLOCK, r"(?:立即|立刻|馬上|現在就?|趕快|趕緊|快來|快去|速來)[^，。！!？?\n]{0,8}?(?:搶購|搶|購買|下單|選購|訂購|入手|購|買|申辦|辦卡|逛|參加|領取|加入會員|升級|開通|訂房|訂票|動用|試算)|手刀|搶購|搶先|開搶|快搶|秒殺|瘋搶|衝一波|帶回家"),
     _p("ad.call_to_buy", BLOCK, r"\b(?:shop|order|buy|book|subscribe|grab|claim)\s+(?:yours\s+)?(?:now|today)\b|\bget\s+yours\b|\bgrab\s+(?:yours|one|it)\b|\bdon'?t\s+wait\b|\bsign\s+up\s+(?:now|today)\b|\badd\s+to\s+cart\b|\b(?:click|tap)\s+(?:here|below|the\s+link)\s+to\s+(?:buy|shop|order|get|claim|grab|save)\b|\bstock\s+up\b|\btreat\s+yourself\b"),
 )  # fmt: skip
 
@@ -430,7 +430,7 @@ def detect(text: str, *, use_case: str | None = None, lists: Lists | None = None
 
 
 def _merged(found: list[_Match]) -> list[_Match]:
-    """Merge overlapping matches of one category into one, at the higher severity."""
+    """Merge overlapping or touching matches of one category into one, at the higher severity."""
     blocks = [(s, e) for s, e, _p, severity, _x in found if severity == BLOCK]
     merged: list[_Match] = []
     for item in sorted(found, key=lambda m: (m[2].code if m[2] else "ad.term", m[0], -m[1])):
@@ -441,7 +441,7 @@ def _merged(found: list[_Match]) -> list[_Match]:
         code = pattern.code if pattern else "ad.term"
         if merged:
             last = merged[-1]
-            if (last[2].code if last[2] else "ad.term") == code and start < last[1]:
+            if (last[2].code if last[2] else "ad.term") == code and start <= last[1]:
                 keep = last if _RANK[last[3]] >= _RANK[severity] else item
                 merged[-1] = (last[0], max(last[1], end), keep[2], keep[3], {**params, **last[4]})
                 continue
