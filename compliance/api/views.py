@@ -80,7 +80,7 @@ class CopyCheckViewSet(viewsets.GenericViewSet):
     permission_classes = [IsBrandKey]
     serializer_class = CopyCheckSerializer
 
-    @extend_schema(request=CopyCheckSerializer, responses=CopyCheckResultSerializer)
+    @extend_schema(request=CopyCheckSerializer, responses={200: CopyCheckResultSerializer})
     def create(self, request: Request) -> Response:
         """Return the verdict (block, review, pass) on the copy and each finding with its clause and evidence."""
         payload = CopyCheckSerializer(data=request.data)
