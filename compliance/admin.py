@@ -18,9 +18,9 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
+from compliance.advertising import BLOCK, CLAUSES, PASS, REVIEW, detect, highlight
 from compliance.choices import EDITABLE_STATUSES, QUEUE_STATUSES, ChangeReason, TemplateStatus
 from compliance.exceptions import ComplianceError
-from compliance.advertising import BLOCK, CLAUSES, PASS, REVIEW, detect, highlight
 from compliance.forms import CopyCheckForm, MessageTemplateForm, ReviewDecisionForm, TemplateVersionForm
 from compliance.models import (
     CONTENT_FIELDS,

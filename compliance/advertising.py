@@ -11,6 +11,7 @@ findings that each point back at the original text. ``block`` is clear advertisi
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -258,7 +259,7 @@ def _p(
     return Pattern(
         code,
         severity,
-        re.compile(regex, re.IGNORECASE),
+        re.compile(regex),  # the copy is lower case once normalised
         clause,
         re.compile(not_before) if not_before else None,
         frozenset(not_in),
@@ -333,6 +334,10 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.call_to_buy", BLOCK, r"\b(?:shop|order|buy|book|subscribe|grab|claim)\s+(?:yours\s+)?(?:now|today)\b|\bget\s+yours\b|\bgrab\s+(?:yours|one|it)\b|\bdon'?t\s+wait\b|\bsign\s+up\s+(?:now|today)\b|\badd\s+to\s+cart\b|\b(?:click|tap)\s+(?:here|below|the\s+link)\s+to\s+(?:buy|shop|order|get|claim|grab|save)\b|\bstock\s+up\b|\btreat\s+yourself\b"),
 )  # fmt: skip
 
+# Most copy (and nearly every send-time value) holds nothing: one pass over it with every
+# pattern at once tells, and only then is each pattern run on its own for its findings.
+ANY_PATTERN = re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[a-z_]+>', '(?:', p.regex.pattern)})" for p in PATTERNS))
+
 # OTP (use case 11): the code's context, and nothing else. Sentences beyond the code's purpose,
 # validity and a warning not to share it are flagged for the reviewer.
 _OTP_CONTEXT = re.compile(
@@ -349,6 +354,13 @@ class Lists:
 
     terms: tuple[tuple[str, str], ...] = ()  # (term, severity)
     allowed: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def any_term(self) -> re.Pattern[str] | None:
+        """One pattern matching any term: Latin-script ones as words, the others as substrings."""
+        if not self.terms:
+            return None
+        return re.compile("|".join(_term_regex(term) for term, _severity in self.terms))
 
     @classmethod
     def of(cls, terms: Iterable[str | tuple[str, str]] = (), allowed: Iterable[str] = ()) -> Lists:
@@ -377,15 +389,25 @@ def _overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
     return any(start < b and a < end for a, b in spans)
 
 
+def _term_regex(term: str) -> str:
+    # Letters bound a Latin-script word, digits do not: "coupon50" is caught, "wholesale" is not.
+    return rf"(?<![a-z]){re.escape(term)}(?![a-z])" if term.isascii() else re.escape(term)
+
+
 def _term_spans(text: str, term: str) -> Iterable[tuple[int, int]]:
     if term.isascii():
-        for match in re.finditer(rf"(?<![a-z]){re.escape(term)}(?![a-z])", text):
+        for match in _compiled_term(term).finditer(text):
             yield match.span()
     else:
         start = text.find(term)
         while start != -1:
             yield start, start + len(term)
             start = text.find(term, start + 1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled_term(term: str) -> re.Pattern[str]:
+    return re.compile(_term_regex(term))
 
 
 def detect(text: str, *, use_case: str | None = None, lists: Lists | None = None) -> AdVerdict:
@@ -398,7 +420,7 @@ def detect(text: str, *, use_case: str | None = None, lists: Lists | None = None
     # Words a pattern saw in a legitimate context (its use case, what follows): no term finds them either.
     neutral: list[tuple[int, int]] = []
     found: list[_Match] = []
-    for pattern in PATTERNS:
+    for pattern in PATTERNS if ANY_PATTERN.search(body) else ():
         for match in pattern.regex.finditer(body):
             start, end = match.span()
             if start == end or _inside(start, end, allowed):
@@ -414,7 +436,8 @@ def detect(text: str, *, use_case: str | None = None, lists: Lists | None = None
             found.append((start, end, pattern, pattern.severity, params))
     # A weaker match inside words seen in a legitimate context says nothing more.
     found = [m for m in found if not (m[3] == REVIEW and _inside(m[0], m[1], neutral))]
-    for term, severity in lists.terms:
+    any_term = lists.any_term
+    for term, severity in lists.terms if any_term is not None and any_term.search(body) else ():
         for start, end in _term_spans(body, term):
             # A pattern that explains the same words at the same or a higher severity says more.
             explained = [(s, e) for s, e, _p, sev, _x in found if _RANK[sev] >= _RANK[severity]]
@@ -500,7 +523,7 @@ def highlight(text: str, verdict: AdVerdict) -> list[Segment]:
         cuts.update((finding.evidence.start, finding.evidence.end))
     points = sorted(c for c in cuts if 0 <= c <= len(text))
     segments = []
-    for start, end in zip(points, points[1:], strict=False):
+    for start, end in itertools.pairwise(points):
         covering = [f for f in verdict.findings if f.evidence.start <= start and end <= f.evidence.end]
         if not covering:
             segments.append(Segment(text[start:end]))

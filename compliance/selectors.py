@@ -14,10 +14,10 @@ from django.db.models import CharField, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from compliance.advertising import Lists
 from compliance.choices import QUEUE_STATUSES, TemplateStatus, UseCase
 from compliance.exceptions import SendRuleViolation, TemplateNotSendable
 from compliance.line_templates import filled_length_problem, render_line_content
-from compliance.advertising import Lists
 from compliance.models import AllowedPhrase, BrandLinkDomain, MessageTemplate, PromotionalTerm, TemplateVersion
 from compliance.rendering import fill, render_line_messages, render_sms_text, sms_segments
 from compliance.rules import (
@@ -70,7 +70,11 @@ def advertising_lists() -> Lists:
     """Return the lists the advertising detector reads: active terms with their severity, active allowed phrases."""
     # One query for both lists: a send pays for it on every cache miss.
     terms = PromotionalTerm.objects.filter(is_active=True).order_by().values_list("term", "severity")
-    phrases = AllowedPhrase.objects.filter(is_active=True).order_by().values_list("phrase", Value(ALLOWED, output_field=CharField()))
+    phrases = (
+        AllowedPhrase.objects.filter(is_active=True)
+        .order_by()
+        .values_list("phrase", Value(ALLOWED, output_field=CharField()))
+    )
     rows = list(terms.union(phrases, all=True))
     return Lists.of([(t, kind) for t, kind in rows if kind != ALLOWED], [t for t, kind in rows if kind == ALLOWED])
 

@@ -46,7 +46,7 @@ class TemplateCheckResultSerializer(serializers.Serializer):
     sms_segments = serializers.IntegerField()
 
 
-def _encodable(text: str) -> str:
+def _encodable(text: str) -> None:
     """Refuse text that is not valid Unicode (unpaired surrogates cannot be answered in UTF-8)."""
     try:
         text.encode("utf-8")
@@ -54,7 +54,6 @@ def _encodable(text: str) -> str:
         raise serializers.ValidationError(
             f"Character {exc.start} is an unpaired surrogate; send the copy as valid UTF-8."
         ) from exc
-    return text
 
 
 class CopyCheckSerializer(serializers.Serializer):

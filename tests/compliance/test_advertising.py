@@ -58,7 +58,9 @@ def test_evidence_points_at_the_original_text_not_the_normalised_one() -> None:
     assert text[finding.evidence.start : finding.evidence.end] == finding.evidence.text == "五\u3000折"
 
 
-@pytest.mark.parametrize("text", ["全館五折", "買就送", "50% OFF buy now!", "ＳＡＬＥ", "S.A.L.E", "限\u200b時\u200b特\u200b價"])
+@pytest.mark.parametrize(
+    "text", ["全館五折", "買就送", "50% OFF buy now!", "ＳＡＬＥ", "S.A.L.E", "限\u200b時\u200b特\u200b價"]
+)
 def test_obfuscated_and_plain_advertising_is_blocked(text: str) -> None:
     assert detect(text, lists=LISTS).verdict == BLOCK
 
@@ -123,7 +125,13 @@ def test_each_finding_carries_a_stable_code_a_clause_and_params() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["您的包裹已以限時掛號寄出", "限時專送已交寄", "請撥免付費客服專線 0800-000-000", "Call our toll-free line", "感謝您的購買"],
+    [
+        "您的包裹已以限時掛號寄出",
+        "限時專送已交寄",
+        "請撥免付費客服專線 0800-000-000",
+        "Call our toll-free line",
+        "感謝您的購買",
+    ],
 )
 def test_allowed_phrases_neutralise_the_matches_inside_them(text: str) -> None:
     assert detect(text, lists=LISTS).verdict == PASS
@@ -155,7 +163,12 @@ def test_an_upsell_on_a_bill_is_blocked_as_outside_the_use_case() -> None:
 
 
 def test_an_otp_message_carries_nothing_but_the_code() -> None:
-    assert detect("您的註冊驗證碼為 123456，5 分鐘內有效，請勿告知他人。", use_case=UseCase.SIGNUP_OTP, lists=LISTS).verdict == PASS
+    assert (
+        detect(
+            "您的註冊驗證碼為 123456，5 分鐘內有效，請勿告知他人。", use_case=UseCase.SIGNUP_OTP, lists=LISTS
+        ).verdict
+        == PASS
+    )
     extra = detect("您的註冊驗證碼為 123456。本週新會員好禮等你拿", use_case=UseCase.SIGNUP_OTP, lists=LISTS)
     assert extra.verdict == BLOCK
     assert {f.clause for f in extra.findings} == {"pnp.use_case_11"}

@@ -27,7 +27,9 @@ def run(path: Path, *args: str) -> list[dict[str, object]]:
 def test_check_copy_prints_one_json_object_per_message_line(tmp_path: Path, brand: Brand) -> None:
     # given
     copy = tmp_path / "copy.txt"
-    copy.write_text("您的包裹已以限時掛號寄出\n\n第二杯半價，揪朋友一起來\n訂單已出貨，另享會員折扣\n", encoding="utf-8")
+    copy.write_text(
+        "您的包裹已以限時掛號寄出\n\n第二杯半價，揪朋友一起來\n訂單已出貨，另享會員折扣\n", encoding="utf-8"
+    )
     # when
     rows = run(copy, "--brand", brand.slug)
     # then
@@ -56,7 +58,7 @@ def test_check_copy_refuses_an_unknown_brand_and_a_bad_file(tmp_path: Path, bran
     with pytest.raises(CommandError, match="no such file"):
         run(tmp_path / "missing.txt", "--brand", brand.slug)
     big5 = tmp_path / "big5.txt"
-    big5.write_bytes("ok\n".encode() + "全館五折".encode("big5"))
+    big5.write_bytes(b"ok\n" + "全館五折".encode("big5"))
     with pytest.raises(CommandError, match="line 2 is not UTF-8"):
         run(big5, "--brand", brand.slug)
 
@@ -110,7 +112,10 @@ def test_an_allowed_phrase_added_in_the_admin_is_audited(reviewer: User) -> None
     phrase = AllowedPhrase.objects.get(phrase="限時快捷")
     event = AuditEvent.objects.get(action="allowed_phrase.created")
     assert event.object_id == str(phrase.pk) and event.data["phrase"] == "限時快捷"
-    assert client.post(reverse("admin:compliance_allowedphrase_delete", args=[phrase.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(reverse("admin:compliance_allowedphrase_delete", args=[phrase.pk]), {"post": "yes"}).status_code
+        == 403
+    )
 
 
 def test_a_term_severity_changed_in_the_admin_is_audited(reviewer: User) -> None:

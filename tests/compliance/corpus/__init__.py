@@ -31,7 +31,9 @@ def load(*parts: str) -> list[Sample]:
                 continue
             label, category, use_case, text = (piece.strip() for piece in raw.split(" | ", 3))
             assert label in ("promo", "trans"), (part, number, label)
-            samples.append(Sample(part, number, label == "promo", category, None if use_case == "-" else use_case, text))
+            samples.append(
+                Sample(part, number, label == "promo", category, None if use_case == "-" else use_case, text)
+            )
     return samples
 
 
