@@ -290,7 +290,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.threshold_gift", REVIEW, r"贈品|贈送", not_before=r".{0,8}(?:隨|併|一起|一併|同|另外)?.{0,6}(?:寄出|出貨|送達|寄送|配送)"),
     # Buy N get M.
     _p("ad.buy_n_get_m", BLOCK, rf"買\s*(?P<buy>{_N}+)\s*(?:件|個|盒|杯|份)?\s*(?:送|贈|得)\s*(?P<get>{_N}+)"),
-    _p("ad.buy_n_get_m", BLOCK, rf"任選\s*{_N}+\s*(?:件|個|盒|杯|入|份|瓶)\s*(?:送|只要|\d|折|再|共)|買(?:大|小)送(?:小|大)|\bfor\s+the\s+price\s+of\s+(?:one|1)\b"),
+    _p("ad.buy_n_get_m", BLOCK, rf"任選\s*{_N}+\s*(?:件|個|盒|杯|入|份|瓶)\s*(?:送|只要|\d|折|再|共)|買(?:大|小)送(?:小|大)|\bfor\s+the\s+price\s+of\s+(?:one|two|\d)\b"),
     _p("ad.buy_n_get_m", BLOCK, r"買就送|買即送|買就贈|加價購|加\s*\d+\s*元\s*(?:多|換|加|送|得)|第二件|第2件"),
     _p("ad.buy_n_get_m", BLOCK, r"\bbuy\s+(?:\d+|one|two|three)\s*,?\s*get\s+(?:\d+|one|two|a|another)\b"),
     # Coupon and promo codes.
@@ -306,7 +306,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.bonus_points", BLOCK, r"\b(?:bonus|free|double|triple|extra|\d+x)\s+(?:points|miles|rewards)\b", clause="pnp.use_case_9"),
     # Free trials and free months.
     _p("ad.free_trial", BLOCK, r"免費\s*(?:試用|體驗|試吃|試聽|試乘|領取|兌換|升級|看|送)|首月\s*(?:免費|0元)|(?:前|首)\s*[\d一二兩三四五六七八九十]+\s*(?:個月|天|週|年)\s*免費|0\s*元\s*(?:體驗|試用|入手|開通|升級)|免運", not_before=_ENDING),
-    _p("ad.free_trial", BLOCK, r"\bfree\s+(?:trial|month|months|for\s+\d+|upgrade|shipping|delivery|sample)|\b(?:first|\d+)\s+months?\s+(?:free|on\s+us)|\btry\s+(?:it\s+)?(?:for\s+)?free\b", not_before=_ENDING),
+    _p("ad.free_trial", BLOCK, r"\bfree\s+(?:trial|month|months|for\s+\d+|upgrade|shipping|delivery|sample)|\b(?:first|\d+)\s+months?\s+(?:free|on\s+us)|\btry\s+(?:it\s+)?(?:for\s+)?free\b|\bfirst\s+\w+\s+(?:is\s+)?(?:free|on\s+us)\b", not_before=_ENDING),
     # Referral and invite rewards.
     _p("ad.referral", BLOCK, r"(?:推薦|邀請|介紹|分享給?)\s*(?:好友|朋友|親友)|揪\s*(?:朋友|好友|團|親友)|呼朋引伴|好友推薦|推薦碼|邀請碼"),
     _p("ad.referral", BLOCK, r"\brefer\s+(?:a\s+)?friends?\b|\binvite\s+(?:your\s+)?friends?\b|\breferral\b|\bbring\s+a\s+friend\b"),
@@ -315,11 +315,11 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.lottery", BLOCK, r"(?:填問卷|填寫問卷|留言|分享|按讚|評論|評價|報名|登錄發票|登錄)\s*(?:就|即|再|還)?\s*(?:抽|送|拿|領)|\bwin\s+(?:prizes?|cash|big)\b|\bprizes?\b"),
     _p("ad.lottery", REVIEW, r"中獎"),
     # Launches and new arrivals.
-    _p("ad.launch", BLOCK, r"新品|新上市|上市了|全新(?:推出|登場|上市|上架|開幕|口味|菜單)|隆重登場|強勢登場|重磅登場|新登場|搶先看|新口味|新菜色|新款|新開幕|盛大開幕|季節限定|期間限定|(?:春|夏|秋|冬)季限定|限定(?:版|款|口味|商品|杯)|聯名|嚐鮮|新(?:菜單|品項|系列|產品|門市|分店)|(?:分店|門市|新店|旗艦店)\s*(?:開幕|開張|登場)|開幕(?:囉|慶|了)"),
-    _p("ad.launch", BLOCK, r"\bnew\s+(?:arrivals?|collection|season|menu|flavou?rs?|products?|in\s+store|styles?)\b|\bjust\s+(?:launched|dropped|landed|arrived)\b|\bintroducing\b|\bcheck\s+out\s+(?:our|what|the\s+new|these|the\s+latest)|\bwhat'?s\s+new\b|\bcoming\s+soon\b|\bgrand\s+opening\b"),
+    _p("ad.launch", BLOCK, r"新品|新上市|上市了|全新(?:推出|登場|上市|上架|開幕|口味|菜單)|隆重登場|強勢登場|重磅登場|新登場|搶先看|新口味|新菜色|新款|新開幕|盛大開幕|季節限定|期間限定|開放預購|預購(?:開跑|中|開始)|搶先預購|(?:春|夏|秋|冬)季限定|限定(?:版|款|口味|商品|杯)|聯名|嚐鮮|新(?:菜單|品項|系列|產品|門市|分店)|(?:分店|門市|新店|旗艦店)\s*(?:開幕|開張|登場)|開幕(?:囉|慶|了)"),
+    _p("ad.launch", BLOCK, r"\bnew\s+(?:[a-z]+\s+)?(?:arrivals?|collection|season|menu|flavou?rs?|products?|in\s+store|styles?)\b|\bjust\s+(?:launched|dropped|landed|arrived)\b|\bintroducing\b|\bcheck\s+out\s+(?:our|what|the\s+new|these|the\s+latest)|\bwhat'?s\s+new\b|\bcoming\s+soon\b|\bgrand\s+opening\b"),
     # Upgrades and cross-sell.
     _p("ad.cross_sell", BLOCK, r"預核|預先核准|專屬額度|立即動用|\bpre-?qualified\b"),
-    _p("ad.cross_sell", BLOCK, r"利率\s*(?:最低)?\s*\d+(?:\.\d+)?\s*%\s*起|低利|最快\s*.{0,6}撥款|免保人|秒核|線上(?:申辦|申請|投保).{0,10}(?:享|送|禮|優惠)|(?:申辦|辦卡|開戶|投保|續約|升級|轉換|攜碼)\s*(?:就|即|再|可)?\s*(?:送|享|贈|禮|優惠|抽)"),
+    _p("ad.cross_sell", BLOCK, r"利率\s*(?:最低)?\s*\d+(?:\.\d+)?\s*%\s*起|低利|最快\s*.{0,6}撥款|免保人|秒核|線上(?:申辦|申請|投保).{0,10}(?:享|送|禮|優惠)|(?:申辦|加辦|辦卡|開戶|投保|續約|升級|轉換|攜碼)[^，。！!？?\n]{0,6}?(?:送|享|贈|禮|優惠|抽)|免年費"),
     _p("ad.cross_sell", BLOCK, r"\b(?:rates?|apr|interest)\s+(?:from|as\s+low\s+as)\s+\d|\bpre-?approved\b|\bapply\s+(?:now|today)\b|\bupgrade\s+(?:now|today)\b|\bswitch\s+(?:now|today)\b"),
     _p("ad.cross_sell", REVIEW, r"加購|升級(?:方案|為|至|到)|專屬方案|推薦(?:您|你)|為您推薦|猜你喜歡|您可能(?:也)?(?:會)?(?:喜歡|需要)|\bupgrade\s+to\b|\byou\s+(?:may|might)\s+also\s+like\b|\brecommended\s+for\s+you\b|\badd\s+(?:on|an?\s+extra)\b"),
     # Price bait.
@@ -330,8 +330,8 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.urgency", BLOCK, r"\btoday\s+only\b|\blimited[\s-]+(?:time|stock|offer|edition|quantities)\b|\bwhile\s+(?:stocks?|supplies)\s+last\b|\blast\s+chance\b|\bhurry\b|\bdon'?t\s+miss\b|\bonly\s+(?:a\s+few|\d+)\s+(?:\w+\s+)?left\b|\bbefore\s+(?:prices?\s+go\s+up|it'?s\s+gone|they'?re\s+gone|stocks?\s+run\s+out)\b|\b(?:this\s+(?:week|weekend)|24\s+hours?)\s+only\b|\bends\s+(?:tonight|today|soon|this|on\s+(?:sunday|monday|friday|saturday))\b|\bsells?\s+out\b"),
     _p("ad.urgency", REVIEW, r"倒數|即將(?:截止|結束|售完|完售|額滿)|最後\s*\d+\s*(?:天|小時|日)|\bcountdown\b|\bending\s+soon\b|\blast\s+\d+\s+(?:days|hours)\b", not_in=DEADLINE_USE_CASES),
     # Imperative calls to buy.
-    _p("ad.call_to_buy", BLOCK, r"(?:立即|立刻|馬上|現在就?|趕快|趕緊|快來|快去|速來)[^，。！!？?\n]{0,8}?(?:搶購|搶|購買|下單|選購|訂購|入手|購|買|申辦|辦卡|逛|參加|領取|加入會員|升級|開通|訂房|訂票|動用|試算)|手刀|搶購|搶先|開搶|快搶|秒殺|瘋搶|衝一波|帶回家"),
-    _p("ad.call_to_buy", BLOCK, r"\b(?:shop|order|buy|book|subscribe|grab|claim)\s+(?:yours\s+)?(?:now|today)\b|\bget\s+yours\b|\bgrab\s+(?:yours|one|it)\b|\bdon'?t\s+wait\b|\bsign\s+up\s+(?:now|today)\b|\badd\s+to\s+cart\b|\b(?:click|tap)\s+(?:here|below|the\s+link)\s+to\s+(?:buy|shop|order|get|claim|grab|save)\b|\bstock\s+up\b|\btreat\s+yourself\b"),
+    _p("ad.call_to_buy", BLOCK, r"(?:立即|立刻|馬上|現在就?|趕快|趕緊|快來|快去|快上|快到|快點|速來)[^，。！!？?\n]{0,8}?(?:搶購|搶|購買|下單|選購|訂購|入手|購|買|申辦|辦卡|逛|參加|領取|加入會員|升級|開通|訂房|訂票|動用|試算)|手刀|搶購|搶先|開搶|快搶|秒殺|瘋搶|衝一波|帶回家"),
+    _p("ad.call_to_buy", BLOCK, r"\b(?:shop|order|buy|book|subscribe|grab|claim)\s+(?:yours\s+)?(?:now|today)\b|\bget\s+yours\b|\bgrab\s+(?:yours|one|it)\b|\bdon'?t\s+wait\b|\bsign\s+up\s+(?:now|today)\b|\badd\s+to\s+cart\b|\b(?:click|tap)\s+(?:here\s+|below\s+|the\s+link\s+)?to\s+(?:buy|shop|order|get|claim|grab|save)\b|\bstock\s+up\b|\btreat\s+yourself\b"),
 )  # fmt: skip
 
 # Most copy (and nearly every send-time value) holds nothing: one pass over it with every

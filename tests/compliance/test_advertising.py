@@ -219,7 +219,7 @@ def test_highlight_cuts_the_original_text_into_marked_and_plain_runs() -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("parts", [("part_a",), ("part_b",), ()], ids=["part_a", "part_b", "all"])
+@pytest.mark.parametrize("parts", [("part_a",), ("part_b",), ("part_c",), ()], ids=["a", "b", "c", "all"])
 def test_the_corpus_is_caught_without_blocking_transactional_notices(parts: tuple[str, ...]) -> None:
     samples = load(*parts)
     lists = advertising_lists()  # the lists as the migrations seed them in the database

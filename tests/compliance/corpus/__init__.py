@@ -9,7 +9,7 @@ from pathlib import Path
 from compliance.advertising import BLOCK, REVIEW, Lists
 
 HERE = Path(__file__).parent
-PARTS = ("part_a", "part_b")
+PARTS = ("part_a", "part_b", "part_c")
 
 
 @dataclass(frozen=True)
