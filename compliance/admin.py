@@ -11,19 +11,22 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
+from compliance.advertising import BLOCK, CLAUSES, PASS, REVIEW, detect, highlight
 from compliance.choices import EDITABLE_STATUSES, QUEUE_STATUSES, ChangeReason, TemplateStatus
 from compliance.exceptions import ComplianceError
-from compliance.forms import MessageTemplateForm, ReviewDecisionForm, TemplateVersionForm
+from compliance.forms import CopyCheckForm, MessageTemplateForm, ReviewDecisionForm, TemplateVersionForm
 from compliance.models import (
     CONTENT_FIELDS,
+    AllowedPhrase,
     BrandLinkDomain,
+    CopyCheck,
     MessageTemplate,
     PromotionalTerm,
     ReviewQueueItem,
@@ -33,9 +36,10 @@ from compliance.models import (
 )
 from compliance.previews import version_preview
 from compliance.rules import RULES, RULES_BY_CODE
-from compliance.selectors import previous_approved_version, review_queue, version_diff_html
+from compliance.selectors import advertising_lists, previous_approved_version, review_queue, version_diff_html
 from compliance.services import (
     REVIEW_PERMISSION,
+    allowed_phrase_save,
     brand_link_domain_save,
     brand_link_domains_remove,
     promotional_term_save,
@@ -55,6 +59,11 @@ from compliance.services import (
 from portal.admin_mixins import BrandScopedAdminMixin, ReadOnlyAdminMixin
 from portal.models import AuditEvent
 
+SEVERITY_LABELS = {
+    BLOCK: _("Block: clear advertising"),
+    REVIEW: _("Review: likely advertising, a reviewer confirms"),
+    PASS: _("Pass: nothing reads as advertising"),
+}
 STATUS_COLOURS: dict[str, str] = {
     TemplateStatus.DRAFT: "#6b7280",
     TemplateStatus.SUBMITTED: "#2563eb",
@@ -139,8 +148,8 @@ def audit_trail(template: MessageTemplate) -> QuerySet[AuditEvent]:
 
 @admin.register(PromotionalTerm)
 class PromotionalTermAdmin(admin.ModelAdmin):
-    list_display = ("term", "note", "is_active", "created_at")
-    list_filter = ("is_active",)
+    list_display = ("term", "severity", "note", "is_active", "created_at")
+    list_filter = ("is_active", "severity")
     search_fields = ("term", "note")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -148,6 +157,66 @@ class PromotionalTermAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: PromotionalTerm, form: Any, change: bool) -> None:
         promotional_term_save(term=obj, actor=request.user, changed=list(form.changed_data))
+
+
+@admin.register(AllowedPhrase)
+class AllowedPhraseAdmin(admin.ModelAdmin):
+    list_display = ("phrase", "note", "is_active", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("phrase", "note")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # deactivate instead, so past verdicts stay explainable
+
+    def save_model(self, request: HttpRequest, obj: AllowedPhrase, form: Any, change: bool) -> None:
+        allowed_phrase_save(phrase=obj, actor=request.user, changed=list(form.changed_data))
+
+
+@admin.register(CopyCheck)
+class CopyCheckAdmin(admin.ModelAdmin):
+    """Paste copy, see what reads as advertising, highlighted in the text."""
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("compliance.view_copycheck")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        return [path("", self.admin_site.admin_view(self.changelist_view), name="compliance_copycheck_changelist")]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = CopyCheckForm(request.POST if request.method == "POST" else None)
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Check copy for advertising"),
+            "form": form,
+        }
+        if form.is_valid():
+            text = form.cleaned_data["text"]
+            verdict = detect(text, use_case=form.cleaned_data["use_case"] or None, lists=advertising_lists())
+            rows = [
+                {"finding": finding, "clause": CLAUSES[finding.clause], "label": SEVERITY_LABELS[finding.severity]}
+                for finding in verdict.findings
+            ]
+            context.update(
+                {
+                    "verdict": verdict,
+                    "verdict_label": SEVERITY_LABELS[verdict.verdict],
+                    "segments": highlight(text, verdict),
+                    "rows": rows,
+                }
+            )
+        return TemplateResponse(request, "admin/compliance/copy_check.html", context)
 
 
 @admin.register(BrandLinkDomain)

@@ -147,6 +147,13 @@ class Severity(models.TextChoices):
     WARNING = "warning", _("Warning")
 
 
+class FindingSeverity(models.TextChoices):
+    """How sure the advertising detector is: ``block`` is clear advertising, ``review`` needs a reviewer."""
+
+    BLOCK = "block", _("Block: clear advertising")
+    REVIEW = "review", _("Review: likely advertising, a reviewer confirms")
+
+
 class ChangeReason(models.TextChoices):
     """Coded reasons a reviewer gives when asking for changes or rejecting."""
 

@@ -8,7 +8,8 @@ from django import forms
 from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 
-from compliance.choices import ChangeReason, Channel, TemplateKind, VariableType
+from compliance.advertising import COPY_MAX_LENGTH
+from compliance.choices import ChangeReason, Channel, TemplateKind, UseCase, VariableType
 from compliance.models import CONTENT_FIELDS, MessageTemplate, TemplateVersion
 
 
@@ -102,4 +103,22 @@ class ReviewDecisionForm(forms.Form):
     )
     comment = forms.CharField(
         label=_("Comment to the author"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class CopyCheckForm(forms.Form):
+    """Copy pasted to be checked for advertising before a template is written."""
+
+    text = forms.CharField(
+        label=_("Copy"),
+        max_length=COPY_MAX_LENGTH,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
+        help_text=_("The message as members would read it; at most 5,000 characters."),
+    )
+    use_case = forms.ChoiceField(
+        label=_("Use case"),
+        choices=[("", _("Any (no use case)")), *UseCase.choices],
+        required=False,
+        help_text=_("The use case of the template it is meant for: some wording is fine in one use case only."),
     )

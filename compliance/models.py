@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compliance.choices import (
     EDITABLE_STATUSES,
+    FindingSeverity,
     Language,
     Severity,
     TemplateKind,
@@ -52,6 +53,13 @@ class PromotionalTerm(models.Model):
     """A word or phrase that marks advertising copy; templates and variable values containing it are refused."""
 
     term = models.CharField(_("term"), max_length=100, unique=True)
+    severity = models.CharField(
+        _("severity"),
+        max_length=10,
+        choices=FindingSeverity.choices,
+        default=FindingSeverity.BLOCK,
+        help_text=_("Block: the term alone makes copy advertising. Review: a reviewer confirms each use."),
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -67,6 +75,46 @@ class PromotionalTerm(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.term = self.term.strip().lower()
         super().save(*args, **kwargs)
+
+
+class AllowedPhrase(models.Model):
+    """A legitimate phrase (a postal service, a toll-free line, 折抵 on a bill) that advertising
+    patterns and promotional terms are not matched inside."""
+
+    phrase = models.CharField(
+        _("phrase"),
+        max_length=100,
+        unique=True,
+        help_text=_("Written as members see it, e.g. 限時掛號 or toll-free; matched after normalisation."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("allowed phrase")
+        verbose_name_plural = _("allowed phrases")
+        ordering = ("phrase",)
+
+    def __str__(self) -> str:
+        return self.phrase
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.phrase = self.phrase.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class CopyCheck(models.Model):
+    """No table: the admin's copy-check page hangs here so it has a URL and a permission."""
+
+    class Meta:
+        managed = False
+        default_permissions = ("view",)
+        verbose_name = _("copy check")
+        verbose_name_plural = _("copy check")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
 
 
 class BrandLinkDomain(models.Model):

@@ -13,6 +13,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "compliance.view_promotionalterm",
         "compliance.add_promotionalterm",
         "compliance.change_promotionalterm",
+        "compliance.view_allowedphrase",
+        "compliance.add_allowedphrase",
+        "compliance.change_allowedphrase",
+        "compliance.view_copycheck",
         "compliance.view_brandlinkdomain",
         "compliance.add_brandlinkdomain",
         "compliance.delete_brandlinkdomain",
@@ -29,6 +33,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "compliance.view_ruleresult",
         "compliance.view_brandlinkdomain",
         "compliance.view_sendviolation",
+        "compliance.view_copycheck",
     },
     Role.FINANCE: set(),
 }

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from compliance.advertising import BLOCK, CLAUSES, PASS, AdFinding, Lists, detect
 from compliance.choices import (
     FREE_TEXT_VARIABLE_TYPES,
     PNP_SUITED_URGENCIES,
@@ -62,10 +63,6 @@ IGNORE_LINE_RE = re.compile(
     r"(?i)(?:(?:若|如|如果)(?:您)?已.{0,30}?請忽略(?:此|本)?(?:訊息|簡訊|通知)?|please\s+(?:ignore|disregard))"
 )
 EVENT_TIME_NAMES = frozenset({"event_time", "occurred_at", "event_date", "order_time", "paid_at", "shipped_at"})
-POINTS_PROMO_TERMS = (
-    "贈點", "送點", "加碼", "免費點數", "點數大放送", "回饋活動", "活動贈送", "加倍",
-    "bonus points", "free points", "double points", "extra points",
-)  # fmt: skip
 CODE_VALUE_RE = re.compile(r"^[A-Za-z0-9-]+$")
 
 
@@ -73,6 +70,8 @@ CODE_VALUE_RE = re.compile(r"^[A-Za-z0-9-]+$")
 class Finding:
     passed: bool | None
     detail: str = ""
+    # The advertising detector's findings behind the result (``AdFinding.as_dict()``), if any.
+    evidence: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass
@@ -83,10 +82,16 @@ class RuleContext:
     promotional_terms: list[str]
     allowed_domains: set[str]
     texts: dict[str, str] = field(default_factory=dict)
+    # The editable lists the advertising detector reads; None: the promotional terms alone.
+    advertising: Lists | None = None
 
     @property
     def use_case(self) -> str:
         return self.version.template.use_case
+
+    @property
+    def advertising_lists(self) -> Lists:
+        return self.advertising or _terms_only(tuple(self.promotional_terms))
 
     @property
     def channels(self) -> set[str]:
@@ -192,21 +197,45 @@ def _na() -> Finding:
 # --- Checks ------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=16)
+def _terms_only(terms: tuple[str, ...]) -> Lists:
+    return Lists.of(terms)
+
+
+def _ad_findings(ctx: RuleContext, codes: Callable[[str], bool]) -> list[tuple[str, AdFinding]]:
+    """The detector's findings on every text of the version whose code ``codes`` accepts."""
+    found = []
+    for where, text in ctx.texts.items():
+        if not text:
+            continue
+        verdict = detect(text, use_case=ctx.use_case, lists=ctx.advertising_lists)
+        found += [(where, finding) for finding in verdict.findings if codes(finding.code)]
+    return found
+
+
+def _ad_result(found: list[tuple[str, AdFinding]]) -> Finding:
+    """Block findings fail the rule; review findings leave it to the reviewer; none passes."""
+    if not found:
+        return _ok()
+    detail = "; ".join(
+        f"{where}: {finding.message} [{finding.severity}, {CLAUSES[finding.clause].section}]"
+        for where, finding in found
+    )
+    evidence = tuple({"where": where, **finding.as_dict()} for where, finding in found)
+    blocked = any(finding.severity == BLOCK for _where, finding in found)
+    return Finding(False if blocked else None, detail, evidence)
+
+
 def check_promotional_wording(ctx: RuleContext) -> Finding:
-    terms = ctx.promotional_terms
-    found = sorted({term for text in ctx.texts.values() for term in find_promotional_terms(text, terms)})
-    if found:
-        return _fail(_("Promotional wording found: %(terms)s") % {"terms": "、".join(found)})
-    return _ok()
+    # On a points template, promotional points are USE_CASE_POINTS' finding (one rule per finding).
+    points = ctx.use_case == UseCase.POINTS_EARNED
+    return _ad_result(_ad_findings(ctx, lambda code: not (points and code == "ad.bonus_points")))
 
 
 def check_points_not_promotional(ctx: RuleContext) -> Finding:
     if ctx.use_case != UseCase.POINTS_EARNED:
         return _na()
-    found = sorted({t for text in ctx.texts.values() for t in find_promotional_terms(text, POINTS_PROMO_TERMS)})
-    if found:
-        return _fail(_("Announces promotional points: %(terms)s") % {"terms": "、".join(found)})
-    return _ok()
+    return _ad_result(_ad_findings(ctx, lambda code: code == "ad.bonus_points"))
 
 
 def check_reservation_scope(ctx: RuleContext) -> Finding:
@@ -568,8 +597,14 @@ def version_texts(version: TemplateVersion) -> dict[str, str]:
     return texts
 
 
-def build_context(version: TemplateVersion, *, promotional_terms: list[str], allowed_domains: set[str]) -> RuleContext:
-    return RuleContext(version, promotional_terms, allowed_domains, version_texts(version))
+def build_context(
+    version: TemplateVersion,
+    *,
+    promotional_terms: list[str],
+    allowed_domains: set[str],
+    advertising: Lists | None = None,
+) -> RuleContext:
+    return RuleContext(version, promotional_terms, allowed_domains, version_texts(version), advertising)
 
 
 def evaluate(ctx: RuleContext) -> list[tuple[Rule, Finding]]:
@@ -610,7 +645,13 @@ def check_value_type(variable: dict[str, Any], value: str) -> str | None:
 
 
 def check_value(
-    variable: dict[str, Any], value: str, *, promotional_terms: list[str], allowed_domains: set[str]
+    variable: dict[str, Any],
+    value: str,
+    *,
+    promotional_terms: list[str],
+    allowed_domains: set[str],
+    advertising: Lists | None = None,
+    use_case: str | None = None,
 ) -> tuple[str, str] | None:
     """Return (rule code, message) for the first rule a send-time value breaks, or None."""
     if variable.get("type") == VariableType.URL:
@@ -623,7 +664,9 @@ def check_value(
             return "LINK_DOMAIN", str(_("%(host)s is not on the brand's allow-list.") % {"host": host})
     elif URL_RE.search(value) or BARE_DOMAIN_RE.search(value):
         return "VALUE_LINK", str(_("A link is not allowed in this variable; only URL variables carry links."))
-    found = find_promotional_terms(value, promotional_terms)
-    if found:
-        return "PROMO_WORDING", str(_("Promotional wording in the value: %(terms)s") % {"terms": "、".join(found)})
+    # No reviewer sees a send: a value that reads as advertising at all (block or review) is refused.
+    verdict = detect(value, use_case=use_case, lists=advertising or _terms_only(tuple(promotional_terms)))
+    if verdict.verdict != PASS:
+        found = "; ".join(finding.message for finding in verdict.findings)
+        return "PROMO_WORDING", str(_("The value reads as advertising: %(found)s") % {"found": found})
     return None

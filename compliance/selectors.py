@@ -10,14 +10,15 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from compliance.advertising import Lists
 from compliance.choices import QUEUE_STATUSES, TemplateStatus, UseCase
 from compliance.exceptions import SendRuleViolation, TemplateNotSendable
 from compliance.line_templates import filled_length_problem, render_line_content
-from compliance.models import BrandLinkDomain, MessageTemplate, PromotionalTerm, TemplateVersion
+from compliance.models import AllowedPhrase, BrandLinkDomain, MessageTemplate, PromotionalTerm, TemplateVersion
 from compliance.rendering import fill, render_line_messages, render_sms_text, sms_segments
 from compliance.rules import (
     LINE_TEXT_MAX,
@@ -60,6 +61,22 @@ class PriorSendCounter(Protocol):
 def promotional_terms() -> list[str]:
     """Return the active promotional terms, lower case."""
     return list(PromotionalTerm.objects.filter(is_active=True).values_list("term", flat=True))
+
+
+ALLOWED = "allowed"
+
+
+def advertising_lists() -> Lists:
+    """Return the lists the advertising detector reads: active terms with their severity, active allowed phrases."""
+    # One query for both lists: a send pays for it on every cache miss.
+    terms = PromotionalTerm.objects.filter(is_active=True).order_by().values_list("term", "severity")
+    phrases = (
+        AllowedPhrase.objects.filter(is_active=True)
+        .order_by()
+        .values_list("phrase", Value(ALLOWED, output_field=CharField()))
+    )
+    rows = list(terms.union(phrases, all=True))
+    return Lists.of([(t, kind) for t, kind in rows if kind != ALLOWED], [t for t, kind in rows if kind == ALLOWED])
 
 
 def allowed_link_domains(brand: Brand) -> set[str]:
@@ -230,7 +247,7 @@ def send_check_variables(
                 rule_code="VALUE_UNKNOWN",
                 field=f"variables.{name}",
             )
-    terms = _send_cached("terms", promotional_terms)
+    lists = _send_cached("advertising", advertising_lists)
     brand = version.template.brand
     domains = _send_cached(("domains", brand.pk), lambda: allowed_link_domains(brand))
     cleaned: dict[str, str] = {}
@@ -257,7 +274,14 @@ def send_check_variables(
                 rule_code="VALUE_MAX_LENGTH",
                 field=field,
             )
-        broken = check_value(variable, value, promotional_terms=terms, allowed_domains=domains)
+        broken = check_value(
+            variable,
+            value,
+            promotional_terms=[],  # the detector reads them from ``lists``
+            allowed_domains=domains,
+            advertising=lists,
+            use_case=version.template.use_case,
+        )
         if broken:
             raise SendRuleViolation(broken[1], rule_code=broken[0], field=field)
         cleaned[name] = value

@@ -28,6 +28,7 @@ from compliance.exceptions import TransitionNotAllowed
 from compliance.hooks import TemplateSendStats, send_stats_providers
 from compliance.models import (
     CONTENT_FIELDS,
+    AllowedPhrase,
     BrandLinkDomain,
     MessageTemplate,
     PromotionalTerm,
@@ -36,7 +37,7 @@ from compliance.models import (
     TemplateVersion,
 )
 from compliance.rules import RULES_BY_CODE, build_context, evaluate
-from compliance.selectors import allowed_link_domains, promotional_terms
+from compliance.selectors import advertising_lists, allowed_link_domains, promotional_terms
 from portal.models import Brand
 from portal.selectors import brands_editable_by
 from portal.services import Actor, audit_record
@@ -248,7 +249,10 @@ def template_new_version(*, template: MessageTemplate, author: Actor, **content:
 def template_check_rules(*, version: TemplateVersion, actor: Actor = None) -> list[RuleResult]:
     """Run every guideline rule on the version and store the results (a draft's verdicts reset)."""
     ctx = build_context(
-        version, promotional_terms=promotional_terms(), allowed_domains=allowed_link_domains(version.template.brand)
+        version,
+        promotional_terms=promotional_terms(),
+        allowed_domains=allowed_link_domains(version.template.brand),
+        advertising=advertising_lists(),
     )
     now = timezone.now()
     reset = version.status in EDITABLE_STATUSES
@@ -587,9 +591,29 @@ def promotional_term_save(*, term: PromotionalTerm, actor: Actor, changed: list[
         action="promotional_term.created" if created else "promotional_term.updated",
         actor=actor,
         obj=term,
-        data={"term": term.term, "is_active": term.is_active, "fields": sorted(changed or [])},
+        data={
+            "term": term.term,
+            "severity": term.severity,
+            "is_active": term.is_active,
+            "fields": sorted(changed or []),
+        },
     )
     return term
+
+
+@transaction.atomic
+def allowed_phrase_save(*, phrase: AllowedPhrase, actor: Actor, changed: list[str] | None = None) -> AllowedPhrase:
+    """Add or change a legitimate phrase the advertising check does not match inside, with an audit row."""
+    created = phrase.pk is None
+    phrase.full_clean()
+    phrase.save()
+    audit_record(
+        action="allowed_phrase.created" if created else "allowed_phrase.updated",
+        actor=actor,
+        obj=phrase,
+        data={"phrase": phrase.phrase, "is_active": phrase.is_active, "fields": sorted(changed or [])},
+    )
+    return phrase
 
 
 @transaction.atomic

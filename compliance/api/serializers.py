@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from compliance.advertising import BLOCK, COPY_MAX_LENGTH, PASS, REVIEW
+from compliance.choices import UseCase
 from compliance.models import MessageTemplate, TemplateVersion
 from portal.api.fields import JSONObjectField
 
@@ -71,3 +73,48 @@ class TemplateCheckResultSerializer(serializers.Serializer):
     line_messages = serializers.ListField(child=serializers.DictField())
     sms_text = serializers.CharField()
     sms_segments = serializers.IntegerField()
+
+
+def _encodable(text: str) -> None:
+    """Refuse text that is not valid Unicode (unpaired surrogates cannot be answered in UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise serializers.ValidationError(
+            f"Character {exc.start} is an unpaired surrogate; send the copy as valid UTF-8."
+        ) from exc
+
+
+class CopyCheckSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        max_length=COPY_MAX_LENGTH,
+        trim_whitespace=False,
+        validators=[_encodable],
+        help_text=f"The copy as members would read it; at most {COPY_MAX_LENGTH:,} characters.",
+    )
+    use_case = serializers.ChoiceField(
+        choices=UseCase.choices,
+        required=False,
+        help_text="The use case of the template the copy is meant for; some wording is fine in one use case only.",
+    )
+
+
+class EvidenceSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="The words as written in the copy.")
+    start = serializers.IntegerField(help_text="Index of the first character in the copy.")
+    end = serializers.IntegerField(help_text="Index after the last character.")
+
+
+class CopyFindingSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable category code, e.g. ad.discount.")
+    severity = serializers.ChoiceField(choices=[BLOCK, REVIEW])
+    clause = serializers.CharField(help_text="Stable id of the guideline clause, e.g. pnp.no_advertising.")
+    clause_section = serializers.CharField(help_text="Where the clause is written.")
+    evidence = EvidenceSerializer()
+    params = serializers.DictField(help_text="What the message about the finding is rendered from.")
+
+
+class CopyCheckResultSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=[BLOCK, REVIEW, PASS])
+    advertising = serializers.BooleanField()
+    findings = CopyFindingSerializer(many=True)

@@ -10,13 +10,17 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from compliance.advertising import detect
 from compliance.api.serializers import (
+    CopyCheckResultSerializer,
+    CopyCheckSerializer,
     MessageTemplateSerializer,
     TemplateCheckResultSerializer,
     TemplateCheckSerializer,
 )
 from compliance.models import MessageTemplate
 from compliance.selectors import (
+    advertising_lists,
     render_line_content,
     render_sms_text,
     send_check_variables,
@@ -72,3 +76,20 @@ class MessageTemplateViewSet(viewsets.ReadOnlyModelViewSet):
                 "sms_segments": sms_segments(sms),
             }
         )
+
+
+class CopyCheckViewSet(viewsets.GenericViewSet):
+    """Copy checked for advertising before a template is written; nothing is stored."""
+
+    permission_classes = [IsBrandKey]
+    serializer_class = CopyCheckSerializer
+
+    @extend_schema(request=CopyCheckSerializer, responses={200: CopyCheckResultSerializer})
+    def create(self, request: Request) -> Response:
+        """Return the verdict (block, review, pass) on the copy and each finding with its clause and evidence."""
+        payload = CopyCheckSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        verdict = detect(
+            payload.validated_data["text"], use_case=payload.validated_data.get("use_case"), lists=advertising_lists()
+        )
+        return Response(verdict.as_dict())

@@ -90,3 +90,47 @@ def test_checking_a_body_that_names_another_template_is_refused_on_the_template_
     response = api_client.post("/api/v1/templates/shipping_notice/check", body, format="json")
     assert response.status_code == 400
     assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("template", "template_mismatch")]
+
+
+def test_copy_checked_ahead_gets_the_verdict_and_findings(api_client: APIClient) -> None:
+    response = api_client.post("/api/v1/copy-checks", {"text": "本週會員日全館85折，立即搶購"}, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["verdict"] == "block" and body["advertising"] is True
+    first = body["findings"][0]
+    assert {"code", "severity", "clause", "evidence"} <= set(first)
+    assert first["evidence"] == {"text": "會員日", "start": 2, "end": 5}
+
+
+def test_copy_checked_ahead_weighs_the_use_case(api_client: APIClient) -> None:
+    text = "繳費期限倒數 3 天，請於 12/15 前繳納"
+    assert api_client.post("/api/v1/copy-checks", {"text": text}, format="json").json()["verdict"] == "review"
+    answer = api_client.post("/api/v1/copy-checks", {"text": text, "use_case": "payment_due"}, format="json").json()
+    assert answer == {"verdict": "pass", "advertising": False, "findings": []}
+
+
+def test_over_long_copy_is_refused_naming_the_limit(api_client: APIClient) -> None:
+    response = api_client.post("/api/v1/copy-checks", {"text": "字" * 5001}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "text"
+    assert "5000" in response.json()["errors"][0]["message"]
+
+
+def test_copy_with_an_unpaired_surrogate_is_refused_not_crashed_on(api_client: APIClient) -> None:
+    response = api_client.generic(
+        "POST", "/api/v1/copy-checks", '{"text": "\\ud800 sale"}', content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "text"
+
+
+def test_copy_checks_need_a_brand_key() -> None:
+    assert APIClient().post("/api/v1/copy-checks", {"text": "sale"}, format="json").status_code == 401
+
+
+def test_copy_checks_are_in_the_openapi_schema() -> None:
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/v1/copy-checks"]["post"]
+    assert "200" in operation["responses"] and "400" in operation["responses"]

@@ -9,7 +9,7 @@ import pytest
 from compliance.choices import Channel, Urgency, UseCase, VariableType
 from compliance.models import MessageTemplate, TemplateVersion
 from compliance.rules import RULES_BY_CODE, Finding, build_context, find_promotional_terms
-from compliance.selectors import promotional_terms
+from compliance.selectors import advertising_lists, promotional_terms
 from portal.models import Brand
 
 from .conftest import SHIPPING_CONTENT
@@ -20,7 +20,12 @@ def check(
 ) -> Finding:
     template = MessageTemplate(brand=brand, code="t", name="T", use_case=use_case, new_use_case_description=description)
     version = TemplateVersion(template=template, number=1, **{**SHIPPING_CONTENT, **content})
-    ctx = build_context(version, promotional_terms=promotional_terms(), allowed_domains={"acme.example"})
+    ctx = build_context(
+        version,
+        promotional_terms=promotional_terms(),
+        allowed_domains={"acme.example"},
+        advertising=advertising_lists(),
+    )
     return RULES_BY_CODE[rule_code].check(ctx)
 
 
@@ -79,9 +84,9 @@ def test_promotional_wording_in_the_sms_text_and_flex_bubble_is_found(brand: Bra
 def test_a_term_added_by_a_reviewer_is_used_at_once(brand: Brand) -> None:
     from compliance.models import PromotionalTerm
 
-    assert check("PROMO_WORDING", brand, text="雙11 狂歡").passed is True
-    PromotionalTerm.objects.create(term="狂歡")
-    assert check("PROMO_WORDING", brand, text="雙11 狂歡").passed is False
+    assert check("PROMO_WORDING", brand, text="週五狂歡夜").passed is True
+    PromotionalTerm.objects.create(term="狂歡夜")
+    assert check("PROMO_WORDING", brand, text="週五狂歡夜").passed is False
 
 
 def test_a_points_template_must_not_announce_free_points(brand: Brand) -> None:
@@ -240,3 +245,30 @@ def test_sms_length_counts_segments_for_chinese_and_gsm7(brand: Brand) -> None:
 def test_pnp_is_flagged_for_urgent_messages(brand: Brand) -> None:
     assert check("URGENCY_CHANNEL", brand, urgency=Urgency.FIVE_MINUTES).passed is False
     assert check("URGENCY_CHANNEL", brand, urgency=Urgency.FIVE_MINUTES, channels=[Channel.SMS]).passed is True
+
+
+def test_likely_advertising_waits_for_the_reviewer_with_the_evidence(brand: Brand) -> None:
+    finding = check("PROMO_WORDING", brand, text="您的訂單 {order_id} 已於 {event_time} 出貨，另有會員折扣可用。")
+    assert finding.passed is None
+    assert [(e["code"], e["severity"], e["evidence"]["text"]) for e in finding.evidence] == [
+        ("ad.discount", "review", "折扣")
+    ]
+    assert "折扣" in finding.detail and "LINE TW sales kit 2023" in finding.detail
+
+
+def test_clear_advertising_fails_the_rule_with_the_clause_it_breaks(brand: Brand) -> None:
+    finding = check("PROMO_WORDING", brand, text="本週會員日全館85折 {order_id} {event_time}")
+    assert finding.passed is False
+    assert {e["clause"] for e in finding.evidence} == {"pnp.no_advertising"}
+    assert {e["code"] for e in finding.evidence} == {"ad.discount"}
+
+
+def test_a_postal_service_name_passes_the_promotional_rule(brand: Brand) -> None:
+    text = "您的包裹 {order_id} 已於 {event_time} 以限時掛號寄出。若您已收到，請忽略此訊息。"
+    assert check("PROMO_WORDING", brand, text=text).passed is True
+
+
+def test_promotional_points_are_reported_once_under_the_points_rule(brand: Brand) -> None:
+    text = "本次累積 {order_id} 點，週末點數加倍！"
+    assert check("USE_CASE_POINTS", brand, UseCase.POINTS_EARNED, text=text).passed is False
+    assert check("PROMO_WORDING", brand, UseCase.POINTS_EARNED, text=text).passed is True

@@ -152,3 +152,18 @@ def test_a_send_check_costs_three_queries(approved: TemplateVersion, django_asse
         version = template_version_for_send(brand=brand, code="shipping_notice")
         send_check_variables(version=version, variables=good(), occurred_at=NOW, now=NOW)
         render_line_messages(version=version, variables=good())
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["全館五折", "買就送", "50% OFF buy now!", "優\u200b惠", "優 惠", "折\u3000扣", "ＳＡＬＥ", "S.A.L.E"],
+)
+def test_advertising_in_a_value_is_refused_at_send_time_in_any_disguise(approved: TemplateVersion, value: str) -> None:
+    error = refused(approved, good(order_id=value))
+    assert error.code == "PROMO_WORDING" and error.field == "variables.order_id"
+    assert "advertising" in str(error)
+
+
+@pytest.mark.parametrize("value", ["A20260101", "限時掛號", "王小明"])
+def test_ordinary_values_pass_the_advertising_check(approved: TemplateVersion, value: str) -> None:
+    assert send_check_variables(version=approved, variables=good(order_id=value), occurred_at=NOW, now=NOW)

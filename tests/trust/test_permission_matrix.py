@@ -65,8 +65,12 @@ ADMIN_PAGES: dict[tuple[str, str], tuple[int, ...]] = {
     ("binding_bindingsettings", "add"): (302, 403, 200, 403, 200),
     ("binding_welcomemessage", "changelist"): (302, 200, 200, 403, 200),
     ("binding_welcomemessage", "add"): (302, 403, 403, 403, 403),
+    ("compliance_allowedphrase", "changelist"): (302, 200, 403, 403, 200),
+    ("compliance_allowedphrase", "add"): (302, 200, 403, 403, 200),
     ("compliance_brandlinkdomain", "changelist"): (302, 200, 200, 403, 200),
     ("compliance_brandlinkdomain", "add"): (302, 200, 403, 403, 200),
+    # Copy checked ahead: whoever writes or reviews templates.
+    ("compliance_copycheck", "changelist"): (302, 200, 200, 403, 200),
     ("compliance_messagetemplate", "changelist"): (302, 200, 200, 403, 200),
     ("compliance_messagetemplate", "add"): (302, 403, 200, 403, 200),
     ("compliance_promotionalterm", "changelist"): (302, 200, 403, 403, 200),
@@ -230,6 +234,7 @@ API_OPERATIONS: dict[tuple[str, str], tuple[int, ...]] = {
     # the template is looked up first, as a send does (it is not approved yet: 404, as the GET above)
     ("post", "/api/v1/templates/shipping_notice/check"): (401, 404, 404, 403),
     ("get", "/api/v1/notifications"): (401, 200, 200, 200),
+    ("post", "/api/v1/copy-checks"): (401, 400, 400, 403),  # no text: 400
     ("post", "/api/v1/notifications"): (401, 400, 400, 403),
     ("post", "/api/v1/notifications/batch"): (401, 400, 400, 403),
     ("get", "/api/v1/notifications/999999"): (401, 404, 404, 404),

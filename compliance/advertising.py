@@ -1,0 +1,540 @@
+"""The advertising detector: what in a copy reads as advertising, where, and which clause it breaks.
+
+LINE may stop a brand's PNP for any message "以營利/廣告為目的" (sales kit 2023). The
+detector normalises the copy (so ``優\u200b惠``, ``ＳＡＬＥ`` or ``S.A.L.E`` read as what a
+member sees), runs patterns per category over it, drops what falls inside a legitimate
+phrase (``限時掛號``, ``免付費客服專線``...), weighs the template's use case, and returns
+findings that each point back at the original text. ``block`` is clear advertising;
+``review`` is likely advertising a reviewer confirms; nothing found is ``pass``.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from compliance.choices import UseCase
+
+# The longest copy checked ahead (the API and the admin page): a LINE text message's limit.
+COPY_MAX_LENGTH = 5000
+
+BLOCK = "block"
+REVIEW = "review"
+PASS = "pass"
+_RANK = {PASS: 0, REVIEW: 1, BLOCK: 2}
+
+
+# --- The clauses a finding cites ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A clause of LINE's rules for PNP, with a stable id and where it is written."""
+
+    id: str
+    section: str
+    quote: str
+    summary: str | Promise
+
+
+CLAUSES: dict[str, Clause] = {
+    clause.id: clause
+    for clause in (
+        Clause(
+            "pnp.no_advertising",
+            "LINE TW sales kit 2023 §01, §04 (UX Guideline)",
+            "不可傳送以營利/廣告為目的之訊息",
+            _("No message whose purpose is profit or advertising."),
+        ),
+        Clause(
+            "pnp.use_case_9",
+            "LINE TW sales kit 2023 §03, use case 9",
+            "不可為促銷活動所贈送的免費點數",
+            _("Points earned only; not free points given by a promotion."),
+        ),
+        Clause(
+            "pnp.use_case_scope",
+            "LINE TW sales kit 2023 §03, use case list",
+            "清單以外之內容，將由LINE審查是否對使用者有效且適當",
+            _("Content must fit the listed use case; anything else is reviewed by LINE."),
+        ),
+        Clause(
+            "pnp.use_case_11",
+            "LINE TW sales kit 2023 §03, use case 11",
+            "傳送OTP驗證碼－申請會員",
+            _("A sign-up OTP carries the code and nothing else."),
+        ),
+    )
+}
+
+
+# --- Normalisation -------------------------------------------------------------------------------
+
+# Zero-width characters and the soft hyphen are invisible to a member: dropped.
+INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f")
+# Separators an author may slip inside a word: collapsed between CJK characters and single letters.
+SEPARATORS = " \u3000.\\-_·*\u30fb\u2027"
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_COLLAPSE_CJK = re.compile(rf"(?<=[{_CJK}])[{SEPARATORS}]+(?=[{_CJK}])")
+_COLLAPSE_LETTERS = re.compile(rf"(?<![a-z])[a-z](?:[{SEPARATORS}]+[a-z](?![a-z]))+")
+_SEPARATOR_RUN = re.compile(rf"[{SEPARATORS}]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold(char: str) -> str:
+    if char in INVISIBLE:
+        return ""
+    return unicodedata.normalize("NFKC", char).lower()
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """The copy as matched, and for each of its characters the index of the original one."""
+
+    text: str
+    origin: tuple[int, ...]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Return the original span of the normalised span [start, end)."""
+        if end <= start:
+            position = self.origin[start] if start < len(self.origin) else (self.origin[-1] + 1 if self.origin else 0)
+            return position, position
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+def normalise(text: str) -> Normalised:
+    """NFKC, lower case, invisible characters dropped, separators inside words collapsed."""
+    chars: list[str] = []
+    origin: list[int] = []
+    if text.isascii():
+        chars = list(text.lower())
+        origin = list(range(len(text)))
+    else:
+        for index, char in enumerate(text):
+            for folded in _fold(char):
+                chars.append(folded)
+                origin.append(index)
+    folded_text = "".join(chars)
+    drop: set[int] = set()
+    for match in _COLLAPSE_CJK.finditer(folded_text):
+        drop.update(range(match.start(), match.end()))
+    for match in _COLLAPSE_LETTERS.finditer(folded_text):
+        for run in _SEPARATOR_RUN.finditer(match.group()):
+            drop.update(range(match.start() + run.start(), match.start() + run.end()))
+    if drop:
+        keep = [i for i in range(len(chars)) if i not in drop]
+        return Normalised("".join(chars[i] for i in keep), tuple(origin[i] for i in keep))
+    return Normalised(folded_text, tuple(origin))
+
+
+# --- Findings ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class AdFinding:
+    """One thing in the copy that reads as advertising."""
+
+    code: str
+    severity: str
+    clause: str
+    evidence: Evidence
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "clause": self.clause,
+            "clause_section": CLAUSES[self.clause].section,
+            "evidence": {"text": self.evidence.text, "start": self.evidence.start, "end": self.evidence.end},
+            "params": dict(self.params),
+        }
+
+    @property
+    def message(self) -> str:
+        """The finding in the reader's language (rendered from code and params)."""
+        template = MESSAGES.get(self.code, MESSAGES["ad.term"])
+        return str(template) % {"text": self.evidence.text, **{k: v for k, v in self.params.items() if k != "text"}}
+
+
+@dataclass(frozen=True)
+class AdVerdict:
+    verdict: str
+    findings: tuple[AdFinding, ...]
+
+    @property
+    def advertising(self) -> bool:
+        return self.verdict != PASS
+
+    def of_severity(self, severity: str) -> list[AdFinding]:
+        return [finding for finding in self.findings if finding.severity == severity]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "advertising": self.advertising,
+            "findings": [finding.as_dict() for finding in self.findings],
+        }
+
+
+MESSAGES: dict[str, str | Promise] = {
+    "ad.discount": _("Discount offer: “%(text)s”"),
+    "ad.threshold_gift": _("Spend-threshold gift or discount: “%(text)s”"),
+    "ad.buy_n_get_m": _("Buy-N-get-M offer: “%(text)s”"),
+    "ad.coupon_code": _("Coupon or promo code: “%(text)s”"),
+    "ad.cashback": _("Cash-back or bonus credit: “%(text)s”"),
+    "ad.bonus_points": _("Bonus or free points from a promotion: “%(text)s”"),
+    "ad.free_trial": _("Free trial or free period offered: “%(text)s”"),
+    "ad.referral": _("Referral or invite reward: “%(text)s”"),
+    "ad.lottery": _("Lottery, prize draw or check-in gift: “%(text)s”"),
+    "ad.launch": _("Launch or new-arrival announcement: “%(text)s”"),
+    "ad.cross_sell": _("Upgrade or cross-sell offer: “%(text)s”"),
+    "ad.price_bait": _("Price bait: “%(text)s”"),
+    "ad.urgency": _("Urgency or scarcity wording: “%(text)s”"),
+    "ad.call_to_buy": _("Call to buy: “%(text)s”"),
+    "ad.otp_extra": _("An OTP message carries more than the code: “%(text)s”"),
+    "ad.term": _("Term on the promotional list: “%(text)s”"),
+}
+CATEGORY_CODES = tuple(code for code in MESSAGES if code not in ("ad.term", "ad.otp_extra"))
+
+
+# --- Patterns ------------------------------------------------------------------------------------
+
+_N = r"[\d一二兩三四五六七八九十]"  # a digit or a Chinese numeral
+_AMOUNT = r"(?:nt\$|\$|新台幣|台幣)?\s*[\d,]+(?:\.\d+)?\s*(?:元|塊|twd|nt)?"
+_AMOUNT_CJK = rf"(?:{_AMOUNT}|[一二兩三四五六七八九十百千萬]+元?)"
+# Words after a match that make it a statement about the member's own contract, not an offer.
+_ENDING = r"(?:.{0,16}(?:到期|結束|截止|屆滿|已過|ends?\b|ended|expires?|expired|will end|is ending|is over))"
+# Use cases whose notices are about a deadline: wording about it running out is the point.
+# Words before a coupon or discount that say the member used it on their own order.
+_USED = r"使用|已用|套用|used|applied"
+DEADLINE_USE_CASES = frozenset(
+    {UseCase.BILL, UseCase.PAYMENT_DUE, UseCase.DEADLINE_REMINDER, UseCase.RENTAL_DUE, UseCase.RESERVATION_REMINDER}
+)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    code: str
+    severity: str
+    regex: re.Pattern[str]
+    clause: str = "pnp.no_advertising"
+    # A match followed by these words is no offer (e.g. "your free trial ends on 12/3").
+    not_before: re.Pattern[str] | None = None
+    # Use cases where the match is part of a legitimate notice.
+    not_in: frozenset[str] = frozenset()
+    # A match preceded by these words is no offer (e.g. "已使用折價券折抵": the member used one).
+    not_after: re.Pattern[str] | None = None
+
+
+# (start, end, pattern or None for a listed term, severity, params) over the normalised text.
+_Match = tuple[int, int, "Pattern | None", str, dict[str, Any]]
+
+
+def _p(
+    code: str,
+    severity: str,
+    regex: str,
+    *,
+    clause: str = "pnp.no_advertising",
+    not_before: str | None = None,
+    not_in: Iterable[str] = (),
+    not_after: str | None = None,
+) -> Pattern:
+    return Pattern(
+        code,
+        severity,
+        re.compile(regex),  # the copy is lower case once normalised
+        clause,
+        re.compile(not_before) if not_before else None,
+        frozenset(not_in),
+        re.compile(rf"(?:{not_after})\s*$") if not_after else None,
+    )
+
+
+PATTERNS: tuple[Pattern, ...] = (
+    # Percentage and 折 discounts.
+    _p("ad.discount", BLOCK, r"(?P<percent>\d{1,2}(?:\.\d+)?)\s*%\s*(?:off\b|discount|折扣|優惠)"),
+    _p("ad.discount", BLOCK, r"\b(?:up\s+to|save|extra|get|enjoy|take)\s+(?P<percent>\d{1,2})\s*%"),
+    _p("ad.discount", BLOCK, r"(?<![\d.])(?P<rate>[一二三四五六七八九\d]{1,2}(?:\.\d)?)\s*折(?![抵舊疊衷合算返騰線頁痕價券])"),
+    _p("ad.discount", BLOCK, r"打\s*折|折扣價|半價|半買半送|對折|買一送一|特價|下殺|殺到|狂降|大減價|清倉|出清|破盤|大放送"),
+    _p("ad.discount", BLOCK, r"第\s*[二三四2-4]\s*(?:件|杯|份|個|入|盒|位|人)\s*(?:\d|[一二三四五六七八九]|半|免|只要|優惠|特)"),
+    _p("ad.discount", BLOCK, r"\b(?:flash|mega|big)\s*sale\b"),
+    _p("ad.discount", BLOCK, r"\b(?:(?:big|mega|flash|spring|summer|autumn|winter|holiday|year-end|anniversary)\s+)?sale\b"),
+    _p("ad.discount", BLOCK, r"\b(?:\d+%\s+)?(?:half\s+price|price\s+drop|markdowns?|clearance|bogo|best\s+deals?)\b"),
+    # A bill states the fee with the contract's discounts: there the words alone are facts.
+    _p("ad.discount", REVIEW, r"折扣|優惠|折價|優待|discount(?:s|ed)?\b|\bdeals?\b|\boffers?\b", not_before=_ENDING, not_in=(UseCase.BILL,)),
+    _p("ad.discount", BLOCK, rf"(?:現省|立省|現賺|直降|現折|再折|再省)\s*{_AMOUNT_CJK}|\bsave\s+(?:nt\$|\$|up\s+to|\d)|\band\s+save\b|\d+\s*percent\s+off\b"),
+    _p("ad.discount", BLOCK, r"會員(?:日|價|獨享|專屬|限定)|(?:周|週)年慶|品牌日|購物節|雙\s*1[12]|黑色星期五|black\s*friday|cyber\s*monday"),
+    # Threshold gifts.
+    _p("ad.threshold_gift", BLOCK, rf"滿\s*{_AMOUNT_CJK}\s*(?:件|個|杯|份|盒|瓶)?\s*(?:就|即|再|可|現)?\s*(?:送|折|贈|減|享|打|抽|回饋|免)"),
+    _p("ad.threshold_gift", BLOCK, r"滿額|滿千|滿萬|滿百|消費滿|單筆滿"),
+    _p("ad.threshold_gift", BLOCK, r"\bspend\s+(?:nt\$|\$)?\s*\d[\d,]*.{0,20}?\b(?:get|receive|and\s+save|for\s+a)\b"),
+    _p("ad.threshold_gift", BLOCK, r"\b(?:free\s+gift|gift\s+with\s+purchase|gwp)\b|好禮|加贈|送好禮|再送"),
+    # A gift shipped with the member's own order is a fact about it; any other mention is for a reviewer.
+    _p("ad.threshold_gift", REVIEW, r"贈品|贈送", not_before=r".{0,8}(?:隨|併|一起|一併|同|另外)?.{0,6}(?:寄出|出貨|送達|寄送|配送)"),
+    # Buy N get M.
+    _p("ad.buy_n_get_m", BLOCK, rf"買\s*(?P<buy>{_N}+)\s*(?:件|個|盒|杯|份)?\s*(?:送|贈|得)\s*(?P<get>{_N}+)"),
+    _p("ad.buy_n_get_m", BLOCK, rf"任選\s*{_N}+\s*(?:件|個|盒|杯|入|份|瓶)\s*(?:送|只要|\d|折|再|共)|買(?:大|小)送(?:小|大)|\bfor\s+the\s+price\s+of\s+(?:one|two|\d)\b"),
+    _p("ad.buy_n_get_m", BLOCK, r"買就送|買即送|買就贈|加價購|加\s*\d+\s*元\s*(?:多|換|加|送|得)|第二件|第2件"),
+    _p("ad.buy_n_get_m", BLOCK, r"\bbuy\s+(?:\d+|one|two|three)\s*,?\s*get\s+(?:\d+|one|two|a|another)\b"),
+    # Coupon and promo codes.
+    _p("ad.coupon_code", BLOCK, r"(?:優惠|折扣|折價|折抵|抵用|現金|購物)\s*(?:碼|券|卷|序號)|折價卷|\bcoupons?\b|\bpromo(?:tion(?:al)?)?\s*codes?\b|\bdiscount\s+codes?\b", not_after=_USED),
+    _p("ad.coupon_code", BLOCK, r"\b(?:use|enter|apply)\s+(?:the\s+)?code\s+[a-z0-9]{3,}|輸入\s*(?:代碼|序號|優惠碼)?\s*[a-z0-9]{4,}\s*(?:即|享|可|折|再)"),
+    _p("ad.coupon_code", REVIEW, r"禮券|\bvouchers?\b|\bgift\s+cards?\b"),
+    # Cash-back and stored-value bonuses.
+    _p("ad.cashback", BLOCK, r"回饋\s*\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?\s*%\s*(?:現金)?回饋|最高(?:回饋|送|享|贈)|現金回饋|刷卡金|首刷禮|新戶禮|加碼回饋"),
+    _p("ad.cashback", BLOCK, rf"儲值\s*{_AMOUNT_CJK}\s*(?:送|贈|加)|儲值(?:金)?加碼|送(?:你|您)?\s*{_AMOUNT_CJK}(?:購物金|折價|現金|紅利|元)"),
+    _p("ad.cashback", BLOCK, r"\bcash\s*-?back\b|\b\d+(?:\.\d+)?\s*%\s*back\b|\bbonus\s+(?:credit|cash|balance)\b|\btop\s*-?\s*up\s+bonus\b"),
+    # Bonus points (use case 9 forbids them; everywhere else they are promotion too).
+    _p("ad.bonus_points", BLOCK, r"贈點|送點|加碼|加倍(?:送|贈|回饋|累積)|點數(?:加倍|翻倍|大放送|雙倍)|(?:雙|兩|三|\d)\s*倍\s*(?:點|紅利|積分|累積|送|回饋)|點數.{0,6}(?:雙倍|加倍|翻倍)|免費點數|紅利加碼|回饋活動|活動贈送", clause="pnp.use_case_9"),
+    _p("ad.bonus_points", BLOCK, r"\b(?:bonus|free|double|triple|extra|\d+x)\s+(?:points|miles|rewards)\b", clause="pnp.use_case_9"),
+    # Free trials and free months.
+    _p("ad.free_trial", BLOCK, r"免費\s*(?:試用|體驗|試吃|試聽|試乘|領取|兌換|升級|看|送)|首月\s*(?:免費|0元)|(?:前|首)\s*[\d一二兩三四五六七八九十]+\s*(?:個月|天|週|年)\s*免費|0\s*元\s*(?:體驗|試用|入手|開通|升級)|免運", not_before=_ENDING),
+    _p("ad.free_trial", BLOCK, r"\bfree\s+(?:trial|month|months|for\s+\d+|upgrade|shipping|delivery|sample)|\b(?:first|\d+)\s+months?\s+(?:free|on\s+us)|\btry\s+(?:it\s+)?(?:for\s+)?free\b|\bfirst\s+\w+\s+(?:is\s+)?(?:free|on\s+us)\b", not_before=_ENDING),
+    # Referral and invite rewards.
+    _p("ad.referral", BLOCK, r"(?:推薦|邀請|介紹|分享給?)\s*(?:好友|朋友|親友)|揪\s*(?:朋友|好友|團|親友)|呼朋引伴|好友推薦|推薦碼|邀請碼"),
+    _p("ad.referral", BLOCK, r"\brefer\s+(?:a\s+)?friends?\b|\binvite\s+(?:your\s+)?friends?\b|\breferral\b|\bbring\s+a\s+friend\b"),
+    # Lotteries and check-in gifts.
+    _p("ad.lottery", BLOCK, r"抽獎|抽\s*(?:中|出|大獎|好禮|iphone|機票)|大獎|幸運兒|獎品|(?:打卡|簽到|集點|集章)\s*(?:送|禮|抽|就送|拿|領|換)|\b(?:lucky\s+draw|sweepstakes?|giveaway|raffle)\b|\bwin\s+(?:a|an|one|free|big)\b|\bcheck\s*-?\s*in\s+(?:to\s+)?(?:win|get|for)\b"),
+    _p("ad.lottery", BLOCK, r"(?:填問卷|填寫問卷|留言|分享|按讚|評論|評價|報名|登錄發票|登錄)\s*(?:就|即|再|還)?\s*(?:抽|送|拿|領)|\bwin\s+(?:prizes?|cash|big)\b|\bprizes?\b"),
+    _p("ad.lottery", REVIEW, r"中獎"),
+    # Launches and new arrivals.
+    _p("ad.launch", BLOCK, r"新品|新上市|上市了|全新(?:推出|登場|上市|上架|開幕|口味|菜單)|隆重登場|強勢登場|重磅登場|新登場|搶先看|新口味|新菜色|新款|新開幕|盛大開幕|季節限定|期間限定|開放預購|預購(?:開跑|中|開始)|搶先預購|(?:春|夏|秋|冬)季限定|限定(?:版|款|口味|商品|杯)|聯名|嚐鮮|新(?:菜單|品項|系列|產品|門市|分店)|(?:分店|門市|新店|旗艦店)\s*(?:開幕|開張|登場)|開幕(?:囉|慶|了)"),
+    _p("ad.launch", BLOCK, r"\bnew\s+(?:[a-z]+\s+)?(?:arrivals?|collection|season|menu|flavou?rs?|products?|in\s+store|styles?)\b|\bjust\s+(?:launched|dropped|landed|arrived)\b|\bintroducing\b|\bcheck\s+out\s+(?:our|what|the\s+new|these|the\s+latest)|\bwhat'?s\s+new\b|\bcoming\s+soon\b|\bgrand\s+opening\b"),
+    # Upgrades and cross-sell.
+    _p("ad.cross_sell", BLOCK, r"預核|預先核准|專屬額度|立即動用|\bpre-?qualified\b"),
+    _p("ad.cross_sell", BLOCK, r"利率\s*(?:最低)?\s*\d+(?:\.\d+)?\s*%\s*起|低利|最快\s*.{0,6}撥款|免保人|秒核|線上(?:申辦|申請|投保).{0,10}(?:享|送|禮|優惠)|(?:申辦|加辦|辦卡|開戶|投保|續約|升級|轉換|攜碼)[^，。！!？?\n]{0,6}?(?:送|享|贈|禮|優惠|抽)|免年費"),
+    _p("ad.cross_sell", BLOCK, r"\b(?:rates?|apr|interest)\s+(?:from|as\s+low\s+as)\s+\d|\bpre-?approved\b|\bapply\s+(?:now|today)\b|\bupgrade\s+(?:now|today)\b|\bswitch\s+(?:now|today)\b"),
+    _p("ad.cross_sell", REVIEW, r"加購|升級(?:方案|為|至|到)|專屬方案|推薦(?:您|你)|為您推薦|猜你喜歡|您可能(?:也)?(?:會)?(?:喜歡|需要)|\bupgrade\s+to\b|\byou\s+(?:may|might)\s+also\s+like\b|\brecommended\s+for\s+you\b|\badd\s+(?:on|an?\s+extra)\b"),
+    # Price bait.
+    _p("ad.price_bait", BLOCK, rf"(?:只要|只需|僅需|僅要|只賣|不到|低至|下殺至?)\s*{_AMOUNT_CJK}|最低\s*{_AMOUNT_CJK}\s*起|(?:nt\$|\$)\s*[\d,]+\s*元?\s*起(?!迄|算|日|至)|[\d,]+\s*元\s*起(?!迄|算|日|至)|銅板價|超殺|超值|超低價|甜甜價|驚喜價|體驗價|均一價|早鳥"),
+    _p("ad.price_bait", BLOCK, r"\bas\s+low\s+as\b|\bonly\s+(?:nt\$|\$)\s*\d|\b(?:starting|prices?)\s+(?:at|from)\s+(?:nt\$|\$)?\s*\d|\bfrom\s+(?:just\s+)?(?:nt\$|\$)\s*\d[\d,]*\b(?!\s*(?:has|was|to))|\bearly\s*bird\b|\bunbeatable\b"),
+    # Urgency and scarcity.
+    _p("ad.urgency", BLOCK, r"限時(?!掛號|專送|郵件|快遞)|限量|錯過不再|售完為止|數量有限|名額有限|欲購從速|要買要快|最後\s*\d+\s*(?:名|組|件|個|份)|只剩\s*\d+\s*(?:名|組|件|個|份)|(?:今日|本日|今天|本週|週末|周末|本月|當日)(?:限定|限時|下單|最後)"),
+    _p("ad.urgency", BLOCK, r"\btoday\s+only\b|\blimited[\s-]+(?:time|stock|offer|edition|quantities)\b|\bwhile\s+(?:stocks?|supplies)\s+last\b|\blast\s+chance\b|\bhurry\b|\bdon'?t\s+miss\b|\bonly\s+(?:a\s+few|\d+)\s+(?:\w+\s+)?left\b|\bbefore\s+(?:prices?\s+go\s+up|it'?s\s+gone|they'?re\s+gone|stocks?\s+run\s+out)\b|\b(?:this\s+(?:week|weekend)|24\s+hours?)\s+only\b|\bends\s+(?:tonight|today|soon|this|on\s+(?:sunday|monday|friday|saturday))\b|\bsells?\s+out\b"),
+    _p("ad.urgency", REVIEW, r"倒數|即將(?:截止|結束|售完|完售|額滿)|最後\s*\d+\s*(?:天|小時|日)|\bcountdown\b|\bending\s+soon\b|\blast\s+\d+\s+(?:days|hours)\b", not_in=DEADLINE_USE_CASES),
+    # Imperative calls to buy.
+    _p("ad.call_to_buy", BLOCK, r"(?:立即|立刻|馬上|現在就?|趕快|趕緊|快來|快去|快上|快到|快點|速來)[^，。！!？?\n]{0,8}?(?:搶購|搶|購買|下單|選購|訂購|入手|購|買|申辦|辦卡|逛|參加|領取|加入會員|升級|開通|訂房|訂票|動用|試算)|手刀|搶購|搶先|開搶|快搶|秒殺|瘋搶|衝一波|帶回家"),
+    _p("ad.call_to_buy", BLOCK, r"\b(?:shop|order|buy|book|subscribe|grab|claim)\s+(?:yours\s+)?(?:now|today)\b|\bget\s+yours\b|\bgrab\s+(?:yours|one|it)\b|\bdon'?t\s+wait\b|\bsign\s+up\s+(?:now|today)\b|\badd\s+to\s+cart\b|\b(?:click|tap)\s+(?:here\s+|below\s+|the\s+link\s+)?to\s+(?:buy|shop|order|get|claim|grab|save)\b|\bstock\s+up\b|\btreat\s+yourself\b"),
+)  # fmt: skip
+
+# Most copy (and nearly every send-time value) holds nothing: one pass over it with every
+# pattern at once tells, and only then is each pattern run on its own for its findings.
+ANY_PATTERN = re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[a-z_]+>', '(?:', p.regex.pattern)})" for p in PATTERNS))
+
+# OTP (use case 11): the code's context, and nothing else. Sentences beyond the code's purpose,
+# validity and a warning not to share it are flagged for the reviewer.
+_OTP_CONTEXT = re.compile(
+    r"驗證碼|認證碼|密碼|otp|code|有效|分鐘|minutes?|valid|勿|請勿|不要|do\s+not|don'?t|share|告知|提供|他人|註冊|"
+    r"sign[\s-]?up|verif|會員|member|歡迎|welcome|帳號|account|輸入|enter|忽略|ignore|本人|若非|if\s+you\s+did|\{[a-z0-9_]+\}|[\d\s]+$",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^。！？!?\n；;]+")
+
+
+@dataclass(frozen=True)
+class Lists:
+    """The editable lists the detector reads: promotional terms and allowed phrases."""
+
+    terms: tuple[tuple[str, str], ...] = ()  # (term, severity)
+    allowed: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def any_term(self) -> re.Pattern[str] | None:
+        """One pattern matching any term: Latin-script ones as words, the others as substrings."""
+        if not self.terms:
+            return None
+        return re.compile("|".join(_term_regex(term) for term, _severity in self.terms))
+
+    @classmethod
+    def of(cls, terms: Iterable[str | tuple[str, str]] = (), allowed: Iterable[str] = ()) -> Lists:
+        pairs = tuple((t, BLOCK) if isinstance(t, str) else (t[0], t[1]) for t in terms)
+        return cls(
+            tuple((normalise(term).text, severity) for term, severity in pairs if term.strip()),
+            tuple(normalise(phrase).text for phrase in allowed if phrase.strip()),
+        )
+
+
+def _allowed_spans(text: str, allowed: Sequence[str]) -> list[tuple[int, int]]:
+    spans = []
+    for phrase in allowed:
+        start = text.find(phrase)
+        while start != -1:
+            spans.append((start, start + len(phrase)))
+            start = text.find(phrase, start + 1)
+    return spans
+
+
+def _inside(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(a <= start and end <= b for a, b in spans)
+
+
+def _overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(start < b and a < end for a, b in spans)
+
+
+def _term_regex(term: str) -> str:
+    # Letters bound a Latin-script word, digits do not: "coupon50" is caught, "wholesale" is not.
+    return rf"(?<![a-z]){re.escape(term)}(?![a-z])" if term.isascii() else re.escape(term)
+
+
+def _term_spans(text: str, term: str) -> Iterable[tuple[int, int]]:
+    if term.isascii():
+        for match in _compiled_term(term).finditer(text):
+            yield match.span()
+    else:
+        start = text.find(term)
+        while start != -1:
+            yield start, start + len(term)
+            start = text.find(term, start + 1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled_term(term: str) -> re.Pattern[str]:
+    return re.compile(_term_regex(term))
+
+
+def detect(text: str, *, use_case: str | None = None, lists: Lists | None = None) -> AdVerdict:
+    """Return the advertising verdict on ``text`` and the findings behind it."""
+    lists = lists or Lists()
+    source = text if isinstance(text, str) else str(text)
+    norm = normalise(source)
+    body = norm.text
+    allowed = _allowed_spans(body, lists.allowed)
+    # Words a pattern saw in a legitimate context (its use case, what follows): no term finds them either.
+    neutral: list[tuple[int, int]] = []
+    found: list[_Match] = []
+    for pattern in PATTERNS if ANY_PATTERN.search(body) else ():
+        for match in pattern.regex.finditer(body):
+            start, end = match.span()
+            if start == end or _inside(start, end, allowed):
+                continue
+            if (
+                use_case in pattern.not_in
+                or (pattern.not_before is not None and pattern.not_before.match(body, end))
+                or (pattern.not_after is not None and pattern.not_after.search(body, max(0, start - 8), start))
+            ):
+                neutral.append((start, end))
+                continue
+            params = {k: v for k, v in match.groupdict().items() if v is not None}
+            found.append((start, end, pattern, pattern.severity, params))
+    # A weaker match inside words seen in a legitimate context says nothing more.
+    found = [m for m in found if not (m[3] == REVIEW and _inside(m[0], m[1], neutral))]
+    any_term = lists.any_term
+    for term, severity in lists.terms if any_term is not None and any_term.search(body) else ():
+        for start, end in _term_spans(body, term):
+            # A pattern that explains the same words at the same or a higher severity says more.
+            explained = [(s, e) for s, e, _p, sev, _x in found if _RANK[sev] >= _RANK[severity]]
+            if _inside(start, end, allowed) or _inside(start, end, neutral) or _overlaps(start, end, explained):
+                continue
+            found.append((start, end, None, severity, {"term": term}))
+    findings = _findings(norm, source, found, use_case)
+    if use_case == UseCase.SIGNUP_OTP:
+        findings += _otp_extras(norm, source, findings)
+    findings.sort(key=lambda f: (f.evidence.start, f.evidence.end, f.code))
+    verdict = max((f.severity for f in findings), key=_RANK.__getitem__, default=PASS)
+    return AdVerdict(verdict, tuple(findings))
+
+
+def _merged(found: list[_Match]) -> list[_Match]:
+    """Merge overlapping or touching matches of one category into one, at the higher severity."""
+    blocks = [(s, e) for s, e, _p, severity, _x in found if severity == BLOCK]
+    merged: list[_Match] = []
+    for item in sorted(found, key=lambda m: (m[2].code if m[2] else "ad.term", m[0], -m[1])):
+        start, end, pattern, severity, params = item
+        # A review-level match inside a block-level one adds nothing.
+        if severity == REVIEW and _inside(start, end, blocks):
+            continue
+        code = pattern.code if pattern else "ad.term"
+        if merged:
+            last = merged[-1]
+            if (last[2].code if last[2] else "ad.term") == code and start <= last[1]:
+                keep = last if _RANK[last[3]] >= _RANK[severity] else item
+                merged[-1] = (last[0], max(last[1], end), keep[2], keep[3], {**params, **last[4]})
+                continue
+        merged.append(item)
+    return merged
+
+
+def _findings(norm: Normalised, source: str, found: list[_Match], use_case: str | None) -> list[AdFinding]:
+    findings: list[AdFinding] = []
+    for start, end, pattern, severity, params in _merged(found):
+        code = pattern.code if pattern else "ad.term"
+        clause = pattern.clause if pattern else "pnp.no_advertising"
+        if use_case == UseCase.SIGNUP_OTP:
+            severity, clause = BLOCK, "pnp.use_case_11"
+        elif code == "ad.cross_sell" and use_case in (UseCase.BILL, UseCase.PAYMENT_DUE):
+            severity, clause = BLOCK, "pnp.use_case_scope"
+        original_start, original_end = norm.span(start, end)
+        evidence = Evidence(source[original_start:original_end], original_start, original_end)
+        findings.append(AdFinding(code, severity, clause, evidence, {"text": evidence.text, **params}))
+    return findings
+
+
+def _otp_extras(norm: Normalised, source: str, findings: list[AdFinding]) -> list[AdFinding]:
+    """Sentences of an OTP message that say nothing about the code, for the reviewer."""
+    extras = []
+    taken = [(f.evidence.start, f.evidence.end) for f in findings]
+    for sentence in _SENTENCE.finditer(norm.text):
+        chunk = sentence.group().strip()
+        if len(chunk) < 4 or _OTP_CONTEXT.search(chunk) or re.fullmatch(r"[\W\d_]*|【[^】]*】|\[[^\]]*\]", chunk):
+            continue
+        start, end = norm.span(sentence.start(), sentence.end())
+        if _overlaps(start, end, taken):
+            continue
+        evidence = Evidence(source[start:end], start, end)
+        extras.append(AdFinding("ad.otp_extra", REVIEW, "pnp.use_case_11", evidence, {"text": evidence.text}))
+    return extras
+
+
+# --- Highlighting ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of the original text, marked when findings cover it."""
+
+    text: str
+    severity: str = ""
+    messages: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+
+
+def highlight(text: str, verdict: AdVerdict) -> list[Segment]:
+    """Cut ``text`` into runs, each either unmarked or covered by the same findings."""
+    cuts = {0, len(text)}
+    for finding in verdict.findings:
+        cuts.update((finding.evidence.start, finding.evidence.end))
+    points = sorted(c for c in cuts if 0 <= c <= len(text))
+    segments = []
+    for start, end in itertools.pairwise(points):
+        covering = [f for f in verdict.findings if f.evidence.start <= start and end <= f.evidence.end]
+        if not covering:
+            segments.append(Segment(text[start:end]))
+            continue
+        severity = max((f.severity for f in covering), key=_RANK.__getitem__)
+        segments.append(
+            Segment(
+                text[start:end],
+                severity,
+                tuple(dict.fromkeys(f.message for f in covering)),
+                tuple(dict.fromkeys(f.code for f in covering)),
+            )
+        )
+    return segments

@@ -1,0 +1,274 @@
+"""The advertising detector: normalisation, categories, allowed phrases, use-case context, the corpus."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from compliance.advertising import (
+    BLOCK,
+    CATEGORY_CODES,
+    CLAUSES,
+    PASS,
+    REVIEW,
+    Lists,
+    detect,
+    highlight,
+    normalise,
+)
+from compliance.choices import UseCase
+from compliance.models import AllowedPhrase, PromotionalTerm
+from compliance.selectors import advertising_lists
+
+from .corpus import load, seeded_lists
+
+LISTS = seeded_lists()
+
+
+def codes(text: str, use_case: str | None = None, lists: Lists = LISTS) -> set[str]:
+    return {finding.code for finding in detect(text, use_case=use_case, lists=lists).findings}
+
+
+# --- Normalisation -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "normalised"),
+    [
+        ("優\u200b惠", "優惠"),
+        ("優 惠", "優惠"),
+        ("折\u3000扣", "折扣"),
+        ("ＳＡＬＥ", "sale"),
+        ("S.A.L.E", "sale"),
+        ("s-a-l-e now", "sale now"),
+        ("買\u00ad就\u2060送", "買就送"),
+        ("限·時*特_價", "限時特價"),
+        ("\ufeff５０％ ＯＦＦ", "50% off"),
+        ("Your order ships", "your order ships"),  # words of several letters keep their spaces
+    ],
+)
+def test_copy_is_normalised_before_matching(text: str, normalised: str) -> None:
+    assert normalise(text).text == normalised
+
+
+def test_evidence_points_at_the_original_text_not_the_normalised_one() -> None:
+    text = "您好！本週全\u200b館五\u3000折，詳見官網"
+    finding = next(f for f in detect(text, lists=LISTS).findings if f.code == "ad.discount")
+    assert text[finding.evidence.start : finding.evidence.end] == finding.evidence.text == "五\u3000折"
+
+
+@pytest.mark.parametrize(
+    "text", ["全館五折", "買就送", "50% OFF buy now!", "ＳＡＬＥ", "S.A.L.E", "限\u200b時\u200b特\u200b價"]
+)
+def test_obfuscated_and_plain_advertising_is_blocked(text: str) -> None:
+    assert detect(text, lists=LISTS).verdict == BLOCK
+
+
+# --- Categories ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        ("ad.discount", "全品項6.5折"),
+        ("ad.discount", "Get 35% off everything"),
+        ("ad.discount", "第二份7折"),
+        ("ad.threshold_gift", "滿3,000折300"),
+        ("ad.threshold_gift", "滿額贈好禮"),
+        ("ad.buy_n_get_m", "買4送2"),
+        ("ad.buy_n_get_m", "Buy one get one free"),
+        ("ad.coupon_code", "折扣碼 NEW50"),
+        ("ad.cashback", "刷卡享5%現金回饋"),
+        ("ad.cashback", "送你200元購物金"),
+        ("ad.bonus_points", "本月點數翻倍"),
+        ("ad.free_trial", "首月免費試用"),
+        ("ad.referral", "推薦朋友加入"),
+        ("ad.lottery", "打卡送飲料"),
+        ("ad.launch", "新品上市"),
+        ("ad.cross_sell", "房貸利率1.5%起"),
+        ("ad.price_bait", "只要199元"),
+        ("ad.price_bait", "最低0元起"),
+        ("ad.urgency", "錯過不再"),
+        ("ad.urgency", "Today only"),
+        ("ad.call_to_buy", "立即搶購"),
+        ("ad.call_to_buy", "order now"),
+    ],
+)
+def test_each_category_is_recognised_by_its_pattern(code: str, text: str) -> None:
+    assert code in codes(text)
+
+
+def test_every_category_has_an_example_in_the_corpus() -> None:
+    categories = {f"ad.{sample.category}" for sample in load() if sample.promotional}
+    assert set(CATEGORY_CODES) <= categories
+
+
+@pytest.mark.parametrize("text", ["折抵", "折舊", "轉折", "折疊", "wholesale price list", "您的訂單已出貨"])
+def test_words_that_only_look_like_discounts_pass(text: str) -> None:
+    assert detect(text, lists=LISTS).verdict == PASS
+
+
+def test_each_finding_carries_a_stable_code_a_clause_and_params() -> None:
+    verdict = detect("限時8折，手刀搶購", lists=LISTS)
+    assert verdict.verdict == BLOCK and verdict.advertising
+    for finding in verdict.findings:
+        assert finding.clause in CLAUSES
+        assert finding.params["text"] == finding.evidence.text
+        as_dict = finding.as_dict()
+        assert set(as_dict) >= {"code", "severity", "clause", "evidence", "params"}
+    assert [f.code for f in verdict.findings] == ["ad.urgency", "ad.discount", "ad.call_to_buy"]
+
+
+# --- Allowed phrases and the use case ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "您的包裹已以限時掛號寄出",
+        "限時專送已交寄",
+        "請撥免付費客服專線 0800-000-000",
+        "Call our toll-free line",
+        "感謝您的購買",
+    ],
+)
+def test_allowed_phrases_neutralise_the_matches_inside_them(text: str) -> None:
+    assert detect(text, lists=LISTS).verdict == PASS
+    assert detect(text, lists=Lists.of(["限時", "免付費", "toll", "購買"])).verdict != PASS
+
+
+def test_an_allowed_phrase_does_not_hide_advertising_beside_it() -> None:
+    assert codes("限時掛號寄出，另有限時優惠") == {"ad.urgency", "ad.discount"}
+
+
+def test_points_earned_is_fine_on_a_points_notice_but_bonus_points_are_not() -> None:
+    assert detect("本次消費獲得 52 點", use_case=UseCase.POINTS_EARNED, lists=LISTS).verdict == PASS
+    verdict = detect("本週消費加碼贈點 100 點", use_case=UseCase.POINTS_EARNED, lists=LISTS)
+    assert verdict.verdict == BLOCK
+    assert {f.clause for f in verdict.findings if f.code == "ad.bonus_points"} == {"pnp.use_case_9"}
+
+
+def test_a_deadline_running_out_is_the_point_of_a_reminder_not_urgency() -> None:
+    text = "繳費期限即將截止，請於 12/15 前繳納"
+    assert detect(text, use_case=UseCase.PAYMENT_DUE, lists=LISTS).verdict == PASS
+    assert detect(text, use_case=UseCase.DELIVERY_NOTICE, lists=LISTS).verdict == REVIEW
+
+
+def test_an_upsell_on_a_bill_is_blocked_as_outside_the_use_case() -> None:
+    verdict = detect("本期帳單 NT$599。升級方案更划算", use_case=UseCase.BILL, lists=LISTS)
+    assert verdict.verdict == BLOCK
+    assert {f.clause for f in verdict.findings} == {"pnp.use_case_scope"}
+    assert detect("升級方案更划算", use_case=UseCase.DELIVERY_NOTICE, lists=LISTS).verdict == REVIEW
+
+
+def test_an_otp_message_carries_nothing_but_the_code() -> None:
+    assert (
+        detect(
+            "您的註冊驗證碼為 123456，5 分鐘內有效，請勿告知他人。", use_case=UseCase.SIGNUP_OTP, lists=LISTS
+        ).verdict
+        == PASS
+    )
+    extra = detect("您的註冊驗證碼為 123456。本週新會員好禮等你拿", use_case=UseCase.SIGNUP_OTP, lists=LISTS)
+    assert extra.verdict == BLOCK
+    assert {f.clause for f in extra.findings} == {"pnp.use_case_11"}
+    chatty = detect("您的註冊驗證碼為 123456。今天天氣很好喔", use_case=UseCase.SIGNUP_OTP, lists=LISTS)
+    assert [f.code for f in chatty.findings] == ["ad.otp_extra"] and chatty.verdict == REVIEW
+
+
+def test_a_free_trial_ending_is_a_billing_notice_and_a_free_trial_offered_is_advertising() -> None:
+    assert detect("Your free trial ends tomorrow; NT$290 will be charged", lists=LISTS).verdict == PASS
+    assert detect("Start your free trial today", lists=LISTS).verdict == BLOCK
+
+
+def test_a_term_list_entry_at_review_severity_asks_the_reviewer() -> None:
+    lists = Lists.of([("週末狂歡", REVIEW), ("瘋狂夜", BLOCK)])
+    assert detect("週末狂歡", lists=lists).verdict == REVIEW
+    assert detect("瘋狂夜", lists=lists).verdict == BLOCK
+    assert detect("瘋狂夜", lists=Lists.of([])).verdict == PASS
+
+
+# --- The lists in the database --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_migration_seeds_the_allowed_phrases_and_review_terms() -> None:
+    assert AllowedPhrase.objects.filter(phrase="限時掛號", is_active=True).exists()
+    assert PromotionalTerm.objects.get(term="優惠").severity == REVIEW
+    assert PromotionalTerm.objects.get(term="特價").severity == BLOCK
+    assert detect("您的限時專送包裹已交寄", lists=advertising_lists()).verdict == PASS
+
+
+@pytest.mark.django_db
+def test_a_deactivated_allowed_phrase_no_longer_neutralises() -> None:
+    AllowedPhrase.objects.filter(phrase="限時掛號").update(is_active=False)
+    assert detect("您的包裹已以限時掛號寄出", lists=advertising_lists()).verdict == BLOCK
+
+
+# --- Highlighting ----------------------------------------------------------------------------------
+
+
+def test_highlight_cuts_the_original_text_into_marked_and_plain_runs() -> None:
+    text = "會員日全館 8 折，立即搶購"
+    segments = highlight(text, detect(text, lists=LISTS))
+    assert "".join(s.text for s in segments) == text
+    assert [s.text for s in segments if s.severity] == ["會員日", "8 折", "立即搶購"]
+
+
+# --- The corpus ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("parts", [("part_a",), ("part_b",), ("part_c",), ()], ids=["a", "b", "c", "all"])
+def test_the_corpus_is_caught_without_blocking_transactional_notices(parts: tuple[str, ...]) -> None:
+    samples = load(*parts)
+    lists = advertising_lists()  # the lists as the migrations seed them in the database
+    verdicts = [(sample, detect(sample.text, use_case=sample.use_case, lists=lists).verdict) for sample in samples]
+    promotional = [verdict for sample, verdict in verdicts if sample.promotional]
+    transactional = [(sample, verdict) for sample, verdict in verdicts if not sample.promotional]
+    missed = [sample.text for sample, verdict in verdicts if sample.promotional and verdict == PASS]
+    assert 1 - len(missed) / len(promotional) >= 0.95, missed
+    assert [s.text for s, verdict in transactional if verdict == BLOCK] == []
+    flagged = [s.text for s, verdict in transactional if verdict != PASS]
+    assert len(flagged) / len(transactional) <= 0.05, flagged
+
+
+def test_the_corpus_has_400_messages_across_all_18_use_cases_in_both_languages() -> None:
+    samples = load()
+    assert len(samples) >= 400
+    use_cases = {sample.use_case for sample in samples if sample.use_case}
+    assert use_cases == set(UseCase.values) - {UseCase.NEW_USE_CASE}
+    assert any(sample.text.isascii() for sample in samples) and any(not sample.text.isascii() for sample in samples)
+    assert sum(1 for sample in samples if sample.category == "trap") >= 30
+
+
+# --- Any string -----------------------------------------------------------------------------------
+
+
+ANY_TEXT = st.text(alphabet=st.characters(codec=None, categories=None), max_size=400)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=ANY_TEXT, use_case=st.sampled_from([None, *UseCase.values]))
+def test_any_string_gets_a_verdict_with_evidence_inside_it(text: str, use_case: str | None) -> None:
+    verdict = detect(text, use_case=use_case, lists=LISTS)
+    assert verdict.verdict in (BLOCK, REVIEW, PASS)
+    for finding in verdict.findings:
+        assert 0 <= finding.evidence.start <= finding.evidence.end <= len(text)
+        assert text[finding.evidence.start : finding.evidence.end] == finding.evidence.text
+    assert "".join(segment.text for segment in highlight(text, verdict)) == text
+
+
+@settings(max_examples=50, deadline=None)
+@given(prefix=ANY_TEXT, suffix=ANY_TEXT)
+def test_advertising_stays_found_whatever_surrounds_it(prefix: str, suffix: str) -> None:
+    assert detect(f"{prefix}\n全館五折\n{suffix}", lists=LISTS).verdict == BLOCK
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\x00" * 10, "\ud800\udfff\ud83d", "全館" * 200_000, "a" * 1_000_000, "\u0301" * 1000 + "sale", "ﷺ" * 500, ""],
+    ids=["nul", "surrogates", "huge-cjk", "huge-latin", "combining", "expanding", "empty"],
+)
+def test_odd_and_huge_strings_get_a_verdict(text: str) -> None:
+    assert detect(text, lists=LISTS).verdict in (BLOCK, REVIEW, PASS)
