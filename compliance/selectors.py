@@ -14,10 +14,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compliance.choices import QUEUE_STATUSES, TemplateStatus, UseCase
+from compliance.choices import EDITABLE_STATUSES, QUEUE_STATUSES, Severity, TemplateStatus, UseCase
 from compliance.exceptions import SendRuleViolation, TemplateNotSendable
 from compliance.line_templates import filled_length_problem, render_line_content
-from compliance.models import BrandLinkDomain, MessageTemplate, PromotionalTerm, TemplateVersion
+from compliance.models import BrandLinkDomain, MessageTemplate, PromotionalTerm, RuleResult, TemplateVersion
 from compliance.rendering import fill, render_line_messages, render_sms_text, sms_segments
 from compliance.rules import (
     LINE_TEXT_MAX,
@@ -96,6 +96,20 @@ def review_queue() -> QuerySet[TemplateVersion]:
         TemplateVersion.objects.filter(status__in=QUEUE_STATUSES)
         .select_related("template__brand", "author", "locked_to")
         .order_by("submitted_at", "id")
+    )
+
+
+def overrules_awaiting_confirmation() -> QuerySet[RuleResult]:
+    """Overrules of blocking findings that wait for a second reviewer, oldest first."""
+    return (
+        RuleResult.objects.filter(
+            severity=Severity.BLOCKING,
+            overruled_at__isnull=False,
+            overrule_confirmed_at__isnull=True,
+            version__status__in=[*EDITABLE_STATUSES, *QUEUE_STATUSES],
+        )
+        .select_related("version__template__brand", "overruled_by")
+        .order_by("overruled_at", "id")
     )
 
 
