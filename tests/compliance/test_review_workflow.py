@@ -138,9 +138,7 @@ def test_the_author_cannot_overrule_a_finding_on_their_own_version(
     version.author = superuser
     version.save(update_fields=["author"])
     with pytest.raises(TransitionNotAllowed) as error:
-        rule_result_overrule(
-            version=version, reviewer=superuser, rule_code="LINK_DOMAIN", reason="other", note="mine"
-        )
+        rule_result_overrule(version=version, reviewer=superuser, rule_code="LINK_DOMAIN", reason="other", note="mine")
     assert error.value.code == "four_eyes"
     with pytest.raises(TransitionNotAllowed) as error:
         rule_result_overrule(version=version, reviewer=manager, rule_code="LINK_DOMAIN", reason="other", note="x")
@@ -152,7 +150,9 @@ def test_an_overrule_needs_a_coded_reason_and_a_note(
 ) -> None:
     _blocked(partner_link_draft, manager)
     with pytest.raises(TransitionNotAllowed) as error:
-        rule_result_overrule(version=partner_link_draft, reviewer=reviewer, rule_code="LINK_DOMAIN", reason="", note="x")
+        rule_result_overrule(
+            version=partner_link_draft, reviewer=reviewer, rule_code="LINK_DOMAIN", reason="", note="x"
+        )
     assert error.value.field == "overrule_reason.LINK_DOMAIN"
     with pytest.raises(TransitionNotAllowed) as error:
         rule_result_overrule(
@@ -185,7 +185,9 @@ def test_a_failed_blocking_check_cannot_be_passed_by_one_reviewers_verdict(
     rule_result_overrule(
         version=partner_link_draft, reviewer=reviewer, rule_code="LINK_DOMAIN", reason="line_approved", note="ok"
     )
-    version = template_start_review(version=template_submit(version=partner_link_draft, actor=manager), reviewer=reviewer)
+    version = template_start_review(
+        version=template_submit(version=partner_link_draft, actor=manager), reviewer=reviewer
+    )
     # the unconfirmed overrule cannot be turned into a pass by the same reviewer's verdict
     with pytest.raises(TransitionNotAllowed) as error:
         template_record_rule_result(version=version, reviewer=reviewer, rule_code="LINK_DOMAIN", passed=True, note="x")
