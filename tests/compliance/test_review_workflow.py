@@ -296,6 +296,9 @@ def test_approval_and_rejection_are_mailed_and_an_author_without_address_is_skip
 def test_reviewers_get_one_digest_a_day_of_what_waits(
     submitted: TemplateVersion, reviewer: User, reviewer2: User, manager: User
 ) -> None:
+    from django.core.cache import cache
+
+    cache.clear()  # the digest remembers in the cache who was told today
     reviewer.email, reviewer2.email, manager.email = "r1@portal.example", "", "m@acme.example"
     for user in (reviewer, reviewer2, manager):
         user.save()
@@ -378,3 +381,80 @@ def test_a_reviewer_overrules_on_the_review_page_and_sees_it_in_both_languages(
     assert "網域不在品牌允許清單" in chinese and "已推翻" in chinese
     client_for(reviewer2).post(url, {"confirm_overrule": "LINK_DOMAIN"})
     assert partner_link_draft.rule_results.get(rule_code="LINK_DOMAIN").overrule_confirmed_by == reviewer2
+
+
+# --- Variables as rows ------------------------------------------------------------------------------
+
+
+def _draft_form(draft: TemplateVersion, **extra: str) -> dict[str, object]:
+    return {
+        "text": draft.text,
+        "flex_json": "",
+        "button_label": draft.button_label,
+        "button_url": draft.button_url,
+        "channels": draft.channels,
+        "sms_text": draft.sms_text,
+        "urgency": draft.urgency,
+        "sms_fallback_delay_minutes": "60",
+        "_continue": "1",
+        **extra,
+    }
+
+
+def test_the_draft_form_shows_the_variables_as_rows(draft: TemplateVersion, manager: User) -> None:
+    page = client_for(manager).get(f"/admin/compliance/templateversion/{draft.pk}/change/").content.decode()
+    assert 'name="variables-0-name" value="order_id"' in page
+    assert 'name="variables-1-type"' in page and 'name="variables-TOTAL" value="4"' in page  # 2 rows + 2 empty
+
+
+def test_variables_are_saved_from_rows_and_empty_rows_are_ignored(draft: TemplateVersion, manager: User) -> None:
+    rows = {
+        "variables-TOTAL": "3",
+        "variables-0-name": "order_id",
+        "variables-0-type": "text",
+        "variables-0-max_length": "12",
+        "variables-0-sample": "A1",
+        "variables-1-name": "event_time",
+        "variables-1-type": "datetime",
+        "variables-1-max_length": "",
+        "variables-1-sample": "2026-01-01 10:00",
+    }
+    response = client_for(manager).post(
+        f"/admin/compliance/templateversion/{draft.pk}/change/", _draft_form(draft, **rows)
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.variables == [
+        {"name": "order_id", "type": "text", "sample": "A1", "max_length": 12},
+        {"name": "event_time", "type": "datetime", "sample": "2026-01-01 10:00"},
+    ]
+
+
+def test_a_bad_variable_row_gets_its_error_on_the_row_and_nothing_is_saved(
+    draft: TemplateVersion, manager: User
+) -> None:
+    before = list(draft.variables)
+    rows = {
+        "variables-TOTAL": "2",
+        "variables-0-name": "order_id",
+        "variables-0-type": "text",
+        "variables-0-max_length": "20",
+        "variables-0-sample": "A1",
+        "variables-1-name": "Event Time",
+        "variables-1-type": "text",
+        "variables-1-max_length": "0",
+        "variables-1-sample": "",
+    }
+    response = client_for(manager).post(
+        f"/admin/compliance/templateversion/{draft.pk}/change/", _draft_form(draft, **rows)
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    row = page[page.index('data-row="1"') :]
+    errors = row[: row.index("</ul>")]
+    assert "Name: lower-case letters" in errors and "Max length: a whole number from 1 to 500" in errors
+    assert "Sample: give a value" in errors
+    assert "1 variable row(s) need a fix" in page and "Enter a valid JSON" not in page
+    assert 'value="Event Time"' in page  # what was typed stays in the row
+    draft.refresh_from_db()
+    assert draft.variables == before
