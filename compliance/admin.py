@@ -119,7 +119,11 @@ def rule_rows(version: TemplateVersion, user: Any = None) -> list[dict[str, Any]
                 else ("fail" if effective is False else "open"),
                 "attention": not effective or result.reviewer_passed is not None or result.is_overruled,
                 "order": (0 if effective is False else 1 if effective is None else 2, rule.severity != "blocking"),
-                "can_overrule": may_overrule and result.passed is not True and not result.is_overruled,
+                "can_overrule": may_overrule
+                and not rule.manual
+                and result.passed is not True
+                and not result.is_overruled,
+                "needs_overrule": result.passed is False and rule.severity == "blocking" and not result.is_overruled,
                 "can_confirm": reviewer
                 and not author
                 and result.overrule_needs_confirmation

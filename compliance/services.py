@@ -515,6 +515,13 @@ def rule_result_overrule(
     if version.status == S.IN_REVIEW:
         _require_lock(version, reviewer)
     result = _rule_result(version, rule_code)
+    rule = RULES_BY_CODE.get(rule_code)
+    if rule is not None and rule.manual:
+        raise TransitionNotAllowed(
+            _("%(code)s is decided by the reviewer: record your verdict instead.") % {"code": rule_code},
+            code="manual_rule",
+            field=f"rule.{rule_code}",
+        )
     if result.passed is True:
         raise TransitionNotAllowed(
             _("%(code)s passed its check: there is nothing to overrule.") % {"code": rule_code},

@@ -458,3 +458,11 @@ def test_a_bad_variable_row_gets_its_error_on_the_row_and_nothing_is_saved(
     assert 'value="Event Time"' in page  # what was typed stays in the row
     draft.refresh_from_db()
     assert draft.variables == before
+
+
+def test_a_manual_rule_is_decided_by_a_verdict_not_overruled(in_review: TemplateVersion, reviewer: User) -> None:
+    with pytest.raises(TransitionNotAllowed) as error:
+        rule_result_overrule(
+            version=in_review, reviewer=reviewer, rule_code="BUTTON_RELATES", reason="other", note="fine"
+        )
+    assert error.value.code == "manual_rule"
