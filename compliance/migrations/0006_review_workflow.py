@@ -68,11 +68,13 @@ def findings_to_codes(apps, schema_editor):
     patterns = _patterns()
     for result in RuleResult.objects.exclude(message="").iterator(chunk_size=500):
         text = result.message
-        matched = _match(text, patterns)
-        if matched is None and "; " in text:  # a check that listed several problems
+        matched = None
+        if "; " in text:  # a check that listed several problems, each one of the messages
             items = [_match(part, patterns) for part in text.split("; ")]
             if all(items):
                 matched = ("list", {"items": [{"message": c, "params": p, "text": ""} for c, p in items]})
+        if matched is None:
+            matched = _match(text, patterns)
         if matched is not None:
             result.message_code, result.message_params = matched
             result.save(update_fields=["message_code", "message_params"])

@@ -466,3 +466,30 @@ def test_a_manual_rule_is_decided_by_a_verdict_not_overruled(in_review: Template
             version=in_review, reviewer=reviewer, rule_code="BUTTON_RELATES", reason="other", note="fine"
         )
     assert error.value.code == "manual_rule"
+
+
+def test_the_data_migration_gives_stored_rows_their_codes_and_leaves_unknown_texts(
+    in_review: TemplateVersion,
+) -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("compliance.migrations.0006_review_workflow")
+    # given: rows as an earlier check stored them, text only, in either language
+    rows = in_review.rule_results
+    rows.filter(rule_code="LINK_HTTPS").update(message="非 https：http://a.example", message_code="", message_params={})
+    rows.filter(rule_code="VAR_DEFINITION").update(
+        message="x: give a sample value for the preview; y is declared twice", message_code="", message_params={}
+    )
+    rows.filter(rule_code="CHANNELS").update(message="an old wording", message_code="", message_params={})
+    TemplateVersion.objects.filter(pk=in_review.pk).update(locked_at=None, lock_active_at=None)
+    # when
+    migration.findings_to_codes(apps, None)
+    # then
+    https = rows.get(rule_code="LINK_HTTPS")
+    assert (https.message_code, https.message_params) == ("link.not_https", {"urls": "http://a.example"})
+    listed = rows.get(rule_code="VAR_DEFINITION")
+    assert listed.message_code == "list"
+    assert listed.display_message == "x: give a sample value for the preview; y is declared twice"
+    assert rows.get(rule_code="CHANNELS").message_code == ""
+    in_review.refresh_from_db()
+    assert in_review.locked_at == in_review.review_started_at
