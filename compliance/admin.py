@@ -18,8 +18,10 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
-from compliance.advertising import BLOCK, CLAUSES, PASS, REVIEW, detect, highlight
-from compliance.choices import EDITABLE_STATUSES, QUEUE_STATUSES, ChangeReason, TemplateStatus
+from compliance.advertising import BLOCK, PASS, REVIEW, detect, highlight
+from compliance.advertising import CLAUSES as AD_CLAUSES
+from compliance.choices import EDITABLE_STATUSES, QUEUE_STATUSES, ChangeReason, OverruleReason, TemplateStatus
+from compliance.clauses import CLAUSES, RULE_CLAUSES, clause_for_rule
 from compliance.exceptions import ComplianceError
 from compliance.forms import CopyCheckForm, MessageTemplateForm, ReviewDecisionForm, TemplateVersionForm
 from compliance.models import (
@@ -42,7 +44,10 @@ from compliance.services import (
     allowed_phrase_save,
     brand_link_domain_save,
     brand_link_domains_remove,
+    lock_idle_until,
     promotional_term_save,
+    rule_result_confirm_overrule,
+    rule_result_overrule,
     template_approve,
     template_check_rules,
     template_create,
@@ -53,6 +58,7 @@ from compliance.services import (
     template_request_changes,
     template_start_review,
     template_submit,
+    template_take_over_review,
     template_update,
     template_update_draft,
 )
@@ -84,31 +90,70 @@ def status_badge(status: str) -> str:
     )
 
 
-def rule_rows(version: TemplateVersion) -> list[dict[str, Any]]:
-    """The version's rule results joined with the rules' clause and message, failures first."""
-    results = {r.rule_code: r for r in version.rule_results.select_related("reviewed_by")}
+def rule_rows(version: TemplateVersion, user: Any = None) -> list[dict[str, Any]]:
+    """The version's rule results joined with the rules' clause and message, failures first.
+
+    With ``user``, each row also says whether that user may overrule the finding or confirm
+    another reviewer's overrule (the services check again on the post).
+    """
+    results = {
+        r.rule_code: r
+        for r in version.rule_results.select_related("reviewed_by", "overruled_by", "overrule_confirmed_by")
+    }
+    reviewer = user is not None and user.has_perm(REVIEW_PERMISSION)
+    author = user is not None and user.pk in (version.author_id, version.submitted_by_id)
+    may_overrule = (
+        reviewer
+        and not author
+        and (
+            version.status in EDITABLE_STATUSES
+            or (version.status == TemplateStatus.IN_REVIEW and version.locked_to_id == user.pk)
+        )
+    )
     rows = []
     for rule in RULES:
         result = results.get(rule.code)
         if result is None:
             continue
         effective = result.effective_passed
+        clause = clause_for_rule(rule.code)
         rows.append(
             {
                 "rule": rule,
                 "result": result,
-                "state": "pass" if effective else ("fail" if effective is False else "open"),
-                "attention": not effective or result.reviewer_passed is not None,
+                "clause": clause,
+                "state": "overruled"
+                if result.overrule_effective
+                else "pass"
+                if effective
+                else ("fail" if effective is False else "open"),
+                "attention": not effective or result.reviewer_passed is not None or result.is_overruled,
                 "order": (0 if effective is False else 1 if effective is None else 2, rule.severity != "blocking"),
+                "can_overrule": may_overrule
+                and not rule.manual
+                and result.passed is not True
+                and not result.is_overruled,
+                "needs_overrule": result.passed is False and rule.severity == "blocking" and not result.is_overruled,
+                "can_confirm": reviewer
+                and not author
+                and result.overrule_needs_confirmation
+                and result.overruled_by_id != user.pk
+                and version.status not in (TemplateStatus.APPROVED, TemplateStatus.REJECTED, TemplateStatus.RETIRED),
             }
         )
     return sorted(rows, key=lambda row: row["order"])
 
 
-def rules_context(version: TemplateVersion) -> dict[str, Any]:
-    rows = rule_rows(version)
+def rules_context(version: TemplateVersion, user: Any = None) -> dict[str, Any]:
+    rows = rule_rows(version, user)
     passed = sum(1 for row in rows if not row["attention"])
-    return {"rule_rows": rows, "passed_count": passed}
+    return {
+        "rule_rows": rows,
+        "passed_count": passed,
+        "overrule_reasons": OverruleReason.choices,
+        "overruled_rows": [row for row in rows if row["result"].is_overruled],
+        "clauses_url": reverse("admin:compliance_reviewqueueitem_clauses"),
+    }
 
 
 def hold_reason_text(reason: dict[str, Any]) -> str:
@@ -205,7 +250,7 @@ class CopyCheckAdmin(admin.ModelAdmin):
             text = form.cleaned_data["text"]
             verdict = detect(text, use_case=form.cleaned_data["use_case"] or None, lists=advertising_lists())
             rows = [
-                {"finding": finding, "clause": CLAUSES[finding.clause], "label": SEVERITY_LABELS[finding.severity]}
+                {"finding": finding, "clause": AD_CLAUSES[finding.clause], "label": SEVERITY_LABELS[finding.severity]}
                 for finding in verdict.findings
             ]
             context.update(
@@ -400,7 +445,7 @@ class TemplateVersionAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
                 version=version,
                 status_html=status_badge(version.status),
                 preview=version_preview(version),
-                **rules_context(version),
+                **rules_context(version, request.user),
                 hold_text=hold_reason_text(version.hold_reason) if version.hold_reason else "",
                 can_edit=version.status in EDITABLE_STATUSES and self.has_change_permission(request, version),
                 can_new_version=not version.template.versions.filter(
@@ -496,12 +541,38 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ("compliance/review.css",)}
 
+    def get_urls(self) -> list[Any]:
+        from django.urls import path
+
+        clauses = path(
+            "clauses/", self.admin_site.admin_view(self.clauses_view), name="compliance_reviewqueueitem_clauses"
+        )
+        return [clauses, *super().get_urls()]
+
+    def clauses_view(self, request: HttpRequest) -> HttpResponse:
+        """The guideline clauses the rules enforce, each with its source and section (linked from every rule)."""
+        if not (request.user.has_perm(REVIEW_PERMISSION) or request.user.has_perm("compliance.view_templateversion")):
+            raise PermissionDenied
+        rules_by_clause: dict[str, list[str]] = {}
+        for rule_code, clause_id in RULE_CLAUSES.items():
+            rules_by_clause.setdefault(clause_id, []).append(rule_code)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Guideline clauses"),
+            "opts": self.model._meta,
+            "clauses": [(clause, rules_by_clause.get(clause.id, [])) for clause in CLAUSES],
+            "queue_url": reverse("admin:compliance_reviewqueueitem_changelist"),
+        }
+        return TemplateResponse(request, "admin/compliance/clauses.html", context)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         def count(condition: Q) -> Subquery:
             rows = RuleResult.objects.filter(condition, version=OuterRef("pk")).values("version")
             return Subquery(rows.annotate(n=Count("pk")).values("n"), output_field=IntegerField())
 
-        failed = Q(reviewer_passed=False) | Q(passed=False, reviewer_passed__isnull=True)
+        failed = (Q(reviewer_passed=False) | Q(passed=False, reviewer_passed__isnull=True)) & Q(
+            overruled_at__isnull=True
+        )
         to_confirm = Q(passed__isnull=True, reviewer_passed__isnull=True)
         return (
             ReviewQueueItem.objects.filter(pk__in=review_queue().values("pk"))
@@ -585,6 +656,9 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             return self._review_post(request, version)
         is_reviewer = request.user.has_perm(REVIEW_PERMISSION)
         previous = previous_approved_version(version)
+        is_author = request.user.pk in (version.author_id, version.submitted_by_id)
+        free_at = lock_idle_until(version)
+        held_by_other = free_at is not None and version.locked_to_id != request.user.pk
         context = {
             **self.admin_site.each_context(request),
             "title": _("Review %(version)s") % {"version": version},
@@ -593,7 +667,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             "template": version.template,
             "status_html": status_badge(version.status),
             "preview": version_preview(version),
-            **rules_context(version),
+            **rules_context(version, request.user),
             "hold_text": hold_reason_text(version.hold_reason) if version.hold_reason else "",
             "previous": previous,
             "diff_html": version_diff_html(previous, version),
@@ -603,7 +677,13 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             "can_start": is_reviewer
             and version.status in (TemplateStatus.SUBMITTED, TemplateStatus.SUSPENDED)
             and request.user.pk not in (version.author_id, version.submitted_by_id),
-            "is_author": request.user.pk in (version.author_id, version.submitted_by_id),
+            "is_author": is_author,
+            "lock_since": version.locked_at or version.review_started_at,
+            "lock_free_at": free_at,
+            "can_take_over": is_reviewer
+            and not is_author
+            and held_by_other
+            and (request.user.is_superuser or (free_at is not None and timezone.now() >= free_at)),
             "change_reasons": [ChangeReasonLabel(code) for code in version.change_reasons],
             "queue_url": reverse("admin:compliance_reviewqueueitem_changelist"),
         }
@@ -619,6 +699,28 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         here = reverse("admin:compliance_reviewqueueitem_change", args=[version.pk])
         action = request.POST.get("action", "")
         try:
+            if action == "take_over":
+                template_take_over_review(version=version, reviewer=request.user)
+                self.message_user(
+                    request, _("You took the review of %(v)s over; it is locked to you.") % {"v": version}
+                )
+                return HttpResponseRedirect(here)
+            if request.POST.get("overrule"):
+                code = request.POST["overrule"]
+                rule_result_overrule(
+                    version=version,
+                    reviewer=request.user,
+                    rule_code=code,
+                    reason=request.POST.get(f"overrule_reason-{code}", ""),
+                    note=request.POST.get(f"overrule_note-{code}", ""),
+                )
+                self.message_user(request, _("Finding %(code)s overruled.") % {"code": code})
+                return HttpResponseRedirect(here)
+            if request.POST.get("confirm_overrule"):
+                code = request.POST["confirm_overrule"]
+                rule_result_confirm_overrule(version=version, reviewer=request.user, rule_code=code)
+                self.message_user(request, _("Overrule of %(code)s confirmed.") % {"code": code})
+                return HttpResponseRedirect(here)
             if action == "start":
                 template_start_review(version=version, reviewer=request.user)
                 self.message_user(request, _("Review started: %(v)s is locked to you.") % {"v": version})

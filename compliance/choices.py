@@ -165,3 +165,14 @@ class ChangeReason(models.TextChoices):
     SMS_FALLBACK = "sms_fallback", _("SMS fallback lacks event time or ignore line")
     WORDING = "wording", _("Unclear or misleading wording")
     OTHER = "other", _("Other (see comment)")
+
+
+class OverruleReason(models.TextChoices):
+    """Coded reasons a reviewer gives for overruling what a guideline check found."""
+
+    SERVICE_NAME = "service_name", _("A service or product name, not an offer (e.g. 限時掛號)")
+    MEMBER_OWN_TRANSACTION = "own_transaction", _("States a fact of the member's own transaction")
+    LEGAL_NOTICE = "legal_notice", _("Wording required by law or by a regulator")
+    CHECK_MISREAD = "check_misread", _("The check misread the text (wrong match)")
+    LINE_APPROVED = "line_approved", _("LINE approved this wording in the brand's application")
+    OTHER = "other", _("Other (see note)")

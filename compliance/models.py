@@ -16,6 +16,7 @@ from compliance.choices import (
     EDITABLE_STATUSES,
     FindingSeverity,
     Language,
+    OverruleReason,
     Severity,
     TemplateKind,
     TemplateStatus,
@@ -23,6 +24,7 @@ from compliance.choices import (
     UseCase,
 )
 from compliance.exceptions import VersionLocked
+from compliance.findings import render_message
 from portal.models import Brand
 
 # The fields of a LINE template version (kind "LINE template"); empty on a flexible one.
@@ -290,6 +292,19 @@ class TemplateVersion(models.Model):
         related_name="+",
         verbose_name=_("in review by"),
     )
+    author_language = models.CharField(
+        _("author's language"),
+        max_length=16,
+        blank=True,
+        help_text=_("The language the author submitted in; e-mails to the author use it."),
+    )
+    locked_at = models.DateTimeField(_("in review by them since"), null=True, blank=True)
+    lock_active_at = models.DateTimeField(
+        _("last review activity"),
+        null=True,
+        blank=True,
+        help_text=_("The holder's last action; after the idle time another reviewer may take the review over."),
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     review_started_at = models.DateTimeField(_("review started at"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
@@ -386,6 +401,11 @@ class RuleResult(models.Model):
     rule_code = models.CharField(_("rule"), max_length=40)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
     passed = models.BooleanField(_("check passed"), null=True, help_text=_("Empty: a reviewer must decide."))
+    # What the check found, as a code of ``compliance.findings.MESSAGES`` and its parameters,
+    # put into words in the reader's language; ``message`` is the text in the language of
+    # whoever ran the check, shown only when there is no code (older rows, text-only checks).
+    message_code = models.CharField(_("message code"), max_length=60, blank=True)
+    message_params = models.JSONField(_("message parameters"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
     checked_at = models.DateTimeField(_("checked at"))
     reviewer_passed = models.BooleanField(_("reviewer verdict"), null=True, blank=True)
@@ -394,6 +414,20 @@ class RuleResult(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    # Overrule: a reviewer who is not the author sets a failed or open finding aside with a
+    # coded reason; a blocking one needs a second reviewer's confirmation (four eyes).
+    overrule_reason = models.CharField(_("overrule reason"), max_length=20, choices=OverruleReason.choices, blank=True)
+    overrule_note = models.TextField(_("overrule note"), blank=True)
+    overruled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("overruled by"),
+    )  # fmt: skip
+    overruled_at = models.DateTimeField(_("overruled at"), null=True, blank=True)
+    overrule_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("overrule confirmed by"),
+    )  # fmt: skip
+    overrule_confirmed_at = models.DateTimeField(_("overrule confirmed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rule result")
@@ -405,8 +439,30 @@ class RuleResult(models.Model):
         return f"{self.version} {self.rule_code}"
 
     @property
+    def display_message(self) -> str:
+        """What the check found, in the reader's active language."""
+        return (
+            render_message(self.message_code, self.message_params, self.message) if self.message_code else self.message
+        )
+
+    @property
+    def is_overruled(self) -> bool:
+        return bool(self.overruled_at)
+
+    @property
+    def overrule_needs_confirmation(self) -> bool:
+        """A blocking finding's overrule counts only once a second reviewer confirmed it."""
+        return self.is_overruled and self.severity == Severity.BLOCKING and self.overrule_confirmed_at is None
+
+    @property
+    def overrule_effective(self) -> bool:
+        return self.is_overruled and not self.overrule_needs_confirmation
+
+    @property
     def effective_passed(self) -> bool | None:
-        """The reviewer's verdict where given, otherwise the automatic check's."""
+        """An effective overrule, else the reviewer's verdict where given, else the automatic check's."""
+        if self.overrule_effective:
+            return True
         return self.reviewer_passed if self.reviewer_passed is not None else self.passed
 
 

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from compliance.advertising import BLOCK, CLAUSES, PASS, AdFinding, Lists, detect
+from compliance.advertising import BLOCK, PASS, AdFinding, Lists, detect
+from compliance.advertising import CLAUSES as AD_CLAUSES
 from compliance.choices import (
     FREE_TEXT_VARIABLE_TYPES,
     PNP_SUITED_URGENCIES,
@@ -30,6 +31,7 @@ from compliance.choices import (
     UseCase,
     VariableType,
 )
+from compliance.findings import AD_FOUND, LIST_CODE, MESSAGES, render_message
 from compliance.line_templates import line_template_errors, line_template_texts
 from compliance.rendering import fill, flex_strings, malformed_braces, placeholders, sms_length, sms_segments
 
@@ -68,10 +70,22 @@ CODE_VALUE_RE = re.compile(r"^[A-Za-z0-9-]+$")
 
 @dataclass(frozen=True)
 class Finding:
+    """One rule's outcome: ``message`` and ``params`` say what it saw (``compliance.findings``).
+
+    ``detail`` is the same in the active language; a finding given only as text has no code
+    and is shown as that text.
+    """
+
     passed: bool | None
     detail: str = ""
+    message: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
     # The advertising detector's findings behind the result (``AdFinding.as_dict()``), if any.
     evidence: tuple[dict[str, Any], ...] = ()
+
+    def as_item(self) -> dict[str, Any]:
+        """This finding as one item of a list finding (``findings.LIST_CODE``)."""
+        return {"message": self.message, "params": self.params, "text": self.detail}
 
 
 @dataclass
@@ -182,16 +196,35 @@ def sample_values(version: TemplateVersion) -> dict[str, str]:
     return {v.get("name", ""): str(v.get("sample", "")) for v in version.variables or []}
 
 
-def _ok(detail: str | Promise = "") -> Finding:
-    return Finding(True, str(detail))
+def _finding(passed: bool | None, detail: str | Promise, params: dict[str, Any]) -> Finding:
+    """A finding from a message code of ``compliance.findings`` and its parameters, or from bare text."""
+    if isinstance(detail, str) and (detail in MESSAGES or detail == LIST_CODE):
+        return Finding(passed, render_message(detail, params), message=detail, params=params)
+    return Finding(passed, str(detail))
 
 
-def _fail(detail: str | Promise) -> Finding:
-    return Finding(False, str(detail))
+def _ok(detail: str | Promise = "", **params: Any) -> Finding:
+    return _finding(True, detail, params)
+
+
+def _fail(detail: str | Promise, **params: Any) -> Finding:
+    return _finding(False, detail, params)
+
+
+def _open(detail: str | Promise, **params: Any) -> Finding:
+    """A finding a reviewer decides (manual rules)."""
+    return _finding(None, detail, params)
+
+
+def _problems(problems: list[Finding]) -> Finding:
+    """One failed finding listing each problem a check saw, or a pass when it saw none."""
+    if not problems:
+        return _ok()
+    return _fail(LIST_CODE, items=[problem.as_item() for problem in problems])
 
 
 def _na() -> Finding:
-    return Finding(True, str(_("Not applicable to this template.")))
+    return _ok("not_applicable")
 
 
 # --- Checks ------------------------------------------------------------------------------------
@@ -214,16 +247,36 @@ def _ad_findings(ctx: RuleContext, codes: Callable[[str], bool]) -> list[tuple[s
 
 
 def _ad_result(found: list[tuple[str, AdFinding]]) -> Finding:
-    """Block findings fail the rule; review findings leave it to the reviewer; none passes."""
+    """Block findings fail the rule; review findings leave it to the reviewer; none passes.
+
+    Stored as a list of ``ad.found`` items (where, severity, clause section and the detector's
+    own code and parameters), so the review page words it in the reader's language.
+    """
     if not found:
         return _ok()
-    detail = "; ".join(
-        f"{where}: {finding.message} [{finding.severity}, {CLAUSES[finding.clause].section}]"
+    items = [
+        {
+            "message": AD_FOUND,
+            "params": {
+                "where": where,
+                "severity": finding.severity,
+                "section": AD_CLAUSES[finding.clause].section,
+                "finding": {"code": finding.code, "text": finding.evidence.text, "params": dict(finding.params)},
+            },
+            "text": "",
+        }
         for where, finding in found
-    )
+    ]
+    params = {"items": items}
     evidence = tuple({"where": where, **finding.as_dict()} for where, finding in found)
     blocked = any(finding.severity == BLOCK for _where, finding in found)
-    return Finding(False if blocked else None, detail, evidence)
+    return Finding(
+        False if blocked else None,
+        render_message(LIST_CODE, params),
+        message=LIST_CODE,
+        params=params,
+        evidence=evidence,
+    )
 
 
 def check_promotional_wording(ctx: RuleContext) -> Finding:
@@ -241,7 +294,7 @@ def check_points_not_promotional(ctx: RuleContext) -> Finding:
 def check_reservation_scope(ctx: RuleContext) -> Finding:
     if ctx.use_case not in RESERVATION_USE_CASES:
         return _na()
-    return Finding(None, str(_("Confirm the brand is a restaurant, an offline service or an offline event.")))
+    return _open("reservation.confirm")
 
 
 def check_otp(ctx: RuleContext) -> Finding:
@@ -250,23 +303,23 @@ def check_otp(ctx: RuleContext) -> Finding:
     codes = [v for v in ctx.version.variables or [] if v.get("type") == VariableType.CODE]
     problems = []
     if len(codes) != 1:
-        problems.append(str(_("declares %(n)d code variables, needs exactly one") % {"n": len(codes)}))
+        problems.append(_fail("otp.code_count", n=len(codes)))
     if ctx.urls() or ctx.version.button_label:
-        problems.append(str(_("contains a link or button")))
-    return _fail("; ".join(problems)) if problems else _ok()
+        problems.append(_fail("otp.link"))
+    return _problems(problems)
 
 
 def check_new_use_case(ctx: RuleContext) -> Finding:
     if ctx.use_case != UseCase.NEW_USE_CASE:
         return _na()
     if not ctx.version.template.new_use_case_description.strip():
-        return _fail(_("No description of the new use case."))
-    return Finding(None, str(_("Confirm LINE approved this use case in the brand's application.")))
+        return _fail("new_use_case.no_description")
+    return _open("new_use_case.confirm")
 
 
 def check_links_https(ctx: RuleContext) -> Finding:
     bad = [url for url in ctx.urls() if not url.lower().startswith("https://")]
-    return _fail(_("Not https: %(urls)s") % {"urls": ", ".join(bad)}) if bad else _ok()
+    return _fail("link.not_https", urls=", ".join(bad)) if bad else _ok()
 
 
 def check_links_domain(ctx: RuleContext) -> Finding:
@@ -278,74 +331,65 @@ def check_links_domain(ctx: RuleContext) -> Finding:
         ):
             bad.append(url)
     if bad:
-        return _fail(_("Domain not on the brand's allow-list: %(urls)s") % {"urls": ", ".join(bad)})
+        return _fail("link.domain", urls=", ".join(bad))
     return _ok()
 
 
 def check_no_shorteners(ctx: RuleContext) -> Finding:
     urls = ctx.urls() + [m for text in ctx.texts.values() for m in BARE_DOMAIN_RE.findall(text)]
     bad = sorted({host_of(url) for url in urls if is_shortener(host_of(url))})
-    return _fail(_("URL shortener: %(hosts)s") % {"hosts": ", ".join(bad)}) if bad else _ok()
+    return _fail("link.shortener", hosts=", ".join(bad)) if bad else _ok()
 
 
 def check_button_complete(ctx: RuleContext) -> Finding:
     if bool(ctx.version.button_label) != bool(ctx.version.button_url):
-        return _fail(_("A button needs both a label and a URL."))
+        return _fail("button.incomplete")
     return _ok() if ctx.version.button_label else _na()
 
 
 def check_button_relates(ctx: RuleContext) -> Finding:
     if not ctx.version.button_url:
         return _na()
-    return Finding(None, str(_("Open %(url)s and confirm it relates to this notification.") % {
-        "url": ctx.version.button_url
-    }))  # fmt: skip
+    return _open("button.confirm", url=ctx.version.button_url)
 
 
 def check_variable_definitions(ctx: RuleContext) -> Finding:
-    problems = []
+    problems: list[Finding] = []
     seen: set[str] = set()
     for index, variable in enumerate(ctx.version.variables or []):
         name = str(variable.get("name", ""))
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
-            problems.append(str(_("#%(i)d: name %(name)r must be lower case letters, digits and _") % {
-                "i": index + 1, "name": name
-            }))  # fmt: skip
+            problems.append(_fail("var.name", i=index + 1, name=name))
         if name in seen:
-            problems.append(str(_("%(name)s is declared twice") % {"name": name}))
+            problems.append(_fail("var.twice", name=name))
         seen.add(name)
         if variable.get("type") not in VariableType.values:
-            problems.append(str(_("%(name)s: unknown type %(type)r") % {"name": name, "type": variable.get("type")}))
+            problems.append(_fail("var.type", name=name, type=str(variable.get("type"))))
         max_length = variable.get("max_length")
         if max_length is not None and (not isinstance(max_length, int) or not 0 < max_length <= VARIABLE_MAX_LENGTH):
-            message = _("%(name)s: max_length must be 1–%(max)d") % {"name": name, "max": VARIABLE_MAX_LENGTH}
-            problems.append(str(message))
+            problems.append(_fail("var.max_length_range", name=name, max=VARIABLE_MAX_LENGTH))
         if not str(variable.get("sample", "")).strip():
-            problems.append(str(_("%(name)s: give a sample value for the preview") % {"name": name}))
-    return _fail("; ".join(problems)) if problems else _ok()
+            problems.append(_fail("var.sample", name=name))
+    return _problems(problems)
 
 
 def check_placeholders_declared(ctx: RuleContext) -> Finding:
     declared = {v.get("name") for v in ctx.version.variables or []}
     texts = {**ctx.texts, "button_url": ctx.version.button_url}
-    problems = []
+    problems: list[Finding] = []
     for where, text in texts.items():
         for fragment in malformed_braces(text):
-            problems.append(str(_("%(where)s: malformed placeholder near “%(frag)s”; write {name}") % {
-                "where": where, "frag": fragment
-            }))  # fmt: skip
+            problems.append(_fail("var.malformed", where=where, frag=fragment))
         undeclared = sorted({name for name in placeholders(text) if name not in declared})
         if undeclared:
-            problems.append(str(_("%(where)s: undeclared %(names)s") % {
-                "where": where, "names": ", ".join(f"{{{n}}}" for n in undeclared)
-            }))  # fmt: skip
-    return _fail("; ".join(problems)) if problems else _ok()
+            problems.append(_fail("var.undeclared", where=where, names=", ".join(f"{{{n}}}" for n in undeclared)))
+    return _problems(problems)
 
 
 def check_placeholders_used(ctx: RuleContext) -> Finding:
     used = {name for text in [*ctx.texts.values(), ctx.version.button_url] for name in placeholders(text)}
     unused = sorted(v.get("name", "") for v in ctx.version.variables or [] if v.get("name") not in used)
-    return _fail(_("Declared but never used: %(names)s") % {"names": ", ".join(unused)}) if unused else _ok()
+    return _fail("var.unused", names=", ".join(unused)) if unused else _ok()
 
 
 def check_placeholder_position(ctx: RuleContext) -> Finding:
@@ -355,7 +399,7 @@ def check_placeholder_position(ctx: RuleContext) -> Finding:
         if text and (re.match(r"^\{[a-z]", text) or text.endswith("}")):
             bad.append(where)
     if bad:
-        return _fail(_("%(where)s starts or ends with a placeholder") % {"where": ", ".join(bad)})
+        return _fail("var.position", where=", ".join(bad))
     return _ok()
 
 
@@ -365,13 +409,13 @@ def check_free_text_max_length(ctx: RuleContext) -> Finding:
         for v in ctx.version.variables or []
         if v.get("type") in FREE_TEXT_VARIABLE_TYPES and not v.get("max_length")
     ]
-    return _fail(_("No max_length for: %(names)s") % {"names": ", ".join(bad)}) if bad else _ok()
+    return _fail("var.no_max_length", names=", ".join(bad)) if bad else _ok()
 
 
 def check_channels(ctx: RuleContext) -> Finding:
     unknown = ctx.channels - set(Channel.values)
     if not ctx.channels or unknown:
-        return _fail(_("Choose at least one channel (PNP, LINE push, SMS)."))
+        return _fail("channels.none")
     return _ok()
 
 
@@ -380,8 +424,8 @@ def check_line_message_count(ctx: RuleContext) -> Finding:
         return _na()
     count = int(bool(ctx.version.text.strip())) + int(bool(ctx.version.flex_json))
     if not 1 <= count <= LINE_MESSAGES_MAX:
-        return _fail(_("A LINE send needs 1–5 messages; this template has %(n)d.") % {"n": count})
-    return _ok(_("%(n)d message(s)") % {"n": count})
+        return _fail("line.message_count", n=count)
+    return _ok("line.message_count_ok", n=count)
 
 
 def check_line_text_length(ctx: RuleContext) -> Finding:
@@ -389,8 +433,8 @@ def check_line_text_length(ctx: RuleContext) -> Finding:
         return _ok() if ctx.line_channels else _na()
     length = len(fill(ctx.version.text, worst_case_values(ctx.version)))
     if length > LINE_TEXT_MAX:
-        return _fail(_("%(n)d characters with every variable at its max length; LINE allows 5,000.") % {"n": length})
-    return _ok(_("%(n)d characters at most") % {"n": length})
+        return _fail("line.text_too_long", n=length)
+    return _ok("line.text_length_ok", n=length)
 
 
 def _flex_components(node: Any) -> Iterable[dict[str, Any]]:
@@ -409,13 +453,13 @@ def check_flex_structure(ctx: RuleContext) -> Finding:
     if flex in (None, "", {}):
         return _na()
     if not isinstance(flex, dict) or flex.get("type") not in FLEX_CONTAINER_TYPES:
-        return _fail(_('The Flex JSON must be one bubble: {"type": "bubble", "body": {...}}.'))
+        return _fail("flex.not_bubble")
     if not isinstance(flex.get("body"), dict) or flex["body"].get("type") != "box":
-        return _fail(_("The bubble needs a body box."))
+        return _fail("flex.no_body")
     allowed = FLEX_COMPONENT_TYPES | FLEX_MEDIA_TYPES | FLEX_CONTAINER_TYPES | {"uri", "message", "postback"}
     unknown = sorted({c["type"] for c in _flex_components(flex) if c["type"] not in allowed})
     if unknown:
-        return _fail(_("Unknown Flex component types: %(types)s") % {"types": ", ".join(unknown)})
+        return _fail("flex.unknown_types", types=", ".join(unknown))
     return _ok()
 
 
@@ -424,7 +468,7 @@ def check_flex_no_media(ctx: RuleContext) -> Finding:
         return _na()
     media = sorted({c["type"] for c in _flex_components(ctx.version.flex_json) if c["type"] in FLEX_MEDIA_TYPES})
     if media or (isinstance(ctx.version.flex_json, dict) and ctx.version.flex_json.get("hero")):
-        return _fail(_("Remove images, video, audio and icons: %(types)s") % {"types": ", ".join(media) or "hero"})
+        return _fail("flex.media", types=", ".join(media) or "hero")
     return _ok()
 
 
@@ -435,10 +479,10 @@ def _fallback_texts(ctx: RuleContext) -> dict[str, str]:
 def check_sms_variant(ctx: RuleContext) -> Finding:
     if Channel.SMS not in ctx.channels:
         if ctx.has_sms_fallback:
-            return _fail(_("An SMS fallback is set but SMS is not among the channels."))
+            return _fail("sms.fallback_without_sms")
         return _na()
     if not ctx.version.sms_text.strip():
-        return _fail(_("SMS is a channel: write the SMS text."))
+        return _fail("sms.no_text")
     return _ok()
 
 
@@ -452,7 +496,7 @@ def check_sms_event_time(ctx: RuleContext) -> Finding:
     }
     missing = [where for where, text in _fallback_texts(ctx).items() if not set(placeholders(text)) & time_vars]
     if missing:
-        return _fail(_("Say when the event happened, e.g. {event_time}, in: %(where)s") % {"where": ", ".join(missing)})
+        return _fail("sms.event_time", where=", ".join(missing))
     return _ok()
 
 
@@ -461,8 +505,7 @@ def check_sms_ignore_line(ctx: RuleContext) -> Finding:
         return _na()
     missing = [where for where, text in _fallback_texts(ctx).items() if not IGNORE_LINE_RE.search(text)]
     if missing:
-        message = _("Add “若您已完成…請忽略此訊息 / If you have already …, please ignore this message” to: %(where)s")
-        return _fail(message % {"where": ", ".join(missing)})
+        return _fail("sms.ignore_line", where=", ".join(missing))
     return _ok()
 
 
@@ -472,14 +515,10 @@ def check_sms_length(ctx: RuleContext) -> Finding:
     text = fill(ctx.version.sms_text, worst_case_values(ctx.version))
     segments = sms_segments(text)
     units, gsm = sms_length(text)
-    detail = _("%(segments)d segment(s) at most (%(units)d %(enc)s units)") % {
-        "segments": segments,
-        "units": units,
-        "enc": "GSM-7" if gsm else "UCS-2",
-    }
+    params = {"segments": segments, "units": units, "enc": "GSM-7" if gsm else "UCS-2"}
     if segments > SMS_MAX_SEGMENTS:
-        return _fail(detail)
-    return Finding(segments == 1, str(detail)) if segments > 1 else _ok(detail)
+        return _fail("sms.segments", **params)
+    return _finding(segments == 1, "sms.segments", params)
 
 
 def check_line_template(ctx: RuleContext) -> Finding:
@@ -491,7 +530,7 @@ def check_line_template(ctx: RuleContext) -> Finding:
 
 def check_urgency_channel(ctx: RuleContext) -> Finding:
     if Channel.PNP in ctx.channels and ctx.version.urgency not in PNP_SUITED_URGENCIES:
-        return _fail(_("PNP may take up to 24 hours to report a failure; send urgent messages by SMS first."))
+        return _fail("urgency.pnp")
     return _ok()
 
 
@@ -614,7 +653,7 @@ def evaluate(ctx: RuleContext) -> list[tuple[Rule, Finding]]:
         try:
             finding = rule.check(ctx)
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
-            finding = Finding(False, str(_("Could not check: %(error)s") % {"error": exc}))
+            finding = _fail("could_not_check", error=str(exc))
         results.append((rule, finding))
     return results
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import json
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -15,10 +13,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compliance.advertising import Lists
-from compliance.choices import QUEUE_STATUSES, TemplateStatus, UseCase
+from compliance.choices import EDITABLE_STATUSES, QUEUE_STATUSES, Severity, TemplateStatus, UseCase
+from compliance.diffs import version_diff_table
 from compliance.exceptions import SendRuleViolation, TemplateNotSendable
 from compliance.line_templates import filled_length_problem, render_line_content
-from compliance.models import AllowedPhrase, BrandLinkDomain, MessageTemplate, PromotionalTerm, TemplateVersion
+from compliance.models import (
+    AllowedPhrase,
+    BrandLinkDomain,
+    MessageTemplate,
+    PromotionalTerm,
+    RuleResult,
+    TemplateVersion,
+)
 from compliance.rendering import fill, render_line_messages, render_sms_text, sms_segments
 from compliance.rules import (
     LINE_TEXT_MAX,
@@ -116,6 +122,20 @@ def review_queue() -> QuerySet[TemplateVersion]:
     )
 
 
+def overrules_awaiting_confirmation() -> QuerySet[RuleResult]:
+    """Overrules of blocking findings that wait for a second reviewer, oldest first."""
+    return (
+        RuleResult.objects.filter(
+            severity=Severity.BLOCKING,
+            overruled_at__isnull=False,
+            overrule_confirmed_at__isnull=True,
+            version__status__in=[*EDITABLE_STATUSES, *QUEUE_STATUSES],
+        )
+        .select_related("version__template__brand", "overruled_by")
+        .order_by("overruled_at", "id")
+    )
+
+
 def previous_approved_version(version: TemplateVersion) -> TemplateVersion | None:
     """The version that was in force before this one was written (approved, suspended or retired)."""
     return (
@@ -130,26 +150,9 @@ def previous_approved_version(version: TemplateVersion) -> TemplateVersion | Non
     )
 
 
-def version_as_text(version: TemplateVersion) -> list[str]:
-    """A line-per-field rendering of the content, for diffs."""
-    lines = [f"[text]\n{version.text}", f"[sms_text]\n{version.sms_text}"]
-    lines.append(f"[button] {version.button_label} → {version.button_url}")
-    lines.append(f"[channels] {', '.join(version.channels or [])}")
-    lines.append(f"[urgency] {version.urgency}  [sms fallback] {version.sms_fallback_delay_minutes}")
-    for variable in version.variables or []:
-        lines.append(f"[variable] {json.dumps(variable, ensure_ascii=False, sort_keys=True)}")
-    if version.flex_json:
-        lines.append("[flex]\n" + json.dumps(version.flex_json, ensure_ascii=False, indent=2, sort_keys=True))
-    return "\n".join(lines).splitlines()
-
-
 def version_diff_html(old: TemplateVersion | None, new: TemplateVersion) -> str:
-    """Return an HTML side-by-side diff of two versions' content (difflib)."""
-    if old is None:
-        return ""
-    return difflib.HtmlDiff(wrapcolumn=60).make_table(
-        version_as_text(old), version_as_text(new), f"v{old.number}", f"v{new.number}", context=True, numlines=2
-    )
+    """Return a word-level side-by-side diff of two versions' content, whitespace changes marked."""
+    return version_diff_table(old, new)
 
 
 def template_version_for_send(*, brand: Brand, code: str) -> TemplateVersion:

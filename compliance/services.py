@@ -6,6 +6,7 @@ Allowed moves are the explicit table ``ALLOWED_MOVES``; anything else raises
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Iterable
 from datetime import timedelta
@@ -14,13 +15,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from compliance.choices import (
     EDITABLE_STATUSES,
     OPEN_STATUSES,
     ChangeReason,
+    OverruleReason,
     Severity,
     TemplateStatus,
 )
@@ -54,6 +56,7 @@ ALLOWED_MOVES: dict[str, frozenset[str]] = {
     S.RETIRED: frozenset(),
 }
 REVIEW_PERMISSION = "compliance.review_templateversion"
+logger = logging.getLogger(__name__)
 
 
 # --- Guards ------------------------------------------------------------------------------------
@@ -260,28 +263,54 @@ def template_check_rules(*, version: TemplateVersion, actor: Actor = None) -> li
     results = []
     for rule, finding in evaluate(ctx):
         result = existing.pop(rule.code, None) or RuleResult(version=version, rule_code=rule.code)
+        same_finding = (result.passed, result.message_code, result.message_params, result.message) == (
+            finding.passed,
+            finding.message,
+            finding.params,
+            finding.detail,
+        )
         result.severity = rule.severity
         result.passed = finding.passed
+        result.message_code = finding.message
+        result.message_params = finding.params
         result.message = finding.detail
         result.checked_at = now
         if reset:
             result.reviewer_passed, result.reviewer_note, result.reviewed_by, result.reviewed_at = None, "", None, None
+        if result.is_overruled and (not same_finding or finding.passed is True):
+            # An overrule sets aside what the check found then; a different finding is looked at afresh.
+            audit_record(action="template.overrule_dropped", actor=actor, obj=version, data={"rule": rule.code})
+            _clear_overrule(result)
         result.save()
         results.append(result)
     RuleResult.objects.filter(pk__in=[r.pk for r in existing.values()]).delete()  # rules that no longer exist
     failed = sorted(r.rule_code for r in results if r.passed is False)
     audit_record(action="template.rules_checked", actor=actor, obj=version, data={"failed": failed})
+    if version.status == S.IN_REVIEW and getattr(actor, "pk", None) == version.locked_to_id:
+        _touch_lock(version)
     return results
 
 
+def _clear_overrule(result: RuleResult) -> None:
+    result.overrule_reason, result.overrule_note = "", ""
+    result.overruled_by, result.overruled_at = None, None
+    result.overrule_confirmed_by, result.overrule_confirmed_at = None, None
+
+
 def blocking_failures(version: TemplateVersion, *, automatic_only: bool = False) -> list[RuleResult]:
-    """Return the blocking rules the version fails (or that still wait for a reviewer's verdict)."""
+    """Return the blocking rules the version fails (or that still wait for a reviewer's verdict).
+
+    ``automatic_only`` (submitting): the failed checks no reviewer overruled. Otherwise
+    (approving): every blocking rule not passed, confirmed, or overruled and confirmed.
+    """
     failures = []
     for result in version.rule_results.all():
         if result.severity != Severity.BLOCKING:
             continue
-        verdict = result.passed if automatic_only else result.effective_passed
-        if verdict is False or (verdict is None and not automatic_only):
+        if automatic_only:
+            if result.passed is False and not result.is_overruled:
+                failures.append(result)
+        elif result.effective_passed is not True:
             failures.append(result)
     return failures
 
@@ -300,14 +329,20 @@ def template_submit(*, version: TemplateVersion, actor: Actor) -> TemplateVersio
         failures = blocking_failures(version, automatic_only=True)
         if failures:
             raise TransitionNotAllowed(
-                _("Fix these before submitting: %(rules)s") % {"rules": ", ".join(r.rule_code for r in failures)},
+                _(
+                    "Fix these before submitting: %(rules)s. If a finding is wrong, a compliance reviewer "
+                    "may overrule it with a reason."
+                )
+                % {"rules": ", ".join(r.rule_code for r in failures)},
                 code="blocking_rules_failed",
                 field="content",
             )
         _move(version, S.SUBMITTED)
         version.submitted_by = actor  # type: ignore[assignment]
         version.submitted_at = timezone.now()
-        version.save(update_fields=["status", "submitted_by", "submitted_at", "updated_at"])
+        language = translation.get_language() or ""
+        version.author_language = language if language in dict(settings.LANGUAGES) else ""
+        version.save(update_fields=["status", "submitted_by", "submitted_at", "author_language", "updated_at"])
         audit_record(action="template.submitted", actor=actor, obj=version, data={"number": version.number})
         _refresh_template_status(version.template)
     return version
@@ -327,8 +362,10 @@ def template_start_review(*, version: TemplateVersion, reviewer: Actor) -> Templ
         )
     old = _move(version, S.IN_REVIEW)
     version.locked_to = reviewer  # type: ignore[assignment]
-    version.review_started_at = timezone.now()
-    version.save(update_fields=["status", "locked_to", "review_started_at", "updated_at"])
+    version.review_started_at = version.locked_at = version.lock_active_at = timezone.now()
+    version.save(
+        update_fields=["status", "locked_to", "review_started_at", "locked_at", "lock_active_at", "updated_at"]
+    )
     audit_record(action="template.review_started", actor=reviewer, obj=version, data={"from": old})
     if old == S.SUSPENDED:
         template_check_rules(version=version, actor=reviewer)
@@ -343,8 +380,8 @@ def template_release_review(*, version: TemplateVersion, reviewer: Actor) -> Tem
     if not getattr(reviewer, "is_superuser", False):
         _require_lock(version, reviewer)
     _move(version, S.SUBMITTED)
-    version.locked_to = None
-    version.save(update_fields=["status", "locked_to", "updated_at"])
+    version.locked_to = version.locked_at = version.lock_active_at = None
+    version.save(update_fields=["status", "locked_to", "locked_at", "lock_active_at", "updated_at"])
     audit_record(action="template.review_released", actor=reviewer, obj=version)
     _refresh_template_status(version.template)
     return version
@@ -361,6 +398,13 @@ def template_record_rule_result(
     result = version.rule_results.filter(rule_code=rule_code).first()
     if result is None or rule_code not in RULES_BY_CODE:
         raise TransitionNotAllowed(_("Unknown rule %(code)s.") % {"code": rule_code}, field="rule_code")
+    if result.passed is False and passed and result.severity == Severity.BLOCKING:
+        raise TransitionNotAllowed(
+            _("%(code)s is a blocking check that failed: overrule it with a reason; a second reviewer confirms.")
+            % {"code": rule_code},
+            code="overrule_required",
+            field=f"rule.{rule_code}",
+        )
     if result.passed is False and passed and not note.strip():
         raise TransitionNotAllowed(
             _("%(code)s failed its check: say in a note why it passes.") % {"code": rule_code},
@@ -372,6 +416,7 @@ def template_record_rule_result(
     result.reviewed_by = reviewer  # type: ignore[assignment]
     result.reviewed_at = timezone.now()
     result.save()
+    _touch_lock(version)
     audit_record(
         action="template.rule_reviewed",
         actor=reviewer,
@@ -379,6 +424,280 @@ def template_record_rule_result(
         data={"rule": rule_code, "passed": passed, "note": result.reviewer_note, "check_passed": result.passed},
     )
     return result
+
+
+def _touch_lock(version: TemplateVersion) -> None:
+    """Note the lock holder's activity: the idle time before a takeover counts from here."""
+    if version.status == S.IN_REVIEW and version.locked_to_id is not None:
+        version.lock_active_at = timezone.now()
+        TemplateVersion.objects.filter(pk=version.pk).update(lock_active_at=version.lock_active_at)
+
+
+def lock_idle_until(version: TemplateVersion) -> Any:
+    """When another reviewer may take the review over (None: it is not locked)."""
+    if version.status != S.IN_REVIEW or version.locked_to_id is None:
+        return None
+    since = version.lock_active_at or version.locked_at or version.review_started_at or version.updated_at
+    return since + timedelta(minutes=settings.COMPLIANCE_REVIEW_LOCK_IDLE_MINUTES)
+
+
+@transaction.atomic
+def template_take_over_review(*, version: TemplateVersion, reviewer: Actor) -> TemplateVersion:
+    """Take a review locked to another reviewer: after the idle time, or at once as a superuser."""
+    version = _locked(version)
+    _require_reviewer(reviewer)
+    _require_four_eyes(version, reviewer)
+    if version.status != S.IN_REVIEW or version.locked_to_id is None:
+        raise TransitionNotAllowed(
+            _("Version %(n)s is not in review; start the review instead.") % {"n": version.number},
+            code="not_in_review",
+            field="status",
+        )
+    if version.locked_to_id == getattr(reviewer, "pk", None):
+        raise TransitionNotAllowed(_("The review is already yours."), code="already_yours", field="locked_to")
+    now = timezone.now()
+    free_at = lock_idle_until(version)
+    superuser = bool(getattr(reviewer, "is_superuser", False))
+    if not superuser and free_at is not None and now < free_at:
+        raise TransitionNotAllowed(
+            _("%(user)s is working on this review; you may take it over from %(time)s (%(minutes)d idle minutes).")
+            % {
+                "user": version.locked_to,
+                "time": timezone.localtime(free_at).strftime("%Y-%m-%d %H:%M"),
+                "minutes": settings.COMPLIANCE_REVIEW_LOCK_IDLE_MINUTES,
+            },
+            code="lock_active",
+            field="locked_to",
+        )
+    previous = version.locked_to
+    idle_minutes = int((now - (version.lock_active_at or version.locked_at or now)).total_seconds() // 60)
+    version.locked_to = reviewer  # type: ignore[assignment]
+    version.locked_at = version.lock_active_at = now
+    version.save(update_fields=["locked_to", "locked_at", "lock_active_at", "updated_at"])
+    audit_record(
+        action="template.review_taken_over",
+        actor=reviewer,
+        obj=version,
+        data={
+            "from": str(previous),
+            "idle_minutes": idle_minutes,
+            "as_superuser": superuser and free_at is not None and now < free_at,
+        },
+    )
+    return version
+
+
+_OVERRULE_STATUSES = frozenset({*EDITABLE_STATUSES, S.IN_REVIEW})
+_CONFIRM_STATUSES = frozenset({*EDITABLE_STATUSES, S.SUBMITTED, S.IN_REVIEW, S.SUSPENDED})
+
+
+def _rule_result(version: TemplateVersion, rule_code: str) -> RuleResult:
+    result = version.rule_results.filter(rule_code=rule_code).first()
+    if result is None:
+        raise TransitionNotAllowed(_("Unknown rule %(code)s.") % {"code": rule_code}, field="rule_code")
+    return result
+
+
+@transaction.atomic
+def rule_result_overrule(
+    *, version: TemplateVersion, reviewer: Actor, rule_code: str, reason: str, note: str
+) -> RuleResult:
+    """Set aside what a check found, with a coded reason and a note; a blocking one waits for a second reviewer.
+
+    Only a reviewer who did not write or submit the version may overrule; on a version in
+    review, only the reviewer holding it. Overruling a draft's finding lets the author submit.
+    """
+    version = _locked(version)
+    _require_reviewer(reviewer)
+    _require_four_eyes(version, reviewer)
+    if version.status not in _OVERRULE_STATUSES:
+        raise TransitionNotAllowed(
+            _("Version %(n)s is %(status)s: start the review to overrule a finding.")
+            % {"n": version.number, "status": version.get_status_display()},
+            field="status",
+        )
+    if version.status == S.IN_REVIEW:
+        _require_lock(version, reviewer)
+    result = _rule_result(version, rule_code)
+    rule = RULES_BY_CODE.get(rule_code)
+    if rule is not None and rule.manual:
+        raise TransitionNotAllowed(
+            _("%(code)s is decided by the reviewer: record your verdict instead.") % {"code": rule_code},
+            code="manual_rule",
+            field=f"rule.{rule_code}",
+        )
+    if result.passed is True:
+        raise TransitionNotAllowed(
+            _("%(code)s passed its check: there is nothing to overrule.") % {"code": rule_code},
+            code="nothing_to_overrule",
+            field=f"rule.{rule_code}",
+        )
+    if reason not in OverruleReason.values:
+        raise TransitionNotAllowed(
+            _("Choose a reason for overruling %(code)s from the list.") % {"code": rule_code},
+            code="overrule_reason_required",
+            field=f"overrule_reason.{rule_code}",
+        )
+    if not note.strip():
+        raise TransitionNotAllowed(
+            _("Say in a note why %(code)s does not apply here.") % {"code": rule_code},
+            code="overrule_note_required",
+            field=f"overrule_note.{rule_code}",
+        )
+    _clear_overrule(result)
+    result.overrule_reason, result.overrule_note = reason, note.strip()
+    result.overruled_by = reviewer  # type: ignore[assignment]
+    result.overruled_at = timezone.now()
+    result.save()
+    _touch_lock(version)
+    audit_record(
+        action="template.finding_overruled",
+        actor=reviewer,
+        obj=version,
+        data={
+            "rule": rule_code,
+            "severity": result.severity,
+            "reason": reason,
+            "note": result.overrule_note,
+            "finding": result.message,
+            "needs_confirmation": result.overrule_needs_confirmation,
+        },
+    )
+    return result
+
+
+@transaction.atomic
+def rule_result_confirm_overrule(*, version: TemplateVersion, reviewer: Actor, rule_code: str) -> RuleResult:
+    """Confirm another reviewer's overrule of a blocking finding (the second pair of eyes)."""
+    version = _locked(version)
+    _require_reviewer(reviewer)
+    _require_four_eyes(version, reviewer)
+    if version.status not in _CONFIRM_STATUSES:
+        raise TransitionNotAllowed(
+            _("Version %(n)s is %(status)s: its findings can no longer change.")
+            % {"n": version.number, "status": version.get_status_display()},
+            field="status",
+        )
+    result = _rule_result(version, rule_code)
+    if not result.overrule_needs_confirmation:
+        raise TransitionNotAllowed(
+            _("No overrule of %(code)s waits for confirmation.") % {"code": rule_code},
+            code="nothing_to_confirm",
+            field=f"rule.{rule_code}",
+        )
+    if result.overruled_by_id == getattr(reviewer, "pk", None):
+        raise TransitionNotAllowed(
+            _("Four-eyes rule: a second reviewer, not the one who overruled %(code)s, confirms it.")
+            % {"code": rule_code},
+            code="four_eyes",
+            field="actor",
+        )
+    result.overrule_confirmed_by = reviewer  # type: ignore[assignment]
+    result.overrule_confirmed_at = timezone.now()
+    result.save(update_fields=["overrule_confirmed_by", "overrule_confirmed_at"])
+    audit_record(
+        action="template.overrule_confirmed",
+        actor=reviewer,
+        obj=version,
+        data={"rule": rule_code, "overruled_by": str(result.overruled_by), "reason": result.overrule_reason},
+    )
+    return result
+
+
+# --- E-mail ---------------------------------------------------------------------------------------------
+
+MAIL_LANGUAGE_DEFAULT = "zh-hant"
+
+
+def _mail_author_after_commit(version: TemplateVersion, decision: str) -> None:
+    version_id = version.pk
+    transaction.on_commit(lambda: template_decision_mail_send(version_id=version_id, decision=decision))
+
+
+def template_decision_mail_send(*, version_id: int, decision: str) -> bool:
+    """E-mail the author a reviewer's decision, in the language they submitted in (else zh-Hant).
+
+    Called after the decision is committed: a mail server that fails is logged, and the
+    decision stands. Return whether a mail went out.
+    """
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    version = TemplateVersion.objects.select_related("template__brand", "author", "reviewer").get(pk=version_id)
+    author = version.author
+    if author is None or not author.email:
+        return False
+    language = version.author_language or MAIL_LANGUAGE_DEFAULT
+    with translation.override(language):
+        context = {
+            "version": version,
+            "template": version.template,
+            "decision": decision,
+            "reasons": [ChangeReason(code).label for code in version.change_reasons if code in ChangeReason.values],
+            "url": f"{settings.PORTAL_BASE_URL}/admin/compliance/templateversion/{version.pk}/change/",
+        }
+        subject = " ".join(render_to_string("compliance/email/decision_subject.txt", context).split())
+        body = render_to_string("compliance/email/decision.txt", context).strip() + "\n"
+    try:
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=[author.email])
+    except Exception:  # the decision is recorded; a mail server's refusal must not undo or hide it
+        logger.exception("decision e-mail for template version %s failed", version_id)
+        return False
+    return True
+
+
+def review_digest_send(*, today: Any) -> int:
+    """E-mail each reviewer what waits in the review queue; return how many e-mails went out.
+
+    A reviewer without an e-mail address, or with nothing they could act on, gets none; a
+    second run on the same day sends nothing again (the cache remembers who was told).
+    """
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    from compliance.selectors import overrules_awaiting_confirmation, review_queue
+
+    waiting = list(review_queue())
+    to_confirm = list(overrules_awaiting_confirmation())
+    if not waiting and not to_confirm:
+        return 0
+    sent = 0
+    for user in get_user_model().objects.filter(is_active=True).exclude(email="").order_by("pk"):
+        if not user.has_perm(REVIEW_PERMISSION):
+            continue
+        mine = [v for v in waiting if user.pk not in (v.author_id, v.submitted_by_id)]
+        confirmable = [
+            r for r in to_confirm if user.pk not in (r.overruled_by_id, r.version.author_id, r.version.submitted_by_id)
+        ]
+        if not mine and not confirmable:
+            continue
+        if not cache.add(f"compliance:review_digest:{today.isoformat()}:{user.pk}", 1, timeout=2 * 24 * 3600):
+            continue
+        context = {
+            "reviewer": user,
+            "today": today,
+            "waiting": mine,
+            "to_confirm": confirmable,
+            "queue_url": f"{settings.PORTAL_BASE_URL}/admin/compliance/reviewqueueitem/",
+            "portal_url": settings.PORTAL_BASE_URL,
+        }
+        parts, subjects = [], []
+        for language in ("zh-hant", "en"):  # reviewers' language is not recorded: both, as in other digests
+            with translation.override(language):
+                parts.append(render_to_string("compliance/email/review_digest.txt", context).strip())
+                subjects.append(
+                    " ".join(render_to_string("compliance/email/review_digest_subject.txt", context).split())
+                )
+        send_mail(
+            subject=" / ".join(subjects),
+            message="\n\n----------\n\n".join(parts) + "\n",
+            from_email=None,
+            recipient_list=[user.email],
+        )
+        sent += 1
+    return sent
 
 
 @transaction.atomic
@@ -389,6 +708,14 @@ def template_approve(*, version: TemplateVersion, reviewer: Actor, comment: str 
     _require_four_eyes(version, reviewer)
     _require_lock(version, reviewer)
     failures = blocking_failures(version)
+    unconfirmed = [r.rule_code for r in failures if r.overrule_needs_confirmation]
+    if unconfirmed:
+        raise TransitionNotAllowed(
+            _("Not approvable yet: a second reviewer must confirm the overrule of %(rules)s.")
+            % {"rules": ", ".join(unconfirmed)},
+            code="overrule_unconfirmed",
+            field="rules",
+        )
     if failures:
         raise TransitionNotAllowed(
             _("Not approvable: blocking rules failed or not yet confirmed: %(rules)s")
@@ -405,6 +732,7 @@ def template_approve(*, version: TemplateVersion, reviewer: Actor, comment: str 
     version.review_comment = comment
     version.change_reasons = []  # the earlier request is in the audit trail
     version.hold_reason = {}
+    version.locked_at = version.lock_active_at = None
     version.save()
     template = MessageTemplate.objects.select_for_update().get(pk=version.template_id)
     previous = template.current_version
@@ -415,6 +743,7 @@ def template_approve(*, version: TemplateVersion, reviewer: Actor, comment: str 
     template.current_version = version
     audit_record(action="template.approved", actor=reviewer, obj=version, data={"comment": comment})
     _refresh_template_status(template)
+    _mail_author_after_commit(version, "approved")
     return version
 
 
@@ -449,11 +778,13 @@ def template_request_changes(
     version.locked_to = None
     version.change_reasons = cleaned
     version.review_comment = comment
+    version.locked_at = version.lock_active_at = None
     version.save()
     audit_record(
         action="template.changes_requested", actor=reviewer, obj=version, data={"reasons": cleaned, "comment": comment}
     )
     _refresh_template_status(version.template)
+    _mail_author_after_commit(version, "changes_requested")
     return version
 
 
@@ -472,12 +803,14 @@ def template_reject(
     version.locked_to = None
     version.change_reasons = cleaned
     version.review_comment = comment
+    version.locked_at = version.lock_active_at = None
     version.save()
     template = MessageTemplate.objects.select_for_update().get(pk=version.template_id)
     if template.current_version_id == version.pk:
         template.current_version = None
     audit_record(action="template.rejected", actor=reviewer, obj=version, data={"reasons": cleaned, "comment": comment})
     _refresh_template_status(template)
+    _mail_author_after_commit(version, "rejected")
     return version
 
 

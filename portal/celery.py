@@ -25,6 +25,13 @@ app.conf.beat_schedule = {
         "task": "compliance.tasks.template_quality_review_task",
         "schedule": 24 * 3600,
     },
+    # Reviewers start their day with what waits in the template review queue (and overrules
+    # of blocking findings a second reviewer must confirm): brands wait for approvals, and
+    # nobody watches the queue all day. 08:45 Taipei, at the start of the working day.
+    "compliance-review-digest": {
+        "task": "compliance.tasks.review_digest_task",
+        "schedule": crontab(hour=8, minute=45),
+    },
     # Account managers start their day with what is late at LINE, NDAs about to expire and
     # the coming quarterly cut-off for new use cases (08:30 Taipei, before the working day).
     "applications-send-reminders": {

@@ -247,6 +247,9 @@ COMPLIANCE_SMS_FALLBACK_SHARE_MAX = env.float("COMPLIANCE_SMS_FALLBACK_SHARE_MAX
 COMPLIANCE_BLOCK_SHARE_MAX = env.float("COMPLIANCE_BLOCK_SHARE_MAX", default=0.03)
 COMPLIANCE_QUALITY_MIN_SENDS = env.int("COMPLIANCE_QUALITY_MIN_SENDS", default=200)
 COMPLIANCE_QUALITY_WINDOW_DAYS = env.int("COMPLIANCE_QUALITY_WINDOW_DAYS", default=7)
+# A review locked to one reviewer may be taken over by another after this many idle minutes
+# (a superuser may take it over at once): a reviewer who went home does not hold the queue.
+COMPLIANCE_REVIEW_LOCK_IDLE_MINUTES = env.int("COMPLIANCE_REVIEW_LOCK_IDLE_MINUTES", default=30)
 
 # Billing: a JST day is flagged when |portal − LINE| exceeds max(count, share × LINE's count).
 BILLING_RECONCILIATION_TOLERANCE = env.int("BILLING_RECONCILIATION_TOLERANCE", default=0)

@@ -93,7 +93,7 @@ def test_a_template_goes_through_changes_requested_to_approval_by_a_second_revie
     open_from_queue(chen, base)
     chen.click("#start-review")
     expect(chen.locator("#approve")).to_be_visible()
-    expect(chen.locator("table.diff")).to_have_count(0)  # no earlier approved version
+    expect(chen.locator("table.tpl-diff")).to_have_count(0)  # no earlier approved version
     chen.check("input[name=rule-BUTTON_RELATES][value=pass]")
     chen.fill("input[name=note-BUTTON_RELATES]", "Opens the order page.")
     chen.click("#approve")

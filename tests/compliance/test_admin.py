@@ -170,8 +170,9 @@ def test_the_review_page_shows_the_diff_against_the_approved_version(
     new = template_new_version(template=approved.template, author=manager, text=approved.text.replace("出貨", "寄出"))
     template_submit(version=new, actor=manager)
     page = client_for(reviewer).get(review_url(new)).content.decode()
-    assert 'class="diff"' in page and "Changes since approved version 1" in page
-    assert "寄出" in page
+    assert 'class="tpl-diff"' in page and "Changes since approved version 1" in page
+    # a word-level diff: the changed characters are marked, not the whole line
+    assert "<ins>寄</ins>" in page and "<del>貨</del>" in page
 
 
 def test_the_reviewer_rechecks_with_a_term_added_after_submission(in_review: TemplateVersion, reviewer: User) -> None:
