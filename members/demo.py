@@ -120,8 +120,8 @@ def _shop() -> list[DemoMember]:
             blocked=True,
             line_uid="U4af4980629b4a1f2d0e5c3b7a9d10108",
         ),
-        # friend, not bound (follow seen, no binding consent yet)
-        DemoMember("demo-shop", "DS0109", "朱家瑋", "+886912001109", friend=True),
+        # friend, not bound (follow seen, no binding consent yet): the binding code reaches them by SMS
+        DemoMember("demo-shop", "DS0109", "朱家瑋", "+886912001109", sms_consent=True, friend=True),
         # has not passed LINE's SMS verification for six months: delivered after 90 minutes
         DemoMember("demo-shop", "DS0110", "胡雅琪", "+886912001110", sms_consent=True, acts_after_minutes=90),
         # shares a number with DS0001 (a family phone): both flagged as duplicates
