@@ -307,6 +307,33 @@ class StatementLine(models.Model):
     def __str__(self) -> str:
         return self.description
 
+    @property
+    def display_description(self) -> str:
+        """The line's description in the reader's language, from its kind and figures.
+
+        ``description`` keeps the words as generated, in the language of whoever pressed the
+        button; a reader sees them in their own. A kind this does not know shows the stored text.
+        """
+        from django.utils.translation import gettext
+
+        period = {"first": self.period_start, "last": self.period_end}
+        if self.kind == LineKind.PNP:
+            return gettext("PNP delivered (LINE's count per JST day) %(first)s – %(last)s") % period
+        if self.kind == LineKind.PNP_TEMPLATE:
+            return gettext("PNP template delivered (LINE's count per JST day) %(first)s – %(last)s") % period
+        if self.kind == LineKind.SMS:
+            return gettext("SMS segments (Taiwan days) %(first)s – %(last)s") % period
+        if self.kind in ADJUSTMENT_KINDS and self.adjusts is not None:
+            return gettext("Adjustment for %(month)s v%(version)d (closed): %(quantity)+d after closing") % {
+                "month": f"{self.adjusts.month:%Y-%m}",
+                "version": self.adjusts.version,
+                "quantity": self.quantity,
+            }
+        return self.description
+
+
+ADJUSTMENT_KINDS = frozenset({LineKind.ADJUSTMENT_PNP, LineKind.ADJUSTMENT_PNP_TEMPLATE, LineKind.ADJUSTMENT_SMS})
+
 
 class StatementDay(models.Model):
     """The portal's figures for one Taiwan calendar day of a statement (from the hourly rollups)."""

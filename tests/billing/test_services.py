@@ -128,6 +128,24 @@ def test_a_price_change_mid_month_gives_one_line_per_price_period(
     assert [d[-23:] for d in descriptions] == ["2026-03-01 – 2026-03-15", "2026-03-16 – 2026-03-31"]
 
 
+def test_a_statement_line_reads_in_the_readers_language_whoever_generated_it(
+    brand: Brand, finance: User, deliver: Callable[..., None], line_says: Callable[..., object]
+) -> None:
+    deliver(brand, taipei("2026-03-10 12:00"), 3)
+    line_says(brand, date(2026, 3, 10), "ready", 3)
+    with translation.override("zh-hant"):  # November's button pressed in Chinese
+        march = statement_generate(brand=brand, month=MAR, actor=finance)
+    line = march.lines.get(kind=LineKind.PNP)
+    sms = march.lines.get(kind=LineKind.SMS)
+
+    assert line.description.startswith("PNP 送達")  # as generated
+    with translation.override("en"):
+        assert line.display_description == "PNP delivered (LINE's count per JST day) 2026-03-01 – 2026-03-31"
+        assert sms.display_description == "SMS segments (Taiwan days) 2026-03-01 – 2026-03-31"
+    with translation.override("zh-hant"):
+        assert line.display_description == line.description
+
+
 def test_a_difference_beyond_the_tolerance_is_flagged_and_blocks_finalising(
     brand: Brand,
     finance: User,
