@@ -475,6 +475,9 @@ class TechnologyPartnerAdmin(admin.ModelAdmin):
     def approved_use_cases(self, partner: TechnologyPartner) -> str:
         return ", ".join(entry.get_use_case_display() for entry in partner.use_cases.all()) or "—"
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # its approvals explain the reviews its applications skipped: it is kept
+
     def save_model(self, request: HttpRequest, obj: TechnologyPartner, form: Any, change: bool) -> None:
         partner_save(partner=obj, actor=request.user)
 

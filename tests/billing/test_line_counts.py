@@ -274,17 +274,22 @@ def test_a_refetch_skips_only_this_brands_settled_days_of_each_kind(
         fetched_at=taipei("2026-01-13 09:00"),
     )
     asked: list[tuple[str, int]] = []
-    monkeypatch.setattr(
-        "billing.services.line_count_fetch", lambda *, brand, jst_date, now, kind: asked.append((kind, jst_date.day))
-    )
 
-    count = line_counts_refetch_month(
+    def fetch(*, brand: Brand, jst_date: date, now: object, kind: str) -> LineDailyCount:
+        asked.append((kind, jst_date.day))
+        return LineDailyCount(brand=brand, jst_date=jst_date, kind=kind, status="ready", success=1)
+
+    monkeypatch.setattr("billing.services.line_count_fetch", fetch)
+
+    answers = line_counts_refetch_month(
         brand=brand, month=date(2026, 1, 1), actor=finance, now=taipei("2026-01-13 12:00")
     )
 
     # then: LINE is asked for the brand's unsettled days only, whatever the other brand has
     assert asked == [(PnpKind.FLEXIBLE, 3)] + [(PnpKind.TEMPLATE, day) for day in range(2, 13)]
-    assert count == 12
+    assert [(a.kind, a.jst_date.day, a.before) for a in answers] == [(PnpKind.FLEXIBLE, 3, "unready")] + [
+        (PnpKind.TEMPLATE, day, "") for day in range(2, 13)
+    ]
 
 
 def test_finance_refetches_from_the_statement_page_and_the_draft_bills_lines_count(
