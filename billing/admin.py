@@ -373,6 +373,10 @@ class StatementAdmin(BrandScopedAdminMixin, admin.ModelAdmin):
             "can_explain_invoice": user.has_perm("billing.change_statement")
             and statement.status in (StatementStatus.DRAFT, StatementStatus.FINALISED),
             "invoice_form": InvoiceExplainForm(),
+            # Each day's counts open the notifications behind them, for whoever may read those.
+            "notifications_url": reverse("admin:notifications_notification_changelist")
+            if user.has_perm("notifications.view_notification")
+            else None,
             "refetch": refetch,
             "refetch_days": [
                 {

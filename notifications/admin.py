@@ -21,7 +21,13 @@ from notifications.choices import AlertKind, Channel
 from notifications.evidence import evidence_pack, evidence_pdf
 from notifications.exceptions import NotificationRefused, NotificationSearchError
 from notifications.models import AlertCrossing, BrandAlertThresholds, Notification, SmsAccount, WebhookEvent
-from notifications.search import notification_search_days, notifications_search, template_codes_visible_to
+from notifications.search import (
+    notification_search_days,
+    notifications_delivered_on,
+    notifications_line_day,
+    notifications_search,
+    template_codes_visible_to,
+)
 from notifications.services.accounts import SMS_ACCOUNT_FIELDS, sms_account_create_or_update
 from notifications.services.alerts import THRESHOLD_FIELDS, alert_threshold, alert_thresholds_set
 from notifications.services.manual import notification_sms_now, sms_now_refusal, user_may_send_sms_now
@@ -71,6 +77,57 @@ class DateRangeFilter(admin.ListFilter):
         return queryset
 
 
+class DeliveredDayFilter(admin.ListFilter):
+    """The notifications behind one day of a statement, linked from the statement page.
+
+    ``delivered_on`` (a Taiwan day) with ``via`` (the channel): the deliveries a statement day
+    counts. ``line_day`` (a JST day) with ``pnp_kind`` (``flexible`` or ``template``): the PNP the
+    portal counts against LINE's daily count on that day. Shown only while it narrows the list.
+    """
+
+    title = _("behind a statement day")
+    template = "admin/notifications/delivered_day_filter.html"
+    parameters = ("delivered_on", "via", "line_day", "pnp_kind")
+
+    def __init__(self, request: HttpRequest, params: dict[str, Any], model: Any, model_admin: Any) -> None:
+        super().__init__(request, params, model, model_admin)
+        self.values: dict[str, str] = {}
+        for name in self.parameters:
+            if name in params:
+                value = params.pop(name)
+                self.values[name] = str(value[-1] if isinstance(value, list) else value)
+
+    def has_output(self) -> bool:
+        return bool(self.values.get("delivered_on") or self.values.get("line_day"))
+
+    def expected_parameters(self) -> list[str | None]:
+        return list(self.parameters)
+
+    def choices(self, changelist: Any) -> Iterator[Mapping[str, object]]:
+        via = self.values.get("via", Channel.PNP)
+        yield {
+            "values": self.values,
+            "via_label": Channel(via).label if via in Channel.values else via,
+            "template_pnp": self.values.get("pnp_kind") == "template",
+            "clear_url": changelist.get_query_string(remove=list(self.parameters)),
+        }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        try:
+            if self.values.get("line_day"):
+                queryset = notifications_line_day(
+                    queryset, self.values["line_day"], templated=self.values.get("pnp_kind") == "template"
+                )
+            if self.values.get("delivered_on"):
+                queryset = notifications_delivered_on(
+                    queryset, self.values["delivered_on"], self.values.get("via") or Channel.PNP
+                )
+        except NotificationSearchError as exc:
+            messages.error(request, str(exc))
+            return queryset.none()
+        return queryset
+
+
 class TemplateCodeFilter(admin.SimpleListFilter):
     """The templates of the brands the user may see, from the template table (never a scan of sends)."""
 
@@ -104,6 +161,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
         "delivered_twice",
         TemplateCodeFilter,
         DateRangeFilter,
+        DeliveredDayFilter,
         "brand",
     )
     list_select_related = ("brand", "member")

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from compliance.choices import TemplateKind
 from compliance.models import MessageTemplate
 from members.models import Member
 from members.phones import normalize_phone
+from notifications.choices import Channel
 from notifications.exceptions import NotificationSearchError
 from notifications.models import Attempt, Notification
 from portal.selectors import brands_visible_to
@@ -33,6 +37,7 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 # the separators people write. Member numbers that are bare digits do not start with 0 or +.
 _PHONE_LIKE = re.compile(r"(\+|0|886)[\d\s\-().]{5,}")
 _MAX_ID = 2**63 - 1
+JST = ZoneInfo("Asia/Tokyo")
 
 
 def _members(**lookup: Any) -> QuerySet[Member, Any]:
@@ -105,22 +110,69 @@ def notification_search_days(since: str, until: str) -> tuple[datetime | None, d
         if not value:
             bounds.append(None)
             continue
-        try:
-            day = parse_date(value)
-        except ValueError:
-            day = None
-        if day is None:
-            raise NotificationSearchError(
-                _("%(field)s: %(value)s is not a day; write it as YYYY-MM-DD (e.g. 2026-12-01).")
-                % {"field": label, "value": value},
-                field=name,
-            )
-        start = timezone.make_aware(datetime.combine(day, time.min))
+        start = timezone.make_aware(datetime.combine(_day(value, field=name, label=label), time.min))
         bounds.append(start + timedelta(days=1) if name == "until" else start)
     since_at, until_at = bounds
     if since_at is not None and until_at is not None and until_at <= since_at:
         raise NotificationSearchError(_("To: the day must not be before From."), field="until")
     return since_at, until_at
+
+
+def _day(value: str, *, field: str, label: str) -> date:
+    day = None
+    try:
+        day = parse_date(value.strip())
+    except ValueError:
+        pass
+    if day is None:
+        raise NotificationSearchError(
+            _("%(field)s: %(value)s is not a day; write it as YYYY-MM-DD (e.g. 2026-12-01).")
+            % {"field": label, "value": value},
+            field=field,
+        )
+    return day
+
+
+def notifications_delivered_on(queryset: QuerySet[Notification], day: str, channel: str) -> QuerySet[Notification]:
+    """The notifications behind one Taiwan day's delivered count on ``channel`` (a statement day).
+
+    The statement's days count deliveries by the hour each attempt was delivered (Taiwan time), so
+    the notifications are found through their delivered attempts on that channel
+    (``attempt_delivered``, an index on channel and delivery time).
+    """
+    if channel not in Channel.values:
+        raise NotificationSearchError(
+            _("Channel: %(value)s is not one of %(choices)s.")
+            % {"value": channel, "choices": ", ".join(Channel.values)},
+            field="via",
+        )
+    start = timezone.make_aware(datetime.combine(_day(day, field="delivered_on", label=_("Delivered on")), time.min))
+    attempts = Attempt.objects.filter(
+        channel=channel, delivered_at__gte=start, delivered_at__lt=start + timedelta(days=1)
+    )
+    return queryset.filter(pk__in=attempts.values("notification_id"))
+
+
+# A PNP is delivered within LINE's 24-hour window of its send, so the deliveries that LINE counts
+# on one JST day (by send time) all lie within this long after that day began.
+_LINE_DAY_DELIVERY_SPAN = timedelta(days=2, hours=1)
+
+
+def notifications_line_day(queryset: QuerySet[Notification], day: str, *, templated: bool) -> QuerySet[Notification]:
+    """The notifications behind the portal's side of LINE's count for one JST day (a reconciliation day).
+
+    LINE counts a delivered PNP on the JST day it was sent (docs/billing.md), template PNP apart
+    from flexible PNP; the delivery-time bound keeps the lookup on ``attempt_delivered``.
+    """
+    start = datetime.combine(_day(day, field="line_day", label=_("LINE's day (JST)")), time.min, tzinfo=JST)
+    end = start + timedelta(days=1)
+    attempts = Attempt.objects.filter(
+        channel=Channel.PNP, delivered_at__gte=start, delivered_at__lt=start + _LINE_DAY_DELIVERY_SPAN
+    ).alias(counted_at=Coalesce("sent_at", "delivered_at"))
+    attempts = attempts.filter(counted_at__gte=start, counted_at__lt=end)
+    kind = Q(notification__template_version__kind=TemplateKind.LINE_TEMPLATE)
+    attempts = attempts.filter(kind if templated else ~kind)
+    return queryset.filter(pk__in=attempts.values("notification_id"))
 
 
 def template_codes_visible_to(user: Any) -> list[str]:

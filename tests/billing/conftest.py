@@ -23,6 +23,7 @@ from notifications.stats import stat_add
 from portal.choices import Role
 from portal.models import Brand
 from tests.notifications.conftest import approve_template, make_member  # noqa: F401 - fixtures reused here
+from tests.notifications.test_story import sent  # noqa: F401 - a sent PNP, for the statement-day links
 from tests.sandbox.conftest import SandboxProcess
 
 TAIPEI = ZoneInfo("Asia/Taipei")
