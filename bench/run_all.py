@@ -35,6 +35,12 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str], int]] = {
     "webhooks": ("bench_webhooks.py", [], ["--requests", "300", "--latency-requests", "50"], 600),
     "member_import": ("bench_member_import.py", [], ["--rows", "20000", "--sample", "500"], 900),
     "member_admin": ("bench_member_admin.py", [], ["--members", "20000", "--repeat", "5"], 900),
+    "notification_search": (
+        "bench_notification_search.py",
+        [],
+        ["--notifications", "200000", "--members", "20000", "--repeat", "5"],
+        1800,
+    ),
     "billing": ("bench_billing.py", [], ["--notifications", "50000", "--brands", "5", "--runs", "1"], 1200),
 }
 

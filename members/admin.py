@@ -30,7 +30,6 @@ from members.choices import Channel, ConsentPurpose, ConsentSource, ImportJobSta
 from members.hooks import member_page_sections
 from members.importing import ImportFileError
 from members.models import Consent, ImportJob, LineLink, Member
-from members.paginators import EstimatedCountPaginator
 from members.phones import mask_e164, normalize_phone
 from members.resources import ConsentResource, MemberResource
 from members.selectors import member_reachability, members_to_confirm, user_may_see_full_phone
@@ -39,6 +38,7 @@ from members.tasks import member_import_job_run
 from portal.admin_mixins import BrandScopedAdminMixin, ScopedRawIdWidget
 from portal.exports import formula_safe
 from portal.models import Brand
+from portal.paginators import EstimatedCountPaginator
 from portal.selectors import brands_editable_by, brands_visible_to
 
 # Files up to this many rows are imported during the request; bigger ones by a worker.

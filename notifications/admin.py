@@ -33,6 +33,7 @@ from notifications.services.alerts import THRESHOLD_FIELDS, alert_threshold, ale
 from notifications.services.manual import notification_sms_now, sms_now_refusal, user_may_send_sms_now
 from notifications.story import consents_behind, notification_story
 from portal.admin_mixins import BrandScopedAdminMixin, ReadOnlyAdminMixin
+from portal.paginators import EstimatedCountPaginator
 
 # Short channel names for the list: the full labels ("LINE notification message (PNP)") wrap
 # every row on a laptop screen. The filter and the detail page keep the full labels.
@@ -171,6 +172,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
         "prefix with phone:, member:, id: or tag: to say which."
     )
     show_full_result_count = False
+    paginator = EstimatedCountPaginator  # ten million rows are not counted to draw a page
     show_facets = admin.ShowFacets.NEVER
     date_hierarchy = None
     ordering = ("-id",)

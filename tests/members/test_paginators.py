@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from members.models import Member
-from members.paginators import EstimatedCountPaginator
+from portal.paginators import EstimatedCountPaginator
 
 
 @pytest.mark.postgres
