@@ -40,12 +40,10 @@ from portal.paginators import EstimatedCountPaginator
 CHANNEL_SHORT_LABELS: dict[str, Any] = {Channel.PNP: _("PNP"), Channel.LINE_PUSH: _("LINE push"), Channel.SMS: _("SMS")}
 
 
-class DateRangeFilter(admin.ListFilter):
-    """Accepted between two days (Taiwan time), both inclusive: ``since`` and ``until`` as YYYY-MM-DD."""
+class ParameterFilter(admin.ListFilter):
+    """A list filter read from its own query parameters (``parameters``), last value of each kept."""
 
-    title = _("accepted between")
-    template = "admin/notifications/date_range_filter.html"
-    parameters = ("since", "until")
+    parameters: tuple[str, ...] = ()
 
     def __init__(self, request: HttpRequest, params: dict[str, Any], model: Any, model_admin: Any) -> None:
         super().__init__(request, params, model, model_admin)
@@ -54,13 +52,20 @@ class DateRangeFilter(admin.ListFilter):
             if name in params:
                 value = params.pop(name)
                 self.values[name] = str(value[-1] if isinstance(value, list) else value)
-        self.request = request
-
-    def has_output(self) -> bool:
-        return True
 
     def expected_parameters(self) -> list[str | None]:
         return list(self.parameters)
+
+
+class DateRangeFilter(ParameterFilter):
+    """Accepted between two days (Taiwan time), both inclusive: ``since`` and ``until`` as YYYY-MM-DD."""
+
+    title = _("accepted between")
+    template = "admin/notifications/date_range_filter.html"
+    parameters = ("since", "until")
+
+    def has_output(self) -> bool:
+        return True
 
     def choices(self, changelist: Any) -> Iterator[Mapping[str, object]]:
         yield from [{"values": self.values, "query": changelist.get_filters_params()}]
@@ -78,7 +83,7 @@ class DateRangeFilter(admin.ListFilter):
         return queryset
 
 
-class DeliveredDayFilter(admin.ListFilter):
+class DeliveredDayFilter(ParameterFilter):
     """The notifications behind one day of a statement, linked from the statement page.
 
     ``delivered_on`` (a Taiwan day) with ``via`` (the channel): the deliveries a statement day
@@ -90,19 +95,8 @@ class DeliveredDayFilter(admin.ListFilter):
     template = "admin/notifications/delivered_day_filter.html"
     parameters = ("delivered_on", "via", "line_day", "pnp_kind")
 
-    def __init__(self, request: HttpRequest, params: dict[str, Any], model: Any, model_admin: Any) -> None:
-        super().__init__(request, params, model, model_admin)
-        self.values: dict[str, str] = {}
-        for name in self.parameters:
-            if name in params:
-                value = params.pop(name)
-                self.values[name] = str(value[-1] if isinstance(value, list) else value)
-
     def has_output(self) -> bool:
         return bool(self.values.get("delivered_on") or self.values.get("line_day"))
-
-    def expected_parameters(self) -> list[str | None]:
-        return list(self.parameters)
 
     def choices(self, changelist: Any) -> Iterator[Mapping[str, object]]:
         via = self.values.get("via", Channel.PNP)
