@@ -25,14 +25,19 @@ def _admin_connection(url: str):  # type: ignore[no-untyped-def]
     )
 
 
-def setup_database(url: str) -> None:
-    """Create a fresh benchmark database, point Django at it and migrate."""
+def setup_database(url: str, *, reuse: bool = False) -> bool:
+    """Create a fresh benchmark database (with ``reuse``, keep one a ``--keep`` run left); point Django at it, migrate.
+
+    Returns whether an existing database was kept.
+    """
     name = urlparse(url).path.lstrip("/")
     if not name.startswith("bench"):
         sys.exit(f"refusing to use database {name!r}: benchmark databases must be named bench*")
     with _admin_connection(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        kept = reuse and conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+        if not kept:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     sys.path.insert(0, str(BASE_DIR))
@@ -42,6 +47,7 @@ def setup_database(url: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    return kept
 
 
 def drop_database(url: str) -> None:

@@ -98,11 +98,10 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[18] if len(samples) >= 2 else samples[0]
 
 
-def populate(args: argparse.Namespace) -> dict[str, object]:
-    """Brands, templates, the manager, members and the history; returns what the searches look for."""
+def populate(args: argparse.Namespace) -> None:
+    """Brands, templates, the manager, members and the history."""
     from django.contrib.auth.models import Group, User
     from django.db import connection
-    from django.utils import timezone
 
     from compliance.choices import TemplateStatus, UseCase
     from compliance.models import MessageTemplate, TemplateVersion
@@ -181,6 +180,17 @@ def populate(args: argparse.Namespace) -> dict[str, object]:
         size = cursor.fetchone()[0]
     print(f"{args.notifications:,} notifications written in {time.perf_counter() - started:.0f} s ({size})")
 
+
+def looked_for(args: argparse.Namespace) -> dict[str, object]:
+    """What support is asked about, in the loaded history; the manager and the brands."""
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.utils import timezone
+
+    from portal.models import Brand
+
+    big = Brand.objects.get(slug="big")
+    manager = User.objects.get(username="manager")
     # What support is asked about: a member of the big brand in the middle of the history.
     member_no = (args.members // 2) // 10 * 10 + 3  # not a multiple of 10: the big brand's
     digits = f"{member_no:08d}"
@@ -222,15 +232,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--keep", action="store_true", help="keep the database (to look at plans)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="search the history a --keep run left (migrated first), not a new one"
+    )
     args = parser.parse_args()
 
-    setup_database(args.database_url)
+    kept = setup_database(args.database_url, reuse=args.reuse)
     try:
         from django.test import Client, override_settings
         from django.test.utils import setup_test_environment
 
         setup_test_environment()  # the test client keeps each response's context: rows shown
-        found = populate(args)
+        if not kept:
+            populate(args)
+        found = looked_for(args)
         client = Client(HTTP_HOST="localhost")
         client.force_login(found["manager"])
         big = found["big"]

@@ -169,7 +169,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
     paginator = EstimatedCountPaginator  # ten million rows are not counted to draw a page
     show_facets = admin.ShowFacets.NEVER
     date_hierarchy = None
-    ordering = ("-id",)
+    ordering = ("-created_at", "-id")  # newest first, on notification_recent
     change_form_template = "admin/notifications/notification/change_form.html"
     fields = ("brand",)
     readonly_fields = fields
@@ -290,7 +290,7 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
     list_select_related = ("brand",)
     search_fields = ("event_id__exact",)
     show_full_result_count = False
-    ordering = ("-id",)
+    ordering = ("-created_at", "-id")  # newest first, on notification_recent
     fields = (
         "brand",
         "event_id",

@@ -133,6 +133,11 @@ def _day(value: str, *, field: str, label: str) -> date:
     return day
 
 
+# Delivery times are LINE's and the SMS vendor's clocks, acceptance times ours: a delivery can be
+# stamped a little before its notification's acceptance. An hour covers any clock the portal trusts.
+_CLOCK_MARGIN = timedelta(hours=1)
+
+
 def notifications_delivered_on(queryset: QuerySet[Notification], day: str, channel: str) -> QuerySet[Notification]:
     """The notifications behind one Taiwan day's delivered count on ``channel`` (a statement day).
 
@@ -147,10 +152,11 @@ def notifications_delivered_on(queryset: QuerySet[Notification], day: str, chann
             field="via",
         )
     start = timezone.make_aware(datetime.combine(_day(day, field="delivered_on", label=_("Delivered on")), time.min))
-    attempts = Attempt.objects.filter(
-        channel=channel, delivered_at__gte=start, delivered_at__lt=start + timedelta(days=1)
-    )
-    return queryset.filter(pk__in=attempts.values("notification_id"))
+    end = start + timedelta(days=1)
+    attempts = Attempt.objects.filter(channel=channel, delivered_at__gte=start, delivered_at__lt=end)
+    # A notification is accepted before it is delivered: the newest-first list starts at the
+    # day's end instead of reading every later notification first.
+    return queryset.filter(pk__in=attempts.values("notification_id"), created_at__lt=end + _CLOCK_MARGIN)
 
 
 # A PNP is delivered within LINE's 24-hour window of its send, so the deliveries that LINE counts
@@ -172,7 +178,8 @@ def notifications_line_day(queryset: QuerySet[Notification], day: str, *, templa
     attempts = attempts.filter(counted_at__gte=start, counted_at__lt=end)
     kind = Q(notification__template_version__kind=TemplateKind.LINE_TEMPLATE)
     attempts = attempts.filter(kind if templated else ~kind)
-    return queryset.filter(pk__in=attempts.values("notification_id"))
+    # Accepted before it was sent (or delivered), so before the day's end: see notifications_delivered_on.
+    return queryset.filter(pk__in=attempts.values("notification_id"), created_at__lt=end + _CLOCK_MARGIN)
 
 
 def template_codes_visible_to(user: Any) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -25,10 +25,14 @@ NOVEMBER = date(2026, 11, 1)
 LIST = "/admin/notifications/notification/"
 
 
-def _delivered(notification: Notification, *, sent_at: datetime, delivered_at: datetime) -> None:
-    """Move a delivered PNP's send and delivery to the given moments (the counts are rebuilt from them)."""
+def _delivered(
+    notification: Notification, *, sent_at: datetime, delivered_at: datetime, accepted_at: datetime | None = None
+) -> None:
+    """Move a delivered PNP's acceptance (by default 2 s before its send), send and delivery; counts are rebuilt."""
     Attempt.objects.filter(notification=notification).update(sent_at=sent_at, delivered_at=delivered_at)
-    Notification.objects.filter(pk=notification.pk).update(delivered_at=delivered_at)
+    Notification.objects.filter(pk=notification.pk).update(
+        created_at=accepted_at or sent_at - timedelta(seconds=2), delivered_at=delivered_at
+    )
 
 
 @pytest.fixture
@@ -120,3 +124,30 @@ def test_another_brands_manager_finds_nothing_behind_this_brands_day(
         assert response.status_code in (200, 302)
         if response.status_code == 200:
             assert list(response.context["cl"].result_list) == []
+
+
+def test_a_delivery_stamped_by_lines_clock_before_its_acceptance_is_still_behind_its_day(
+    client: Client, brand: Brand, finance: User, sent: Callable[..., Notification]
+) -> None:
+    # Accepted just after Taiwan midnight by the portal's clock, sent and delivered according
+    # to LINE's clock a moment before it: LINE's timestamp decides the day it is counted on.
+    late = sent("E", "0912-000-101", delivered=True)
+    _delivered(
+        late,
+        accepted_at=taipei("2026-12-01 00:00:00.300"),
+        sent_at=taipei("2026-11-30 23:59:59.800"),
+        delivered_at=taipei("2026-11-30 23:59:59.900"),
+    )
+    assert client.login(username=finance.username, password=PASSWORD)
+
+    assert _listed(client, f"{LIST}?delivered_on=2026-11-30&via=pnp") == {"E"}
+    assert _listed(client, f"{LIST}?line_day=2026-12-01") == {"E"}  # 23:59:59 in Taipei is 00:59:59 JST
+
+
+def test_the_list_is_newest_first_by_acceptance(
+    client: Client, finance: User, november: dict[str, Notification]
+) -> None:
+    assert client.login(username=finance.username, password=PASSWORD)
+    response = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en")
+    # D was created first but accepted on 12 November: ids do not give the order, acceptance does
+    assert [n.member.external_id for n in response.context["cl"].result_list] == ["B", "C", "A", "D"]
