@@ -290,7 +290,7 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
     list_select_related = ("brand",)
     search_fields = ("event_id__exact",)
     show_full_result_count = False
-    ordering = ("-created_at", "-id")  # newest first, on notification_recent
+    ordering = ("-id",)
     fields = (
         "brand",
         "event_id",
