@@ -6,20 +6,25 @@ import json
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import OperationalError, connections, transaction
 from django.utils.functional import cached_property
+
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement stopped by statement_timeout
 
 
 class EstimatedCountPaginator(Paginator):
-    """Count exactly up to ``exact_below`` rows; beyond that, use PostgreSQL's estimate.
+    """Count exactly up to ``exact_below`` rows and within ``count_budget_ms``; beyond either, estimate.
 
     Unfiltered: ``pg_class.reltuples`` (under a millisecond). Filtered: a count capped at
-    ``exact_below + 1`` rows (``LIMIT`` inside the count, so at most that many index
-    entries are read), then the planner's row estimate when the cap is reached. Other
+    ``exact_below + 1`` rows (``LIMIT`` inside the count), stopped by PostgreSQL after
+    ``count_budget_ms`` (a filter no index answers can read millions of rows to find a few
+    thousand); when the cap or the budget is reached, the planner's row estimate. The page
+    itself reads only its own rows, so the list stays quick whatever the filter. Other
     databases count exactly (they hold test and demo data).
     """
 
     exact_below = 10_000
+    count_budget_ms = 50
 
     @cached_property
     def count(self) -> int:  # type: ignore[override]
@@ -31,10 +36,25 @@ class EstimatedCountPaginator(Paginator):
             estimate = self._reltuples(connection, queryset.model._meta.db_table)
             if estimate >= self.exact_below:
                 return estimate
-        capped = int(queryset.order_by().values("pk")[: self.exact_below + 1].count())
-        if capped <= self.exact_below:
+        capped = self._capped_count(connection, queryset)
+        if capped is not None and capped <= self.exact_below:
             return capped
-        return max(capped, self._planner_estimate(connection, queryset))
+        return max(capped or 0, self._planner_estimate(connection, queryset))
+
+    def _capped_count(self, connection: Any, queryset: Any) -> int | None:
+        """The count up to the cap, or None when it takes longer than the budget."""
+        try:
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                cursor.execute("SHOW statement_timeout")
+                previous = cursor.fetchone()[0]
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{self.count_budget_ms}ms"])
+                capped = int(queryset.order_by().values("pk")[: self.exact_below + 1].count())
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+        except OperationalError as exc:  # canceled by the budget; the savepoint restored the setting
+            if getattr(exc.__cause__, "sqlstate", None) != QUERY_CANCELED:
+                raise
+            return None
+        return capped
 
     @staticmethod
     def _reltuples(connection: Any, table: str) -> int:

@@ -1,7 +1,7 @@
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from members.models import Member
@@ -21,4 +21,34 @@ def test_a_filtered_count_is_exact_below_the_cap_and_estimated_above_it(
         estimate = EstimatedCountPaginator(queryset, 2).count
     assert estimate >= 4  # the cap was reached: no full count, the planner's estimate instead
     assert not any(q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "members_member"') for q in queries)
-    assert len(queries.captured_queries) == 2
+    work = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"] and "statement_timeout" not in q["sql"]]
+    assert len(work) == 2  # the capped count and the planner's estimate
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_count_slower_than_its_budget_is_estimated_and_the_request_goes_on_without_the_budget(
+    make_member: Callable[..., Member], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(3):
+        make_member(f"M{n}", f"09123456{n:02d}")
+    # A filter that takes 0.2 s per row, as a filter no index answers does over millions of rows.
+    slow = Member.objects.extra(where=["pg_sleep(0.2) IS NOT NULL"]).order_by("-id")
+    monkeypatch.setattr(EstimatedCountPaginator, "count_budget_ms", 100)
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries:
+            estimate = EstimatedCountPaginator(slow, 2).count
+        assert any(q["sql"].startswith("EXPLAIN") for q in queries)  # the planner's estimate, not the count
+        assert estimate >= 0
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            assert cursor.fetchone()[0] == "0"  # the budget applied to the count only
+            cursor.execute("SELECT pg_sleep(0.3)")  # ...so a slower statement after it still runs
+    assert EstimatedCountPaginator(Member.objects.filter(phone_type="mobile"), 2).count == 3
+
+
+@pytest.mark.postgres
+def test_a_failing_count_is_not_taken_for_a_slow_one(make_member: Callable[..., Member]) -> None:
+    broken = Member.objects.extra(where=["1 / 0 = 1"])
+    with pytest.raises(DataError):
+        EstimatedCountPaginator(broken, 2).count  # noqa: B018
