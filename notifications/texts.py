@@ -49,7 +49,7 @@ MESSAGES: dict[str, Promise] = {
     # What the portal made of a LINE webhook event.
     "webhook.unmatched": _("no PNP with delivery tag '%(tag)s'"),
     "webhook.duplicate": _("tag %(tag)s already delivered"),
-    "webhook.delivered": _("notification %(id)s delivered"),
+    "webhook.delivered": _("notification %(id)d delivered"),
     "webhook.follow_no_user": _("follow without a user id"),
     "webhook.follows": _("%(uid)s… follows"),
     "webhook.unfollow_no_user": _("unfollow without a user id"),

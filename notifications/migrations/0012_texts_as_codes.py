@@ -57,7 +57,7 @@ WORDINGS: dict[str, tuple[str, ...]] = {
     # The webhook details were written in English only.
     "webhook.unmatched": ("no PNP with delivery tag '%(tag)s'", 'no PNP with delivery tag "%(tag)s"'),
     "webhook.duplicate": ("tag %(tag)s already delivered",),
-    "webhook.delivered": ("notification %(id)s delivered",),
+    "webhook.delivered": ("notification %(id)d delivered",),
     "webhook.follow_no_user": ("follow without a user id",),
     "webhook.follows": ("%(uid)s… follows",),
     "webhook.unfollow_no_user": ("unfollow without a user id",),
