@@ -42,9 +42,12 @@ class BatchRequestSerializer(serializers.Serializer):
 
 class EventSerializer(serializers.ModelSerializer):
     channel = serializers.SerializerMethodField()
-    detail = serializers.CharField(source="detail_text", help_text="In the request's language (Accept-Language).")
+    detail = serializers.CharField(
+        source="detail_text", read_only=True, help_text="In the request's language (Accept-Language)."
+    )
     detail_code = serializers.CharField(
-        help_text="The detail's stable code (empty: the text is LINE's or the SMS vendor's, as they sent it)."
+        read_only=True,
+        help_text="The detail's stable code (empty: the text is LINE's or the SMS vendor's, as they sent it).",
     )
 
     class Meta:
@@ -74,8 +77,8 @@ class AttemptSerializer(serializers.ModelSerializer):
 class NotificationSerializer(serializers.ModelSerializer):
     member = serializers.CharField(source="member.external_id")
     template_version = serializers.IntegerField(source="template_version.number")
-    final_reason = serializers.CharField(source="reason_text", help_text=FINAL_REASON_HELP)
-    final_reason_code = serializers.CharField(help_text=FINAL_REASON_CODE_HELP)
+    final_reason = serializers.CharField(source="reason_text", read_only=True, help_text=FINAL_REASON_HELP)
+    final_reason_code = serializers.CharField(read_only=True, help_text=FINAL_REASON_CODE_HELP)
     timeline = EventSerializer(source="events", many=True)
     attempts = AttemptSerializer(many=True)
 
@@ -122,8 +125,8 @@ class NotificationListSerializer(serializers.ModelSerializer):
 
     member = serializers.CharField(source="member.external_id")
     template_version = serializers.IntegerField(source="template_version.number")
-    final_reason = serializers.CharField(source="reason_text", help_text=FINAL_REASON_HELP)
-    final_reason_code = serializers.CharField(help_text=FINAL_REASON_CODE_HELP)
+    final_reason = serializers.CharField(source="reason_text", read_only=True, help_text=FINAL_REASON_HELP)
+    final_reason_code = serializers.CharField(read_only=True, help_text=FINAL_REASON_CODE_HELP)
 
     class Meta:
         model = Notification

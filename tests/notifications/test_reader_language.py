@@ -272,3 +272,24 @@ def test_the_migration_leaves_rows_that_have_a_code_alone(
     _convert(monkeypatch)
     assert list(NotificationEvent.objects.values_list("pk", "detail", "detail_code", "detail_params")) == before
     assert Notification.objects.get(pk=notification.pk).final_reason_code == "final.expired"
+
+
+@pytest.mark.parametrize(("reader", "shown"), [("en", "Ub123456… follows"), ("zh-hant", "Ub123456… 加入好友")])
+def test_the_webhook_event_pages_read_the_portals_detail_in_the_readers_language(
+    client: Client, manager: User, brand: Brand, reader: str, shown: str
+) -> None:
+    hook = WebhookEvent.objects.create(
+        brand=brand,
+        event_id="e-follow",
+        event_type="follow",
+        occurred_at=timezone.now(),
+        payload={},
+        result=WebhookEventResult.APPLIED,
+        detail="Ub123456… follows",
+        detail_code="webhook.follows",
+        detail_params={"uid": "Ub123456"},
+    )
+    client.force_login(manager)
+    listed = client.get("/admin/notifications/webhookevent/", HTTP_ACCEPT_LANGUAGE=reader).content.decode()
+    page = client.get(f"/admin/notifications/webhookevent/{hook.pk}/change/", HTTP_ACCEPT_LANGUAGE=reader)
+    assert shown in listed and shown in page.content.decode()
