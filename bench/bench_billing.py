@@ -80,9 +80,10 @@ def generate(cursor: Any, *, notifications: int, brands: int) -> None:
     cursor.execute(
         """INSERT INTO notifications_notification (id, brand_id, member_id, template_version_id, template_code,
                variables, reservation_key, line_messages, sms_text, channel_plan, status, channel, final_reason,
+               final_reason_code, final_reason_params,
                created_at, updated_at, delivered_channel, delivered_twice, submitted_by)
            SELECT g, 1 + (g %% %(brands)s), 1, 1, 'notice', '{}', '', '[]', '', '["pnp","sms"]', 'delivered',
-                  CASE WHEN (g / %(brands)s) %% 25 < 2 THEN 'sms' ELSE 'pnp' END, '',
+                  CASE WHEN (g / %(brands)s) %% 25 < 2 THEN 'sms' ELSE 'pnp' END, '', '', '{}',
                   %(start)s + make_interval(secs => (g * 7919::bigint) %% %(seconds)s), now(),
                   CASE WHEN (g / %(brands)s) %% 25 < 2 THEN 'sms' ELSE 'pnp' END, false, ''
            FROM generate_series(1, %(n)s) g""",

@@ -48,8 +48,8 @@ FROM generate_series(1, %(members)s) AS i
 NOTIFICATIONS = """
 INSERT INTO notifications_notification (id, brand_id, member_id, template_version_id, template_code, variables,
     occurred_at, reservation_key, line_messages, sms_text, channel_plan, status, channel, final_reason,
-    created_at, updated_at, fallback_due_at, expires_at, delivered_at, delivered_channel, delivered_twice,
-    submitted_by, content_purged_at)
+    final_reason_code, final_reason_params, created_at, updated_at, fallback_due_at, expires_at, delivered_at,
+    delivered_channel, delivered_twice, submitted_by, content_purged_at)
 SELECT i, m.brand_id, m.id, v.id, v.code,
        jsonb_build_object('order_id', 'A' || i, 'event_time', '2026-11-25 10:00'),
        t, '', '[{"type": "text", "text": "您的訂單已出貨"}]'::jsonb, '',
@@ -59,6 +59,7 @@ SELECT i, m.brand_id, m.id, v.id, v.code,
        CASE WHEN k < 2 THEN 'line_push' WHEN k BETWEEN 87 AND 92 THEN 'sms' ELSE 'pnp' END,
        CASE WHEN k BETWEEN 93 AND 96 THEN 'no delivery event within 24 hours'
             WHEN k BETWEEN 97 AND 98 THEN 'LINE 400' ELSE '' END,
+       '', '{}'::jsonb,
        t, t + interval '6 seconds', NULL, CASE WHEN k >= 99 THEN t + interval '24 hours' END,
        CASE WHEN k < 93 THEN t + interval '5 seconds' END,
        CASE WHEN k < 2 THEN 'line_push' WHEN k BETWEEN 87 AND 92 THEN 'sms' WHEN k < 93 THEN 'pnp' ELSE '' END,

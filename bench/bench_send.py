@@ -260,9 +260,10 @@ def history_create(*, brand_id: int, version_id: int, per_member: int) -> None:
             INSERT INTO notifications_notification (
                 brand_id, member_id, template_version_id, template_code, variables, occurred_at,
                 reservation_key, line_messages, sms_text, channel_plan, status, channel, final_reason,
+                final_reason_code, final_reason_params,
                 created_at, updated_at, delivered_at, delivered_channel, delivered_twice, submitted_by)
             SELECT %s, m.id, %s, 'shipping_notice', '{}', t.at, '', '[]', '', '["pnp"]', 'delivered',
-                   'pnp', '', t.at, t.at, t.at, 'pnp', false, 'bench'
+                   'pnp', '', '', '{}', t.at, t.at, t.at, 'pnp', false, 'bench'
             FROM members_member m
             CROSS JOIN generate_series(1, %s) AS g(day)
             CROSS JOIN LATERAL (SELECT now() - g.day * interval '1 day' + m.id * interval '1 second') AS t(at)
@@ -283,8 +284,9 @@ def history_create(*, brand_id: int, version_id: int, per_member: int) -> None:
         )
         cursor.execute(
             """
-            INSERT INTO notifications_notificationevent (notification_id, attempt_id, kind, at, detail)
-            SELECT notification_id, id, kind, created_at, ''
+            INSERT INTO notifications_notificationevent (
+                notification_id, attempt_id, kind, at, detail, detail_code, detail_params)
+            SELECT notification_id, id, kind, created_at, '', '', '{}'
             FROM notifications_attempt CROSS JOIN unnest(ARRAY['queued', 'sent_to_line', 'delivered']) AS k(kind)
             ORDER BY notification_id
             """

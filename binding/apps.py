@@ -10,7 +10,10 @@ class BindingConfig(AppConfig):
         # Binding hooks into the send pipeline; notifications imports nothing of binding.
         from binding.links import fill_bind_link
         from binding.services import welcome_follow_apply
+        from binding.services.welcome import TEXTS
         from notifications.hooks import handles, variable_provider_register
+        from notifications.texts import messages_register
 
         variable_provider_register(fill_bind_link)
         handles("follow")(welcome_follow_apply)
+        messages_register(TEXTS)

@@ -286,7 +286,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("received_at", "brand", "event_type", "event_id", "is_redelivery", "result", "detail")
+    list_display = ("received_at", "brand", "event_type", "event_id", "is_redelivery", "result", "detail_shown")
     list_filter = ("event_type", "result", "is_redelivery", "brand")
     list_select_related = ("brand",)
     search_fields = ("event_id__exact",)
@@ -301,10 +301,14 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
         "received_at",
         "processed_at",
         "result",
-        "detail",
+        "detail_shown",
         "payload",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("detail"))
+    def detail_shown(self, obj: WebhookEvent) -> str:
+        return obj.detail_text
 
 
 class SmsAccountForm(forms.ModelForm):

@@ -113,7 +113,8 @@ def evidence_pack(notification: Notification, story: Story | None = None) -> dic
             "delivered_at": _when(notification.delivered_at),
             "delivered_channel": notification.delivered_channel or None,
             "delivered_twice": notification.delivered_twice,
-            "final_reason": notification.final_reason,
+            "final_reason": notification.reason_text,
+            "final_reason_code": notification.final_reason_code or None,
         },
         "consents": [
             {
@@ -151,6 +152,15 @@ def evidence_pack(notification: Notification, story: Story | None = None) -> dic
             ],
         },
         "requests": requests,
+        "timeline": [
+            {
+                "at": _when(event.at),
+                "event": event.kind,
+                "detail": event.detail_text,
+                "detail_code": event.detail_code or None,
+            }
+            for event in story.timeline
+        ],
         "billing": {
             "pnp_delivered": cost.pnp_delivered,
             "line_count_day_jst": _when(cost.pnp_count_day),
@@ -201,6 +211,7 @@ def evidence_pdf(pack: dict[str, Any]) -> bytes:
         ("consents", _("Consent that allowed the send")),
         ("template_version", _("Template version and its review")),
         ("requests", _("Requests to LINE and the SMS vendor, their answers and delivery events")),
+        ("timeline", _("Timeline")),
         ("billing", _("Billing facts")),
     ]
     story: list[Any] = [

@@ -7,7 +7,8 @@ and its welcome message here):
   returns the variables with its own added (the bind link). Every provider runs, in
   registration order, before the variables are checked, so what it adds goes through the
   same rules as what the brand sent.
-* **webhook event handlers** — several per LINE event type. Each returns ``(result, detail)``;
+* **webhook event handlers** — several per LINE event type. Each returns ``(result, detail)``,
+  the detail a :class:`~notifications.texts.Text` (a plain string is shown as it is);
   all of them run inside the transaction that marks the event processed, so an event is
   applied exactly once, by all or none. Unknown types are ignored, never an error.
 """
@@ -19,8 +20,9 @@ from typing import Any
 
 from notifications.choices import WebhookEventResult
 from notifications.models import WebhookEvent
+from notifications.texts import Text, as_text, joined, text
 
-Handler = Callable[[WebhookEvent], tuple[str, str]]
+Handler = Callable[[WebhookEvent], tuple[str, Text | str]]
 VariableProvider = Callable[..., Mapping[str, Any]]
 
 _handlers: dict[str, list[Handler]] = {}
@@ -44,7 +46,7 @@ def handlers_for(event_type: str) -> tuple[Handler, ...]:
     return tuple(_handlers.get(event_type, ()))
 
 
-def apply_event(event: WebhookEvent) -> tuple[str, str]:
+def apply_event(event: WebhookEvent) -> tuple[str, Text]:
     """Apply one stored event with every handler of its type.
 
     The result is "applied" when any handler applied it, else the first handler's result;
@@ -52,11 +54,11 @@ def apply_event(event: WebhookEvent) -> tuple[str, str]:
     """
     handlers = _handlers.get(event.event_type)
     if not handlers:
-        return WebhookEventResult.IGNORED, f"type {event.event_type!r} is not used"
+        return WebhookEventResult.IGNORED, text("webhook.type_unused", type=event.event_type)
     outcomes = [handler(event) for handler in handlers]
     results = [result for result, _detail in outcomes]
     result = WebhookEventResult.APPLIED if WebhookEventResult.APPLIED in results else results[0]
-    return result, "; ".join(detail for _result, detail in outcomes if detail)
+    return result, joined([as_text(detail) for _result, detail in outcomes])
 
 
 def variable_provider_register(provider: VariableProvider) -> VariableProvider:

@@ -20,6 +20,7 @@ from notifications.choices import (
     NotificationStatus,
     WebhookEventResult,
 )
+from notifications.texts import render_text
 from portal.fields import EncryptedSecretField
 from portal.models import Brand
 
@@ -58,6 +59,8 @@ class Notification(models.Model):
     )
     channel = models.CharField(_("current channel"), max_length=16, choices=Channel.choices, blank=True)
     final_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    final_reason_code = models.CharField(_("reason code"), max_length=40, blank=True, default="")
+    final_reason_params = models.JSONField(_("reason parameters"), default=dict, blank=True)
     created_at = models.DateTimeField(_("accepted at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     fallback_due_at = models.DateTimeField(_("SMS fallback due at"), null=True, blank=True)
@@ -106,6 +109,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.template_code}"
+
+    @property
+    def reason_text(self) -> str:
+        """Why it ended without a delivery, in the reader's language (the stored wording when it has no code)."""
+        return render_text(self.final_reason_code, self.final_reason_params, self.final_reason)
 
     @property
     def is_final(self) -> bool:
@@ -172,6 +180,8 @@ class NotificationEvent(models.Model):
     kind = models.CharField(_("event"), max_length=20, choices=EventKind.choices)
     at = models.DateTimeField(_("at"), auto_now_add=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
+    detail_code = models.CharField(_("detail code"), max_length=40, blank=True, default="")
+    detail_params = models.JSONField(_("detail parameters"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("notification event")
@@ -180,6 +190,11 @@ class NotificationEvent(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+    @property
+    def detail_text(self) -> str:
+        """The detail in the reader's language (the stored wording when it has no code)."""
+        return render_text(self.detail_code, self.detail_params, self.detail)
 
 
 class IdempotencyKey(models.Model):
@@ -266,6 +281,8 @@ class WebhookEvent(models.Model):
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     result = models.CharField(_("result"), max_length=16, choices=WebhookEventResult.choices, blank=True)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
+    detail_code = models.CharField(_("detail code"), max_length=40, blank=True, default="")
+    detail_params = models.JSONField(_("detail parameters"), default=dict, blank=True)
     payload_purged_at = models.DateTimeField(_("payload removed at"), null=True, blank=True)
 
     class Meta:
@@ -285,6 +302,11 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
+
+    @property
+    def detail_text(self) -> str:
+        """What the portal made of the event, in the reader's language."""
+        return render_text(self.detail_code, self.detail_params, self.detail)
 
 
 class DeliveryStat(models.Model):

@@ -139,7 +139,7 @@ def delivery_event_for(attempt: Attempt, brand_id: int) -> WebhookEvent | None:
 def _attempt_story(attempt: Attempt, brand_id: int, events: list[NotificationEvent]) -> AttemptStory:
     report = next(
         (
-            e.detail
+            e.detail_text
             for e in events
             if e.attempt_id == attempt.pk and e.kind in (EventKind.SMS_DELIVERED, EventKind.SMS_FAILED)
         ),

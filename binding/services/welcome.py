@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from binding.choices import BindingMetric, WelcomeStatus
 from binding.links import BIND_LINK_VARIABLE, follower_token_issue, settings_for
@@ -30,6 +31,7 @@ from integrations.sending import line_send_limited, retry_is_safe
 from members.models import LineLink
 from notifications.choices import WebhookEventResult
 from notifications.models import WebhookEvent
+from notifications.texts import Text, text
 from portal.exceptions import PortalError
 
 logger = logging.getLogger(__name__)
@@ -85,12 +87,16 @@ def welcome_on_follow(event: WebhookEvent) -> WelcomeMessage | None:
     return welcome
 
 
-def welcome_follow_apply(event: WebhookEvent) -> tuple[str, str]:
+# What the follow handler says on the webhook event, rendered in the reader's language.
+TEXTS = {"welcome.queued": gettext_lazy("welcome queued")}
+
+
+def welcome_follow_apply(event: WebhookEvent) -> tuple[str, Text]:
     """The follow event's handler that binding registers: queue the welcome, say whether it did."""
     welcome = welcome_on_follow(event)
     if welcome is None:
-        return WebhookEventResult.IGNORED, ""
-    return WebhookEventResult.APPLIED, "welcome queued"
+        return WebhookEventResult.IGNORED, Text()
+    return WebhookEventResult.APPLIED, text("welcome.queued")
 
 
 def _enqueue(welcome_id: int) -> None:

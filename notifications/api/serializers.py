@@ -10,6 +10,11 @@ from notifications.choices import NotificationStatus
 from notifications.models import Attempt, Notification, NotificationEvent
 from portal.api.fields import JSONObjectField
 
+FINAL_REASON_HELP = "Why it ended without a delivery, in the request's language (Accept-Language)."
+FINAL_REASON_CODE_HELP = (
+    "The reason's stable code, the same in every language (empty: LINE's or the SMS vendor's answer, as they sent it)."
+)
+
 
 class NotificationRequestSerializer(serializers.Serializer):
     """One notification to send: a template, a member (or a phone), the variables and the event time."""
@@ -37,10 +42,17 @@ class BatchRequestSerializer(serializers.Serializer):
 
 class EventSerializer(serializers.ModelSerializer):
     channel = serializers.SerializerMethodField()
+    detail = serializers.CharField(
+        source="detail_text", read_only=True, help_text="In the request's language (Accept-Language)."
+    )
+    detail_code = serializers.CharField(
+        read_only=True,
+        help_text="The detail's stable code (empty: the text is LINE's or the SMS vendor's, as they sent it).",
+    )
 
     class Meta:
         model = NotificationEvent
-        fields = ("at", "kind", "channel", "detail")
+        fields = ("at", "kind", "channel", "detail", "detail_code")
 
     def get_channel(self, event: NotificationEvent) -> str | None:
         return event.attempt.channel if event.attempt_id else None  # type: ignore[union-attr]
@@ -65,6 +77,8 @@ class AttemptSerializer(serializers.ModelSerializer):
 class NotificationSerializer(serializers.ModelSerializer):
     member = serializers.CharField(source="member.external_id")
     template_version = serializers.IntegerField(source="template_version.number")
+    final_reason = serializers.CharField(source="reason_text", read_only=True, help_text=FINAL_REASON_HELP)
+    final_reason_code = serializers.CharField(read_only=True, help_text=FINAL_REASON_CODE_HELP)
     timeline = EventSerializer(source="events", many=True)
     attempts = AttemptSerializer(many=True)
 
@@ -84,6 +98,7 @@ class NotificationSerializer(serializers.ModelSerializer):
             "delivered_channel",
             "delivered_twice",
             "final_reason",
+            "final_reason_code",
             "attempts",
             "timeline",
         )
@@ -110,6 +125,8 @@ class NotificationListSerializer(serializers.ModelSerializer):
 
     member = serializers.CharField(source="member.external_id")
     template_version = serializers.IntegerField(source="template_version.number")
+    final_reason = serializers.CharField(source="reason_text", read_only=True, help_text=FINAL_REASON_HELP)
+    final_reason_code = serializers.CharField(read_only=True, help_text=FINAL_REASON_CODE_HELP)
 
     class Meta:
         model = Notification
@@ -125,6 +142,7 @@ class NotificationListSerializer(serializers.ModelSerializer):
             "delivered_channel",
             "delivered_twice",
             "final_reason",
+            "final_reason_code",
         )
         read_only_fields = fields
 

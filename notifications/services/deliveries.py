@@ -10,7 +10,6 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from compliance.choices import TemplateKind
 from integrations.sms import (
@@ -33,13 +32,14 @@ from notifications.services.states import (
     timeline_add_many,
 )
 from notifications.stats import stat_add, stats_add
+from notifications.texts import Text, external, text
 from portal.db import bulk_set, bulk_set_rows
 
 logger = logging.getLogger(__name__)
 
 
 @handles("delivery")
-def delivery_event_apply(event: WebhookEvent) -> tuple[str, str]:
+def delivery_event_apply(event: WebhookEvent) -> tuple[str, Text]:
     """A PNP reached the member: match it by its delivery tag and record the delivery once."""
     tag = str((event.payload.get("delivery") or {}).get("data", ""))
     attempt = (
@@ -48,7 +48,7 @@ def delivery_event_apply(event: WebhookEvent) -> tuple[str, str]:
         .first()
     )
     if attempt is None:
-        return WebhookEventResult.UNMATCHED, f"no PNP with delivery tag {tag[:40]!r}"
+        return WebhookEventResult.UNMATCHED, text("webhook.unmatched", tag=tag[:40])
     notification = Notification.objects.select_for_update().get(pk=attempt.notification_id)
     attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
     if attempt.delivered_at is not None:
@@ -58,10 +58,8 @@ def delivery_event_apply(event: WebhookEvent) -> tuple[str, str]:
             stat_add(
                 brand_id=notification.brand_id, at=event.occurred_at, channel=Channel.PNP, metric=Metric.DELIVERED_TWICE
             )
-            timeline_add(
-                notification, EventKind.DELIVERED_TWICE, _("a second delivery event for the same PNP"), attempt
-            )
-        return WebhookEventResult.DUPLICATE, f"tag {tag[:40]} already delivered"
+            timeline_add(notification, EventKind.DELIVERED_TWICE, text("delivered_twice.event"), attempt)
+        return WebhookEventResult.DUPLICATE, text("webhook.duplicate", tag=tag[:40])
     if attempt.status == AttemptStatus.EXPIRED and attempt.answered_at is not None:
         # The 24-hour inference was wrong: take back the "expired" count it added.
         stat_add(
@@ -70,31 +68,31 @@ def delivery_event_apply(event: WebhookEvent) -> tuple[str, str]:
     attempt.status, attempt.delivered_at = AttemptStatus.DELIVERED, event.occurred_at
     attempt.save(update_fields=["status", "delivered_at"])
     delivery_record(notification, attempt, event.occurred_at)
-    return WebhookEventResult.APPLIED, f"notification {notification.pk} delivered"
+    return WebhookEventResult.APPLIED, text("webhook.delivered", id=notification.pk)
 
 
 @handles("follow")
-def follow_event_apply(event: WebhookEvent) -> tuple[str, str]:
+def follow_event_apply(event: WebhookEvent) -> tuple[str, Text]:
     """A LINE user added the OA as a friend (or unblocked it)."""
     uid = str((event.payload.get("source") or {}).get("userId", ""))
     if not uid:
-        return WebhookEventResult.IGNORED, "follow without a user id"
+        return WebhookEventResult.IGNORED, text("webhook.follow_no_user")
     line_link_update(brand=event.brand, uid=uid, is_friend=True, is_blocked=False, actor="line:webhook")
     # For billing's dashboard (the OA's block rate).
     stat_add(brand_id=event.brand_id, at=event.occurred_at, channel=Channel.LINE_PUSH, metric=Metric.FOLLOW)
-    return WebhookEventResult.APPLIED, f"{uid[:8]}… follows"
+    return WebhookEventResult.APPLIED, text("webhook.follows", uid=uid[:8])
 
 
 @handles("unfollow")
-def unfollow_event_apply(event: WebhookEvent) -> tuple[str, str]:
+def unfollow_event_apply(event: WebhookEvent) -> tuple[str, Text]:
     """A LINE user blocked the OA."""
     uid = str((event.payload.get("source") or {}).get("userId", ""))
     if not uid:
-        return WebhookEventResult.IGNORED, "unfollow without a user id"
+        return WebhookEventResult.IGNORED, text("webhook.unfollow_no_user")
     line_link_update(brand=event.brand, uid=uid, is_friend=False, is_blocked=True, actor="line:webhook")
     # For billing's dashboard (the OA's block rate).
     stat_add(brand_id=event.brand_id, at=event.occurred_at, channel=Channel.LINE_PUSH, metric=Metric.UNFOLLOW)
-    return WebhookEventResult.APPLIED, f"{uid[:8]}… blocked the account"
+    return WebhookEventResult.APPLIED, text("webhook.blocked", uid=uid[:8])
 
 
 def sms_report_apply(*, vendor: str, reference: str, report: SmsDeliveryReport) -> bool:
@@ -114,15 +112,15 @@ def sms_report_apply(*, vendor: str, reference: str, report: SmsDeliveryReport) 
         if report.delivered:
             attempt.status, attempt.delivered_at = AttemptStatus.DELIVERED, now
             attempt.save(update_fields=["status", "delivered_at"])
-            timeline_add(notification, EventKind.SMS_DELIVERED, report.status, attempt)
+            timeline_add(notification, EventKind.SMS_DELIVERED, external(report.status), attempt)
             delivery_record(notification, attempt, now)
         else:
             attempt.status, attempt.answered_at, attempt.error = AttemptStatus.FAILED, now, f"SMS {report.status}"
             attempt.save(update_fields=["status", "answered_at", "error"])
-            timeline_add(notification, EventKind.SMS_FAILED, report.status, attempt)
+            timeline_add(notification, EventKind.SMS_FAILED, external(report.status), attempt)
             if notification.status != NotificationStatus.DELIVERED:
                 notification_finish(
-                    notification, NotificationStatus.FAILED, _("SMS not delivered: %(s)s") % {"s": report.status}
+                    notification, NotificationStatus.FAILED, text("final.sms_not_delivered", s=report.status)
                 )
         return True
 
@@ -184,6 +182,7 @@ def webhook_events_drain(*, batch_size: int = 500, max_batches: int = 100) -> in
             prefetch_related_objects(batch, "brand")  # a brand or two per batch, read once
             results = _deliveries_apply_or_none([event for event in batch if event.event_type == "delivery"])
             for event in batch:
+                detail: Text
                 if event.pk in results:
                     result, detail = results[event.pk]
                 else:
@@ -192,9 +191,10 @@ def webhook_events_drain(*, batch_size: int = 500, max_batches: int = 100) -> in
                             result, detail = apply_event(event)
                     except Exception as exc:  # one bad event must not block the others
                         logger.exception("webhook event %s failed", event.event_id)
-                        result, detail = WebhookEventResult.FAILED, f"{type(exc).__name__}: {exc}"[:200]
-                event.result, event.detail, event.processed_at = result, detail[:200], timezone.now()
-            bulk_set(batch, ["result", "detail", "processed_at"])
+                        result, detail = WebhookEventResult.FAILED, external(f"{type(exc).__name__}: {exc}"[:200])
+                event.result, event.processed_at = result, timezone.now()
+                event.detail, event.detail_code, event.detail_params = detail.english(200), detail.code, detail.params
+            bulk_set(batch, ["result", "detail", "detail_code", "detail_params", "processed_at"])
             processed += len(batch)
     return processed
 
@@ -203,7 +203,7 @@ def _delivery_tag(event: WebhookEvent) -> str:
     return str((event.payload.get("delivery") or {}).get("data", ""))
 
 
-def _deliveries_apply_or_none(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
+def _deliveries_apply_or_none(events: list[WebhookEvent]) -> dict[int, tuple[str, Text]]:
     """Apply plain deliveries together; if that fails, leave every event to its own handler."""
     try:
         with transaction.atomic():
@@ -213,7 +213,7 @@ def _deliveries_apply_or_none(events: list[WebhookEvent]) -> dict[int, tuple[str
         return {}
 
 
-def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
+def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, Text]]:
     """Apply the batch's plain deliveries together; return the result of each event it settled.
 
     Plain: the first event for a PNP that is neither delivered nor expired, of a notification
@@ -251,7 +251,7 @@ def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
         )
     )
     now = timezone.now()
-    results: dict[int, tuple[str, str]] = {}
+    results: dict[int, tuple[str, Text]] = {}
     settled: list[tuple[int, int, str, Fields]] = []  # notification, attempt, status as read, what it becomes
     counts: Counts = Counter()
     for event in events:
@@ -259,7 +259,7 @@ def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
         attempt = by_tag.get(tag)
         notification = notifications.get(attempt[1]) if attempt is not None else None
         if attempt is None or notification is None or notification[0] != event.brand_id:
-            results[event.pk] = (WebhookEventResult.UNMATCHED, f"no PNP with delivery tag {tag[:40]!r}")
+            results[event.pk] = (WebhookEventResult.UNMATCHED, text("webhook.unmatched", tag=tag[:40]))
             continue
         attempt_id, notification_id, attempt_status, sent_at, delivered_at = attempt
         brand_id, status, kind = notification
@@ -277,7 +277,7 @@ def _deliveries_apply(events: list[WebhookEvent]) -> dict[int, tuple[str, str]]:
         counts.update(
             delivered_counts(brand_id=brand_id, channel=Channel.PNP, at=at, sent_at=sent_at, templated=templated)
         )
-        results[event.pk] = (WebhookEventResult.APPLIED, f"notification {notification_id} delivered")
+        results[event.pk] = (WebhookEventResult.APPLIED, text("webhook.delivered", id=notification_id))
     if settled:
         notifications_write_rows([(n, status, fields) for n, _a, status, fields in settled], at=now)
         bulk_set_rows(

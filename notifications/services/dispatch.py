@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from integrations import line as line_client
 from integrations import ratelimit, sending
@@ -46,6 +45,7 @@ from notifications.services.states import (
     timeline_add,
 )
 from notifications.stats import stat_add, stats_add
+from notifications.texts import text
 from portal.db import bulk_insert, execute_prepared
 from portal.models import Brand
 
@@ -114,8 +114,7 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
                 notification_finish(
                     notification,
                     NotificationStatus.FAILED,
-                    _("Template version %(n)d is %(status)s: not sent.")
-                    % {"n": version.number, "status": version.status},
+                    text("final.version_not_approved", n=version.number, status=version.status),
                 )
                 continue
             attempts = attempts_by_notification[notification.pk]
@@ -127,9 +126,7 @@ def _claim_many(notification_ids: list[int]) -> list[tuple[Notification, Attempt
             else:
                 channel = _next_channel(notification, attempts)
                 if channel is None:
-                    notification_finish(
-                        notification, NotificationStatus.FAILED, _("Every planned channel has been tried.")
-                    )
+                    notification_finish(notification, NotificationStatus.FAILED, text("final.all_tried"))
                     continue
                 attempt = Attempt(notification=notification, channel=channel, reference=str(uuid.uuid4()))
                 new_attempts.append(attempt)
@@ -349,8 +346,7 @@ def _send_sms(notification: Notification, attempt: Attempt) -> None:
         timeline_add(
             notification,
             EventKind.SMS_SENT,
-            _("%(vendor)s message %(id)s, %(n)d segment(s)")
-            % {"vendor": account.vendor, "id": result.message_id, "n": result.segments},
+            text("sms.sent", vendor=account.vendor, id=result.message_id, n=result.segments),
             attempt,
         )
         stats_add(

@@ -15,6 +15,7 @@ from notifications.models import Notification
 from notifications.services.accepting import enqueue_dispatch
 from notifications.services.states import notification_write, queued_fields, timeline_add
 from notifications.stats import stat_add
+from notifications.texts import text
 from portal.actors import Actor, actor_label
 from portal.choices import Role
 from portal.selectors import brands_editable_by, user_roles
@@ -60,7 +61,7 @@ def notification_sms_now(*, notification_id: int, actor: Actor) -> Notification:
         timeline_add(
             notification,
             EventKind.FALLBACK_DUE,
-            _("sent by SMS now at the request of %(actor)s") % {"actor": actor_label(actor)},
+            text("sms_now.sent", actor=actor_label(actor)),
             pnp,
         )
         notification_write(notification, queued_fields())

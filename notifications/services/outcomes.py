@@ -10,7 +10,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from members.services import member_flag_phone_unreachable
 from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus
@@ -32,6 +31,10 @@ from notifications.services.states import (
     timeline_event,
 )
 from notifications.stats import stat_add, stats_add
+from notifications.texts import Text, external, text
+
+# What the attempt of a PNP LINE refused with 422 records as its error (the member's flag too).
+REFUSED_422 = "LINE 422: not on LINE, or PNP turned off by the user (or LINE's privacy policy not accepted)"
 
 
 def attempt_release_for_retry(
@@ -53,7 +56,7 @@ def attempt_release_for_retry(
             timeline_add(
                 notification,
                 EventKind.LINE_ERROR if attempt.channel != Channel.SMS else EventKind.SMS_FAILED,
-                _("gave up after %(n)d retries: %(error)s") % {"n": MAX_RETRIES, "error": error},
+                text("retry.gave_up", n=MAX_RETRIES, error=error[:300]),
                 attempt,
             )
             notification_move_on(notification, attempt)
@@ -61,7 +64,7 @@ def attempt_release_for_retry(
         timeline_add(
             notification,
             EventKind.LINE_RETRY if attempt.channel != Channel.SMS else EventKind.SMS_FAILED,
-            error,
+            external(error),
             attempt,
         )
     raise RetryLater(notification_id=notification.pk, retries=attempt.retries, retry_after=retry_after)
@@ -80,12 +83,19 @@ def notification_move_on(notification: Notification, attempt: Attempt) -> None:
             )
         transaction.on_commit(lambda: enqueue_dispatch([notification.pk]))
     elif not notification.is_final:
-        notification_finish(
-            notification, NotificationStatus.FAILED, attempt.error or _("Not delivered on any channel.")
-        )
+        notification_finish(notification, NotificationStatus.FAILED, attempt_error_text(attempt))
 
 
-def notification_finish(notification: Notification, status: str, reason: str) -> None:
+def attempt_error_text(attempt: Attempt) -> Text:
+    """Why the attempt failed: the portal's words for a 422, else LINE's or the vendor's, as they came."""
+    if attempt.status == AttemptStatus.REFUSED and attempt.error == REFUSED_422:
+        return text("pnp.refused_422")
+    if not attempt.error:
+        return text("final.no_channel")
+    return external(attempt.error)
+
+
+def notification_finish(notification: Notification, status: str, reason: Text) -> None:
     """End the notification without a delivery: failed (counted, on its timeline) or not delivered."""
     notification_write(notification, final_fields(status=status, reason=reason))
     if status == NotificationStatus.FAILED:
@@ -156,10 +166,7 @@ def pnp_accepted_many(items: list[tuple[Notification, Attempt, datetime]]) -> No
                 accepted_at=answered_at,
                 http_status=http_status,
             )
-        details = {
-            200: _("LINE answered 200; waiting for the delivery event"),
-            202: _("LINE accepted the template PNP (202); waiting for the delivery event"),
-        }
+        details = {200: text("pnp.accepted"), 202: text("pnp.accepted_template")}
         timeline_add_many(
             [
                 timeline_event(
@@ -189,7 +196,7 @@ def pnp_ambiguous(notification: Notification, attempt: Attempt, error: str) -> N
         timeline_add(
             notification,
             EventKind.AMBIGUOUS,
-            _("%(error)s; policy %(policy)s") % {"error": error, "policy": settings.PNP_AMBIGUOUS_POLICY},
+            text("pnp.ambiguous", error=error[:300], policy=settings.PNP_AMBIGUOUS_POLICY),
             attempt,
         )
         if settings.PNP_AMBIGUOUS_POLICY == "fallback_now" and notification.fallback_due_at is not None:
@@ -201,9 +208,9 @@ def pnp_refused(notification: Notification, attempt: Attempt) -> None:
         notification, attempt = notification_relock(notification, attempt)
         now = timezone.now()
         attempt.status, attempt.answered_at, attempt.http_status = AttemptStatus.REFUSED, now, 422
-        attempt.error = "LINE 422: not on LINE, or PNP turned off by the user (or LINE's privacy policy not accepted)"
+        attempt.error = REFUSED_422
         attempt.save(update_fields=["status", "answered_at", "http_status", "error"])
-        timeline_add(notification, EventKind.LINE_REFUSED, attempt.error, attempt)
+        timeline_add(notification, EventKind.LINE_REFUSED, text("pnp.refused_422"), attempt)
         stat_add(brand_id=notification.brand_id, at=now, channel=Channel.PNP, metric=Metric.REFUSED_422)
         member_flag_phone_unreachable(member=notification.member, reason=attempt.error)
         notification_move_on(notification, attempt)
@@ -218,7 +225,7 @@ def channel_failed(notification: Notification, attempt: Attempt, status: int | N
         timeline_add(
             notification,
             EventKind.SMS_FAILED if attempt.channel == Channel.SMS else EventKind.LINE_ERROR,
-            error,
+            external(error),
             attempt,
         )
         notification_move_on(notification, attempt)
@@ -239,8 +246,7 @@ def delivery_record(notification: Notification, attempt: Attempt, at: datetime) 
             timeline_add(
                 notification,
                 EventKind.DELIVERED_TWICE,
-                _("%(channel)s delivered too; the member may have received the notice twice")
-                % {"channel": attempt.get_channel_display()},
+                text("delivered_twice.channel", channel=attempt.channel),
                 attempt,
             )
     if notification.status != NotificationStatus.DELIVERED:

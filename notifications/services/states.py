@@ -24,6 +24,7 @@ from notifications.exceptions import StatusMoveError
 from notifications.models import Attempt, Notification, NotificationEvent
 from notifications.services.common import DELIVERY_WINDOW_SECONDS, line_time
 from notifications.stats import latency_bucket, stats_add
+from notifications.texts import Text, text
 from portal.db import bulk_insert, bulk_set_rows
 
 S = NotificationStatus
@@ -96,16 +97,28 @@ def delivered_fields(*, channel: str, at: datetime) -> Fields:
         "delivered_at": at,
         "delivered_channel": channel,
         "final_reason": "",
+        "final_reason_code": "",
+        "final_reason_params": {},
         "fallback_due_at": None,
         "expires_at": None,
     }
 
 
-def final_fields(*, status: str, reason: str) -> Fields:
-    """Ended without a delivery (failed, or not delivered within the window), for ``reason``."""
+def final_fields(*, status: str, reason: Text) -> Fields:
+    """Ended without a delivery (failed, or not delivered within the window), for ``reason``.
+
+    The reason is stored as its code and parameters, with its English wording beside them.
+    """
     if status not in (S.FAILED, S.NOT_DELIVERED):
         raise ValueError(f"{status} is not an end without a delivery")
-    return {"status": status, "final_reason": reason[:200], "fallback_due_at": None, "expires_at": None}
+    return {
+        "status": status,
+        "final_reason": reason.english(200),
+        "final_reason_code": reason.code,
+        "final_reason_params": reason.params,
+        "fallback_due_at": None,
+        "expires_at": None,
+    }
 
 
 def delivered_event(*, notification_id: int, attempt_id: int, channel: str) -> NotificationEvent:
@@ -113,7 +126,7 @@ def delivered_event(*, notification_id: int, attempt_id: int, channel: str) -> N
     return timeline_event(
         notification_id=notification_id,
         kind=EventKind.DELIVERED,
-        detail=str(Channel(channel).label),
+        detail=text("delivered.channel", channel=str(channel)),
         attempt_id=attempt_id,
     )
 
@@ -141,11 +154,8 @@ def delivered_counts(
 
 def queued_event(notification: Notification) -> NotificationEvent:
     """The first line of a notification's timeline: accepted, with its channel plan."""
-    return NotificationEvent(
-        notification=notification,
-        kind=EventKind.QUEUED,
-        detail=_("channel plan: %(plan)s") % {"plan": " → ".join(notification.channel_plan)},
-    )
+    detail = text("queued.plan", plan=" → ".join(notification.channel_plan))
+    return NotificationEvent(notification=notification, kind=EventKind.QUEUED, **detail_fields(detail))
 
 
 # --- The writers ------------------------------------------------------------------------------------------
@@ -202,16 +212,24 @@ def notifications_write_rows(rows: Sequence[tuple[int, str, Fields]], *, at: dat
     bulk_set_rows(Notification, [*names, "updated_at"], values)
 
 
+def detail_fields(detail: Text | None) -> Fields:
+    """A timeline line's detail as stored: its code and parameters, and its English wording."""
+    detail = detail or Text()
+    return {"detail": detail.english(300), "detail_code": detail.code, "detail_params": detail.params}
+
+
 def timeline_event(
-    *, notification_id: int, kind: str, detail: str = "", attempt_id: int | None = None
+    *, notification_id: int, kind: str, detail: Text | None = None, attempt_id: int | None = None
 ) -> NotificationEvent:
     """One line of a notification's timeline, not saved (see ``EventKind``)."""
-    return NotificationEvent(notification_id=notification_id, kind=kind, detail=detail[:300], attempt_id=attempt_id)
+    return NotificationEvent(notification_id=notification_id, kind=kind, attempt_id=attempt_id, **detail_fields(detail))
 
 
-def timeline_add(notification: Notification, kind: str, detail: str = "", attempt: Attempt | None = None) -> None:
+def timeline_add(
+    notification: Notification, kind: str, detail: Text | None = None, attempt: Attempt | None = None
+) -> None:
     """Add one line to the notification's timeline (see ``EventKind``)."""
-    NotificationEvent.objects.create(notification=notification, kind=kind, detail=detail[:300], attempt=attempt)
+    NotificationEvent.objects.create(notification=notification, kind=kind, attempt=attempt, **detail_fields(detail))
 
 
 def timeline_add_many(events: Sequence[NotificationEvent]) -> None:

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus
 from notifications.models import Notification
@@ -15,6 +14,7 @@ from notifications.services.accepting import enqueue_dispatch
 from notifications.services.outcomes import notification_finish, pnp_ambiguous
 from notifications.services.states import notification_write, queued_fields, timeline_add
 from notifications.stats import stat_add
+from notifications.texts import text
 
 
 def fallbacks_due(*, now: datetime | None = None, limit: int = 1000) -> int:
@@ -35,8 +35,7 @@ def fallbacks_due(*, now: datetime | None = None, limit: int = 1000) -> int:
             timeline_add(
                 notification,
                 EventKind.FALLBACK_DUE,
-                _("no delivery event within %(m)d minutes; sending the SMS")
-                % {"m": notification.template_version.sms_fallback_delay_minutes or 0},
+                text("fallback.due", m=notification.template_version.sms_fallback_delay_minutes or 0),
                 pnp,
             )
             notification_write(notification, queued_fields())
@@ -72,9 +71,7 @@ def deliveries_expire(*, now: datetime | None = None, limit: int = 1000) -> int:
                     channel=attempt.channel,
                     metric=Metric.EXPIRED,
                 )
-            reason = _(
-                "not delivered: no delivery event in 24 h (inferred: blocked, no consent or no SMS verification)"
-            )
+            reason = text("final.expired")
             timeline_add(notification, EventKind.EXPIRED, reason)
             notification_finish(notification, NotificationStatus.NOT_DELIVERED, reason)
     return len(ids)

@@ -110,8 +110,9 @@ def test_a_drained_batch_ends_as_applying_each_event_in_turn_would(inbox: None) 
     with transaction.atomic():
         for event in WebhookEvent.objects.order_by("id"):
             with transaction.atomic():
-                event.result, event.detail = apply_event(event)
-            event.save(update_fields=["result", "detail"])
+                event.result, detail = apply_event(event)
+            event.detail, event.detail_code, event.detail_params = detail.english(200), detail.code, detail.params
+            event.save(update_fields=["result", "detail", "detail_code", "detail_params"])
         one_by_one = state()
         transaction.set_rollback(True)
 

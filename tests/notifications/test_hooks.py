@@ -11,6 +11,7 @@ from notifications import hooks
 from notifications.choices import WebhookEventResult
 from notifications.models import WebhookEvent
 from notifications.services.deliveries import follow_event_apply
+from notifications.texts import external
 
 
 def _event(event_type: str) -> WebhookEvent:
@@ -43,7 +44,7 @@ def test_every_handler_of_a_type_runs_and_any_application_makes_the_event_applie
         ran.append("second")
         return WebhookEventResult.APPLIED, "second applied"
 
-    assert hooks.apply_event(_event(scratch_type)) == (WebhookEventResult.APPLIED, "second applied")
+    assert hooks.apply_event(_event(scratch_type)) == (WebhookEventResult.APPLIED, external("second applied"))
     assert ran == ["first", "second"]
 
 
@@ -56,12 +57,13 @@ def test_registering_a_handler_twice_runs_it_once(scratch_type: str) -> None:
 
     hooks.handles(scratch_type)(handler)
     hooks.handles(scratch_type)(handler)
-    assert hooks.apply_event(_event(scratch_type)) == (WebhookEventResult.APPLIED, "once")
+    assert hooks.apply_event(_event(scratch_type)) == (WebhookEventResult.APPLIED, external("once"))
     assert ran == [1]
 
 
 def test_an_event_type_nobody_handles_is_ignored_and_says_so() -> None:
-    assert hooks.apply_event(_event("beacon")) == (WebhookEventResult.IGNORED, "type 'beacon' is not used")
+    result, detail = hooks.apply_event(_event("beacon"))
+    assert (result, detail.english(200)) == (WebhookEventResult.IGNORED, "type 'beacon' is not used")
 
 
 def test_variable_providers_each_add_their_variables_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -36,6 +36,7 @@ from notifications.services.states import (
     queued_fields,
     sending_fields,
 )
+from notifications.texts import external
 from portal.models import Brand
 
 VARIABLES = {"order_id": "A123", "event_time": "2026-11-25 10:00"}
@@ -114,7 +115,7 @@ def outcome(notification: Notification, status: str) -> Fields:
         return awaiting_fields(notification, channel=notification.channel_plan[0], at=now)
     if status == "delivered":
         return delivered_fields(channel=notification.channel_plan[0], at=now)
-    return final_fields(status=status, reason="test")
+    return final_fields(status=status, reason=external("test"))
 
 
 def at_status(notification: Notification, status: str) -> Notification:
@@ -214,7 +215,7 @@ def test_a_notification_is_written_queued_or_not_at_all(
 def test_a_delivered_notification_cannot_be_failed_afterwards(notification: Notification) -> None:
     row = at_status(notification, "delivered")
     with pytest.raises(StatusMoveError), transaction.atomic():
-        notification_finish(row, NotificationStatus.FAILED, "too late")
+        notification_finish(row, NotificationStatus.FAILED, external("too late"))
     assert stored_status(row) == "delivered"
     assert not NotificationEvent.objects.filter(notification=row, kind="failed").exists()
 
@@ -283,7 +284,7 @@ def test_a_notification_not_delivered_is_ended_without_a_failure_line_or_count(
     brand: Brand, notification: Notification
 ) -> None:
     row = at_status(notification, NotificationStatus.AWAITING_DELIVERY)
-    notification_finish(row, NotificationStatus.NOT_DELIVERED, "no delivery event in 24 h")
+    notification_finish(row, NotificationStatus.NOT_DELIVERED, external("no delivery event in 24 h"))
     row = Notification.objects.get(pk=notification.pk)
     assert (row.status, row.final_reason) == (NotificationStatus.NOT_DELIVERED, "no delivery event in 24 h")
     assert not row.events.filter(kind=EventKind.FAILED).exists()
