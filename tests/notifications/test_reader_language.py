@@ -171,7 +171,7 @@ def test_an_unknown_code_on_a_stored_row_shows_its_text_in_the_api(
 
 
 def _convert(monkeypatch: pytest.MonkeyPatch) -> None:
-    migration = importlib.import_module("notifications.migrations.0012_texts_as_codes")
+    migration = importlib.import_module("notifications.migrations.0013_texts_as_codes")
     monkeypatch.setattr(migration, "BATCH", 2)  # several batches, and groups within a batch
     migration.texts_to_codes(apps, None)
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0010_sms_account_gateway_url'),
+        ('notifications', '0011_notification_recent'),
     ]
 
     operations = [

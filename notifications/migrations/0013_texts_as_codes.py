@@ -206,6 +206,6 @@ def texts_to_codes(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("notifications", "0011_reader_language_texts")]
+    dependencies = [("notifications", "0012_reader_language_texts")]
 
     operations = [migrations.RunPython(texts_to_codes, migrations.RunPython.noop, elidable=True)]
