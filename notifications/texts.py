@@ -67,6 +67,8 @@ def messages_register(messages: Mapping[str, Promise]) -> None:
 
 
 def _param(name: str, value: Any) -> Any:
+    if name == "plan" and isinstance(value, str):  # a channel plan: "pnp → sms", each channel in words
+        return " → ".join(_param("channel", step) for step in value.split(" → "))
     labels = _PARAM_LABELS.get(name)
     if labels is not None and value in labels.values:
         return str(labels(value).label)

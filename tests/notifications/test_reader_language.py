@@ -145,6 +145,16 @@ def test_the_stored_wording_beside_the_code_is_english_whatever_the_writer_spoke
     assert (line.detail, line.detail_code, line.detail_params) == (SENT_EN, "pnp.accepted", {})
 
 
+def test_a_channel_plan_reads_as_the_channels_names_in_the_readers_language() -> None:
+    with translation.override("en"):
+        plan = render_text("queued.plan", {"plan": "pnp → sms"})
+        assert plan == "channel plan: LINE notification message (PNP) → SMS"
+    with translation.override("zh-hant"):
+        assert render_text("queued.plan", {"plan": "line_push → sms"}) == "發送管道順序：LINE 推播（好友） → 簡訊"
+    with translation.override("en"):  # a channel retired since the line was written stays as written
+        assert render_text("queued.plan", {"plan": "fax → sms"}) == "channel plan: fax → SMS"
+
+
 # --- a code the catalogue does not know, or parameters that no longer fit -----------------------------------
 
 
