@@ -242,13 +242,13 @@ FACT = re.compile(
     r"您(?:已)?(?:加購|購買|預購|訂購|訂製|參加|申辦|申請|使用|報名|預約|預訂)(?:的|之)|提醒您|請攜帶|入場|報到|"
     r"您(?:詢問|洽詢|查詢|提出)|已?(?:送達|出貨|寄出|交寄|簽收)|取件|取貨|(?:付款|扣款|繳費|交易)(?:已)?(?:完成|成功)|"
     r"\bapplied\b|\byou\s+paid\b|\bwas\s+charged\b|\bincluded\b|\bincludes\b|\bunder\s+your\s+contract\b|"
-    r"\brefund(?:ed)?\b|\breturned\s+to\b|\bexpir(?:e|es|ed|ing)\b|\bwill\s+be\s+charged\b|\byour\s+(?:order|booking|bill|plan)\b|\breminder\b|\byour\s+new\b|"
-    r"\byour\s+(?:free\s+)?(?:consultation|appointment|session|class)\b"
+    r"\brefund(?:ed)?\b|\breturned\s+to\b|\bexpir(?:e|es|ed|ing)\b|\bwill\s+be\s+charged\b|\byour\s+(?:order|booking|bill|plan)\b|\breminder\b|\byour\s+new\b|\bconfirmed\b|\bquestions?\s+about\b|如有(?:任何)?(?:疑問|問題)|有任何問題|恕不|不適用|"
+    r"\byour\s+(?:free\s+)?(?:consultation|appointment|session|class|upgrade|payment|subscription|membership|reservation|fare|loan|policy|card|account)\b"
 )
 # Framing that turns a sentence into an offer whatever facts it also states.
 OFFER = re.compile(
     r"送您|送你|贈送您|再送|再享|再贈|加贈|另有|另享|另外|還能享|還可享|最高|專屬|可(?:升級|加辦|加購|享)|下次|下回|下一次|即日起|快來|立即|馬上|別錯過|把握|推薦您|邀請您|全館|全店|全站|全面|全品項|指定(?:商品|品項|餐點)|活動期間|"
-    r"\bnext\s+(?:order|purchase|visit|time)\b|\bexclusive\b|\benjoy\b|\bclaim\b|\bgrab\b|\btreat\b|\bdon'?t\s+miss\b|\bnow\b|\bsitewide\b|\bstorewide\b"
+    r"\bnext\s+(?:order|purchase|visit|time)\b|\bexclusive\b|\benjoy\b|\bclaim\b|\bgrab\b|\btreat\b|\bup\s+to\b|\byour\s+\w+\s+offer\b|\bdon'?t\s+miss\b|\bnow\b|\bsitewide\b|\bstorewide\b"
 )
 
 
@@ -320,7 +320,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.discount", BLOCK, r"(?P<percent>\d{1,2}(?:\.\d+)?)\s*%\s*(?:off\b|discount|折扣|優惠)"),
     _p("ad.discount", BLOCK, r"\b(?:up\s+to|save|extra|get|enjoy|take)\s+(?P<percent>\d{1,2})\s*%"),
     _p("ad.discount", BLOCK, r"(?<![\d.])(?P<rate>[一二三四五六七八九\d]{1,2}(?:\.\d)?)\s*折(?![抵舊疊衷合算返騰線頁痕價券])"),
-    _p("ad.discount", BLOCK, r"打\s*折|折扣價|半價|半買半送|對折|買一送一|特價|下殺|殺到|狂降|大減價|清倉|出清|破盤|大放送"),
+    _p("ad.discount", BLOCK, r"打\s*折|半價|半買半送|對折|買一送一|下殺|殺到|狂降|大減價|清倉|出清|破盤|大放送"),
     _p("ad.discount", BLOCK, r"第\s*[二三四2-4]\s*(?:件|杯|份|個|入|盒|位|人)\s*(?:\d|[一二三四五六七八九]|半|免|只要|優惠|特)"),
     _p("ad.discount", BLOCK, r"\b(?:flash|mega|big)\s*sale\b"),
     _p("ad.discount", BLOCK, r"\b(?:(?:big|mega|flash|spring|summer|autumn|winter|holiday|year-end|anniversary)\s+)?sale\b"),
@@ -331,8 +331,9 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.discount", BLOCK, rf"(?:現省|立省|現賺|直降|現折|再折|再省)\s*{_AMOUNT_CJK}|\bsave\s+(?:nt\$|\$|up\s+to|\d)|\band\s+save\b|\d+\s*percent\s+off\b"),
     _p("ad.discount", BLOCK, r"會員(?:日|價|獨享|專屬|限定)|(?:周|週)年慶|品牌日|購物節|雙\s*1[12]|黑色星期五|black\s*friday|cyber\s*monday", factual=True),
     _p("ad.discount", BLOCK, r"大?降價|大降|\bprice\s+cuts?\b|\breduced\s+prices?\b", factual=True),
+    _p("ad.discount", BLOCK, r"特價|折扣價|\b(?:holiday|weekend|weekday|lunch|seasonal|today'?s|christmas|festive|members'?)\s+specials?\b", factual=True),
     # Exclusivity: a benefit reserved for card holders, members or new customers.
-    _p("ad.discount", BLOCK, r"(?:卡友|會員|新戶|新客|粉絲|學生|壽星)?(?:獨享|專享)|獨家(?:優惠|好康|折扣|價|販售|限定)|\bmembers?\s+(?:enjoy|get|save|receive)\b|享\s*\d+(?:\.\d+)?\s*%|利率(?:享|最高|高達)", factual=True),
+    _p("ad.discount", BLOCK, r"(?:卡友|會員|新戶|新客|粉絲|學生|壽星)?(?:獨享|專享)|(?:貴賓|卡友|粉絲|vip|新戶|新客|學生)限定|\bunlock\s+(?:\w+\s+)?(?:perks|rewards|benefits|offers|savings|discounts)\b|\bwhen\s+you\s+(?:join|sign\s+up|subscribe|book|buy|spend|order|shop)\b|獨家(?:優惠|好康|折扣|價|販售|限定)|\bmembers?\s+(?:enjoy|get|save|receive)\b|享\s*\d+(?:\.\d+)?\s*%|利率(?:享|最高|高達)", factual=True),
     # Threshold gifts.
     _p("ad.threshold_gift", BLOCK, rf"滿\s*{_AMOUNT_CJK}\s*(?:件|個|杯|份|盒|瓶)?\s*(?:就|即|再|可|現)?\s*(?:送|折|贈|減|享|打|抽|回饋|免)"),
     _p("ad.threshold_gift", BLOCK, r"滿額|滿千|滿萬|滿百|消費滿|單筆滿", factual=True),
@@ -343,7 +344,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.threshold_gift", BLOCK, r"(?:來店|消費|入會|加入|生日|壽星|見面|迎新|新戶|首購|開卡|滿額|感恩)[\u4e00-\u9fff]{0,2}禮|(?:即|就|再|加)贈|贈(?:送)?(?:精美|限量|專屬)|回饋(?:月|季|週|祭|好禮|價)|感恩回饋|\b(?:birthday|welcome|loyalty)\s+(?:treat|gift|reward|offer|bonus)\b", factual=True),
     _p("ad.threshold_gift", BLOCK, r"(?:可享|享有?(?!的)|即享|再享|獲得|拿|領)[^，。！!？?\n]{0,6}?(?:禮(?!拜)|加油金|購物金|紅利)", factual=True),
     # A benefit named without saying what it is: likely an offer, for a reviewer.
-    _p("ad.threshold_gift", REVIEW, r"(?:可享|享有?(?!的)|即享|再享|獲得|拿|領)[^，。！!？?\n]{0,6}?(?:回饋|好康|折扣|優惠)", factual=True),
+    _p("ad.threshold_gift", REVIEW, r"(?:可享|享有?(?!的)|即享|再享|獲得|拿|領)[^，。！!？?\n]{0,6}?(?:回饋|好康|折扣|優惠|補助|補貼)", factual=True),
     _p("ad.threshold_gift", BLOCK, r"送\s*[\u4e00-\u9fff]{1,6}?\s*(?:一|1|兩|2)\s*(?:份|杯|片|個|張|瓶|盒|組|堂|次|晚|碗|盤)|免\s*(?:掛號費|服務費|工本費|安裝費|入會費|開卡費|門票|入場費|月租)|\bcomplimentary\b|\bget\s+(?:a|an|one|your)?\s*free\b|\bfree\s+(?:cake|drinks?|coffee|dessert|meal|night|upgrade|gift)\b", factual=True),
     _p("ad.threshold_gift", BLOCK, rf"(?:即可|就能|就可以?|便可)\s*(?:獲得|領取|兌換|拿到|享有?|參加|抽)[^，。！!？?\n]{{0,8}}?(?:{_BENEFIT})|最高(?:可)?(?:折抵|折|抵|回饋|送|享|贈|補助|可貸|貸)?\s*{_AMOUNT_CJK}|以?舊換新|換新機", factual=True),
     # A gift shipped with the member's own order is a fact about it; any other mention is for a reviewer.
@@ -395,6 +396,8 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.cross_sell", REVIEW, r"加購|升級(?:方案|為|至|到)|專屬方案|推薦(?:您|你)|為您推薦|猜你喜歡|您可能(?:也)?(?:會)?(?:喜歡|需要)|\bupgrade\s+to\b|\byou\s+(?:may|might)\s+also\s+like\b|\brecommended\s+for\s+you\b|\badd\s+(?:on|an?\s+extra)\b", factual=True),
     _p("ad.cross_sell", BLOCK, r"(?:0|零)\s*利率|\b0\s*%\s*(?:apr|interest)\b|最高\s*\d+\s*期", factual=True),
     _p("ad.cross_sell", REVIEW, r"(?:可|能|即可)\s*(?:升級|加辦|加購|轉換)|\bprotect\s+(?:your|you)\b|\bnew\s+(?:[a-z-]+\s+){0,2}(?:plans?|cards?|accounts?|services?|packages?|policy|policies)\b", factual=True),
+    _p("ad.cross_sell", BLOCK, r"熱銷|必買|爆款|好物推薦|人氣(?:商品|推薦|王)", factual=True),
+    _p("ad.cross_sell", REVIEW, r"為您精選|精選(?:商品|好物|推薦)|本週推薦|(?:就|一次|輕鬆)搞定|全家人?的保障|保障(?:全家|更完整|升級)|\b(?:talk|speak|ask|apply|get|need|consider|protect|unlock)\b[^.?!\n]{0,25}\b(?:loans?|mortgages?|insurance|cover|plans?|packages?|perks|benefits)\b", factual=True),
     # A value claim: what the member would gain by taking a plan or product.
     _p("ad.cross_sell", REVIEW, r"(?:最|超|更|很)划算|\bbetter\s+value\b", factual=True),
     _p("ad.cross_sell", REVIEW, r"為您規劃|理財(?:規劃|方案|諮詢)|退休規劃|資產配置", factual=True),
@@ -403,6 +406,7 @@ PATTERNS: tuple[Pattern, ...] = (
     # Price bait.
     _p("ad.price_bait", BLOCK, rf"(?:只要|只需|僅需|僅要|只賣|不到|低至|下殺至?)\s*(?:每月|月付|月繳|每人|每位|每份|一次)?\s*{_AMOUNT_CJK}|最低\s*{_AMOUNT_CJK}\s*起|(?:nt\$|\$)\s*[\d,]+\s*元?\s*起(?!迄|算|日|至)|[\d,]+\s*元\s*起(?!迄|算|日|至)|銅板價|超殺|超值|超低價|甜甜價|驚喜價|體驗價|均一價|早鳥"),
     _p("ad.price_bait", BLOCK, rf"{_AMOUNT}\s*(?:就能|就可以?|即可|便能)\s*(?:擁有|帶回|入手|享受|享|吃到|住|換)"),
+    _p("ad.price_bait", BLOCK, r"(?:每人|每位|每晚|每月|每堂|一人)\s*(?:nt\$|\$)?\s*[\d,]+\s*元?\s*起|(?<![\d/:.])\d{1,3}(?:,\d{3})+\s*元?\s*起(?!迄|算|日|至)"),
     _p("ad.price_bait", REVIEW, r"(?:套餐|雙人餐|單人餐|組合|禮盒|吃到飽|全餐|療程|月付|月繳|每月只要)\s*(?:只要|僅|特價)?\s*(?:nt\$|\$)?\s*\d[\d,]*\s*元", factual=True),
     _p("ad.price_bait", BLOCK, r"\bas\s+low\s+as\b|\bonly\s+(?:nt\$|\$)\s*\d|\b(?:starting|prices?)\s+(?:at|from)\s+(?:nt\$|\$)?\s*\d|\bfrom\s+(?:just\s+)?(?:nt\$|\$)\s*\d[\d,]*\b(?!\s*(?:has|was|to))|\bearly\s*bird\b|\bunbeatable\b"),
     # Urgency and scarcity.
@@ -415,9 +419,9 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.call_to_buy", BLOCK, r"\b(?:shop|order|buy|book|subscribe|grab|claim)\s+(?:yours\s+)?(?:now|today)\b|\bget\s+yours\b|\bgrab\s+(?:yours|one|it)\b|\bdon'?t\s+wait\b|\bsign\s+up\s+(?:now|today)\b|\badd\s+to\s+cart\b|\b(?:click|tap)\s+(?:here\s+|below\s+|the\s+link\s+)?to\s+(?:buy|shop|order|get|claim|grab|save)\b|\bstock\s+up\b|\btreat\s+yourself\b|\bgrab\s+(?:this|these|the|a|an|your)\b"),
     _p("ad.call_to_buy", BLOCK, r"現在\s*(?:續保|續約|換約|攜碼|換機|加入|購買|下單|申辦|預訂|升級|報名|辦卡|入手|訂)|\bshop\s+(?:our|the|all|these|new|online)\b"),
     # Second-person prompts to come, look or buy: an abandoned cart, a rhetorical question, "come and see".
-    _p("ad.call_to_buy", REVIEW, r"(?:來|快來|歡迎)\s*(?:看看|逛逛|瞧瞧|參觀|體驗|試試|選購)|歡迎(?:預約|預訂|訂位|選購|光臨|來店)|來\s*(?:一|1)\s*(?:碗|杯|份|盤|客|個|顆|趟)|就來(?:我們|本店|門市|店裡)|\bready\s+for\b[^.?!]{0,20}\?|購物車[^，。！!？?\n]{0,10}(?:等|還在|別忘|結帳)|想要[^，。！!？?\n]{1,12}嗎|\b(?:items?|something)\s+(?:left\s+)?in\s+your\s+cart\b|\byour\s+cart\s+is\s+waiting\b|\bvisit\s+us\b|\bcome\s+(?:and\s+)?(?:see|visit|try|take\s+a\s+look|check)\b|\blooking\s+for\s+an?\s+new\b", factual=True),
+    _p("ad.call_to_buy", REVIEW, r"(?:來|快來|歡迎)\s*(?:看看|逛逛|瞧瞧|參觀|體驗|試試|選購)|歡迎(?:預約|預訂|訂位|選購|光臨|來店)|來\s*(?:一|1)\s*(?:碗|杯|份|盤|客|個|顆|趟)|就來(?:我們|本店|門市|店裡)|就來[\u4e00-\u9fff]{0,6}(?:吧|試試|看看|走走|坐坐)|試試看吧|來[\u4e00-\u9fff]{0,6}(?:試試|看看|逛逛)吧|\b(?:thinking\s+(?:about|of)|looking\s+for|ready\s+for|want|need)\b[^.?!\n]{0,30}\?|\blevel\s+up\b|\b(?:you|your\s+\w+)\s+deserves?\b|\bpamper\b|\bindulge\b|\b(?:book|order|reserve|try|join|visit|shop)\b[^.!?\n]{0,25}\b(?:today|now|this\s+(?:week|weekend|month))\b|購物車[^，。！!？?\n]{0,10}(?:等|還在|別忘|結帳)|想[要省賺]?[^，。！!？?\n]{1,12}嗎|\b(?:items?|something)\s+(?:left\s+)?in\s+your\s+cart\b|\byour\s+cart\s+is\s+waiting\b|\bvisit\s+us\b|\bcome\s+(?:and\s+)?(?:see|visit|try|take\s+a\s+look|check)\b|\blooking\s+for\s+an?\s+new\b", factual=True),
     # Invitations to a brand's event.
-    _p("ad.invitation", REVIEW, r"慶祝[^，。！!？?\n]{0,8}(?:週年|周年|開幕|開張|誕|節)|歡慶|同慶|開放(?:預訂|訂位|報名|預購)|驚喜(?:連連|價|好禮|不斷)|[十\d]+\s*(?:週|周)年|(?:市集|展覽|派對|講座|快閃|音樂會|演唱會|祭|嘉年華)[^，。！!？?\n]{0,8}(?:登場|開跑|舉辦|開幕)|活動開跑", factual=True),
+    _p("ad.invitation", REVIEW, r"慶祝[^，。！!？?\n]{0,8}(?:週年|周年|開幕|開張|誕|節)|歡慶|同慶|開放(?:預訂|訂位|報名|預購)|名額開放|開放名額|\bcelebrate\s+with\s+us\b|\bour\s+(?:birthday|anniversary)\b|驚喜(?:連連|價|好禮|不斷)|[十\d]+\s*(?:週|周)年|(?:市集|展覽|派對|講座|快閃|音樂會|演唱會|祭|嘉年華)[^，。！!？?\n]{0,8}(?:登場|開跑|舉辦|開幕)|活動開跑", factual=True),
     _p("ad.invitation", REVIEW, r"誠摯邀請|邀請您(?:參加|出席|蒞臨|一同|來)|歡迎(?:蒞臨|參加|報名|來店)|報名中|開放報名|熱烈報名|即日起(?:開放)?報名|\byou'?re\s+invited\b|\bjoin\s+(?:us|our)\b|\bfree\s+(?:class(?:es)?|workshop|lesson|tasting|seminar)\b|\bwe\s+invite\s+you\b|\brsvp\b", factual=True),
 )  # fmt: skip
 
