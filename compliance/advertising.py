@@ -429,6 +429,9 @@ PATTERNS: tuple[Pattern, ...] = (
 # pattern at once tells, and only then is each pattern run on its own for its findings.
 ANY_PATTERN = re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[a-z_]+>', '(?:', p.regex.pattern)})" for p in PATTERNS))
 
+# Every pattern needs a letter or a CJK character: an id, a number or a date is checked no further.
+_HAS_WORD = re.compile(rf"[a-z{_CJK}]")
+
 # OTP (use case 11): the code's context, and nothing else. Sentences beyond the code's purpose,
 # validity and a warning not to share it are flagged for the reviewer.
 _OTP_CONTEXT = re.compile(
@@ -511,7 +514,7 @@ def detect(text: str, *, use_case: str | None = None, lists: Lists | None = None
     # Words a pattern saw in a legitimate context (its use case, what follows): no term finds them either.
     neutral: list[tuple[int, int]] = []
     found: list[_Match] = []
-    for pattern in PATTERNS if ANY_PATTERN.search(body) else ():
+    for pattern in PATTERNS if _HAS_WORD.search(body) and ANY_PATTERN.search(body) else ():
         for match in pattern.regex.finditer(body):
             start, end = match.span()
             if start == end or _inside(start, end, allowed):
