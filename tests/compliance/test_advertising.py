@@ -93,6 +93,24 @@ def test_obfuscated_and_plain_advertising_is_blocked(text: str) -> None:
         ("ad.urgency", "Today only"),
         ("ad.call_to_buy", "立即搶購"),
         ("ad.call_to_buy", "order now"),
+        ("ad.threshold_gift", "來店消費即贈精美小禮"),
+        ("ad.threshold_gift", "Your exclusive birthday treat is here"),
+        ("ad.buy_n_get_m", "Buy one latte, get a second for NT$10"),
+        ("ad.cashback", "Top up NT$1,000 and get NT$100 extra credit"),
+        ("ad.free_trial", "第一堂免費，報名即可參加"),
+        ("ad.free_trial", "前三個月月租0元"),
+        ("ad.referral", "邀朋友一起來上課"),
+        ("ad.lottery", "每日簽到集滿7天，即可兌換飲品一杯"),
+        ("ad.launch", "全新旗艦手機現正開賣"),
+        ("ad.launch", "Our autumn collection has arrived"),
+        ("ad.cross_sell", "推薦您申請個人信貸"),
+        ("ad.cross_sell", "信用卡分期0利率"),
+        ("ad.price_bait", "月付299元就能擁有新手機"),
+        ("ad.urgency", "名額只剩最後5位"),
+        ("ad.urgency", "Limited seats left"),
+        ("ad.call_to_buy", "購物車裡的商品還在等你喔"),
+        ("ad.invitation", "誠摯邀請您參加本週六的品酒會"),
+        ("ad.invitation", "Join us for our anniversary party"),
     ],
 )
 def test_each_category_is_recognised_by_its_pattern(code: str, text: str) -> None:
@@ -162,6 +180,35 @@ def test_an_upsell_on_a_bill_is_blocked_as_outside_the_use_case() -> None:
     assert detect("升級方案更划算", use_case=UseCase.DELIVERY_NOTICE, lists=LISTS).verdict == REVIEW
 
 
+@pytest.mark.parametrize(
+    ("fact", "offer"),
+    [
+        ("本次訂單已免運，預計 12/6 送達", "本週下單享免運"),
+        ("Order confirmed. Promo code SAVE10 applied: you paid NT$900.", "Use promo code SAVE10 at checkout"),
+        ("您的優惠券將於今日 23:59 到期", "送您優惠券一張，今日有效"),
+        ("原訂單使用之折價券 NT$100 已退回帳戶", "結帳出示折價券 NT$100"),
+        ("已套用滿額折扣 NT$150，實付 NT$1,430", "消費滿額折扣 NT$150"),
+        ("您預購的新款眼鏡已到貨，可至門市取件", "新款眼鏡到貨囉"),
+    ],
+)
+def test_words_stating_a_fact_about_the_members_own_order_pass_and_the_same_words_offered_do_not(
+    fact: str, offer: str
+) -> None:
+    assert detect(fact, use_case=UseCase.PURCHASE_COMPLETED, lists=LISTS).verdict == PASS
+    assert detect(offer, use_case=UseCase.PURCHASE_COMPLETED, lists=LISTS).verdict != PASS
+
+
+def test_an_offer_framed_in_the_same_sentence_as_a_fact_is_still_an_offer() -> None:
+    assert detect("您的訂單已出貨，全館滿額折扣進行中", use_case=UseCase.DELIVERY_NOTICE, lists=LISTS).verdict != PASS
+    assert (
+        detect("付款完成，謝謝！現在加入年費會員還能享免運", use_case=UseCase.PAYMENT_COMPLETED, lists=LISTS).verdict
+        == BLOCK
+    )
+    assert (
+        detect("本次訂單已套用折扣；下次購物再享優惠", use_case=UseCase.PURCHASE_COMPLETED, lists=LISTS).verdict != PASS
+    )
+
+
 def test_an_otp_message_carries_nothing_but_the_code() -> None:
     assert (
         detect(
@@ -201,8 +248,17 @@ def test_the_migration_seeds_the_allowed_phrases_and_review_terms() -> None:
 
 @pytest.mark.django_db
 def test_a_deactivated_allowed_phrase_no_longer_neutralises() -> None:
+    assert detect("限時掛號", lists=advertising_lists()).verdict == PASS
     AllowedPhrase.objects.filter(phrase="限時掛號").update(is_active=False)
-    assert detect("您的包裹已以限時掛號寄出", lists=advertising_lists()).verdict == BLOCK
+    assert detect("限時掛號", lists=advertising_lists()).verdict == BLOCK
+
+
+@pytest.mark.django_db
+def test_the_second_seed_allows_service_windows_and_co_branded_cards() -> None:
+    lists = advertising_lists()
+    assert detect("因限時維修作業，12/7 凌晨 APP 暫停服務", use_case=UseCase.OUTAGE, lists=lists).verdict == PASS
+    assert detect("您的悠遊聯名卡已寄出", use_case=UseCase.BANK_CARD_ISSUED, lists=lists).verdict == PASS
+    assert detect("限時維修優惠，手刀預約", lists=lists).verdict == BLOCK
 
 
 # --- Highlighting ----------------------------------------------------------------------------------
@@ -219,7 +275,9 @@ def test_highlight_cuts_the_original_text_into_marked_and_plain_runs() -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("parts", [("part_a",), ("part_b",), ("part_c",), ()], ids=["a", "b", "c", "all"])
+@pytest.mark.parametrize(
+    "parts", [("part_a",), ("part_b",), ("part_c",), ("part_d",), ()], ids=["a", "b", "c", "d", "all"]
+)
 def test_the_corpus_is_caught_without_blocking_transactional_notices(parts: tuple[str, ...]) -> None:
     samples = load(*parts)
     lists = advertising_lists()  # the lists as the migrations seed them in the database

@@ -9,7 +9,7 @@ from pathlib import Path
 from compliance.advertising import BLOCK, REVIEW, Lists
 
 HERE = Path(__file__).parent
-PARTS = ("part_a", "part_b", "part_c")
+PARTS = ("part_a", "part_b", "part_c", "part_d")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ def seeded_lists() -> Lists:
     """The term list and allowed phrases exactly as the data migrations seed them."""
     terms_migration = importlib.import_module("compliance.migrations.0002_promotional_terms")
     lists_migration = importlib.import_module("compliance.migrations.0005_advertising_lists")
+    phrases_migration = importlib.import_module("compliance.migrations.0007_factual_phrases")
     review = set(lists_migration.REVIEW_TERMS)
     terms = [(term.lower(), REVIEW if term.lower() in review else BLOCK) for term in terms_migration.INITIAL_TERMS]
-    return Lists.of(terms, [phrase for phrase, _note in lists_migration.INITIAL_PHRASES])
+    phrases = [*lists_migration.INITIAL_PHRASES, *phrases_migration.PHRASES]
+    return Lists.of(terms, [phrase for phrase, _note in phrases])
