@@ -134,7 +134,7 @@ def measure(name: str, items: int, work: Callable[[], Any]) -> Cost:
                 return inner()
             finally:
                 profiler.disable()
-                pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
 
     cost = Cost(name, items)
     (rows_before, commits_before), backend_before, wal_before = database_counters(), backend_cpu_s(), wal_position()
