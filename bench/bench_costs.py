@@ -32,6 +32,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -236,6 +237,7 @@ def main() -> None:
     os.environ["LINE_API_BASE_URL"] = sandbox_url
     setup_database(DB_URL)
     sandbox: subprocess.Popen[bytes] | None = None
+    folder = Path(tempfile.mkdtemp(prefix="bench_costs_"))
     try:
         import redis
         from django.test import Client
@@ -262,7 +264,6 @@ def main() -> None:
             ],
             "users": [{"phone": phone(i), "consent": "on", "sms_verified_days_ago": 10} for i in range(members)],
         }
-        folder = Path(tempfile.mkdtemp(prefix="bench_costs_"))
         (folder / "world.json").write_text(json.dumps(world))
         sandbox = subprocess.Popen(
             [
@@ -399,6 +400,7 @@ def main() -> None:
         if sandbox is not None:
             sandbox.terminate()
             sandbox.wait(20)
+        shutil.rmtree(folder, ignore_errors=True)
         try:
             import redis
 
