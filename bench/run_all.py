@@ -33,6 +33,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str], int]] = {
     "sandbox": ("bench_sandbox.py", [], ["--requests", "3000", "--users", "2000"], 300),
     "send": ("bench_send.py", [], ["--notifications", "1000"], 600),
     "webhooks": ("bench_webhooks.py", [], ["--requests", "300", "--latency-requests", "50"], 600),
+    "costs": ("bench_costs.py", [], ["--items", "200", "--single", "50", "--import-rows", "2000"], 300),
     "member_import": ("bench_member_import.py", [], ["--rows", "20000", "--sample", "500"], 900),
     "member_admin": ("bench_member_admin.py", [], ["--members", "20000", "--repeat", "5"], 900),
     "notification_search": (
