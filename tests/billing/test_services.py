@@ -196,9 +196,10 @@ def test_closing_a_month_takes_two_different_finance_users_and_freezes_it(
     ready_to_close(statement, finance)
     explain_all(statement, finance)
 
-    with pytest.raises(BillingError) as refused:
+    with translation.override("en"), pytest.raises(BillingError) as refused:
         statement_finalise(statement=statement, actor=manager)
-    assert refused.value.code == "permission_denied"
+    assert (refused.value.code, refused.value.field) == ("permission_denied", "actor")
+    assert str(refused.value) == "Only finance may close, confirm or void a month."
     statement_finalise(statement=statement, actor=finance)
     with pytest.raises(FourEyesError):
         statement_confirm(statement=statement, actor=finance)
