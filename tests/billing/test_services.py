@@ -257,6 +257,21 @@ def test_a_delivery_after_close_goes_to_an_adjustment_line_in_the_next_open_mont
     assert not march.lines.filter(kind__in=[LineKind.ADJUSTMENT_PNP, LineKind.ADJUSTMENT_SMS]).exists()
 
 
+def test_a_later_delivery_in_a_month_still_in_draft_is_not_carried_into_the_next_month(
+    brand: Brand, finance: User, deliver: Callable[..., None]
+) -> None:
+    # January is only drafted: a late delivery of January belongs on January's next draft.
+    deliver(brand, taipei("2026-01-20 10:00"), 3)
+    january = statement_generate(brand=brand, month=JAN, actor=finance)
+    deliver(brand, taipei("2026-01-20 18:00"), 1)
+    deliver(brand, taipei("2026-02-03 10:00"), 5)
+    february = statement_generate(brand=brand, month=FEB, actor=finance)
+    assert not february.lines.filter(adjusts__isnull=False).exists()
+    assert february.subtotal == Decimal("1.0000")  # 5 × 0.2, nothing of January
+    assert statement_generate(brand=brand, month=JAN, actor=finance).pnp_billed == 4
+    assert january.version == 1
+
+
 def test_voiding_keeps_both_versions_and_regenerates_from_current_figures(
     brand: Brand, finance: User, finance2: User, deliver: Callable[..., None]
 ) -> None:
