@@ -30,6 +30,8 @@ from billing.services import (
     statement_void,
     statements_generate_month,
 )
+from notifications.choices import Channel, Metric
+from notifications.stats import stat_add
 from portal.models import AuditEvent, Brand
 from tests.billing.conftest import ready_to_close, taipei
 
@@ -270,6 +272,16 @@ def test_a_later_delivery_in_a_month_still_in_draft_is_not_carried_into_the_next
     assert february.subtotal == Decimal("1.0000")  # 5 × 0.2, nothing of January
     assert statement_generate(brand=brand, month=JAN, actor=finance).pnp_billed == 4
     assert january.version == 1
+
+
+def test_template_pnp_of_a_day_line_has_no_count_for_is_billed_on_the_portals_count(
+    brand: Brand, finance: User
+) -> None:
+    at = taipei("2026-01-20 10:00")
+    stat_add(brand_id=brand.pk, at=at, channel=Channel.PNP, metric=Metric.TEMPLATED_DELIVERED_BY_SEND, n=4)
+    statement = statement_generate(brand=brand, month=JAN, actor=finance)
+    line = statement.lines.get(kind=LineKind.PNP_TEMPLATE)
+    assert (line.quantity, line.unit_price, line.amount) == (4, Decimal("0.2000"), Decimal("0.8000"))
 
 
 def test_voiding_keeps_both_versions_and_regenerates_from_current_figures(
