@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
-from django.utils import translation
+from django.utils import timezone, translation
 
-from billing.choices import ExplanationReason, LineKind, StatementStatus
+from billing.choices import ExplanationReason, LineCountStatus, LineKind, PnpKind, StatementStatus
 from billing.exceptions import (
     BillingError,
     FourEyesError,
@@ -19,7 +19,7 @@ from billing.exceptions import (
     TransitionNotAllowed,
     UnexplainedDifferencesError,
 )
-from billing.models import Statement, UnitPrice
+from billing.models import LineDailyCount, Statement, UnitPrice
 from billing.services import (
     line_amount,
     reconciliation_explain,
@@ -282,6 +282,21 @@ def test_template_pnp_of_a_day_line_has_no_count_for_is_billed_on_the_portals_co
     statement = statement_generate(brand=brand, month=JAN, actor=finance)
     line = statement.lines.get(kind=LineKind.PNP_TEMPLATE)
     assert (line.quantity, line.unit_price, line.amount) == (4, Decimal("0.2000"), Decimal("0.8000"))
+
+
+def test_a_month_line_counted_no_template_pnp_in_shows_its_template_line_at_zero(brand: Brand, finance: User) -> None:
+    LineDailyCount.objects.create(
+        brand=brand,
+        jst_date=date(2026, 1, 20),
+        kind=PnpKind.TEMPLATE,
+        status=LineCountStatus.READY,
+        success=0,
+        fetched_at=timezone.now(),
+        attempts=1,
+    )
+    statement = statement_generate(brand=brand, month=JAN, actor=finance)
+    line = statement.lines.get(kind=LineKind.PNP_TEMPLATE)
+    assert (line.quantity, line.unit_price, line.amount) == (0, Decimal(0), Decimal(0))
 
 
 def test_voiding_keeps_both_versions_and_regenerates_from_current_figures(
