@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
-from django.utils import translation
+from django.utils import timezone, translation
 
-from billing.choices import ExplanationReason, LineKind, StatementStatus
+from billing.choices import ExplanationReason, LineCountStatus, LineKind, PnpKind, StatementStatus
 from billing.exceptions import (
     BillingError,
     FourEyesError,
@@ -19,7 +19,7 @@ from billing.exceptions import (
     TransitionNotAllowed,
     UnexplainedDifferencesError,
 )
-from billing.models import Statement, UnitPrice
+from billing.models import LineDailyCount, Statement, UnitPrice
 from billing.services import (
     line_amount,
     reconciliation_explain,
@@ -30,6 +30,8 @@ from billing.services import (
     statement_void,
     statements_generate_month,
 )
+from notifications.choices import Channel, Metric
+from notifications.stats import stat_add
 from portal.models import AuditEvent, Brand
 from tests.billing.conftest import ready_to_close, taipei
 
@@ -196,9 +198,10 @@ def test_closing_a_month_takes_two_different_finance_users_and_freezes_it(
     ready_to_close(statement, finance)
     explain_all(statement, finance)
 
-    with pytest.raises(BillingError) as refused:
+    with translation.override("en"), pytest.raises(BillingError) as refused:
         statement_finalise(statement=statement, actor=manager)
-    assert refused.value.code == "permission_denied"
+    assert (refused.value.code, refused.value.field) == ("permission_denied", "actor")
+    assert str(refused.value) == "Only finance may close, confirm or void a month."
     statement_finalise(statement=statement, actor=finance)
     with pytest.raises(FourEyesError):
         statement_confirm(statement=statement, actor=finance)
@@ -254,6 +257,46 @@ def test_a_delivery_after_close_goes_to_an_adjustment_line_in_the_next_open_mont
     close(february, finance, finance2)
     march = statement_generate(brand=brand, month=MAR, actor=finance)
     assert not march.lines.filter(kind__in=[LineKind.ADJUSTMENT_PNP, LineKind.ADJUSTMENT_SMS]).exists()
+
+
+def test_a_later_delivery_in_a_month_still_in_draft_is_not_carried_into_the_next_month(
+    brand: Brand, finance: User, deliver: Callable[..., None]
+) -> None:
+    # January is only drafted: a late delivery of January belongs on January's next draft.
+    deliver(brand, taipei("2026-01-20 10:00"), 3)
+    january = statement_generate(brand=brand, month=JAN, actor=finance)
+    deliver(brand, taipei("2026-01-20 18:00"), 1)
+    deliver(brand, taipei("2026-02-03 10:00"), 5)
+    february = statement_generate(brand=brand, month=FEB, actor=finance)
+    assert not february.lines.filter(adjusts__isnull=False).exists()
+    assert february.subtotal == Decimal("1.0000")  # 5 × 0.2, nothing of January
+    assert statement_generate(brand=brand, month=JAN, actor=finance).pnp_billed == 4
+    assert january.version == 1
+
+
+def test_template_pnp_of_a_day_line_has_no_count_for_is_billed_on_the_portals_count(
+    brand: Brand, finance: User
+) -> None:
+    at = taipei("2026-01-20 10:00")
+    stat_add(brand_id=brand.pk, at=at, channel=Channel.PNP, metric=Metric.TEMPLATED_DELIVERED_BY_SEND, n=4)
+    statement = statement_generate(brand=brand, month=JAN, actor=finance)
+    line = statement.lines.get(kind=LineKind.PNP_TEMPLATE)
+    assert (line.quantity, line.unit_price, line.amount) == (4, Decimal("0.2000"), Decimal("0.8000"))
+
+
+def test_a_month_line_counted_no_template_pnp_in_shows_its_template_line_at_zero(brand: Brand, finance: User) -> None:
+    LineDailyCount.objects.create(
+        brand=brand,
+        jst_date=date(2026, 1, 20),
+        kind=PnpKind.TEMPLATE,
+        status=LineCountStatus.READY,
+        success=0,
+        fetched_at=timezone.now(),
+        attempts=1,
+    )
+    statement = statement_generate(brand=brand, month=JAN, actor=finance)
+    line = statement.lines.get(kind=LineKind.PNP_TEMPLATE)
+    assert (line.quantity, line.unit_price, line.amount) == (0, Decimal(0), Decimal(0))
 
 
 def test_voiding_keeps_both_versions_and_regenerates_from_current_figures(

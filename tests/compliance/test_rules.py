@@ -8,7 +8,7 @@ import pytest
 
 from compliance.choices import Channel, Urgency, UseCase, VariableType
 from compliance.models import MessageTemplate, TemplateVersion
-from compliance.rules import RULES_BY_CODE, Finding, build_context, find_promotional_terms
+from compliance.rules import RULES_BY_CODE, Finding, build_context, find_promotional_terms, sample_values
 from compliance.selectors import advertising_lists, promotional_terms
 from portal.models import Brand
 
@@ -272,3 +272,22 @@ def test_promotional_points_are_reported_once_under_the_points_rule(brand: Brand
     text = "本次累積 {order_id} 點，週末點數加倍！"
     assert check("USE_CASE_POINTS", brand, UseCase.POINTS_EARNED, text=text).passed is False
     assert check("PROMO_WORDING", brand, UseCase.POINTS_EARNED, text=text).passed is True
+
+
+def test_the_preview_fills_each_variable_with_its_sample_as_text() -> None:
+    version = TemplateVersion(
+        variables=[
+            {"name": "order_id", "type": "text", "sample": "A20260101"},
+            {"name": "points", "type": "number", "sample": 30},
+            {"name": "event_time", "type": "datetime"},
+            {"type": "text", "sample": "unnamed draft row"},
+        ]
+    )
+    assert sample_values(version) == {
+        "order_id": "A20260101",
+        "points": "30",
+        "event_time": "",
+        "": "unnamed draft row",
+    }
+    assert sample_values(TemplateVersion(variables=None)) == {}
+    assert sample_values(TemplateVersion(variables=[])) == {}

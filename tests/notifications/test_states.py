@@ -15,14 +15,22 @@ from django.db import transaction
 from django.utils import timezone
 
 import notifications
+from compliance.choices import TemplateKind
 from compliance.models import TemplateVersion
 from members.models import Member
 from notifications.choices import AttemptStatus, Channel, EventKind, Metric, NotificationStatus
-from notifications.exceptions import StatusMoveError
+from notifications.exceptions import RetryLater, StatusMoveError
 from notifications.models import Attempt, DeliveryStat, Notification, NotificationEvent
 from notifications.services import SendRequest, notification_accept
 from notifications.services.accepting import notification_build
-from notifications.services.outcomes import channel_failed, notification_finish, pnp_ambiguous
+from notifications.services.common import MAX_RETRIES
+from notifications.services.outcomes import (
+    attempt_release_for_retry,
+    channel_failed,
+    delivery_record,
+    notification_finish,
+    pnp_ambiguous,
+)
 from notifications.services.states import (
     Fields,
     awaiting_fields,
@@ -326,6 +334,196 @@ def test_an_ambiguous_answer_after_the_delivery_event_keeps_the_delivery(notific
     assert attempt.answered_at is not None
     row = Notification.objects.get(pk=notification.pk)
     assert (row.status, row.expires_at, row.fallback_due_at) == (NotificationStatus.DELIVERED, None, None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("channel", "kind"), [(Channel.PNP, EventKind.LINE_RETRY), (Channel.SMS, EventKind.SMS_FAILED)]
+)
+def test_a_request_that_sent_nothing_is_queued_again_and_retried_until_the_last_retry(
+    notification: Notification, channel: str, kind: str
+) -> None:
+    attempt = sending_on(notification, channel, "tag-retry")
+    Attempt.objects.filter(pk=attempt.pk).update(retries=MAX_RETRIES - 1)
+    error = "LINE 429: too many requests " + "z" * 400
+    with pytest.raises(RetryLater) as retry:
+        attempt_release_for_retry(notification, attempt, error, 7.5)
+    assert (retry.value.notification_id, retry.value.retries, retry.value.retry_after) == (
+        notification.pk,
+        MAX_RETRIES,
+        7.5,
+    )
+    attempt.refresh_from_db()
+    assert (attempt.retries, attempt.error, attempt.sent_at, attempt.answered_at) == (
+        MAX_RETRIES,
+        error[:300],
+        None,
+        None,
+    )
+    assert attempt.status == AttemptStatus.PENDING
+    assert stored_status(notification) == NotificationStatus.QUEUED
+    event = NotificationEvent.objects.get(notification=notification, kind=kind)
+    assert event.attempt_id == attempt.pk and event.detail.startswith("LINE 429: too many requests")
+
+
+@pytest.mark.django_db
+def test_after_the_last_retry_the_pnp_gives_up_and_the_sms_is_queued(
+    django_capture_on_commit_callbacks: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    brand: Brand,
+    notification: Notification,
+) -> None:
+    enqueued: list[int] = []
+    monkeypatch.setattr("notifications.services.outcomes.enqueue_dispatch", enqueued.extend)
+    attempt = sending_on(notification, Channel.PNP, "tag-give-up")
+    Attempt.objects.filter(pk=attempt.pk).update(retries=MAX_RETRIES)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt_release_for_retry(notification, attempt, "LINE 500", None)
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.retries, attempt.error, attempt.sent_at) == (
+        AttemptStatus.FAILED,
+        MAX_RETRIES + 1,
+        "LINE 500",
+        None,
+    )
+    assert attempt.answered_at is not None
+    event = NotificationEvent.objects.get(notification=notification, kind=EventKind.LINE_ERROR)
+    assert (event.detail, event.attempt_id) == (f"gave up after {MAX_RETRIES} retries: LINE 500", attempt.pk)
+    assert not NotificationEvent.objects.filter(notification=notification, kind=EventKind.LINE_RETRY).exists()
+    assert stored_status(notification) == NotificationStatus.QUEUED and enqueued == [notification.pk]
+    assert counted(brand, Channel.PNP, Metric.SMS_FALLBACK) == 1
+
+
+@pytest.mark.django_db
+def test_after_the_last_retry_of_the_last_channel_the_notification_fails(
+    monkeypatch: pytest.MonkeyPatch, brand: Brand, notification: Notification
+) -> None:
+    monkeypatch.setattr("notifications.services.outcomes.enqueue_dispatch", lambda ids: pytest.fail("no channel left"))
+    Attempt.objects.create(notification=notification, channel=Channel.PNP, reference="tag-pnp", status="refused")
+    attempt = sending_on(notification, Channel.SMS, "tag-sms-give-up")
+    Attempt.objects.filter(pk=attempt.pk).update(retries=MAX_RETRIES)
+    attempt_release_for_retry(notification, attempt, "vendor unreachable", None)
+    row = Notification.objects.get(pk=notification.pk)
+    assert (row.status, row.final_reason) == (NotificationStatus.FAILED, "vendor unreachable")
+    kinds = list(row.events.exclude(kind=EventKind.QUEUED).order_by("id").values_list("kind", "detail"))
+    assert kinds == [
+        (EventKind.SMS_FAILED, f"gave up after {MAX_RETRIES} retries: vendor unreachable"),
+        (EventKind.FAILED, "vendor unreachable"),
+    ]
+    assert counted(brand, Channel.SMS, Metric.FAILED) == 1
+
+
+def delivered_on(notification: Notification, channel: str, reference: str, *, sent_seconds_ago: int) -> Attempt:
+    """An attempt on ``channel`` sent that long ago whose delivery has just come in, marked as the callers mark it."""
+    now = timezone.now()
+    return Attempt.objects.create(
+        notification=notification,
+        channel=channel,
+        reference=reference,
+        status=AttemptStatus.DELIVERED,
+        sent_at=now - timedelta(seconds=sent_seconds_ago),
+        delivered_at=now,
+    )
+
+
+def record_delivery(notification: Notification, attempt: Attempt) -> None:
+    """Record the delivery of ``attempt`` on the notification as stored now, as the webhooks do."""
+    assert attempt.delivered_at is not None
+    row = Notification.objects.select_related("template_version").get(pk=notification.pk)
+    delivery_record(row, attempt, attempt.delivered_at)
+
+
+def metric_total(brand: Brand, metric: str, channel: str | None = None) -> int:
+    stats = DeliveryStat.objects.filter(brand=brand, metric=metric)
+    if channel is not None:
+        stats = stats.filter(channel=channel)
+    return sum(stats.values_list("count", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_delivery_ends_the_wait_on_its_channel_and_is_counted_once(brand: Brand, notification: Notification) -> None:
+    attempt = sending_on(notification, Channel.PNP, "tag-delivered")
+    Attempt.objects.filter(pk=attempt.pk).delete()
+    row = Notification.objects.get(pk=notification.pk)
+    notification_write(row, awaiting_fields(row, channel=Channel.PNP, at=timezone.now()))
+    assert row.fallback_due_at is not None and row.expires_at is not None
+    attempt = delivered_on(row, Channel.PNP, "tag-delivered", sent_seconds_ago=30)
+    record_delivery(notification, attempt)
+    row = Notification.objects.get(pk=notification.pk)
+    assert (row.status, row.delivered_at, row.delivered_channel, row.final_reason) == (
+        NotificationStatus.DELIVERED,
+        attempt.delivered_at,
+        Channel.PNP,
+        "",
+    )
+    assert (row.fallback_due_at, row.expires_at, row.delivered_twice) == (None, None, False)
+    lines = list(row.events.exclude(kind=EventKind.QUEUED).values_list("kind", "detail", "attempt"))
+    assert lines == [(EventKind.DELIVERED, "LINE notification message (PNP)", attempt.pk)]
+    assert metric_total(brand, Metric.DELIVERED, Channel.PNP) == 1
+    assert 30 <= metric_total(brand, Metric.LATENCY_SECONDS, Channel.PNP) <= 31
+    assert metric_total(brand, Metric.DELIVERED_BY_SEND, Channel.PNP) == 1
+    assert metric_total(brand, Metric.TEMPLATED_DELIVERED_BY_SEND) == 0
+    assert metric_total(brand, Metric.DELIVERED_TWICE) == 0
+
+
+@pytest.mark.django_db
+def test_a_line_templates_pnp_delivery_is_counted_apart_for_lines_template_count(
+    brand: Brand, notification: Notification
+) -> None:
+    TemplateVersion.objects.filter(pk=notification.template_version_id).update(kind=TemplateKind.LINE_TEMPLATE)
+    sending_on(notification, Channel.PNP, "tag-template").delete()
+    attempt = delivered_on(notification, Channel.PNP, "tag-template", sent_seconds_ago=5)
+    record_delivery(notification, attempt)
+    assert metric_total(brand, Metric.TEMPLATED_DELIVERED_BY_SEND, Channel.PNP) == 1
+    assert metric_total(brand, Metric.DELIVERED_BY_SEND) == 0
+    assert metric_total(brand, Metric.DELIVERED, Channel.PNP) == 1
+
+
+@pytest.mark.django_db
+def test_a_second_channels_delivery_is_delivered_twice_counted_and_written_once(
+    brand: Brand, notification: Notification
+) -> None:
+    sending_on(notification, Channel.PNP, "tag-first").delete()
+    pnp = delivered_on(notification, Channel.PNP, "tag-first", sent_seconds_ago=10)
+    record_delivery(notification, pnp)
+    sms = delivered_on(notification, Channel.SMS, "tag-second", sent_seconds_ago=5)
+    record_delivery(notification, sms)
+    row = Notification.objects.get(pk=notification.pk)
+    assert (row.status, row.delivered_channel, row.delivered_at, row.delivered_twice) == (
+        NotificationStatus.DELIVERED,
+        Channel.PNP,
+        pnp.delivered_at,
+        True,
+    )
+    lines = list(row.events.exclude(kind=EventKind.QUEUED).order_by("id").values_list("kind", "detail", "attempt"))
+    assert lines == [
+        (EventKind.DELIVERED, "LINE notification message (PNP)", pnp.pk),
+        (EventKind.DELIVERED_TWICE, "SMS delivered too; the member may have received the notice twice", sms.pk),
+    ]
+    assert metric_total(brand, Metric.DELIVERED_TWICE, Channel.SMS) == 1
+    assert metric_total(brand, Metric.DELIVERED, Channel.SMS) == 1
+    # A third delivery adds its own count but no second "delivered twice".
+    push = delivered_on(notification, Channel.LINE_PUSH, "tag-third", sent_seconds_ago=1)
+    record_delivery(notification, push)
+    assert metric_total(brand, Metric.DELIVERED_TWICE) == 1
+    assert row.events.filter(kind=EventKind.DELIVERED_TWICE).count() == 1
+    assert metric_total(brand, Metric.DELIVERED, Channel.LINE_PUSH) == 1
+
+
+@pytest.mark.django_db
+def test_a_delivery_on_a_notification_already_delivered_by_its_status_alone_is_delivered_twice(
+    brand: Brand, notification: Notification
+) -> None:
+    first = timezone.now() - timedelta(minutes=1)
+    notification_write(
+        Notification.objects.get(pk=notification.pk), delivered_fields(channel=Channel.LINE_PUSH, at=first)
+    )
+    sms = delivered_on(notification, Channel.SMS, "tag-late-sms", sent_seconds_ago=5)
+    record_delivery(notification, sms)
+    row = Notification.objects.get(pk=notification.pk)
+    assert (row.delivered_channel, row.delivered_at, row.delivered_twice) == (Channel.LINE_PUSH, first, True)
+    assert not row.events.filter(kind=EventKind.DELIVERED).exists()
+    assert metric_total(brand, Metric.DELIVERED_TWICE, Channel.SMS) == 1
 
 
 # --- Nobody else writes them ------------------------------------------------------------------------------
