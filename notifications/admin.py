@@ -136,6 +136,12 @@ class TemplateCodeFilter(admin.SimpleListFilter):
         return queryset.filter(template_code=self.value()) if self.value() else queryset
 
 
+class NotificationCountPaginator(EstimatedCountPaginator):
+    """Exact up to 1,000 matches, estimated beyond: support narrows a search rather than paging through thousands."""
+
+    exact_below = 1_000
+
+
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAdmin):
     list_display = (
@@ -166,7 +172,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, BrandScopedAdminMixin, admin.ModelAd
         "prefix with phone:, member:, id: or tag: to say which."
     )
     show_full_result_count = False
-    paginator = EstimatedCountPaginator  # ten million rows are not counted to draw a page
+    paginator = NotificationCountPaginator  # ten million rows are not counted to draw a page
     list_per_page = 50  # a member's recent messages fit one page; drawing 100 rows costs as much as finding them
     show_facets = admin.ShowFacets.NEVER
     date_hierarchy = None

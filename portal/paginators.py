@@ -15,16 +15,19 @@ QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement stopped by sta
 class EstimatedCountPaginator(Paginator):
     """Count exactly up to ``exact_below`` rows and within ``count_budget_ms``; beyond either, estimate.
 
-    Unfiltered: ``pg_class.reltuples`` (under a millisecond). Filtered: a count capped at
-    ``exact_below + 1`` rows (``LIMIT`` inside the count), stopped by PostgreSQL after
-    ``count_budget_ms`` (a filter no index answers can read millions of rows to find a few
-    thousand); when the cap or the budget is reached, the planner's row estimate. The page
-    itself reads only its own rows, so the list stays quick whatever the filter. Other
-    databases count exactly (they hold test and demo data).
+    Unfiltered: ``pg_class.reltuples`` (under a millisecond). Filtered, on a table of at least
+    ``estimate_from_rows`` rows: the planner's row estimate first (a few milliseconds), kept when
+    it is above ``exact_below``, for a filter no index answers can read millions of rows to count
+    a few thousand. Otherwise a count capped at ``exact_below + 1`` rows (``LIMIT`` inside the
+    count) and stopped by PostgreSQL after ``count_budget_ms``; when the cap or the budget is
+    reached, the estimate. A smaller table is always counted (its statistics may not exist yet,
+    and counting it is cheap). The page itself reads only its own rows. Other databases count
+    exactly (they hold test and demo data).
     """
 
     exact_below = 10_000
     count_budget_ms = 50
+    estimate_from_rows = 1_000_000
 
     @cached_property
     def count(self) -> int:  # type: ignore[override]
@@ -32,14 +35,18 @@ class EstimatedCountPaginator(Paginator):
         connection = connections[getattr(queryset, "db", "default")]
         if connection.vendor != "postgresql" or not hasattr(queryset, "query"):
             return super().count
-        if not queryset.query.where:
-            estimate = self._reltuples(connection, queryset.model._meta.db_table)
-            if estimate >= self.exact_below:
+        table_rows = self._reltuples(connection, queryset.model._meta.db_table)
+        if not queryset.query.where and table_rows >= self.exact_below:
+            return table_rows
+        estimate = None
+        if table_rows >= self.estimate_from_rows:
+            estimate = self._planner_estimate(connection, queryset)
+            if estimate > self.exact_below:
                 return estimate
         capped = self._capped_count(connection, queryset)
         if capped is not None and capped <= self.exact_below:
             return capped
-        return max(capped or 0, self._planner_estimate(connection, queryset))
+        return max(capped or 0, estimate if estimate is not None else self._planner_estimate(connection, queryset))
 
     def _capped_count(self, connection: Any, queryset: Any) -> int | None:
         """The count up to the cap, or None when it takes longer than the budget."""
