@@ -53,10 +53,11 @@ def test_the_index_is_built_and_removed_on_any_database() -> None:
     assert _index("probe_recent") is None
 
 
-def test_the_notification_list_index_is_added_outside_a_transaction() -> None:
+@pytest.mark.parametrize("name", ["0011_notification_recent", "0014_notification_unsuccessful"])
+def test_the_notification_list_indexes_are_added_outside_a_transaction(name: str) -> None:
     from importlib import import_module
 
-    migration = import_module("notifications.migrations.0011_notification_recent").Migration
+    migration = import_module(f"notifications.migrations.{name}").Migration
     assert migration.atomic is False
     assert [type(op) for op in migration.operations] == [AddIndexWithoutLocking]
 
