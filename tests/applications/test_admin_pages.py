@@ -32,8 +32,9 @@ def login(user: User, language: str = "en") -> Client:
 
 
 def working_days_ago(days: int) -> datetime:
+    """10:00 Taiwan time that many working days ago; for today, not later than now (before 10:00 it is still ahead)."""
     day = current_calendar().add_working_days(timezone.localdate(), -days)
-    return timezone.make_aware(datetime.combine(day, time(10, 0)))
+    return min(timezone.make_aware(datetime.combine(day, time(10, 0))), timezone.now())
 
 
 @pytest.fixture

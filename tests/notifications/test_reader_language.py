@@ -240,7 +240,7 @@ def test_the_migration_gives_old_english_and_chinese_texts_their_codes_and_leave
     with translation.override("en"):
         shown = [line.detail_text for line in NotificationEvent.objects.order_by("pk")]
     assert shown == [
-        "channel plan: pnp → sms",
+        "channel plan: LINE notification message (PNP) → SMS",
         SENT_EN,
         SENT_EN,
         "LINE notification message (PNP)",
