@@ -43,10 +43,9 @@ class EstimatedCountPaginator(Paginator):
             estimate = self._planner_estimate(connection, queryset)
             if estimate > self.exact_below:
                 return estimate
-        if table_rows < self.estimate_from_rows:  # a small table: counted at once, no budget needed
-            capped: int | None = int(queryset.order_by().values("pk")[: self.exact_below + 1].count())
-        else:
             capped = self._capped_count(connection, queryset)
+        else:  # a small table: counted at once, no budget needed
+            capped = int(queryset.order_by().values("pk")[: self.exact_below + 1].count())
         if capped is not None and capped <= self.exact_below:
             return capped
         return max(capped or 0, estimate if estimate is not None else self._planner_estimate(connection, queryset))
