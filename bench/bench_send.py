@@ -13,6 +13,11 @@ sandbox, gunicorn and real Celery workers, all on this machine. Prints:
   shared rate limit (which it must never exceed);
 * where the CPU went, in milliseconds per notification: Celery workers, web, sandbox and the
   PostgreSQL backends (with two cores busy, the rate is two seconds divided by that total).
+* latency, phase by phase (``--latency 250x1,250x25,500x1,500x50``: notifications/s x per
+  request, each for ``--latency-seconds``): an open-loop load of shipping notices by PNP with
+  one sign-up code by SMS in ``--sms-every``; p50/p95/p99 from acceptance (the notification's
+  ``created_at``) and from each request's due time to the sandbox's record of the PNP or SMS
+  request, beside the bare pool's own p99 at the same rate (target: p99 < 300 ms at 500/s).
 
 Bounded by --notifications and --max-seconds; stops every process and drops the database.
 """
@@ -36,6 +41,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _latency import Sent, line, open_loop, percentiles
 from _results import result
 from _setup import BASE_DIR, drop_database, setup_database
 
@@ -45,6 +51,7 @@ CACHE_URL = "redis://127.0.0.1:6379/6"
 CHANNEL_ID = "1659990001"
 TOKEN = "bench-access-token"
 SECRET = "bench-channel-secret"
+SMS_KEY = "sandbox-sms-key"  # the sandbox's JSON SMS API credential (its default)
 
 
 def free_port() -> int:
@@ -208,6 +215,29 @@ def prepare(count: int, history: int) -> tuple[str, str]:
     for rule_result in version.rule_results.filter(passed__isnull=True):
         template_record_rule_result(version=version, reviewer=reviewer, rule_code=rule_result.rule_code, passed=True)
     template_approve(version=version, reviewer=reviewer, comment="bench")
+    # A sign-up code goes by SMS: too urgent for PNP (the latency phases send some of these).
+    otp = template_create(
+        brand=brand,
+        code="signup_code",
+        name="Sign-up code",
+        use_case="signup_otp",
+        author=author,
+        text="您的註冊驗證碼為 {code}，10 分鐘內有效。Your sign-up code is {code}.",
+        sms_text="您的註冊驗證碼為 {code}，10 分鐘內有效。",
+        variables=[{"name": "code", "type": "code", "max_length": 8, "sample": "123456"}],
+        channels=["sms"],
+        urgency="five_minutes",
+    )
+    otp_version = template_submit(version=otp.versions.get(), actor=author)
+    otp_version = template_start_review(version=otp_version, reviewer=reviewer)
+    for rule_result in otp_version.rule_results.filter(passed__isnull=True):
+        template_record_rule_result(
+            version=otp_version, reviewer=reviewer, rule_code=rule_result.rule_code, passed=True
+        )
+    template_approve(version=otp_version, reviewer=reviewer, comment="bench")
+    from notifications.services.accounts import sms_account_create_or_update
+
+    sms_account_create_or_update(brand=brand, actor="bench", vendor="sandbox", username="bench", password=SMS_KEY)
 
     now = timezone.now()
     members = [
@@ -220,6 +250,7 @@ def prepare(count: int, history: int) -> tuple[str, str]:
             phone_type=PhoneType.MOBILE,
             phone_hash=hashlib.sha256(phone(n).encode()).hexdigest(),
             pnp_consent=True,
+            sms_consent=True,
         )
         for n in range(count)
     ]
@@ -293,6 +324,207 @@ def history_create(*, brand_id: int, version_id: int, per_member: int) -> None:
         )
 
 
+def notification_item(n: int, *, sms: bool) -> dict:
+    """One API item for member ``n``: a shipping notice by PNP, or a sign-up code by SMS."""
+    if sms:
+        return {
+            "idempotency_key": str(uuid.uuid4()),
+            "template": "signup_code",
+            "member": f"B{n:07d}",
+            "variables": {"code": f"{n % 1_000_000:06d}"},
+        }
+    return {
+        "idempotency_key": str(uuid.uuid4()),
+        "template": "shipping_notice",
+        "member": f"B{n:07d}",
+        "variables": {"order_id": f"L{n}", "event_time": "2026-11-25 10:00"},
+    }
+
+
+def sandbox_arrivals(sandbox_url: str, kind: str, offset: int) -> dict[str, float]:
+    """Delivery tag (or SMS client reference) → when the sandbox first accepted its request."""
+    records = requests.get(
+        f"{sandbox_url}/sandbox/inspect", params={"kind": kind, "offset": str(offset)}, timeout=60
+    ).json()["records"]
+    arrivals: dict[str, float] = {}
+    for record in records:
+        if record["status"] in (200, 202) and record["tag"] and record["tag"] not in arrivals:
+            arrivals[record["tag"]] = record["time_ms"] / 1000
+    return arrivals
+
+
+def sandbox_totals(sandbox_url: str) -> tuple[int, int, int]:
+    """Records so far, PNP requests accepted so far, SMS accepted so far."""
+    summary = requests.get(f"{sandbox_url}/sandbox/inspect", params={"summary": "1"}, timeout=10).json()["summary"]
+    return (
+        summary["records"],
+        sum(summary["outcomes"].get("pnp", {}).values()),
+        summary["sms"]["messages"],
+    )
+
+
+def wait_quiet(sandbox_url: str, seconds: float = 60) -> None:
+    """Wait until the sandbox has sent every delivery webhook it owes and nothing is due."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        summary = requests.get(f"{sandbox_url}/sandbox/inspect", params={"summary": "1"}, timeout=10).json()
+        if summary["summary"]["webhooks"]["pending"] == 0 and summary["summary"]["due"] == 0:
+            break
+        time.sleep(0.5)
+    time.sleep(2)  # the portal applies the last webhooks
+
+
+def reference_latency(sandbox_url: str, *, rate: int, seconds: float) -> dict[str, float]:
+    """The bare pool at the same offered rate: PNP requests straight to the sandbox, due → answered."""
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+
+    def push(n: int):
+        body = json.dumps(
+            {
+                "to": hashlib.sha256(phone(n).encode()).hexdigest(),
+                "messages": [{"type": "text", "text": "您的訂單已出貨 Your order shipped"}],
+            }
+        )
+        return lambda session: session.post(
+            f"{sandbox_url}/bot/pnp/push",
+            data=body,
+            headers={**headers, "X-Line-Delivery-Tag": f"ref-{uuid.uuid4().hex}"},
+            timeout=30,
+        )
+
+    sent = open_loop([push(n) for n in range(int(rate * seconds))], per_second=rate)
+    return percentiles([(s.answered - s.due) * 1000 for s in sent if s.status == 200])
+
+
+def latency_phase(
+    web_url: str, sandbox_url: str, key: str, *, rate: int, batch: int, seconds: float, members: int, sms_every: int
+) -> dict[str, dict[str, float]]:
+    """Offer ``rate`` notifications/s in requests of ``batch`` for ``seconds``; return the latencies.
+
+    One notification in ``sms_every`` is a sign-up code (SMS), the rest shipping notices (PNP).
+    Latency is measured from acceptance (the notification's ``created_at``, stamped by the API
+    when it stores the notification) and from the request's due time, to the sandbox's record
+    of the request reaching it (its first 200 for the attempt's delivery tag or SMS reference).
+    """
+    from django.db import connection
+
+    total = int(rate * seconds)
+    items = [notification_item(n % members, sms=n % sms_every == sms_every - 1) for n in range(total)]
+    auth = {"Authorization": f"Bearer {key}"}
+
+    def post(chunk: list[dict]):
+        if batch == 1:  # the single endpoint takes the idempotency key as a header
+            item = {name: value for name, value in chunk[0].items() if name != "idempotency_key"}
+            headers = {**auth, "Idempotency-Key": chunk[0]["idempotency_key"]}
+            return lambda session: session.post(
+                f"{web_url}/api/v1/notifications", json=item, headers=headers, timeout=60
+            )
+        return lambda session: session.post(
+            f"{web_url}/api/v1/notifications/batch", json={"notifications": chunk}, headers=auth, timeout=60
+        )
+
+    records_before, pnp_before, sms_before = sandbox_totals(sandbox_url)
+    sent: list[Sent] = open_loop(
+        [post(items[first : first + batch]) for first in range(0, total, batch)], per_second=rate / batch
+    )
+    due_by_id: dict[int, float] = {}
+    api_ms: list[float] = []
+    for answer in sent:
+        api_ms.append((answer.answered - answer.due) * 1000)
+        if batch == 1:
+            bodies = [answer.body] if answer.status == 202 else []
+        else:
+            bodies = [r["body"] for r in answer.body["results"] if r and r["status"] == 202]
+        for body in bodies:
+            due_by_id[body["id"]] = answer.due
+    sms_expected = sum(1 for item in items if item["template"] == "signup_code")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        _, pnp_now, sms_now = sandbox_totals(sandbox_url)
+        if pnp_now - pnp_before >= total - sms_expected and sms_now - sms_before >= sms_expected:
+            break
+        time.sleep(0.2)
+    arrivals = {
+        "pnp": sandbox_arrivals(sandbox_url, "pnp", records_before),
+        "sms": sandbox_arrivals(sandbox_url, "sms", records_before),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT n.id, extract(epoch FROM n.created_at), a.channel, a.reference
+            FROM notifications_notification n JOIN notifications_attempt a ON a.notification_id = n.id
+            WHERE n.id = ANY(%s)
+            """,
+            [list(due_by_id)],
+        )
+        rows = cursor.fetchall()
+    accepted: dict[str, list[float]] = {"pnp": [], "sms": []}
+    due: dict[str, list[float]] = {"pnp": [], "sms": []}
+    missing = 0
+    for notification_id, created_at, channel, reference in rows:
+        arrived = arrivals.get(channel, {}).get(reference)
+        if arrived is None:
+            missing += 1
+            continue
+        accepted[channel].append((arrived - float(created_at)) * 1000)
+        due[channel].append((arrived - due_by_id[notification_id]) * 1000)
+    return {
+        "api answer (due → 202)": percentiles(api_ms),
+        "PNP, acceptance → sandbox": percentiles(accepted["pnp"]),
+        "PNP, due → sandbox": percentiles(due["pnp"]),
+        "SMS, acceptance → sandbox": percentiles(accepted["sms"]),
+        "SMS, due → sandbox": percentiles(due["sms"]),
+        "_accepted": {"n": len(due_by_id), "p50": 0, "p95": 0, "p99": 0},
+        "_missing": {"n": missing + total - len(due_by_id), "p50": 0, "p95": 0, "p99": 0},
+    }
+
+
+def latency_report(options, phases, *, web_url: str, sandbox_url: str, key: str) -> None:
+    """Offer each phase's steady load and print its latencies beside the bare pool's at that rate."""
+    print()
+    print(f"latency under a steady offered load ({options.latency_seconds:.0f} s per phase, open loop;")
+    print(f"one notification in {options.sms_every} an SMS sign-up code, the rest PNP shipping notices):")
+    wait_quiet(sandbox_url)
+    references = {}
+    for rate in sorted({rate for rate, _ in phases}):
+        references[rate] = reference_latency(sandbox_url, rate=rate, seconds=options.latency_seconds)
+        print(line(f"reference at {rate}/s, bare pool", references[rate]))
+    for rate, batch in phases:
+        wait_quiet(sandbox_url)
+        stats = latency_phase(
+            web_url,
+            sandbox_url,
+            key,
+            rate=rate,
+            batch=batch,
+            seconds=options.latency_seconds,
+            members=options.notifications,
+            sms_every=options.sms_every,
+        )
+        shape = "single requests" if batch == 1 else f"batches of {batch}"
+        accepted, missing = stats["_accepted"]["n"], stats["_missing"]["n"]
+        print(f" {rate}/s in {shape}: {accepted} accepted, {missing} refused or not seen at the sandbox")
+        for label, figures in stats.items():
+            if not label.startswith("_"):
+                print(line(label, figures))
+        if rate < 500:
+            continue
+        for channel in ("PNP", "SMS"):
+            p99 = stats[f"{channel}, acceptance → sandbox"]["p99"]
+            reference = references[rate]["p99"]
+            result(
+                bench="send",
+                figure=f"{channel} latency p99 at {rate}/s in {shape}, acceptance → request at LINE / vendor",
+                ours=p99,
+                unit="ms",
+                reference=reference,
+                reference_label=f"bare requests pool's p99 at {rate}/s",
+                ratio=reference / p99 if p99 else None,
+                target="p99 < 300 ms",
+                met=p99 < 300 and stats["_missing"]["n"] == 0,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notifications", type=int, default=10000)
@@ -307,8 +539,16 @@ def main() -> None:
     parser.add_argument(
         "--history", type=int, default=5, help="earlier delivered notifications per member already in the database"
     )
+    parser.add_argument(
+        "--latency",
+        default="250x1,250x25,500x1,500x50",
+        help="latency phases after the rate run, comma-separated: notifications/s x per request ('' for none)",
+    )
+    parser.add_argument("--latency-seconds", type=float, default=10, help="how long each phase offers its load")
+    parser.add_argument("--sms-every", type=int, default=10, help="one notification in N of a phase is an SMS code")
     options = parser.parse_args()
     count = options.notifications
+    phases = [tuple(int(part) for part in phase.split("x")) for phase in options.latency.split(",") if phase]
 
     from cryptography.fernet import Fernet
 
@@ -358,6 +598,7 @@ def main() -> None:
             "PORTAL_BASE_URL": web_url,
             "DATABASE_URL": DB_URL,
             "CONN_MAX_AGE": "600",
+            "SMS_API_BASE_URL": f"{sandbox_url}/sms",
         }
 
         def start_sandbox(rate_limit: int) -> subprocess.Popen[bytes]:
@@ -484,6 +725,8 @@ def main() -> None:
         per = ", ".join(f"{name} {seconds / max(received, 1) * 1000:.2f}" for name, seconds in spent.items())
         print(f"CPU ms per notification: {per}; total {sum(spent.values()) / max(received, 1) * 1000:.2f}", end="")
         print(f" ({sum(spent.values()) / elapsed:.1f} of {os.cpu_count()} cores busy)")
+        if phases:
+            latency_report(options, phases, web_url=web_url, sandbox_url=sandbox_url, key=key)
     finally:
         for proc in reversed(processes):
             if proc.poll() is None:

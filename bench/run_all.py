@@ -31,7 +31,12 @@ ROOT = BENCH.parent
 BENCHMARKS: dict[str, tuple[str, list[str], list[str], int]] = {
     "compliance_send_check": ("compliance_send_check.py", [], [], 300),
     "sandbox": ("bench_sandbox.py", [], ["--requests", "3000", "--users", "2000"], 300),
-    "send": ("bench_send.py", [], ["--notifications", "1000"], 600),
+    "send": (
+        "bench_send.py",
+        [],
+        ["--notifications", "1000", "--latency", "100x1,100x10", "--latency-seconds", "2"],
+        900,
+    ),
     "webhooks": ("bench_webhooks.py", [], ["--requests", "300", "--latency-requests", "50"], 600),
     "costs": ("bench_costs.py", [], ["--items", "200", "--single", "50", "--import-rows", "2000"], 300),
     "member_import": ("bench_member_import.py", [], ["--rows", "20000", "--sample", "500"], 900),
