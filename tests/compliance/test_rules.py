@@ -291,3 +291,35 @@ def test_the_preview_fills_each_variable_with_its_sample_as_text() -> None:
     }
     assert sample_values(TemplateVersion(variables=None)) == {}
     assert sample_values(TemplateVersion(variables=[])) == {}
+
+
+def test_an_empty_text_holds_no_term_even_a_short_one_a_reviewer_added() -> None:
+    assert find_promotional_terms("", ["xxxx", "xx", "折"]) == []
+    assert find_promotional_terms(None, ["xx"]) == []  # type: ignore[arg-type]
+
+
+def test_a_variable_declared_twice_is_named_in_the_finding(brand: Brand) -> None:
+    twice = [
+        {"name": "order_id", "type": "text", "max_length": 20, "sample": "A1"},
+        {"name": "order_id", "type": "text", "max_length": 20, "sample": "A2"},
+    ]
+    finding = check("VAR_DEFINITION", brand, variables=twice)
+    assert finding.passed is False
+    (item,) = [item for item in finding.params["items"] if item["message"] == "var.twice"]
+    assert item["params"] == {"name": "order_id"}
+
+
+def test_a_malformed_placeholder_in_the_button_url_names_the_button_url(brand: Brand) -> None:
+    finding = check("VAR_DECLARED", brand, button_url="https://acme.example/o/{ order_id}")
+    assert finding.passed is False
+    assert {item["params"]["where"] for item in finding.params["items"]} == {"button_url"}
+
+
+def test_each_kind_is_checked_against_its_own_rules() -> None:
+    from compliance.choices import TemplateKind
+    from compliance.rules import FLEXIBLE_ONLY_RULES, LINE_TEMPLATE_ONLY_RULES, rules_for
+
+    line_template = {rule.code for rule in rules_for(TemplateKind.LINE_TEMPLATE)}
+    flexible = {rule.code for rule in rules_for(TemplateKind.FLEXIBLE)}
+    assert LINE_TEMPLATE_ONLY_RULES <= line_template and not FLEXIBLE_ONLY_RULES & line_template
+    assert FLEXIBLE_ONLY_RULES <= flexible and not LINE_TEMPLATE_ONLY_RULES & flexible

@@ -633,3 +633,17 @@ def test_no_other_module_writes_a_notifications_status_or_timeline() -> None:
         for line in state_writes(path.read_text())
     }
     assert offenders == set()
+
+
+def test_a_refused_attempt_reads_in_the_portals_words_and_any_other_error_as_it_came() -> None:
+    # attempt_error_text is the reason a member's "why not delivered" shows; built from unsaved rows.
+    from notifications.services.outcomes import REFUSED_422, attempt_error_text
+    from notifications.texts import external, text
+
+    refused = Attempt(channel=Channel.PNP, status=AttemptStatus.REFUSED, error=REFUSED_422)
+    assert attempt_error_text(refused) == text("pnp.refused_422")
+    failed = Attempt(channel=Channel.SMS, status=AttemptStatus.FAILED, error="vendor: 503")
+    assert attempt_error_text(failed) == external("vendor: 503")
+    assert attempt_error_text(Attempt(channel=Channel.PNP, status=AttemptStatus.FAILED, error="")) == text(
+        "final.no_channel"
+    )
