@@ -13,7 +13,7 @@ sandbox, gunicorn and real Celery workers, all on this machine. Prints:
   shared rate limit (which it must never exceed);
 * where the CPU went, in milliseconds per notification: Celery workers, web, sandbox and the
   PostgreSQL backends (with two cores busy, the rate is two seconds divided by that total).
-* latency, phase by phase (``--latency 250x1,250x25,500x1,500x50``: notifications/s x per
+* latency, phase by phase (``--latency 50x1,250x25,500x50``: notifications/s x per
   request, each for ``--latency-seconds``): an open-loop load of shipping notices by PNP with
   one sign-up code by SMS in ``--sms-every``; p50/p95/p99 from acceptance (the notification's
   ``created_at``) and from each request's due time to the sandbox's record of the PNP or SMS
@@ -541,7 +541,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--latency",
-        default="250x1,250x25,500x1,500x50",
+        default="50x1,250x25,500x50",
         help="latency phases after the rate run, comma-separated: notifications/s x per request ('' for none)",
     )
     parser.add_argument("--latency-seconds", type=float, default=10, help="how long each phase offers its load")
