@@ -189,6 +189,9 @@ def test_another_brands_object_is_not_found_and_each_role_gets_its_answer(
     got = tuple(_client(user).get(url).status_code for user in (manager, other_manager, finance, reviewer))
     assert got == OBJECT_PAGES[name]
     page = _client(other_manager).get(url, follow=True).content.decode()
+    # The "not found" message repeats the id asked for; an API key's id is a random hash that
+    # may itself hold the digits 0912, so the id is taken out before looking for the member.
+    page = page.replace(str(obj.pk), "")  # type: ignore[attr-defined]
     assert "0912" not in page and "王小明" not in page
 
 
