@@ -168,9 +168,10 @@ def reference_insert(brand_id: int, version_id: int, member_ids: list[int]) -> N
                 INSERT INTO notifications_notification (
                     brand_id, member_id, template_version_id, template_code, variables, occurred_at,
                     reservation_key, line_messages, sms_text, channel_plan, status, channel, final_reason,
+                    final_reason_code, final_reason_params,
                     created_at, updated_at, delivered_channel, delivered_twice, submitted_by)
                 VALUES (%s, %s, %s, 'shipping_notice', '{}', now(), '', '[]', '', '["pnp"]', 'queued',
-                        'pnp', '', now(), now(), '', false, 'bench-reference')
+                        'pnp', '', '', '{}', now(), now(), '', false, 'bench-reference')
                 """,
                 [brand_id, member_id, version_id],
             )
@@ -256,7 +257,8 @@ def main() -> None:
         print(f"preparing {members} members…", flush=True)
         key, slug = prepare(members, 0)
         brand = Brand.objects.get(slug=slug)
-        version_id = TemplateVersion.objects.get(template__brand=brand).pk
+        # The shipping notice every timed send uses (prepare also approves a sign-up OTP template).
+        version_id = TemplateVersion.objects.get(template__brand=brand, template__code="shipping_notice").pk
 
         world = {
             "channels": [

@@ -21,6 +21,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from compliance import advertising_model
 from compliance.choices import UseCase
 
 # The longest copy checked ahead (the API and the admin page): a LINE text message's limit.
@@ -79,9 +80,10 @@ CLAUSES: dict[str, Clause] = {
 # --- Normalisation -------------------------------------------------------------------------------
 
 # Zero-width characters and the soft hyphen are invisible to a member: dropped.
-INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f")
+INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f\ufe0e\ufe0f")
 # Separators an author may slip inside a word: collapsed between CJK characters and single letters.
-SEPARATORS = " \u3000.\\-_·*\u30fb\u2027"
+# Decorative symbols count as separators too: arrows, shapes, stars, hearts, dingbats, emoji.
+SEPARATORS = " \u3000.\\-_·*\u30fb\u2027\u2022\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff"
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _COLLAPSE_CJK = re.compile(rf"(?<=[{_CJK}])[{SEPARATORS}]+(?=[{_CJK}])")
 _COLLAPSE_LETTERS = re.compile(rf"(?<![a-z])[a-z](?:[{SEPARATORS}]+[a-z](?![a-z]))+")
@@ -210,8 +212,11 @@ MESSAGES: dict[str, str | Promise] = {
     "ad.invitation": _("Invitation to a brand's event: “%(text)s”"),
     "ad.otp_extra": _("An OTP message carries more than the code: “%(text)s”"),
     "ad.term": _("Term on the promotional list: “%(text)s”"),
+    "ad.likely": _(
+        "Reads like advertising (%(percent)s%% by the model trained on labelled copy), most in “%(text)s”: %(words)s"
+    ),
 }
-CATEGORY_CODES = tuple(code for code in MESSAGES if code not in ("ad.term", "ad.otp_extra"))
+CATEGORY_CODES = tuple(code for code in MESSAGES if code not in ("ad.term", "ad.otp_extra", "ad.likely"))
 
 
 # --- Patterns ------------------------------------------------------------------------------------
@@ -223,9 +228,11 @@ _AMOUNT_CJK = rf"(?:{_AMOUNT}|[一二兩三四五六七八九十百千萬]+元?)
 _BENEFIT = r"禮|點|券|金|折|元|免費|好康|優惠|回饋|抽|機會|贈|紅利|里程|\d"
 # Words after a match that make it a statement about the member's own contract, not an offer.
 _ENDING = r"(?:.{0,16}(?:到期|結束|截止|屆滿|已過|\bends?\b|\bended\b|\bexpires?\b|\bexpired\b|\bwill end\b|\bis ending\b|\bis over\b))"
+# Words after a match that say the offer is over: a reply about an ended campaign advertises nothing.
+_ENDED = r"(?:.{0,16}(?:已於[^，。！？!?\n]{0,10}(?:結束|截止)|已(?:經)?(?:結束|截止|過期|停止)|\bhas\s+ended\b|\bended\s+on\b|\bis\s+over\b))"
 # Use cases whose notices are about a deadline: wording about it running out is the point.
 # Words before a coupon or discount that say the member used it on their own order.
-_USED = r"使用|已用|套用|used|applied"
+_USED = r"(?<![請可])使用|已用|套用|used|applied"
 DEADLINE_USE_CASES = frozenset(
     {UseCase.BILL, UseCase.PAYMENT_DUE, UseCase.DEADLINE_REMINDER, UseCase.RENTAL_DUE, UseCase.RESERVATION_REMINDER}
 )
@@ -239,7 +246,7 @@ FACT = re.compile(
     r"已?套用|已使用|使用之|(?:已|並)?折抵|已?扣除|已含|(?:帳單|費用|金額|保費)(?:已)?(?:包含|含)|退回|退還|退款|退費|"
     r"隨貨|隨訂單|一併寄出|到期|失效|逾期|已?計入|已?入帳|已?存入|應繳|實付|共計|計算|計費|說明|生效|"
     r"依.{0,8}(?:合約|條款|規定|規則|辦法|權益)|合約|條款|本次訂單|此筆訂單|本期帳單|帳單金額|本次(?:享有?|免|消費|交易|訂購|購買|維修|服務|訂單)|已完成|改期|改至|已取消|寄達|已?核准|核卡|已?核發|您的(?:訂單|包裹|商品|帳單|預約|訂位|課程|會籍|帳戶|門號|保單|卡片|信用卡|點數|里程)|"
-    r"您(?:已)?(?:加購|購買|預購|訂購|訂製|參加|申辦|申請|使用|報名|預約|預訂)(?:的|之)|提醒您|請攜帶|入場|報到|"
+    r"您(?:已)?(?:加購|購買|選購|預購|訂購|訂製|參加|申辦|申請|使用|報名|預約|預訂)(?:的|之)|您正在|提醒您|請攜帶|入場|報到|"
     r"您(?:詢問|洽詢|查詢|提出)|已?(?:送達|出貨|寄出|交寄|簽收)|取件|取貨|(?:付款|扣款|繳費|交易)(?:已)?(?:完成|成功)|"
     r"\bapplied\b|\byou\s+paid\b|\bwas\s+charged\b|\bincluded\b|\bincludes\b|\bunder\s+your\s+contract\b|"
     r"\brefund(?:ed)?\b|\breturned\s+to\b|\bexpir(?:e|es|ed|ing)\b|\bwill\s+be\s+charged\b|\byour\s+(?:order|booking|bill|plan)\b|\breminder\b|\byour\s+new\b|\bconfirmed\b|\bquestions?\s+about\b|如有(?:任何)?(?:疑問|問題)|有任何問題|恕不|不適用|"
@@ -247,12 +254,16 @@ FACT = re.compile(
 )
 # Framing that turns a sentence into an offer whatever facts it also states.
 OFFER = re.compile(
-    r"送您|送你|贈送您|再送|再享|再贈|加贈|另有|另享|另外|還能享|還可享|最高|專屬|可(?:升級|加辦|加購|享)|下次|下回|下一次|即日起|快來|立即|馬上|別錯過|把握|推薦您|邀請您|全館|全店|全站|全面|全品項|指定(?:商品|品項|餐點)|活動期間|"
-    r"\bnext\s+(?:order|purchase|visit|time)\b|\bexclusive\b|\benjoy\b|\bclaim\b|\bgrab\b|\btreat\b|\bup\s+to\b|\byour\s+\w+\s+offer\b|\bdon'?t\s+miss\b|\bnow\b|\bsitewide\b|\bstorewide\b"
+    r"可折抵|可抵用|更(?:安心|有保障|划算|省|方便|優惠)|送您|送你|贈送您|再送|再享|再贈|加贈|另有|另享|另外|還能享|還可享|最高|專屬|可(?:升級|加辦|加購|享)|下次|下回|下一次|即日起|快來|立即|馬上|別錯過|把握|推薦您|邀請您|全館|全店|全站|全面|全品項|指定(?:商品|品項|餐點)|活動期間|"
+    r"\bnext\s+(?:order|purchase|visit|time|booking|trip|stay)\b|\bwith\s+our\b|\bpeace\s+of\s+mind\b|\bexclusive\b|\benjoy\b|\bclaim\b|\bgrab\b|\btreat\b|\bup\s+to\b|\byour\s+\w+\s+offer\b|\bdon'?t\s+miss\b|\bnow\b|\bsitewide\b|\bstorewide\b"
 )
 
 
 # A coupon or code is an offer unless the member used it, had it refunded, or is told it expires.
+# What the member's own order holds or went through: a bundle bought, a parcel shipped.
+ORDER_FACT = re.compile(
+    r"您(?:已)?(?:選購|購買|訂購|預購|加購)(?:的|之)|已(?:出貨|寄出|送達|交寄)|本次訂單|此筆訂單|\byou\s+(?:bought|ordered)\b|\bhas\s+shipped\b"
+)
 USED_FACT = re.compile(
     r"已?套用|使用|已折抵|退回|退還|退款|到期|失效|逾期|\bapplied\b|\bused\b|\brefund(?:ed)?\b|\bexpir(?:e|es|ed|ing)\b"
 )
@@ -319,9 +330,11 @@ PATTERNS: tuple[Pattern, ...] = (
     # Percentage and 折 discounts.
     _p("ad.discount", BLOCK, r"(?P<percent>\d{1,2}(?:\.\d+)?)\s*%\s*(?:off\b|discount|折扣|優惠)"),
     _p("ad.discount", BLOCK, r"\b(?:up\s+to|save|extra|get|enjoy|take)\s+(?P<percent>\d{1,2})\s*%"),
-    _p("ad.discount", BLOCK, r"(?<![\d.])(?P<rate>[一二三四五六七八九\d]{1,2}(?:\.\d)?)\s*折(?![抵舊疊衷合算返騰線頁痕價券])"),
-    _p("ad.discount", BLOCK, r"打\s*折|半價|半買半送|對折|買一送一|下殺|殺到|狂降|大減價|清倉|出清|破盤|大放送"),
-    _p("ad.discount", BLOCK, r"第\s*[二三四2-4]\s*(?:件|杯|份|個|入|盒|位|人)\s*(?:\d|[一二三四五六七八九]|半|免|只要|優惠|特)"),
+    _p("ad.discount", BLOCK, r"(?<![\d.])(?P<rate>[一二三四五六七八九\d]{1,2}(?:\.\d)?)\s*折(?![抵舊疊衷合算返騰線頁痕價券])", not_before=_ENDED),
+    _p("ad.discount", BLOCK, r"(?<![已並])折\s*(?:nt\$|\$)?\s*\d[\d,]*\s*元", factual=True),
+    _p("ad.discount", BLOCK, r"打\s*折|半價|半買半送|對折|買一送一|下殺|殺到|狂降|大減價|清倉|出清|破盤|大放送", not_before=_ENDED, factual=ORDER_FACT),
+    _p("ad.discount", BLOCK, r"第\s*(?:[二三四五六七八九十]|[2-9]|10)\s*(?:件|杯|份|個|入|盒|位|人|瓶|串|包|支|雙|張|本|罐|條|組|堂|晚|客|碗|片)\s*(?:\d|[一二三四五六七八九]|半|免|只要|優惠|特|0\s*元|送)", not_before=_ENDED),
+    _p("ad.buy_n_get_m", BLOCK, rf"{_N}+\s*(?:件|杯|份|個|盒|瓶|包|支|雙|碗)\s*同價|同價(?:加購|換購|帶走)|\b\d+\s+for\s+(?:nt\\$|\\$)?\s*\d+\b"),
     _p("ad.discount", BLOCK, r"\b(?:flash|mega|big)\s*sale\b"),
     _p("ad.discount", BLOCK, r"\b(?:(?:big|mega|flash|spring|summer|autumn|winter|holiday|year-end|anniversary)\s+)?sale\b"),
     _p("ad.discount", BLOCK, r"\b(?:\d+%\s+)?(?:half\s+price|price\s+drop|markdowns?|clearance|bogo|best\s+deals?)\b"),
@@ -344,51 +357,56 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.threshold_gift", BLOCK, r"(?:來店|消費|入會|加入|生日|壽星|見面|迎新|新戶|首購|開卡|滿額|感恩)[\u4e00-\u9fff]{0,2}禮|(?:即|就|再|加)贈|贈(?:送)?(?:精美|限量|專屬)|回饋(?:月|季|週|祭|好禮|價)|感恩回饋|\b(?:birthday|welcome|loyalty)\s+(?:treat|gift|reward|offer|bonus)\b", factual=True),
     _p("ad.threshold_gift", BLOCK, r"(?:可享|享有?(?!的)|即享|再享|獲得|拿|領)[^，。！!？?\n]{0,6}?(?:禮(?!拜)|加油金|購物金|紅利)", factual=True),
     # A benefit named without saying what it is: likely an offer, for a reviewer.
-    _p("ad.threshold_gift", REVIEW, r"(?:可享|享有?(?!的)|即享|再享|獲得|拿|領)[^，。！!？?\n]{0,6}?(?:回饋|好康|折扣|優惠|補助|補貼)", factual=True),
+    _p("ad.threshold_gift", REVIEW, r"(?:可享|享有?(?!的)|即享|再享|獲得|拿|領)[^，。！!？?\n]{0,6}?(?:回饋|好康|折扣|優惠|補助|補貼|減免|優待)", factual=True),
     _p("ad.threshold_gift", BLOCK, r"送\s*[\u4e00-\u9fff]{1,6}?\s*(?:一|1|兩|2)\s*(?:份|杯|片|個|張|瓶|盒|組|堂|次|晚|碗|盤)|免\s*(?:掛號費|服務費|工本費|安裝費|入會費|開卡費|門票|入場費|月租)|\bcomplimentary\b|\bget\s+(?:a|an|one|your)?\s*free\b|\bfree\s+(?:cake|drinks?|coffee|dessert|meal|night|upgrade|gift)\b", factual=True),
     _p("ad.threshold_gift", BLOCK, rf"(?:即可|就能|就可以?|便可)\s*(?:獲得|領取|兌換|拿到|享有?|參加|抽)[^，。！!？?\n]{{0,8}}?(?:{_BENEFIT})|最高(?:可)?(?:折抵|折|抵|回饋|送|享|贈|補助|可貸|貸)?\s*{_AMOUNT_CJK}|以?舊換新|換新機", factual=True),
     # A gift shipped with the member's own order is a fact about it; any other mention is for a reviewer.
     _p("ad.threshold_gift", REVIEW, r"贈品|贈送", not_before=r".{0,8}(?:隨|併|一起|一併|同|另外)?.{0,6}(?:寄出|出貨|送達|寄送|配送)", factual=True),
     # Buy N get M.
-    _p("ad.buy_n_get_m", BLOCK, rf"買\s*(?P<buy>{_N}+)\s*(?:件|個|盒|杯|份)?\s*(?:送|贈|得)\s*(?P<get>{_N}+)"),
+    _p("ad.buy_n_get_m", BLOCK, rf"買\s*(?P<buy>{_N}+)\s*[\u4e00-\u9fff]?\s*(?:送|贈|得)\s*(?P<get>{_N}+)", not_before=_ENDED, factual=ORDER_FACT),
     _p("ad.buy_n_get_m", BLOCK, rf"任選\s*{_N}+\s*(?:件|個|盒|杯|入|份|瓶)\s*(?:送|只要|\d|折|再|共)|買(?:大|小)送(?:小|大)|\bfor\s+the\s+price\s+of\s+(?:one|two|\d)\b"),
     _p("ad.buy_n_get_m", BLOCK, r"買就送|買即送|買就贈|加價購|加(?:價)?\s*\d+\s*元\s*(?:多|換|加|送|得|升級|享)|\bstay\s+\d+\s*(?:nights?)?,?\s*pay\s+(?:for\s+)?\d+\b|\bpay\s+for\s+(?:one|two|\d)\b"),
     _p("ad.buy_n_get_m", BLOCK, r"第二件|第2件|\bbuy\s+(?:one|two|\d+)\b.{0,20}?\bget\s+(?:a|one|another|the)?\s*(?:second|2nd|another|free)\b", factual=True),
-    _p("ad.buy_n_get_m", BLOCK, r"\bbuy\s+(?:\d+|one|two|three)\s*,?\s*get\s+(?:\d+|one|two|a|another)\b"),
+    _p("ad.buy_n_get_m", BLOCK, r"\bbuy\s+(?:\d+|one|two|three)\s*,?\s*get\s+(?:\d+|one|two|a|another)\b|\bbuy\s+(?:any\s+)?(?:\d+|one|two|three|four|five)\b[^.!?\n]{0,30}?\bget\s+(?:a|an|one|another|the|\d)\b"),
     # Coupon and promo codes.
     _p("ad.coupon_code", BLOCK, r"(?:優惠|折扣|折價|折抵|抵用|現金|購物)\s*(?:碼|券|卷|序號)|折價卷|\bcoupons?\b|\bpromo(?:tion(?:al)?)?\s*codes?\b|\bdiscount\s+codes?\b", not_after=_USED, factual=USED_FACT),
-    _p("ad.coupon_code", BLOCK, r"\b(?:use|enter|apply)\s+(?:the\s+)?code\s+[a-z0-9]{3,}|輸入\s*(?:代碼|序號|優惠碼)?\s*[a-z0-9]{4,}\s*(?:即|享|可|折|再)"),
+    _p("ad.coupon_code", BLOCK, r"\b(?:use|enter|apply)\s+(?:the\s+)?code\s+[a-z0-9]{3,}|輸入\s*(?:代碼|序號|優惠碼)?\s*[a-z0-9]{4,}\s*(?:即|享|可|折|再|立即|馬上|現折|現省)"),
+    _p("ad.coupon_code", REVIEW, r"憑\s*(?:此|本)?\s*(?:訊息|簡訊|畫面|截圖|通知|券)[^，。！!？?\\n]{0,10}(?:出示|享|折|兌換|換|領取)", factual=True),
     _p("ad.coupon_code", REVIEW, r"禮券|\bvouchers?\b|\bgift\s+cards?\b", factual=USED_FACT),
     # Cash-back and stored-value bonuses.
     _p("ad.cashback", BLOCK, r"回饋\s*\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?\s*%\s*(?:現金)?回饋|最高(?:回饋|送|享|贈)|現金回饋|刷卡金|首刷禮|新戶禮|加碼回饋"),
     _p("ad.cashback", BLOCK, rf"儲值\s*{_AMOUNT_CJK}\s*(?:送|贈|加)|儲值(?:金)?加碼|送(?:你|您)?\s*{_AMOUNT_CJK}(?:購物金|折價|現金|紅利|元)"),
+    _p("ad.cashback", BLOCK, r"(?:每|一)[\u4e00-\u9fff]{1,3}回饋\s*\d|回饋\s*(?:nt\$|\$)?\s*\d[\d,]*\s*(?:元|點|%)", factual=True),
     _p("ad.cashback", BLOCK, r"\bcash\s*-?back\b|\b\d+(?:\.\d+)?\s*%\s*back\b|\b(?:bonus|extra)\s+(?:credit|cash|balance)\b|\btop\s*-?\s*up\b.{0,30}\b(?:get|extra|bonus)\b|\btop\s*-?\s*up\s+bonus\b"),
     # Bonus points (use case 9 forbids them; everywhere else they are promotion too).
     _p("ad.bonus_points", BLOCK, r"贈點|送點|加碼|免費點數|紅利加碼|回饋活動|活動贈送|點數大放送", clause="pnp.use_case_9"),
     # A multiplier credited under the member's tier rules is points earned; offered, it is a promotion.
     _p("ad.bonus_points", BLOCK, r"加倍(?:送|贈|回饋|累積)|點數(?:加倍|翻倍|雙倍)|(?:雙|兩|三|\d)\s*倍\s*(?:點|紅利|積分|累積|送|回饋)|點數.{0,6}(?:雙倍|加倍|翻倍)", clause="pnp.use_case_9", factual=True),
     _p("ad.bonus_points", BLOCK, r"\b(?:bonus|free|double|triple|extra|\d+x)\s+(?:points|miles|rewards)\b", clause="pnp.use_case_9"),
+    # Points given for doing something (a survey, a download, a sign-up) or given on top.
+    _p("ad.bonus_points", BLOCK, rf"(?:再|多|加|額外|就|即|還)?送\s*{_N}+\s*(?:點|倍|積分|紅利)|(?:問卷|任務|下載|綁定|註冊|打卡|評論|評價|分享|簽到)[^，。！!？?\n]{{0,10}}(?:獲得|送|得|拿|領)\s*{_N}+\s*(?:點|積分)", clause="pnp.use_case_9", factual=True),
     # Free trials and free months.
-    _p("ad.free_trial", BLOCK, r"免費\s*(?:試用|體驗|試吃|試聽|試乘|領取|兌換|升級|看|送)|首月\s*(?:免費|0元)|(?:前|首)\s*[\d一二兩三四五六七八九十]+\s*(?:個月|天|週|年)\s*免費|0\s*元\s*(?:體驗|試用|入手|開通|升級)", not_before=_ENDING),
+    _p("ad.free_trial", BLOCK, r"免費\s*(?:試用|體驗|試吃|試聽|試乘|試上|領取|兌換|升級|看|送|索取|申請|拿)|試用(?:包|品|組|裝|價)|首月\s*(?:免費|0元)|(?:前|首)\s*[\d一二兩三四五六七八九十]+\s*(?:個月|天|週|年)\s*免費|0\s*元\s*(?:體驗|試用|入手|開通|升級)", not_before=_ENDING, factual=True),
     _p("ad.free_trial", BLOCK, rf"(?:享|送|贈|獲得|可得|即享|再享|就送)\s*免費|第\s*[一1]\s*(?:堂|次|杯|晚|份|個月)\s*(?:免費|0\s*元)|(?:前|首)\s*{_N}+\s*(?:個月|期|天|週|年)[^，。！!？?\n]{{0,6}}?(?:免費|0\s*元|半價)", not_before=_ENDING, factual=True),
     # Free shipping stated on the member's own order is a fact about it; offered, it is an incentive.
     _p("ad.free_trial", BLOCK, r"免運|\bfree\s+(?:shipping|delivery)\b", not_before=_ENDING, factual=True),
-    _p("ad.free_trial", BLOCK, r"\bfree\s+(?:trial|month|months|for\s+\d+|upgrade|sample)|\b(?:first|\d+)\s+months?\s+(?:free|on\s+us)|\btry\s+(?:it\s+)?(?:for\s+)?free\b|\bfirst\s+\w+\s+(?:is\s+)?(?:free|on\s+us)\b", not_before=_ENDING),
+    _p("ad.free_trial", BLOCK, r"\bfree\s+(?:trial|month|months|for\s+\d+|upgrade|sample)|\b(?:first|\d+)\s+months?\s+(?:free|on\s+us)|\btry\s+(?:it\s+)?(?:for\s+)?free\b|\bfirst\s+\w+\s+(?:is\s+)?(?:free|on\s+us)\b|\bon\s+(?:us|the\s+house)\b|\btry\b[^.!?\n]{0,30}\bfree\b|\bfree\s+for\s+(?:a|one|two|three|\d+)\s+(?:months?|weeks?|days?)\b", not_before=_ENDING),
     # Referral and invite rewards.
     _p("ad.referral", BLOCK, r"(?:推薦|邀請|介紹|分享給?)\s*(?:好友|朋友|親友)|揪\s*(?:朋友|好友|團|親友)|呼朋引伴|好友推薦|推薦碼|邀請碼"),
     _p("ad.referral", BLOCK, r"邀\s*(?:請)?\s*(?:您的)?(?:好友|朋友|親友|家人|同事)|帶\s*(?:朋友|好友|家人|親友)|(?:兩|二|2)\s*人同行|同行(?:者)?\s*(?:各|再|即|享|送|免費|半價)|好友[^，。！!？?\n]{0,6}(?:消費|辦卡|下單|註冊|加入|來店)|分享[^，。！!？?\n]{0,8}(?:連結|網址|推薦)[^，。！!？?\n]{0,10}(?:送|贈|得|享)"),
-    _p("ad.referral", BLOCK, r"\brefer\s+(?:a\s+)?friends?\b|\binvite\s+(?:your\s+)?friends?\b|\breferral\b|\bbring\s+a\s+friend\b"),
+    _p("ad.referral", BLOCK, r"\brefer\s+(?:a\s+)?friends?\b|\binvite\s+(?:your\s+)?friends?\b|\breferral\b|\bbring\s+a\s+friend\b|\byour\s+friends?\s+(?:get|gets|receive|earn|save|will\s+get)\b|\bshare\s+your\s+(?:referral\s+|invite\s+|unique\s+|personal\s+)?(?:link|code)\b|\bfor\s+every\s+(?:friend|sign-?up|referral)\b"),
     # Lotteries and check-in gifts.
     _p("ad.lottery", BLOCK, r"抽獎|抽\s*(?:中|出|大獎|好禮|iphone|機票)|大獎|幸運兒|獎品|(?:打卡|簽到|集點|集章)\s*(?:送|禮|抽|就送|拿|領|換)|\b(?:lucky\s+draw|sweepstakes?|giveaway|raffle)\b|\bwin\s+(?:a|an|one|free|big)\b|\bcheck\s*-?\s*in\s+(?:to\s+)?(?:win|get|for)\b"),
     _p("ad.lottery", BLOCK, r"(?:填問卷|填寫問卷|留言|分享|按讚|評論|評價|報名|登錄發票|登錄)\s*(?:就|即|再|還)?\s*(?:抽|送|拿|領)|\bwin\s+(?:prizes?|cash|big)\b|\bprizes?\b"),
     _p("ad.lottery", REVIEW, r"中獎"),
     _p("ad.lottery", BLOCK, r"(?:簽到|集滿|集點|集章)[^，。！!？?\n]{0,12}?(?:兌換|送|換|領|抽)|\b(?:a\s+)?chance\s+to\s+win\b|\benter\s+to\s+win\b", factual=True),
     # Launches and new arrivals.
-    _p("ad.launch", BLOCK, r"新品|新上市|上市了|全新(?:推出|登場|上市|上架|開幕|口味|菜單)|隆重登場|強勢登場|重磅登場|新登場|搶先看|新口味|新菜色|新款|新開幕|盛大開幕|季節限定|期間限定|開放預購|預購(?:開跑|中|開始)|搶先預購|(?:春|夏|秋|冬)季限定|限定(?:版|款|口味|商品|杯)|聯名|嚐鮮|新(?:菜單|品項|系列|產品|門市|分店)|(?:分店|門市|新店|旗艦店)\s*(?:開幕|開張|登場)|開幕(?:囉|慶|了)", factual=True),
+    _p("ad.launch", BLOCK, r"新品|新上市|上市了|全新(?:推出|登場|上市|上架|開幕|口味|菜單)|隆重登場|強勢登場|重磅登場|新登場|搶先看|新口味|新菜色|新款|新開幕|盛大開幕|季節限定|期間限定|(?:本季|當季|本月|本週|地區|門市|網路|線上|網購|冬季|夏季|春季|秋季|冬日|夏日)限定|開放預購|預購(?:開跑|中|開始)|搶先預購|(?:春|夏|秋|冬)季限定|限定(?:版|款|口味|商品|杯)|聯名|嚐鮮|新(?:菜單|品項|系列|產品|門市|分店)|(?:分店|門市|新店|旗艦店)\s*(?:開幕|開張|登場)|開幕(?:囉|慶|了)", factual=True),
     _p("ad.launch", BLOCK, r"\bnew\s+(?:[a-z]+\s+)?(?:arrivals?|collection|season|menu|flavou?rs?|products?|in\s+store|styles?)\b|\bjust\s+(?:launched|dropped|landed|arrived)\b|\bintroducing\b|\bcheck\s+out\s+(?:our|what|the\s+new|these|the\s+latest)|\bwhat'?s\s+new\b|\bcoming\s+soon\b|\bgrand\s+opening\b", factual=True),
     _p("ad.launch", BLOCK, r"開賣|現正(?:開賣|熱賣|販售|供應|預購)|(?:季|甜點|口味|商品|菜單|系列|經典|人氣|強勢)[\u4e00-\u9fff]{0,3}回歸|回來囉|回來了|上桌囉?|\b(?:collection|range|line-?up|menu|season)\s+(?:has|have|is)\s+(?:arrived|here|landed|out)\b|\bexplore\s+(?:it|them|our|the\s+new)\b|\bnow\s+available\b|\bout\s+now\b|\bnew\s+in\b|\bdiscover\s+(?:our|the|what|new)\b|\bnew\s+(?:[a-z]+\s+)?(?:line|range|line-?up|models?|release)\b", factual=True),
     _p("ad.launch", REVIEW, r"最新(?:商品|產品|款式|系列|優惠|活動|消息|上市)", factual=True),
-    _p("ad.launch", REVIEW, r"新[\u4e00-\u9fff]{1,4}(?:上線|上市|推出|開課|上架|報到|登場)", factual=True, not_in=(UseCase.OUTAGE,)),
+    _p("ad.launch", REVIEW, r"新[\u4e00-\u9fff]{1,8}(?:上線|上市|推出|開課|上架|報到|登場)", factual=True, not_in=(UseCase.OUTAGE,)),
+    _p("ad.launch", REVIEW, r"登場|上市(?!櫃|公司)", factual=True, not_in=(UseCase.OUTAGE,)),
     # Upgrades and cross-sell.
     _p("ad.cross_sell", BLOCK, r"預核|預先核准|專屬額度|立即動用|\bpre-?qualified\b"),
     _p("ad.cross_sell", BLOCK, r"利率\s*(?:最低)?\s*\d+(?:\.\d+)?\s*%\s*起|低利|最快\s*.{0,6}撥款|免保人|秒核|線上(?:申辦|申請|投保).{0,10}(?:享|送|禮|優惠)|(?:申辦|加辦|辦卡|開戶|投保|續約|升級|轉換|攜碼)[^，。！!？?\n]{0,6}?(?:送|享|贈|禮|優惠|抽)|免年費", factual=True),
@@ -397,12 +415,15 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.cross_sell", BLOCK, r"(?:0|零)\s*利率|\b0\s*%\s*(?:apr|interest)\b|最高\s*\d+\s*期", factual=True),
     _p("ad.cross_sell", REVIEW, r"(?:可|能|即可)\s*(?:升級|加辦|加購|轉換)|\bprotect\s+(?:your|you)\b|\bnew\s+(?:[a-z-]+\s+){0,2}(?:plans?|cards?|accounts?|services?|packages?|policy|policies)\b", factual=True),
     _p("ad.cross_sell", BLOCK, r"熱銷|必買|爆款|好物推薦|人氣(?:商品|推薦|王)", factual=True),
+    # An upgrade priced by what it adds each month, or named by the plan it moves to.
+    _p("ad.cross_sell", BLOCK, rf"每月(?:只要?|僅需?)?多(?:付|繳|花)?\s*{_AMOUNT_CJK}|多付\s*{_AMOUNT_CJK}\s*(?:即可|就)", factual=True),
+    _p("ad.cross_sell", REVIEW, r"升級\s*(?:\d+\s*g|[\u4e00-\u9fff]{0,4}(?:方案|吃到飽|寬頻|網速|會員|艙|房型|等級|版|套餐))|\badd\s+(?:[a-z-]+\s+){0,3}(?:insurance|cover|coverage|protection|warranty)\b|\binsurance\s+plan\b|\bpeace\s+of\s+mind\b", factual=True),
     _p("ad.cross_sell", REVIEW, r"為您精選|精選(?:商品|好物|推薦)|本週推薦|(?:就|一次|輕鬆)搞定|全家人?的保障|保障(?:全家|更完整|升級)|\b(?:talk|speak|ask|apply|get|need|consider|protect|unlock)\b[^.?!\n]{0,25}\b(?:loans?|mortgages?|insurance|cover|plans?|packages?|perks|benefits)\b", factual=True),
     # A value claim: what the member would gain by taking a plan or product.
     _p("ad.cross_sell", REVIEW, r"(?:最|超|更|很)划算|\bbetter\s+value\b", factual=True),
     _p("ad.cross_sell", REVIEW, r"為您規劃|理財(?:規劃|方案|諮詢)|退休規劃|資產配置", factual=True),
     # A product offered to the member: a marketing verb, or second-person framing, near a product noun.
-    _p("ad.cross_sell", REVIEW, r"(?:推薦|申請|申辦|加辦|加保|投保|洽詢|辦理|別忘了|不妨|符合[^，。]{0,4}資格)[^，。！!？?\n]{0,10}?(?:信貸|信用貸款|房貸|車貸|轉貸|保險|[險]|附約|白金卡|御璽卡|鈦金卡|無限卡|信用卡|數位帳戶|方案|吃到飽|門號|寬頻|會員|課程|療程)|加保|專屬[\u4e00-\u9fff]{0,4}(?:方案|優惠|禮遇|好禮|價|折扣|回饋|額度)|\badd\s+(?:an?\s+)?(?:extended|extra)\s+\w+|\b(?:you\s+(?:are|'re)\s+)?eligible\s+(?:for|to)\s+(?:an?\s+)?(?:upgrade|new|our|a\s+higher)\b", factual=True),
+    _p("ad.cross_sell", REVIEW, r"(?:推薦|申請|申辦|加辦|加保|投保|洽詢|辦理|別忘了|不妨|符合[^，。]{0,4}資格)[^，。！!？?\n]{0,10}?(?:信貸|信用貸款|房貸|車貸|轉貸|保險|[險]|附約|白金卡|御璽卡|鈦金卡|無限卡|信用卡|數位帳戶|方案|吃到飽|門號|寬頻|網路|光纖|電視|救援|保障|會員|課程|療程)|加保|專屬[\u4e00-\u9fff]{0,4}(?:方案|優惠|禮遇|好禮|價|折扣|回饋|額度)|\badd\s+(?:an?\s+)?(?:extended|extra)\s+\w+|\b(?:you\s+(?:are|'re)\s+)?eligible\s+(?:for|to)\s+(?:an?\s+)?(?:upgrade|new|our|a\s+higher)\b", factual=True),
     # Price bait.
     _p("ad.price_bait", BLOCK, rf"(?:只要|只需|僅需|僅要|只賣|不到|低至|下殺至?)\s*(?:每月|月付|月繳|每人|每位|每份|一次)?\s*{_AMOUNT_CJK}|最低\s*{_AMOUNT_CJK}\s*起|(?:nt\$|\$)\s*[\d,]+\s*元?\s*起(?!迄|算|日|至)|[\d,]+\s*元\s*起(?!迄|算|日|至)|銅板價|超殺|超值|超低價|甜甜價|驚喜價|體驗價|均一價|早鳥"),
     _p("ad.price_bait", BLOCK, rf"{_AMOUNT}\s*(?:就能|就可以?|即可|便能)\s*(?:擁有|帶回|入手|享受|享|吃到|住|換)"),
@@ -410,16 +431,16 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.price_bait", REVIEW, r"(?:套餐|雙人餐|單人餐|組合|禮盒|吃到飽|全餐|療程|月付|月繳|每月只要)\s*(?:只要|僅|特價)?\s*(?:nt\$|\$)?\s*\d[\d,]*\s*元", factual=True),
     _p("ad.price_bait", BLOCK, r"\bas\s+low\s+as\b|\bonly\s+(?:nt\$|\$)\s*\d|\b(?:starting|prices?)\s+(?:at|from)\s+(?:nt\$|\$)?\s*\d|\bfrom\s+(?:just\s+)?(?:nt\$|\$)\s*\d[\d,]*\b(?!\s*(?:has|was|to))|\bearly\s*bird\b|\bunbeatable\b"),
     # Urgency and scarcity.
-    _p("ad.urgency", BLOCK, r"限時(?!掛號|專送|郵件|快遞)|限量|錯過不再|售完為止|數量有限|名額有限|欲購從速|要買要快|最後\s*\d+\s*(?:名|組|件|個|份)|只剩\s*\d+\s*(?:名|組|件|個|份)|(?:今日|本日|今天|本週|週末|周末|本月|當日)(?:限定|限時|下單|最後)", factual=True),
+    _p("ad.urgency", BLOCK, r"限時(?!掛號|專送|郵件|快遞)|限量|錯過不再|售完為止|數量有限|名額有限|欲購從速|要買要快|最後\s*\d+\s*(?:名|組|件|個|份)|只剩\s*\d+\s*(?:名|組|件|個|份)|(?:今日|本日|今天|本週|週末|周末|本月|當日)(?:限定|限時|下單|最後)|快閃", factual=True),
     _p("ad.urgency", BLOCK, r"\btoday\s+only\b|\blimited[\s-]+(?:time|stock|offer|edition|quantities)\b|\bwhile\s+(?:stocks?|supplies)\s+last\b|\blast\s+chance\b|\bhurry\b|\bdon'?t\s+miss\b|\bonly\s+(?:a\s+few|\d+)\s+(?:\w+\s+)?left\b|\bbefore\s+(?:prices?\s+go\s+up|it'?s\s+gone|they'?re\s+gone|stocks?\s+run\s+out)\b|\b(?:this\s+(?:week|weekend)|24\s+hours?)\s+only\b|\bends\s+(?:tonight|today|soon|this|on\s+(?:sunday|monday|friday|saturday))\b|\bsells?\s+out\b", factual=True),
     _p("ad.urgency", BLOCK, rf"名額(?:只剩|僅剩|有限|不多)|(?:只剩|僅剩)\s*(?:最後)?\s*{_N}+\s*(?:位|名|席|組|間|件|個|份|張)|要[\u4e00-\u9fff]{{1,2}}要快|別錯過|不要錯過|把握(?:最後)?(?:機會|時間)|\blimited\s+(?:seats|spots|places|availability|slots)\b|\b(?:seats|spots|places|slots)\s+(?:are\s+)?(?:left|remaining|going\s+fast)\b|\bselling\s+fast\b|\bact\s+(?:now|fast)\b"),
-    _p("ad.urgency", REVIEW, r"倒數|即將(?:截止|結束|售完|完售|額滿)|最後\s*\d+\s*(?:天|小時|日)|\bcountdown\b|\bending\s+soon\b|\blast\s+\d+\s+(?:days|hours)\b", not_in=DEADLINE_USE_CASES),
+    _p("ad.urgency", REVIEW, r"倒數|即將(?:截止|結束|售完|完售|額滿)|最後\s*\d+\s*(?:天|小時|日)|\bcountdown\b|\bending\s+soon\b|\blast\s+\d+\s+(?:days|hours)\b|(?:活動|優惠|特價|折扣)[^，。！!？?\n]{0,8}(?:今晚|今天|今日|本週|明天)[^，。！!？?\n]{0,6}(?:截止|結束)", not_in=DEADLINE_USE_CASES),
     # Imperative calls to buy.
-    _p("ad.call_to_buy", BLOCK, r"(?:立即|立刻|馬上|現在就?|趕快|趕緊|快來|快去|快上|快到|快點|速來)[^，。！!？?\n]{0,8}?(?:搶購|搶|購買|下單|選購|訂購|入手|購|買|申辦|辦卡|逛|參加|領取|加入會員|升級|開通|訂房|訂票|動用|試算|預約|報名|體驗|申請|洽詢|預訂|索取)|心動不如行動|點\s*(?:我|此|這裡|擊)\s*(?:馬上|立即|立刻)?\s*(?:訂購|購買|選購|搶|領|報名|預約|申辦|下單|逛)|手刀|搶購|搶先|開搶|快搶|秒殺|瘋搶|衝一波|帶回家"),
+    _p("ad.call_to_buy", BLOCK, r"(?:立即|立刻|馬上|現在就?|趕快|趕緊|快來|快去|快上|快到|快點|速來)[^，。！!？?\n]{0,8}?(?:搶購|搶|購買|下單|選購|挑選|挑|選|訂購|入手|購|買|申辦|辦卡|逛|參加|領取|加入會員|升級|開通|訂房|訂票|動用|試算|預約|報名|體驗|申請|洽詢|預訂|索取)|心動不如行動|還在猶豫|猶豫什麼|還等什麼|怎能錯過|怎麼能錯過|帶走(?:它|他|她|吧|一)|帶(?:它|他|她)回家|點\s*(?:我|此|這裡|擊)\s*(?:馬上|立即|立刻)?\s*(?:訂購|購買|選購|搶|領|報名|預約|申辦|下單|逛)|手刀|搶購|搶先|開搶|快搶|秒殺|瘋搶|衝一波|帶回家"),
     _p("ad.call_to_buy", BLOCK, r"\b(?:shop|order|buy|book|subscribe|grab|claim)\s+(?:yours\s+)?(?:now|today)\b|\bget\s+yours\b|\bgrab\s+(?:yours|one|it)\b|\bdon'?t\s+wait\b|\bsign\s+up\s+(?:now|today)\b|\badd\s+to\s+cart\b|\b(?:click|tap)\s+(?:here\s+|below\s+|the\s+link\s+)?to\s+(?:buy|shop|order|get|claim|grab|save)\b|\bstock\s+up\b|\btreat\s+yourself\b|\bgrab\s+(?:this|these|the|a|an|your)\b"),
     _p("ad.call_to_buy", BLOCK, r"現在\s*(?:續保|續約|換約|攜碼|換機|加入|購買|下單|申辦|預訂|升級|報名|辦卡|入手|訂)|\bshop\s+(?:our|the|all|these|new|online)\b"),
     # Second-person prompts to come, look or buy: an abandoned cart, a rhetorical question, "come and see".
-    _p("ad.call_to_buy", REVIEW, r"(?:來|快來|歡迎)\s*(?:看看|逛逛|瞧瞧|參觀|體驗|試試|選購)|歡迎(?:預約|預訂|訂位|選購|光臨|來店)|來\s*(?:一|1)\s*(?:碗|杯|份|盤|客|個|顆|趟)|就來(?:我們|本店|門市|店裡)|就來[\u4e00-\u9fff]{0,6}(?:吧|試試|看看|走走|坐坐)|試試看吧|來[\u4e00-\u9fff]{0,6}(?:試試|看看|逛逛)吧|\b(?:thinking\s+(?:about|of)|looking\s+for|ready\s+for|want\s+(?:more|a\s+new|to\s+(?:save|win|get|try|upgrade))|need\s+(?:a\s+new|more|a\s+break))\b[^.?!\n]{0,30}\?|\blevel\s+up\b|\b(?:you|your\s+\w+)\s+deserves?\b|\bpamper\b|\bindulge\b|(?:^|[.!?,;:—–\n]\s*|\band\s+|\bto\s+)(?:book|order|reserve|try|join|visit|shop)\b(?!\s+(?:has|was|is|will|#))[^.!?\n]{0,25}\b(?:today|now|this\s+(?:week|weekend|month))\b|購物車[^，。！!？?\n]{0,10}(?:等|還在|別忘|結帳)|想(?:要|省|賺|擁有|享受|試試|來點|更(?!改|換|正|新))[^，。！!？?\n]{0,12}嗎|\b(?:items?|something)\s+(?:left\s+)?in\s+your\s+cart\b|\byour\s+cart\s+is\s+waiting\b|\bvisit\s+us\b|\bcome\s+(?:and\s+)?(?:see|visit|try|take\s+a\s+look|check)\b|\blooking\s+for\s+an?\s+new\b", factual=True),
+    _p("ad.call_to_buy", REVIEW, r"(?:來|快來|歡迎)\s*(?:看看|逛逛|瞧瞧|參觀|體驗|試試|選購)|歡迎(?:預約|預訂|訂位|選購|光臨|來店)|來\s*(?:一|1)\s*(?:碗|杯|份|盤|客|個|顆|趟)|就來(?:我們|本店|門市|店裡)|就來[\u4e00-\u9fff]{0,6}(?:吧|試試|看看|走走|坐坐)|試試看吧|來[\u4e00-\u9fff]{0,6}(?:試試|看看|逛逛)吧|\b(?:thinking\s+(?:about|of)|looking\s+for|ready\s+for|want\s+(?:more|a\s+new|to\s+(?:save|win|get|try|upgrade))|need\s+(?:a\s+new|more|a\s+break))\b[^.?!\n]{0,30}\?|\blevel\s+up\b|\b(?:you|your\s+\w+)\s+deserves?\b|\bpamper\b|\bindulge\b|(?:^|[.!?,;:—–\n]\s*|\band\s+|\bto\s+)(?:book|order|reserve|try|join|visit|shop)\b(?!\s+(?:has|was|is|will|#))[^.!?\n]{0,40}\b(?:today|now|this\s+(?:week|weekend|month))\b|購物車[^，。！!？?\n]{0,10}(?:等|還在|別忘|結帳)|想(?:要|省|賺|擁有|享受|試試|來點|更(?!改|換|正|新))[^，。！!？?\n]{0,12}嗎|\b(?:items?|something)\s+(?:left\s+)?in\s+your\s+cart\b|\byour\s+cart\s+is\s+waiting\b|\bvisit\s+us\b|\bcome\s+(?:and\s+)?(?:see|visit|try|take\s+a\s+look|check)\b|\blooking\s+for\s+an?\s+new\b", factual=True),
     # Invitations to a brand's event.
     _p("ad.invitation", REVIEW, r"慶祝[^，。！!？?\n]{0,8}(?:週年|周年|開幕|開張|誕|節)|歡慶|同慶|開放(?:預訂|訂位|報名|預購)|名額開放|開放名額|\bcelebrate\s+with\s+us\b|\bour\s+(?:birthday|anniversary)\b|驚喜(?:連連|價|好禮|不斷)|[十\d]+\s*(?:週|周)年|(?:市集|展覽|派對|講座|快閃|音樂會|演唱會|祭|嘉年華)[^，。！!？?\n]{0,8}(?:登場|開跑|舉辦|開幕)|活動開跑", factual=True),
     _p("ad.invitation", REVIEW, r"誠摯邀請|邀請您(?:參加|出席|蒞臨|一同|來)|歡迎(?:蒞臨|參加|報名|來店)|報名中|開放報名|熱烈報名|即日起(?:開放)?報名|\byou'?re\s+invited\b|\bjoin\s+(?:us|our)\b|\bfree\s+(?:class(?:es)?|workshop|lesson|tasting|seminar)\b|\bwe\s+invite\s+you\b|\brsvp\b", factual=True),
@@ -504,8 +525,12 @@ def _compiled_term(term: str) -> re.Pattern[str]:
     return re.compile(_term_regex(term))
 
 
-def detect(text: str, *, use_case: str | None = None, lists: Lists | None = None) -> AdVerdict:
-    """Return the advertising verdict on ``text`` and the findings behind it."""
+def detect(text: str, *, use_case: str | None = None, lists: Lists | None = None, model: bool = True) -> AdVerdict:
+    """Return the advertising verdict on ``text`` and the findings behind it.
+
+    Copy no rule explains is scored by the model (``compliance.advertising_model``) unless
+    ``model`` is false: above its threshold it adds one review-level ``ad.likely`` finding.
+    """
     lists = lists or Lists()
     source = text if isinstance(text, str) else str(text)
     norm = normalise(source)
@@ -542,6 +567,8 @@ def detect(text: str, *, use_case: str | None = None, lists: Lists | None = None
     findings = _findings(norm, source, found, use_case)
     if use_case == UseCase.SIGNUP_OTP:
         findings += _otp_extras(norm, source, findings)
+    if model and not findings:
+        findings += _likely(norm, source, [*allowed, *neutral])
     findings.sort(key=lambda f: (f.evidence.start, f.evidence.end, f.code))
     verdict = max((f.severity for f in findings), key=_RANK.__getitem__, default=PASS)
     return AdVerdict(verdict, tuple(findings))
@@ -580,6 +607,27 @@ def _findings(norm: Normalised, source: str, found: list[_Match], use_case: str 
         evidence = Evidence(source[original_start:original_end], original_start, original_end)
         findings.append(AdFinding(code, severity, clause, evidence, {"text": evidence.text, **params}))
     return findings
+
+
+def _likely(norm: Normalised, source: str, legitimate: Sequence[tuple[int, int]]) -> list[AdFinding]:
+    """The model's review-level finding on copy no rule explains, or none.
+
+    Words a rule recognised as legitimate here (an allowed phrase, a deadline in a reminder, a
+    fact about the member's own order) are blanked before scoring: the model does not overrule them.
+    """
+    text = norm.text
+    if legitimate:
+        chars = list(text)
+        for start, end in legitimate:
+            chars[start:end] = " " * (end - start)
+        text = "".join(chars)
+    scored = advertising_model.score(text)
+    if scored is None or not scored.above(advertising_model.model().threshold):
+        return []
+    start, end = norm.span(scored.start, scored.end)
+    evidence = Evidence(source[start:end], start, end)
+    params = {"text": evidence.text, "percent": round(scored.probability * 100), "words": "、".join(scored.words)}
+    return [AdFinding("ad.likely", REVIEW, "pnp.no_advertising", evidence, params)]
 
 
 def _otp_extras(norm: Normalised, source: str, findings: list[AdFinding]) -> list[AdFinding]:

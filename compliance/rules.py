@@ -704,7 +704,9 @@ def check_value(
     elif URL_RE.search(value) or BARE_DOMAIN_RE.search(value):
         return "VALUE_LINK", str(_("A link is not allowed in this variable; only URL variables carry links."))
     # No reviewer sees a send: a value that reads as advertising at all (block or review) is refused.
-    verdict = detect(value, use_case=use_case, lists=advertising or _terms_only(tuple(promotional_terms)))
+    # The model is a reviewer's second opinion on copy, so a value (a name, an item) is not scored.
+    lists = advertising or _terms_only(tuple(promotional_terms))
+    verdict = detect(value, use_case=use_case, lists=lists, model=False)
     if verdict.verdict != PASS:
         found = "; ".join(finding.message for finding in verdict.findings)
         return "PROMO_WORDING", str(_("The value reads as advertising: %(found)s") % {"found": found})

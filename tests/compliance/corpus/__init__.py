@@ -9,7 +9,9 @@ from pathlib import Path
 from compliance.advertising import BLOCK, REVIEW, Lists
 
 HERE = Path(__file__).parent
-PARTS = ("part_a", "part_b", "part_c", "part_d")
+# Parts the rules and the model are built on, and parts kept to measure them (loaded only on request).
+PARTS = ("part_a", "part_b", "part_c", "part_d", "part_e", "part_f")
+HELD_OUT = ("part_g",)
 
 
 @dataclass(frozen=True)
