@@ -31,6 +31,7 @@ MIN_LETTERS = 6
 
 _DIGITS = re.compile(r"\d+")
 _WORD = re.compile(r"[a-z][a-z'-]*|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LETTER = re.compile(r"[a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 SENTENCE = re.compile(r"[^。！？!?\n；;.]+")
 
@@ -83,28 +84,62 @@ class Score:
         return self.probability >= threshold
 
 
+# A template's {variables} and its links are not copy a member reads as written.
+_NOT_COPY = re.compile(r"\{[^{}\n]*\}|https?://\S+|\bwww\.\S+")
+
+
+def _blank(text: str) -> str:
+    """``text`` with variables and links replaced by as many spaces (spans keep their place)."""
+    return _NOT_COPY.sub(lambda match: " " * len(match.group()), text)
+
+
 def _probability(current: Model, text: str) -> float:
     logit = current.intercept + sum(current.weights.get(gram, 0.0) * value for gram, value in features(text).items())
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
 
 
+# A clause in English inside other copy: three or more words in a row.
+_ENGLISH = re.compile(r"[a-z][a-z0-9'’-]*(?:[ ,:&$%/()-]+[a-z0-9$][a-z0-9'’.-]*){2,}")
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """The sentences of ``text``, an English clause inside a Chinese one taken apart from it.
+
+    Templates in Taiwan often say everything twice, in Chinese and in English; each half is
+    scored on its own, as the corpus has them.
+    """
+    spans: list[tuple[int, int]] = []
+    for sentence in SENTENCE.finditer(text):
+        chunk, offset = sentence.group(), sentence.start()
+        english = list(_ENGLISH.finditer(chunk)) if _CJK_CHAR.search(chunk) else []
+        rest = chunk
+        for match in english:
+            spans.append((offset + match.start(), offset + match.end()))
+            rest = rest[: match.start()] + " " * (match.end() - match.start()) + rest[match.end() :]
+        if not english:
+            spans.append((offset, sentence.end()))
+        elif len(_LETTER.findall(rest)) >= MIN_LETTERS:
+            spans.append((offset + len(rest) - len(rest.lstrip()), offset + len(rest.rstrip())))
+    return [(a, b) for a, b in spans if len(_LETTER.findall(text[a:b])) >= MIN_LETTERS]
+
+
 def score(text: str) -> Score | None:
     """The probability that the normalised ``text`` is advertising, or None for a bare value.
 
-    The text is scored whole and sentence by sentence, and the highest counts: an offer appended
-    to a notice is an offer, however factual the sentence before it. Words the rules saw in a
-    legitimate context arrive blanked out (spaces), so they weigh nothing.
+    A text of one sentence is scored whole; a longer one sentence by sentence (an English clause
+    beside a Chinese one on its own), and the highest counts: an offer appended to a notice is
+    an offer, however factual the sentence before it. Variables and links, and the words the
+    rules saw in a legitimate context, are blanked out first, so they weigh nothing.
     """
+    text = _blank(text)
     if len(_LETTER.findall(text)) < MIN_LETTERS:
         return None
     current = model()
-    best = (_probability(current, text), 0, len(text))
-    sentences = [m for m in SENTENCE.finditer(text) if len(_LETTER.findall(m.group())) >= MIN_LETTERS]
-    if len(sentences) > 1:
-        for sentence in sentences:
-            probability = _probability(current, sentence.group())
-            if probability > best[0]:
-                best = (probability, sentence.start(), sentence.end())
+    segments = _segments(text)
+    if len(segments) <= 1:
+        best = (_probability(current, text), 0, len(text))
+    else:
+        best = max(((_probability(current, text[a:b]), a, b) for a, b in segments), key=lambda item: item[0])
     probability, start, end = best
     while start < end and text[start].isspace():
         start += 1
