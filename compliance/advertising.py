@@ -213,7 +213,7 @@ MESSAGES: dict[str, str | Promise] = {
     "ad.otp_extra": _("An OTP message carries more than the code: “%(text)s”"),
     "ad.term": _("Term on the promotional list: “%(text)s”"),
     "ad.likely": _(
-        "Reads like advertising (%(percent)s%% by the model trained on labelled copy), most in “%(text)s”: %(words)s"
+        "Reads like advertising to the model trained on labelled copy (%(percent)s%%), most in “%(text)s”; words that weighed most: %(words)s"
     ),
 }
 CATEGORY_CODES = tuple(code for code in MESSAGES if code not in ("ad.term", "ad.otp_extra", "ad.likely"))
@@ -626,7 +626,7 @@ def _likely(norm: Normalised, source: str, legitimate: Sequence[tuple[int, int]]
         return []
     start, end = norm.span(scored.start, scored.end)
     evidence = Evidence(source[start:end], start, end)
-    params = {"text": evidence.text, "percent": round(scored.probability * 100), "words": "、".join(scored.words)}
+    params = {"text": evidence.text, "percent": round(scored.probability * 100), "words": " / ".join(scored.words)}
     return [AdFinding("ad.likely", REVIEW, "pnp.no_advertising", evidence, params)]
 
 

@@ -52,6 +52,23 @@ class EstimatedCountPaginator(Paginator):
 
     def _capped_count(self, connection: Any, queryset: Any) -> int | None:
         """The count up to the cap, or None when it takes longer than the budget."""
+        if connection.in_atomic_block:
+            return self._capped_count_in_transaction(connection, queryset)
+        # Outside a transaction (an admin request: ATOMIC_REQUESTS is off) the budget is set for the
+        # session and reset after the count, canceled or not: three statements, no BEGIN or COMMIT.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{self.count_budget_ms}ms"])
+            try:
+                return int(queryset.order_by().values("pk")[: self.exact_below + 1].count())
+            except OperationalError as exc:
+                if getattr(exc.__cause__, "sqlstate", None) != QUERY_CANCELED:
+                    raise
+                return None
+            finally:
+                cursor.execute("RESET statement_timeout")
+
+    def _capped_count_in_transaction(self, connection: Any, queryset: Any) -> int | None:
+        """The same inside the caller's transaction: a savepoint, and the setting put back."""
         try:
             with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
                 cursor.execute("SHOW statement_timeout")

@@ -1,3 +1,4 @@
+import time
 from collections.abc import Callable
 
 import pytest
@@ -73,3 +74,26 @@ def test_on_a_large_table_a_filter_the_planner_puts_above_the_cap_is_not_counted
     assert not any(q["sql"].startswith("SELECT COUNT(*)") for q in queries)
     # a filter the planner puts under the cap is counted exactly
     assert EstimatedCountPaginator(Member.objects.filter(external_id="M1"), 2).count == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_budget_ends_with_the_count_and_needs_no_restoring(
+    make_member: Callable[..., Member], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(3):
+        make_member(f"M{n}", f"09123456{n:02d}")
+    monkeypatch.setattr(EstimatedCountPaginator, "estimate_from_rows", 0)  # any table counts as large
+    assert not connection.in_atomic_block  # as an admin request runs (ATOMIC_REQUESTS is off)
+    with CaptureQueriesContext(connection) as queries:
+        assert EstimatedCountPaginator(Member.objects.filter(phone_type="mobile"), 2).count == 3
+    assert not any(q["sql"].startswith(("SHOW", "BEGIN", "SAVEPOINT")) for q in queries)  # nothing to read back
+    monkeypatch.setattr(EstimatedCountPaginator, "count_budget_ms", 100)
+    slow = Member.objects.extra(where=["pg_sleep(0.2) IS NOT NULL"]).order_by("-id")
+    started = time.monotonic()
+    EstimatedCountPaginator(slow, 2).count  # noqa: B018
+    assert time.monotonic() - started < 0.5  # three rows take 0.6 s: the budget stopped the count
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"  # the budget ended with its transaction
+        cursor.execute("SELECT pg_sleep(0.3)")
