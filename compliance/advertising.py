@@ -334,7 +334,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.discount", BLOCK, r"(?<![已並])折\s*(?:nt\$|\$)?\s*\d[\d,]*\s*元", factual=True),
     _p("ad.discount", BLOCK, r"打\s*折|半價|半買半送|對折|買一送一|下殺|殺到|狂降|大減價|清倉|出清|破盤|大放送", not_before=_ENDED, factual=ORDER_FACT),
     _p("ad.discount", BLOCK, r"第\s*(?:[二三四五六七八九十]|[2-9]|10)\s*(?:件|杯|份|個|入|盒|位|人|瓶|串|包|支|雙|張|本|罐|條|組|堂|晚|客|碗|片)\s*(?:\d|[一二三四五六七八九]|半|免|只要|優惠|特|0\s*元|送)", not_before=_ENDED),
-    _p("ad.buy_n_get_m", BLOCK, rf"{_N}+\s*(?:件|杯|份|個|盒|瓶|包|支|雙|碗)\s*同價|同價(?:加購|換購|帶走)|\b\d+\s+for\s+(?:nt\\$|\\$)?\s*\d+\b"),
+    _p("ad.buy_n_get_m", BLOCK, rf"{_N}+\s*(?:件|杯|份|個|盒|瓶|包|支|雙|碗)\s*同價|同價(?:加購|換購|帶走)|\b\d+\s+for\s+(?:nt\$|\$)?\s*\d+\b", factual=ORDER_FACT),
     _p("ad.discount", BLOCK, r"\b(?:flash|mega|big)\s*sale\b"),
     _p("ad.discount", BLOCK, r"\b(?:(?:big|mega|flash|spring|summer|autumn|winter|holiday|year-end|anniversary)\s+)?sale\b"),
     _p("ad.discount", BLOCK, r"\b(?:\d+%\s+)?(?:half\s+price|price\s+drop|markdowns?|clearance|bogo|best\s+deals?)\b"),
@@ -371,7 +371,7 @@ PATTERNS: tuple[Pattern, ...] = (
     # Coupon and promo codes.
     _p("ad.coupon_code", BLOCK, r"(?:優惠|折扣|折價|折抵|抵用|現金|購物)\s*(?:碼|券|卷|序號)|折價卷|\bcoupons?\b|\bpromo(?:tion(?:al)?)?\s*codes?\b|\bdiscount\s+codes?\b", not_after=_USED, factual=USED_FACT),
     _p("ad.coupon_code", BLOCK, r"\b(?:use|enter|apply)\s+(?:the\s+)?code\s+[a-z0-9]{3,}|輸入\s*(?:代碼|序號|優惠碼)?\s*[a-z0-9]{4,}\s*(?:即|享|可|折|再|立即|馬上|現折|現省)"),
-    _p("ad.coupon_code", REVIEW, r"憑\s*(?:此|本)?\s*(?:訊息|簡訊|畫面|截圖|通知|券)[^，。！!？?\\n]{0,10}(?:出示|享|折|兌換|換|領取)", factual=True),
+    _p("ad.coupon_code", REVIEW, r"憑\s*(?:此|本)?\s*(?:訊息|簡訊|畫面|截圖|通知|券)[^，。！!？?\n]{0,10}(?:出示|享|折|兌換|換|領取)", factual=True),
     _p("ad.coupon_code", REVIEW, r"禮券|\bvouchers?\b|\bgift\s+cards?\b", factual=USED_FACT),
     # Cash-back and stored-value bonuses.
     _p("ad.cashback", BLOCK, r"回饋\s*\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?\s*%\s*(?:現金)?回饋|最高(?:回饋|送|享|贈)|現金回饋|刷卡金|首刷禮|新戶禮|加碼回饋"),

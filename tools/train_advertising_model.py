@@ -44,9 +44,8 @@ def train(c: float = C, threshold: float = THRESHOLD) -> dict[str, Any]:
     texts = [normalise(s.text).text for s in samples]
     labels = [s.promotional for s in samples]
     # Each sentence and clause of a transactional notice is itself no advertising (the model
-    # scores sentences too). Promotional lines are
-    # shorter than notices, so without these a model would learn that short means promotional
-    # and flag a bare "感謝您的購買" or "wholesale price list".
+    # scores sentences too). Promotional lines are shorter than notices, so without these a model
+    # would learn that short means promotional and flag a bare "感謝您的購買".
     clauses = sorted(
         {
             clause.strip()

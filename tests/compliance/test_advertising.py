@@ -338,6 +338,18 @@ def test_odd_and_huge_strings_get_a_verdict(text: str) -> None:
     assert detect(text, lists=LISTS).verdict in (BLOCK, REVIEW, PASS)
 
 
+def test_a_price_for_a_quantity_is_an_offer_and_the_members_own_order_of_it_is_a_fact() -> None:
+    assert [f.code for f in detect("Pastries: 3 for $90", lists=LISTS, model=False).findings] == ["ad.buy_n_get_m"]
+    assert detect("Any 2 for NT$100 this week", lists=LISTS, model=False).verdict == BLOCK
+    assert detect("You ordered 2 for NT$1,200; they ship tomorrow.", lists=LISTS, model=False).verdict == PASS
+
+
+def test_a_message_shown_for_a_benefit_is_put_to_a_reviewer_within_its_line() -> None:
+    verdict = detect("憑此訊息至 Lounge 兌換", lists=LISTS, model=False)
+    assert [f.code for f in verdict.findings] == ["ad.coupon_code"] and verdict.verdict == REVIEW
+    assert detect("請憑此訊息\n兌換", lists=LISTS, model=False).verdict == PASS  # another line, another thing
+
+
 # --- The model's second opinion ------------------------------------------------------------------
 
 
