@@ -221,6 +221,9 @@ CATEGORY_CODES = tuple(code for code in MESSAGES if code not in ("ad.term", "ad.
 
 # --- Patterns ------------------------------------------------------------------------------------
 
+# The copy is matched after NFKC, which turns a full-width comma into ",": a class that stops at a
+# sentence, "[^。！!？?\n]", reaches across commas (a condition and its reward: 集滿7天，即可兌換); one
+# that must stay inside a clause says "," (an upgrade and the next clause's 優惠 are two things).
 _N = r"[\d一二兩三四五六七八九十]"  # a digit or a Chinese numeral
 _AMOUNT = r"(?:nt\$|\$|新台幣|台幣)?\s*[\d,]+(?:\.\d+)?\s*(?:元|塊|twd|nt)?"
 _AMOUNT_CJK = rf"(?:{_AMOUNT}|[一二兩三四五六七八九十百千萬]+元?)"
@@ -229,7 +232,7 @@ _BENEFIT = r"禮|點|券|金|折|元|免費|好康|優惠|回饋|抽|機會|贈|
 # Words after a match that make it a statement about the member's own contract, not an offer.
 _ENDING = r"(?:.{0,16}(?:到期|結束|截止|屆滿|已過|\bends?\b|\bended\b|\bexpires?\b|\bexpired\b|\bwill end\b|\bis ending\b|\bis over\b))"
 # Words after a match that say the offer is over: a reply about an ended campaign advertises nothing.
-_ENDED = r"(?:.{0,16}(?:已於[^，。！？!?\n]{0,10}(?:結束|截止)|已(?:經)?(?:結束|截止|過期|停止)|\bhas\s+ended\b|\bended\s+on\b|\bis\s+over\b))"
+_ENDED = r"(?:.{0,16}(?:已於[^。！？!?\n]{0,10}(?:結束|截止)|已(?:經)?(?:結束|截止|過期|停止)|\bhas\s+ended\b|\bended\s+on\b|\bis\s+over\b))"
 # Use cases whose notices are about a deadline: wording about it running out is the point.
 # Words before a coupon or discount that say the member used it on their own order.
 _USED = r"(?<![請可])使用|已用|套用|used|applied"
@@ -240,6 +243,12 @@ DEADLINE_USE_CASES = frozenset(
 
 # --- Context ---------------------------------------------------------------------------------------
 
+# A page or service that is down: the coupon or offer words name the page, they offer nothing.
+SERVICE_FACT = (
+    r"暫停(?:服務|使用|開放)|無法(?:使用|登入|連線|開啟|顯示|下單)|系統(?:維護|升級|異常)|維修中|流量過大|服務中斷|"
+    r"(?:功能|服務|頁面|系統|網站|app)[^,。]{0,6}恢復|恢復(?:正常|服務|使用|上線)|"
+    r"\bunavailable\b|\bunder\s+maintenance\b|\bis\s+down\b|\b(?:will\s+be\s+)?back\s+(?:online|up)\b"
+)
 # A sentence that reports what already happened to the member's own order, bill, points or booking:
 # a discount applied, a coupon used or refunded, a benefit expiring, a fee computed under the contract.
 FACT = re.compile(
@@ -248,6 +257,8 @@ FACT = re.compile(
     r"依.{0,8}(?:合約|條款|規定|規則|辦法|權益)|合約|條款|本次訂單|此筆訂單|本期帳單|帳單金額|本次(?:享有?|免|消費|交易|訂購|購買|維修|服務|訂單)|已完成|改期|改至|已取消|寄達|已?核准|核卡|已?核發|您的(?:訂單|包裹|商品|帳單|預約|訂位|課程|會籍|帳戶|門號|保單|卡片|信用卡|點數|里程)|"
     r"您(?:已)?(?:加購|購買|選購|預購|訂購|訂製|參加|申辦|申請|使用|報名|預約|預訂)(?:的|之)|您正在|提醒您|請攜帶|入場|報到|"
     r"您(?:詢問|洽詢|查詢|提出)|已?(?:送達|出貨|寄出|交寄|簽收)|取件|取貨|(?:付款|扣款|繳費|交易)(?:已)?(?:完成|成功)|"
+    + SERVICE_FACT
+    + r"|\b(?:has|have)\s+(?:been\s+)?(?:shipped|delivered|dispatched)\b|\bwas\s+delivered\b|"
     r"\bapplied\b|\byou\s+paid\b|\bwas\s+charged\b|\bincluded\b|\bincludes\b|\bunder\s+your\s+contract\b|"
     r"\brefund(?:ed)?\b|\breturned\s+to\b|\bexpir(?:e|es|ed|ing)\b|\bwill\s+be\s+charged\b|\byour\s+(?:order|booking|bill|plan)\b|\breminder\b|\byour\s+new\b|\bconfirmed\b|\bquestions?\s+about\b|如有(?:任何)?(?:疑問|問題)|有任何問題|恕不|不適用|"
     r"\byour\s+(?:free\s+)?(?:consultation|appointment|session|class|upgrade|payment|subscription|membership|reservation|fare|loan|policy|card|account)\b"
@@ -262,11 +273,28 @@ OFFER = re.compile(
 # A coupon or code is an offer unless the member used it, had it refunded, or is told it expires.
 # What the member's own order holds or went through: a bundle bought, a parcel shipped.
 ORDER_FACT = re.compile(
-    r"您(?:已)?(?:選購|購買|訂購|預購|加購)(?:的|之)|已(?:出貨|寄出|送達|交寄)|本次訂單|此筆訂單|\byou\s+(?:bought|ordered)\b|\bhas\s+shipped\b"
+    r"您(?:已)?(?:選購|購買|訂購|預購|加購)(?:的|之)|已(?:出貨|寄出|送達|交寄)|本次訂單|此筆訂單|\byou\s+(?:bought|ordered)\b|\b(?:has|have)\s+(?:been\s+)?(?:shipped|delivered|dispatched)\b"
 )
+# An order that met a spend threshold: the benefit is on the member's own order, not offered.
+QUALIFIED_FACT = re.compile(ORDER_FACT.pattern + r"|已(?:符合|達到|達成|滿足)|\bqualified\s+for\b")
+# What the member chose that came with their order ("a free sample of the cream you selected").
+CHOSEN_FACT = re.compile(
+    ORDER_FACT.pattern
+    + r"|\byour\s+order\s+(?:includes|included|contains|came\s+with)\b|\byou\s+(?:selected|chose|picked)\b"
+)
+# The member's own entry to a draw, a result they asked about, or the government's receipt lottery.
+ENTRY_FACT = re.compile(
+    r"您(?:已|已經)?(?:成功)?(?:報名|參加|登記|參與)(?:了|的|之)?(?![^。！!？?\n]{0,4}(?:即|就|可|再))|已(?:完成)?(?:報名|登記)|"
+    r"(?:得獎|中獎)名單已(?:經)?(?:公布|公告)|您(?:詢問|洽詢|查詢|提出)|\byou(?:'re|\s+are|\s+have\s+been)\s+entered\b|\byour\s+entry\b"
+)
+RECEIPT_LOTTERY = re.compile(ENTRY_FACT.pattern + r"|發票|載具|\be-?invoice\b")
+# A points multiplier that is the member's tier, not a promotion.
+TIER_FACT = re.compile(r"升等|升級為|晉升|會員等級|卡等|等級為|\b(?:tier|status)\b")
+FACT_OR_TIER = re.compile(f"{FACT.pattern}|{TIER_FACT.pattern}")
 USED_FACT = re.compile(
     r"已?套用|使用|已折抵|退回|退還|退款|到期|失效|逾期|\bapplied\b|\bused\b|\brefund(?:ed)?\b|\bexpir(?:e|es|ed|ing)\b"
 )
+SERVICE_OR_USED = re.compile(f"{USED_FACT.pattern}|{SERVICE_FACT}")
 
 
 def _sentence_of(text: str, start: int, end: int) -> str:
@@ -344,22 +372,22 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.discount", BLOCK, rf"(?:現省|立省|現賺|直降|現折|再折|再省)\s*{_AMOUNT_CJK}|\bsave\s+(?:nt\$|\$|up\s+to|\d)|\band\s+save\b|\d+\s*percent\s+off\b"),
     _p("ad.discount", BLOCK, r"會員(?:日|價|獨享|專屬|限定)|(?:周|週)年慶|品牌日|購物節|雙\s*1[12]|黑色星期五|black\s*friday|cyber\s*monday", factual=True),
     _p("ad.discount", BLOCK, r"大?降價|大降|\bprice\s+cuts?\b|\breduced\s+prices?\b", factual=True),
-    _p("ad.discount", BLOCK, r"特價|折扣價|\b(?:holiday|weekend|weekday|lunch|seasonal|today'?s|christmas|festive|members'?)\s+specials?\b", factual=True),
+    _p("ad.discount", BLOCK, r"特價|折扣價|特賣|(?:優惠|折扣|促銷|特價)(?:活動)?正?在?進行中|(?:熱烈|火熱)進行中|\b(?:holiday|weekend|weekday|lunch|seasonal|today'?s|christmas|festive|members'?)\s+specials?\b", factual=True),
     # Exclusivity: a benefit reserved for card holders, members or new customers.
     _p("ad.discount", BLOCK, r"(?:卡友|會員|新戶|新客|粉絲|學生|壽星)?(?:獨享|專享)|(?:貴賓|卡友|粉絲|vip|新戶|新客|學生)限定|\bunlock\s+(?:\w+\s+)?(?:perks|rewards|benefits|offers|savings|discounts)\b|\bwhen\s+you\s+(?:join|sign\s+up|subscribe|book|buy|spend|order|shop)\b|獨家(?:優惠|好康|折扣|價|販售|限定)|\bmembers?\s+(?:enjoy|get|save|receive)\b|享\s*\d+(?:\.\d+)?\s*%|利率(?:享|最高|高達)", factual=True),
     # Threshold gifts.
-    _p("ad.threshold_gift", BLOCK, rf"滿\s*{_AMOUNT_CJK}\s*(?:件|個|杯|份|盒|瓶)?\s*(?:就|即|再|可|現)?\s*(?:送|折|贈|減|享|打|抽|回饋|免)"),
+    _p("ad.threshold_gift", BLOCK, rf"滿\s*{_AMOUNT_CJK}\s*(?:件|個|杯|份|盒|瓶)?\s*(?:就|即|再|可|現)?\s*(?:送|折|贈|減|享|打|抽|回饋|免)", factual=QUALIFIED_FACT),
     _p("ad.threshold_gift", BLOCK, r"滿額|滿千|滿萬|滿百|消費滿|單筆滿", factual=True),
     _p("ad.threshold_gift", BLOCK, r"\b(?:orders?|purchases?|spend(?:ing)?)\s+(?:of\s+)?(?:over|above|of\s+at\s+least)\s+(?:nt\$|\$)\s*\d"),
     _p("ad.threshold_gift", BLOCK, r"\bspend\s+(?:nt\$|\$)?\s*\d[\d,]*.{0,20}?\b(?:get|receive|and\s+save|for\s+a)\b"),
     _p("ad.threshold_gift", BLOCK, r"\b(?:free\s+gift|gift\s+with\s+purchase|gwp)\b|好禮|加贈|送好禮|再送", factual=True),
     # A gift for a visit, a purchase, joining or a birthday, and a benefit the member is told to take.
     _p("ad.threshold_gift", BLOCK, r"(?:來店|消費|入會|加入|生日|壽星|見面|迎新|新戶|首購|開卡|滿額|感恩)[\u4e00-\u9fff]{0,2}禮|(?:即|就|再|加)贈|贈(?:送)?(?:精美|限量|專屬)|回饋(?:月|季|週|祭|好禮|價)|感恩回饋|\b(?:birthday|welcome|loyalty)\s+(?:treat|gift|reward|offer|bonus)\b", factual=True),
-    _p("ad.threshold_gift", BLOCK, r"(?:可享|享有?(?!的)|即享|再享|獲得|拿|領)[^，。！!？?\n]{0,6}?(?:禮(?!拜)|加油金|購物金|紅利)", factual=True),
+    _p("ad.threshold_gift", BLOCK, r"(?:可享|享有?(?!的)|即享|再享|獲得|拿|領)[^。！!？?\n]{0,6}?(?:禮(?!拜)|加油金|購物金|紅利)", factual=True),
     # A benefit named without saying what it is: likely an offer, for a reviewer.
-    _p("ad.threshold_gift", REVIEW, r"(?:可享|享有?(?!的)|即享|再享|獲得|拿|領)[^，。！!？?\n]{0,6}?(?:回饋|好康|折扣|優惠|補助|補貼|減免|優待)", factual=True),
+    _p("ad.threshold_gift", REVIEW, r"(?:可享|享有?(?!的)|即享|再享|獲得|拿|領)[^。！!？?\n]{0,6}?(?:回饋|好康|折扣|優惠|補助|補貼|減免|優待)", factual=True),
     _p("ad.threshold_gift", BLOCK, r"送\s*[\u4e00-\u9fff]{1,6}?\s*(?:一|1|兩|2)\s*(?:份|杯|片|個|張|瓶|盒|組|堂|次|晚|碗|盤)|免\s*(?:掛號費|服務費|工本費|安裝費|入會費|開卡費|門票|入場費|月租)|\bcomplimentary\b|\bget\s+(?:a|an|one|your)?\s*free\b|\bfree\s+(?:cake|drinks?|coffee|dessert|meal|night|upgrade|gift)\b", factual=True),
-    _p("ad.threshold_gift", BLOCK, rf"(?:即可|就能|就可以?|便可)\s*(?:獲得|領取|兌換|拿到|享有?|參加|抽)[^，。！!？?\n]{{0,8}}?(?:{_BENEFIT})|最高(?:可)?(?:折抵|折|抵|回饋|送|享|贈|補助|可貸|貸)?\s*{_AMOUNT_CJK}|以?舊換新|換新機", factual=True),
+    _p("ad.threshold_gift", BLOCK, rf"(?:即可|就能|就可以?|便可)\s*(?:獲得|領取|兌換|拿到|享有?|參加|抽)[^。！!？?\n]{{0,8}}?(?:{_BENEFIT})|最高(?:可)?(?:折抵|折|抵|回饋|送|享|贈|補助|可貸|貸)?\s*{_AMOUNT_CJK}|以?舊換新|換新機", factual=True),
     # A gift shipped with the member's own order is a fact about it; any other mention is for a reviewer.
     _p("ad.threshold_gift", REVIEW, r"贈品|贈送", not_before=r".{0,8}(?:隨|併|一起|一併|同|另外)?.{0,6}(?:寄出|出貨|送達|寄送|配送)", factual=True),
     # Buy N get M.
@@ -369,9 +397,9 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.buy_n_get_m", BLOCK, r"第二件|第2件|\bbuy\s+(?:one|two|\d+)\b.{0,20}?\bget\s+(?:a|one|another|the)?\s*(?:second|2nd|another|free)\b", factual=True),
     _p("ad.buy_n_get_m", BLOCK, r"\bbuy\s+(?:\d+|one|two|three)\s*,?\s*get\s+(?:\d+|one|two|a|another)\b|\bbuy\s+(?:any\s+)?(?:\d+|one|two|three|four|five)\b[^.!?\n]{0,30}?\bget\s+(?:a|an|one|another|the|\d)\b"),
     # Coupon and promo codes.
-    _p("ad.coupon_code", BLOCK, r"(?:優惠|折扣|折價|折抵|抵用|現金|購物)\s*(?:碼|券|卷|序號)|折價卷|\bcoupons?\b|\bpromo(?:tion(?:al)?)?\s*codes?\b|\bdiscount\s+codes?\b", not_after=_USED, factual=USED_FACT),
+    _p("ad.coupon_code", BLOCK, r"(?:優惠|折扣|折價|折抵|抵用|現金|購物)\s*(?:碼|券|卷|序號)|折價卷|\bcoupons?\b|\bpromo(?:tion(?:al)?)?\s*codes?\b|\bdiscount\s+codes?\b", not_after=_USED, factual=SERVICE_OR_USED),
     _p("ad.coupon_code", BLOCK, r"\b(?:use|enter|apply)\s+(?:the\s+)?code\s+[a-z0-9]{3,}|輸入\s*(?:代碼|序號|優惠碼)?\s*[a-z0-9]{4,}\s*(?:即|享|可|折|再|立即|馬上|現折|現省)"),
-    _p("ad.coupon_code", REVIEW, r"憑\s*(?:此|本)?\s*(?:訊息|簡訊|畫面|截圖|通知|券)[^，。！!？?\n]{0,10}(?:出示|享|折|兌換|換|領取)", factual=True),
+    _p("ad.coupon_code", REVIEW, r"憑\s*(?:此|本)?\s*(?:訊息|簡訊|畫面|截圖|通知|券)[^。！!？?\n]{0,10}(?:出示|享|折|兌換|換|領取)", factual=True),
     _p("ad.coupon_code", REVIEW, r"禮券|\bvouchers?\b|\bgift\s+cards?\b", factual=USED_FACT),
     # Cash-back and stored-value bonuses.
     _p("ad.cashback", BLOCK, r"回饋\s*\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?\s*%\s*(?:現金)?回饋|最高(?:回饋|送|享|贈)|現金回饋|刷卡金|首刷禮|新戶禮|加碼回饋"),
@@ -381,25 +409,27 @@ PATTERNS: tuple[Pattern, ...] = (
     # Bonus points (use case 9 forbids them; everywhere else they are promotion too).
     _p("ad.bonus_points", BLOCK, r"贈點|送點|加碼|免費點數|紅利加碼|回饋活動|活動贈送|點數大放送", clause="pnp.use_case_9"),
     # A multiplier credited under the member's tier rules is points earned; offered, it is a promotion.
-    _p("ad.bonus_points", BLOCK, r"加倍(?:送|贈|回饋|累積)|點數(?:加倍|翻倍|雙倍)|(?:雙|兩|三|\d)\s*倍\s*(?:點|紅利|積分|累積|送|回饋)|點數.{0,6}(?:雙倍|加倍|翻倍)", clause="pnp.use_case_9", factual=True),
+    _p("ad.bonus_points", BLOCK, r"加倍(?:送|贈|回饋|累積)|點數(?:加倍|翻倍|雙倍)|(?:雙|兩|三|\d)\s*倍\s*(?:點|紅利|積分|累積|送|回饋)|點數.{0,6}(?:雙倍|加倍|翻倍)", clause="pnp.use_case_9", factual=FACT_OR_TIER),
     _p("ad.bonus_points", BLOCK, r"\b(?:bonus|free|double|triple|extra|\d+x)\s+(?:points|miles|rewards)\b", clause="pnp.use_case_9"),
+    _p("ad.bonus_points", BLOCK, rf"點數\s*{_N}+(?:\.\d+)?\s*倍", clause="pnp.use_case_9", factual=TIER_FACT),
     # Points given for doing something (a survey, a download, a sign-up) or given on top.
-    _p("ad.bonus_points", BLOCK, rf"(?:再|多|加|額外|就|即|還)?送\s*{_N}+\s*(?:點|倍|積分|紅利)|(?:問卷|任務|下載|綁定|註冊|打卡|評論|評價|分享|簽到)[^，。！!？?\n]{{0,10}}(?:獲得|送|得|拿|領)\s*{_N}+\s*(?:點|積分)", clause="pnp.use_case_9", factual=True),
+    _p("ad.bonus_points", BLOCK, rf"(?:再|多|加|額外|就|即|還)?送\s*{_N}+\s*(?:點|倍|積分|紅利)|(?:問卷|任務|下載|綁定|註冊|打卡|評論|評價|分享|簽到)[^。！!？?\n]{{0,10}}(?:獲得|送|得|拿|領)\s*{_N}+\s*(?:點|積分)", clause="pnp.use_case_9", factual=True),
     # Free trials and free months.
     _p("ad.free_trial", BLOCK, r"免費\s*(?:試用|體驗|試吃|試聽|試乘|試上|領取|兌換|升級|看|送|索取|申請|拿)|試用(?:包|品|組|裝|價)|首月\s*(?:免費|0元)|(?:前|首)\s*[\d一二兩三四五六七八九十]+\s*(?:個月|天|週|年)\s*免費|0\s*元\s*(?:體驗|試用|入手|開通|升級)", not_before=_ENDING, factual=True),
-    _p("ad.free_trial", BLOCK, rf"(?:享|送|贈|獲得|可得|即享|再享|就送)\s*免費|第\s*[一1]\s*(?:堂|次|杯|晚|份|個月)\s*(?:免費|0\s*元)|(?:前|首)\s*{_N}+\s*(?:個月|期|天|週|年)[^，。！!？?\n]{{0,6}}?(?:免費|0\s*元|半價)", not_before=_ENDING, factual=True),
+    _p("ad.free_trial", BLOCK, rf"(?:享|送|贈|獲得|可得|即享|再享|就送)\s*免費|第\s*[一1]\s*(?:堂|次|杯|晚|份|個月)\s*(?:免費|0\s*元)|(?:前|首)\s*{_N}+\s*(?:個月|期|天|週|年)[^。！!？?\n]{{0,6}}?(?:免費|0\s*元|半價)", not_before=_ENDING, factual=True),
     # Free shipping stated on the member's own order is a fact about it; offered, it is an incentive.
     _p("ad.free_trial", BLOCK, r"免運|\bfree\s+(?:shipping|delivery)\b", not_before=_ENDING, factual=True),
-    _p("ad.free_trial", BLOCK, r"\bfree\s+(?:trial|month|months|for\s+\d+|upgrade|sample)|\b(?:first|\d+)\s+months?\s+(?:free|on\s+us)|\btry\s+(?:it\s+)?(?:for\s+)?free\b|\bfirst\s+\w+\s+(?:is\s+)?(?:free|on\s+us)\b|\bon\s+(?:us|the\s+house)\b|\btry\b[^.!?\n]{0,30}\bfree\b|\bfree\s+for\s+(?:a|one|two|three|\d+)\s+(?:months?|weeks?|days?)\b", not_before=_ENDING),
+    _p("ad.free_trial", BLOCK, r"\bfree\s+samples?\b", factual=CHOSEN_FACT),
+    _p("ad.free_trial", BLOCK, r"\bfree\s+(?:trial|month|months|for\s+\d+|upgrade)|\b(?:first|\d+)\s+months?\s+(?:free|on\s+us)|\btry\s+(?:it\s+)?(?:for\s+)?free\b|\bfirst\s+\w+\s+(?:is\s+)?(?:free|on\s+us)\b|\bon\s+(?:us|the\s+house)\b|\btry\b[^.!?\n]{0,30}\bfree\b|\bfree\s+for\s+(?:a|one|two|three|\d+)\s+(?:months?|weeks?|days?)\b", not_before=_ENDING),
     # Referral and invite rewards.
     _p("ad.referral", BLOCK, r"(?:推薦|邀請|介紹|分享給?)\s*(?:好友|朋友|親友)|揪\s*(?:朋友|好友|團|親友)|呼朋引伴|好友推薦|推薦碼|邀請碼"),
-    _p("ad.referral", BLOCK, r"邀\s*(?:請)?\s*(?:您的)?(?:好友|朋友|親友|家人|同事)|帶\s*(?:朋友|好友|家人|親友)|(?:兩|二|2)\s*人同行|同行(?:者)?\s*(?:各|再|即|享|送|免費|半價)|好友[^，。！!？?\n]{0,6}(?:消費|辦卡|下單|註冊|加入|來店)|分享[^，。！!？?\n]{0,8}(?:連結|網址|推薦)[^，。！!？?\n]{0,10}(?:送|贈|得|享)"),
+    _p("ad.referral", BLOCK, r"邀\s*(?:請)?\s*(?:您的)?(?:好友|朋友|親友|家人|同事)|帶\s*(?:朋友|好友|家人|親友)|(?:兩|二|2)\s*人同行|同行(?:者)?\s*(?:各|再|即|享|送|免費|半價)|好友[^。！!？?\n]{0,6}(?:消費|辦卡|下單|註冊|加入|來店)|分享[^。！!？?\n]{0,8}(?:連結|網址|推薦)[^。！!？?\n]{0,10}(?:送|贈|得|享)"),
     _p("ad.referral", BLOCK, r"\brefer\s+(?:a\s+)?friends?\b|\binvite\s+(?:your\s+)?friends?\b|\breferral\b|\bbring\s+a\s+friend\b|\byour\s+friends?\s+(?:get|gets|receive|earn|save|will\s+get)\b|\bshare\s+your\s+(?:referral\s+|invite\s+|unique\s+|personal\s+)?(?:link|code)\b|\bfor\s+every\s+(?:friend|sign-?up|referral)\b"),
     # Lotteries and check-in gifts.
-    _p("ad.lottery", BLOCK, r"抽獎|抽\s*(?:中|出|大獎|好禮|iphone|機票)|大獎|幸運兒|獎品|(?:打卡|簽到|集點|集章)\s*(?:送|禮|抽|就送|拿|領|換)|\b(?:lucky\s+draw|sweepstakes?|giveaway|raffle)\b|\bwin\s+(?:a|an|one|free|big)\b|\bcheck\s*-?\s*in\s+(?:to\s+)?(?:win|get|for)\b"),
+    _p("ad.lottery", BLOCK, r"抽獎|抽\s*(?:中|出|大獎|好禮|iphone|機票)|大獎|幸運兒|獎品|(?:打卡|簽到|集點|集章)\s*(?:送|禮|抽|就送|拿|領|換)|\b(?:lucky\s+draw|sweepstakes?|giveaway|raffle)\b|\bwin\s+(?:a|an|one|free|big)\b|\bcheck\s*-?\s*in\s+(?:to\s+)?(?:win|get|for)\b", factual=ENTRY_FACT),
     _p("ad.lottery", BLOCK, r"(?:填問卷|填寫問卷|留言|分享|按讚|評論|評價|報名|登錄發票|登錄)\s*(?:就|即|再|還)?\s*(?:抽|送|拿|領)|\bwin\s+(?:prizes?|cash|big)\b|\bprizes?\b"),
-    _p("ad.lottery", REVIEW, r"中獎"),
-    _p("ad.lottery", BLOCK, r"(?:簽到|集滿|集點|集章)[^，。！!？?\n]{0,12}?(?:兌換|送|換|領|抽)|\b(?:a\s+)?chance\s+to\s+win\b|\benter\s+to\s+win\b", factual=True),
+    _p("ad.lottery", REVIEW, r"中獎", factual=RECEIPT_LOTTERY),
+    _p("ad.lottery", BLOCK, r"(?:簽到|集滿|集點|集章)[^。！!？?\n]{0,12}?(?:兌換|送|換|領|抽)|\b(?:a\s+)?chance\s+to\s+win\b|\benter\s+to\s+win\b", factual=True),
     # Launches and new arrivals.
     _p("ad.launch", BLOCK, r"新品|新上市|上市了|全新(?:推出|登場|上市|上架|開幕|口味|菜單)|隆重登場|強勢登場|重磅登場|新登場|搶先看|新口味|新菜色|新款|新開幕|盛大開幕|季節限定|期間限定|(?:本季|當季|本月|本週|地區|門市|網路|線上|網購|冬季|夏季|春季|秋季|冬日|夏日)限定|開放預購|預購(?:開跑|中|開始)|搶先預購|(?:春|夏|秋|冬)季限定|限定(?:版|款|口味|商品|杯)|聯名|嚐鮮|新(?:菜單|品項|系列|產品|門市|分店)|(?:分店|門市|新店|旗艦店)\s*(?:開幕|開張|登場)|開幕(?:囉|慶|了)", factual=True),
     _p("ad.launch", BLOCK, r"\bnew\s+(?:[a-z]+\s+)?(?:arrivals?|collection|season|menu|flavou?rs?|products?|in\s+store|styles?)\b|\bjust\s+(?:launched|dropped|landed|arrived)\b|\bintroducing\b|\bcheck\s+out\s+(?:our|what|the\s+new|these|the\s+latest)|\bwhat'?s\s+new\b|\bcoming\s+soon\b|\bgrand\s+opening\b", factual=True),
@@ -409,7 +439,8 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.launch", REVIEW, r"登場|上市(?!櫃|公司)", factual=True, not_in=(UseCase.OUTAGE,)),
     # Upgrades and cross-sell.
     _p("ad.cross_sell", BLOCK, r"預核|預先核准|專屬額度|立即動用|\bpre-?qualified\b"),
-    _p("ad.cross_sell", BLOCK, r"利率\s*(?:最低)?\s*\d+(?:\.\d+)?\s*%\s*起|低利|最快\s*.{0,6}撥款|免保人|秒核|線上(?:申辦|申請|投保).{0,10}(?:享|送|禮|優惠)|(?:申辦|加辦|辦卡|開戶|投保|續約|升級|轉換|攜碼)[^，。！!？?\n]{0,6}?(?:送|享|贈|禮|優惠|抽)|免年費", factual=True),
+    _p("ad.cross_sell", BLOCK, r"額度(?:可|即可|能|可以)再?(?:提高|提升|調高|調升|加大)|可再?(?:提高|提升|調高|調升)(?:您的)?(?:信用卡)?額度|\b(?:you\s+can|you\s+could|eligible\s+to)\s+(?:increase|raise)\s+your\s+(?:credit\s+|card\s+)?limit\b"),
+    _p("ad.cross_sell", BLOCK, r"利率\s*(?:最低)?\s*\d+(?:\.\d+)?\s*%\s*起|低利|最快\s*.{0,6}撥款|免保人|秒核|線上(?:申辦|申請|投保).{0,10}(?:享|送|禮|優惠)|(?:申辦|加辦|辦卡|開戶|投保|續約|升級|轉換|攜碼)[^,。！!？?\n]{0,6}?(?:送|享|贈|禮|優惠|抽)|免年費", factual=True),
     _p("ad.cross_sell", BLOCK, r"\b(?:rates?|apr|interest)\s+(?:from|as\s+low\s+as)\s+\d|\bpre-?approved\b|\bapply\s+(?:now|today)\b|\bupgrade\s+(?:now|today)\b|\bswitch\s+(?:now|today)\b"),
     _p("ad.cross_sell", REVIEW, r"加購|升級(?:方案|為|至|到)|專屬方案|推薦(?:您|你)|為您推薦|猜你喜歡|您可能(?:也)?(?:會)?(?:喜歡|需要)|\bupgrade\s+to\b|\byou\s+(?:may|might)\s+also\s+like\b|\brecommended\s+for\s+you\b|\badd\s+(?:on|an?\s+extra)\b", factual=True),
     _p("ad.cross_sell", BLOCK, r"(?:0|零)\s*利率|\b0\s*%\s*(?:apr|interest)\b|最高\s*\d+\s*期", factual=True),
@@ -418,14 +449,15 @@ PATTERNS: tuple[Pattern, ...] = (
     # An upgrade priced by what it adds each month, or named by the plan it moves to.
     _p("ad.cross_sell", BLOCK, rf"每月(?:只要?|僅需?)?多(?:付|繳|花)?\s*{_AMOUNT_CJK}|多付\s*{_AMOUNT_CJK}\s*(?:即可|就)", factual=True),
     _p("ad.cross_sell", REVIEW, r"升級\s*(?:\d+\s*g|[\u4e00-\u9fff]{0,4}(?:方案|吃到飽|寬頻|網速|會員|艙|房型|等級|版|套餐))|\badd\s+(?:[a-z-]+\s+){0,3}(?:insurance|cover|coverage|protection|warranty)\b|\binsurance\s+plan\b|\bpeace\s+of\s+mind\b", factual=True),
-    _p("ad.cross_sell", REVIEW, r"為您精選|精選(?:商品|好物|推薦)|本週推薦|(?:就|一次|輕鬆)搞定|全家人?的保障|保障(?:全家|更完整|升級)|\b(?:talk|speak|ask|apply|get|need|consider|protect|unlock)\b[^.?!\n]{0,25}\b(?:loans?|mortgages?|insurance|cover|plans?|packages?|perks|benefits)\b", factual=True),
+    _p("ad.cross_sell", REVIEW, r"為您精選|精選(?:商品|好物|推薦)|本週推薦|(?:就|一次|輕鬆|一鍵)搞定|全家人?的保障|保障(?:全家|更完整|升級)|\b(?:talk|speak|ask|apply|get|need|consider|protect|unlock)\b[^.?!\n]{0,25}\b(?:loans?|mortgages?|insurance|cover|plans?|packages?|perks|benefits)\b", factual=True),
     # A value claim: what the member would gain by taking a plan or product.
     _p("ad.cross_sell", REVIEW, r"(?:最|超|更|很)划算|\bbetter\s+value\b", factual=True),
     _p("ad.cross_sell", REVIEW, r"為您規劃|理財(?:規劃|方案|諮詢)|退休規劃|資產配置", factual=True),
     # A product offered to the member: a marketing verb, or second-person framing, near a product noun.
-    _p("ad.cross_sell", REVIEW, r"(?:推薦|申請|申辦|加辦|加保|投保|洽詢|辦理|別忘了|不妨|符合[^，。]{0,4}資格)[^，。！!？?\n]{0,10}?(?:信貸|信用貸款|房貸|車貸|轉貸|保險|[險]|附約|白金卡|御璽卡|鈦金卡|無限卡|信用卡|數位帳戶|方案|吃到飽|門號|寬頻|網路|光纖|電視|救援|保障|會員|課程|療程)|加保|專屬[\u4e00-\u9fff]{0,4}(?:方案|優惠|禮遇|好禮|價|折扣|回饋|額度)|\badd\s+(?:an?\s+)?(?:extended|extra)\s+\w+|\b(?:you\s+(?:are|'re)\s+)?eligible\s+(?:for|to)\s+(?:an?\s+)?(?:upgrade|new|our|a\s+higher)\b", factual=True),
+    _p("ad.cross_sell", REVIEW, r"(?:推薦|申請|申辦|加辦|加保|投保|洽詢|辦理|別忘了|不妨|符合[^,。]{0,4}資格)[^。！!？?\n]{0,10}?(?:信貸|信用貸款|房貸|車貸|轉貸|保險|[險]|附約|白金卡|御璽卡|鈦金卡|無限卡|信用卡|數位帳戶|方案|吃到飽|門號|寬頻|網路|光纖|電視|救援|保障|會員|課程|療程)|加保|專屬[\u4e00-\u9fff]{0,4}(?:方案|優惠|禮遇|好禮|價|折扣|回饋|額度)|\badd\s+(?:an?\s+)?(?:extended|extra)\s+\w+|\b(?:you\s+(?:are|'re)\s+)?eligible\s+(?:for|to)\s+(?:an?\s+)?(?:upgrade|new|our|a\s+higher)\b", factual=True),
     # Price bait.
     _p("ad.price_bait", BLOCK, rf"(?:只要|只需|僅需|僅要|只賣|不到|低至|下殺至?)\s*(?:每月|月付|月繳|每人|每位|每份|一次)?\s*{_AMOUNT_CJK}|最低\s*{_AMOUNT_CJK}\s*起|(?:nt\$|\$)\s*[\d,]+\s*元?\s*起(?!迄|算|日|至)|[\d,]+\s*元\s*起(?!迄|算|日|至)|銅板價|超殺|超值|超低價|甜甜價|驚喜價|體驗價|均一價|早鳥"),
+    _p("ad.price_bait", BLOCK, rf"{_AMOUNT_CJK}\s*有找|\bfor\s+(?:under|less\s+than|below)\s+(?:nt\$|\$)\s*\d"),
     _p("ad.price_bait", BLOCK, rf"{_AMOUNT}\s*(?:就能|就可以?|即可|便能)\s*(?:擁有|帶回|入手|享受|享|吃到|住|換)"),
     _p("ad.price_bait", BLOCK, r"(?:每人|每位|每晚|每月|每堂|一人)\s*(?:nt\$|\$)?\s*[\d,]+\s*元?\s*起|(?<![\d/:.])\d{1,3}(?:,\d{3})+\s*元?\s*起(?!迄|算|日|至)"),
     _p("ad.price_bait", REVIEW, r"(?:套餐|雙人餐|單人餐|組合|禮盒|吃到飽|全餐|療程|月付|月繳|每月只要)\s*(?:只要|僅|特價)?\s*(?:nt\$|\$)?\s*\d[\d,]*\s*元", factual=True),
@@ -434,15 +466,16 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.urgency", BLOCK, r"限時(?!掛號|專送|郵件|快遞)|限量|錯過不再|售完為止|數量有限|名額有限|欲購從速|要買要快|最後\s*\d+\s*(?:名|組|件|個|份)|只剩\s*\d+\s*(?:名|組|件|個|份)|(?:今日|本日|今天|本週|週末|周末|本月|當日)(?:限定|限時|下單|最後)|快閃", factual=True),
     _p("ad.urgency", BLOCK, r"\btoday\s+only\b|\blimited[\s-]+(?:time|stock|offer|edition|quantities)\b|\bwhile\s+(?:stocks?|supplies)\s+last\b|\blast\s+chance\b|\bhurry\b|\bdon'?t\s+miss\b|\bonly\s+(?:a\s+few|\d+)\s+(?:\w+\s+)?left\b|\bbefore\s+(?:prices?\s+go\s+up|it'?s\s+gone|they'?re\s+gone|stocks?\s+run\s+out)\b|\b(?:this\s+(?:week|weekend)|24\s+hours?)\s+only\b|\bends\s+(?:tonight|today|soon|this|on\s+(?:sunday|monday|friday|saturday))\b|\bsells?\s+out\b", factual=True),
     _p("ad.urgency", BLOCK, rf"名額(?:只剩|僅剩|有限|不多)|(?:只剩|僅剩)\s*(?:最後)?\s*{_N}+\s*(?:位|名|席|組|間|件|個|份|張)|要[\u4e00-\u9fff]{{1,2}}要快|別錯過|不要錯過|把握(?:最後)?(?:機會|時間)|\blimited\s+(?:seats|spots|places|availability|slots)\b|\b(?:seats|spots|places|slots)\s+(?:are\s+)?(?:left|remaining|going\s+fast)\b|\bselling\s+fast\b|\bact\s+(?:now|fast)\b"),
-    _p("ad.urgency", REVIEW, r"倒數|即將(?:截止|結束|售完|完售|額滿)|最後\s*\d+\s*(?:天|小時|日)|\bcountdown\b|\bending\s+soon\b|\blast\s+\d+\s+(?:days|hours)\b|(?:活動|優惠|特價|折扣)[^，。！!？?\n]{0,8}(?:今晚|今天|今日|本週|明天)[^，。！!？?\n]{0,6}(?:截止|結束)", not_in=DEADLINE_USE_CASES),
+    _p("ad.urgency", REVIEW, r"倒數|即將(?:截止|結束|售完|完售|額滿)|最後\s*\d+\s*(?:天|小時|日)|\bcountdown\b|\bending\s+soon\b|\blast\s+\d+\s+(?:days|hours)\b|(?:活動|優惠|特價|折扣)[^。！!？?\n]{0,8}(?:今晚|今天|今日|本週|明天)[^。！!？?\n]{0,6}(?:截止|結束)", not_in=DEADLINE_USE_CASES),
     # Imperative calls to buy.
-    _p("ad.call_to_buy", BLOCK, r"(?:立即|立刻|馬上|現在就?|趕快|趕緊|快來|快去|快上|快到|快點|速來)[^，。！!？?\n]{0,8}?(?:搶購|搶|購買|下單|選購|挑選|挑|選|訂購|入手|購|買|申辦|辦卡|逛|參加|領取|加入會員|升級|開通|訂房|訂票|動用|試算|預約|報名|體驗|申請|洽詢|預訂|索取)|心動不如行動|還在猶豫|猶豫什麼|還等什麼|怎能錯過|怎麼能錯過|帶走(?:它|他|她|吧|一)|帶(?:它|他|她)回家|點\s*(?:我|此|這裡|擊)\s*(?:馬上|立即|立刻)?\s*(?:訂購|購買|選購|搶|領|報名|預約|申辦|下單|逛)|手刀|搶購|搶先|開搶|快搶|秒殺|瘋搶|衝一波|帶回家"),
+    _p("ad.call_to_buy", BLOCK, r"(?:立即|立刻|馬上|現在就?|趕快|趕緊|快來|快去|快上|快到|快點|速來)[^。！!？?\n]{0,8}?(?:搶購|搶|購買|下單|選購|挑選|挑|選|訂購|入手|購|買|申辦|辦卡|逛|參加|領取|加入會員|升級|開通|訂房|訂票|動用|試算|預約|報名|體驗|申請|洽詢|預訂|索取)|心動不如行動|還在猶豫|猶豫什麼|還等什麼|怎能錯過|怎麼能錯過|帶走(?:它|他|她|吧|一)|帶(?:它|他|她)回家|點\s*(?:我|此|這裡|擊)\s*(?:馬上|立即|立刻)?\s*(?:訂購|購買|選購|搶|領|報名|預約|申辦|下單|逛)|手刀|搶購|搶先|開搶|快搶|秒殺|瘋搶|衝一波|帶回家"),
     _p("ad.call_to_buy", BLOCK, r"\b(?:shop|order|buy|book|subscribe|grab|claim)\s+(?:yours\s+)?(?:now|today)\b|\bget\s+yours\b|\bgrab\s+(?:yours|one|it)\b|\bdon'?t\s+wait\b|\bsign\s+up\s+(?:now|today)\b|\badd\s+to\s+cart\b|\b(?:click|tap)\s+(?:here\s+|below\s+|the\s+link\s+)?to\s+(?:buy|shop|order|get|claim|grab|save)\b|\bstock\s+up\b|\btreat\s+yourself\b|\bgrab\s+(?:this|these|the|a|an|your)\b"),
+    _p("ad.call_to_buy", BLOCK, r"還沒(?:買|訂|搶|入手|下單|預購|預訂|報名|辦)[^。！!？?\n]{0,6}(?:嗎|呢)"),
     _p("ad.call_to_buy", BLOCK, r"現在\s*(?:續保|續約|換約|攜碼|換機|加入|購買|下單|申辦|預訂|升級|報名|辦卡|入手|訂)|\bshop\s+(?:our|the|all|these|new|online)\b"),
     # Second-person prompts to come, look or buy: an abandoned cart, a rhetorical question, "come and see".
-    _p("ad.call_to_buy", REVIEW, r"(?:來|快來|歡迎)\s*(?:看看|逛逛|瞧瞧|參觀|體驗|試試|選購)|歡迎(?:預約|預訂|訂位|選購|光臨|來店)|來\s*(?:一|1)\s*(?:碗|杯|份|盤|客|個|顆|趟)|就來(?:我們|本店|門市|店裡)|就來[\u4e00-\u9fff]{0,6}(?:吧|試試|看看|走走|坐坐)|試試看吧|來[\u4e00-\u9fff]{0,6}(?:試試|看看|逛逛)吧|\b(?:thinking\s+(?:about|of)|looking\s+for|ready\s+for|want\s+(?:more|a\s+new|to\s+(?:save|win|get|try|upgrade))|need\s+(?:a\s+new|more|a\s+break))\b[^.?!\n]{0,30}\?|\blevel\s+up\b|\b(?:you|your\s+\w+)\s+deserves?\b|\bpamper\b|\bindulge\b|(?:^|[.!?,;:—–\n]\s*|\band\s+|\bto\s+)(?:book|order|reserve|try|join|visit|shop)\b(?!\s+(?:has|was|is|will|#))[^.!?\n]{0,40}\b(?:today|now|this\s+(?:week|weekend|month))\b|購物車[^，。！!？?\n]{0,10}(?:等|還在|別忘|結帳)|想(?:要|省|賺|擁有|享受|試試|來點|更(?!改|換|正|新))[^，。！!？?\n]{0,12}嗎|\b(?:items?|something)\s+(?:left\s+)?in\s+your\s+cart\b|\byour\s+cart\s+is\s+waiting\b|\bvisit\s+us\b|\bcome\s+(?:and\s+)?(?:see|visit|try|take\s+a\s+look|check)\b|\blooking\s+for\s+an?\s+new\b", factual=True),
+    _p("ad.call_to_buy", REVIEW, r"(?:來|快來|歡迎)\s*(?:看看|逛逛|瞧瞧|參觀|體驗|試試|選購)|歡迎(?:預約|預訂|訂位|選購|光臨|來店)|來\s*(?:一|1)\s*(?:碗|杯|份|盤|客|個|顆|趟)|就來(?:我們|本店|門市|店裡)|就來[\u4e00-\u9fff]{0,6}(?:吧|試試|看看|走走|坐坐)|試試看吧|來[\u4e00-\u9fff]{0,6}(?:試試|看看|逛逛)吧|\b(?:thinking\s+(?:about|of)|looking\s+for|ready\s+for|want\s+(?:more|a\s+new|to\s+(?:save|win|get|try|upgrade))|need\s+(?:a\s+new|more|a\s+break))\b[^.?!\n]{0,30}\?|\blevel\s+up\b|\b(?:you|your\s+\w+)\s+deserves?\b|\bpamper\b|\bindulge\b|(?:^|[.!?,;:—–\n]\s*|\band\s+|\bto\s+)(?:book|order|reserve|try|join|visit|shop)\b(?!\s+(?:has|was|is|will|#))[^.!?\n]{0,40}\b(?:today|now|this\s+(?:week|weekend|month))\b|購物車[^。！!？?\n]{0,10}(?:等|還在|別忘|結帳)|想(?:要|省|賺|擁有|享受|試試|來點|更(?!改|換|正|新))[^。！!？?\n]{0,12}嗎|\b(?:items?|something)\s+(?:left\s+)?in\s+your\s+cart\b|\byour\s+cart\s+is\s+waiting\b|\bvisit\s+us\b|\bcome\s+(?:and\s+)?(?:see|visit|try|take\s+a\s+look|check)\b|\blooking\s+for\s+an?\s+new\b", factual=True),
     # Invitations to a brand's event.
-    _p("ad.invitation", REVIEW, r"慶祝[^，。！!？?\n]{0,8}(?:週年|周年|開幕|開張|誕|節)|歡慶|同慶|開放(?:預訂|訂位|報名|預購)|名額開放|開放名額|\bcelebrate\s+with\s+us\b|\bour\s+(?:birthday|anniversary)\b|驚喜(?:連連|價|好禮|不斷)|[十\d]+\s*(?:週|周)年|(?:市集|展覽|派對|講座|快閃|音樂會|演唱會|祭|嘉年華)[^，。！!？?\n]{0,8}(?:登場|開跑|舉辦|開幕)|活動開跑", factual=True),
+    _p("ad.invitation", REVIEW, r"慶祝[^。！!？?\n]{0,8}(?:週年|周年|開幕|開張|誕|節)|歡慶|同慶|開放(?:預訂|訂位|報名|預購)|名額開放|開放名額|\bcelebrate\s+with\s+us\b|\bour\s+(?:birthday|anniversary)\b|驚喜(?:連連|價|好禮|不斷)|[十\d]+\s*(?:週|周)年|(?:市集|展覽|派對|講座|快閃|音樂會|演唱會|祭|嘉年華)[^。！!？?\n]{0,8}(?:登場|開跑|舉辦|開幕)|活動開跑", factual=True),
     _p("ad.invitation", REVIEW, r"誠摯邀請|邀請您(?:參加|出席|蒞臨|一同|來)|歡迎(?:蒞臨|參加|報名|來店)|報名中|開放報名|熱烈報名|即日起(?:開放)?報名|\byou'?re\s+invited\b|\bjoin\s+(?:us|our)\b|\bfree\s+(?:class(?:es)?|workshop|lesson|tasting|seminar)\b|\bwe\s+invite\s+you\b|\brsvp\b", factual=True),
 )  # fmt: skip
 
