@@ -123,6 +123,20 @@ def _segments(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if len(_LETTER.findall(text[a:b])) >= MIN_LETTERS]
 
 
+def _shown(gram: str) -> bool:
+    """Whether a reviewer can read the n-gram as words: an English word pair or word of four
+    letters or more, or two or more CJK characters (a piece of an English word, "ef" or " th",
+    means nothing on its own)."""
+    kind, piece = gram[:2], gram[2:]
+    if "0" in piece:
+        return False
+    if kind == "w:" and piece.isascii():
+        return " " in piece or len(piece) >= 4  # a pair, or a word longer than "to" or "and"
+    if kind == "w:":
+        return len(piece) > 1
+    return len(piece) > 1 and not any(char.isascii() for char in piece)
+
+
 def score(text: str) -> Score | None:
     """The probability that the normalised ``text`` is advertising, or None for a bare value.
 
@@ -147,7 +161,7 @@ def score(text: str) -> Score | None:
         end -= 1
     chunk = _DIGITS.sub("0", text[start:end])
     strongest = sorted(
-        {gram for gram in _grams(chunk) if current.weights.get(gram, 0.0) > 0 and len(gram) > 3 and "0" not in gram},
+        {gram for gram in _grams(chunk) if _shown(gram) and current.weights.get(gram, 0.0) > 0},
         key=lambda gram: -current.weights[gram],
     )
     return Score(probability, start, end, tuple(gram[2:] for gram in strongest[:3]))

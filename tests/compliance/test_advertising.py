@@ -409,6 +409,16 @@ def test_copy_no_rule_explains_is_put_to_a_reviewer_by_the_model_with_the_senten
     assert finding.evidence.text in finding.message and str(finding.params["percent"]) in finding.message
 
 
+def test_the_words_the_model_names_are_words_a_reviewer_can_read() -> None:
+    text = "Your weekend plans just got tastier"
+    [finding] = detect(text, lists=LISTS).findings
+    assert finding.code == "ad.likely" and finding.params["words"]
+    whole = set(text.lower().replace(",", "").split())
+    for shown in finding.params["words"].split(" / "):
+        # each is a whole word of four letters or more, or two words in a row; never "ee" or " th"
+        assert set(shown.split()) <= whole and (" " in shown or len(shown) >= 4), shown
+
+
 @pytest.mark.parametrize(
     "text",
     [
