@@ -387,3 +387,40 @@ def test_a_price_corrected_after_close_is_carried_as_an_amount_only_adjustment(
         Decimal("0.1500"),
         january,
     )
+
+
+def test_template_pnp_of_a_day_line_has_counted_is_billed_on_lines_count_not_the_portals(
+    brand: Brand, finance: User
+) -> None:
+    # the portal saw 4 template PNP delivered on 20 January; LINE's own count for the day says 7
+    stat_add(
+        brand_id=brand.pk,
+        at=taipei("2026-01-20 10:00"),
+        channel=Channel.PNP,
+        metric=Metric.TEMPLATED_DELIVERED_BY_SEND,
+        n=4,
+    )
+    LineDailyCount.objects.create(
+        brand=brand,
+        jst_date=date(2026, 1, 20),
+        kind=PnpKind.TEMPLATE,
+        status=LineCountStatus.READY,
+        success=7,
+        fetched_at=timezone.now(),
+        attempts=1,
+    )
+    statement = statement_generate(brand=brand, month=JAN, actor=finance)
+    line = statement.lines.get(kind=LineKind.PNP_TEMPLATE)
+    assert (line.quantity, line.amount) == (7, Decimal("1.4000"))
+
+
+def test_each_day_of_a_statement_shows_the_line_push_deliveries_beside_the_pnp_it_bills(
+    brand: Brand, finance: User, deliver: Callable[..., None]
+) -> None:
+    # pushes to friends cost the brand nothing here, but the day shows them: they are why a PNP count is low
+    deliver(brand, taipei("2026-01-20 10:00"), 2)
+    stat_add(brand_id=brand.pk, at=taipei("2026-01-20 11:00"), channel=Channel.LINE_PUSH, metric=Metric.DELIVERED, n=3)
+    statement = statement_generate(brand=brand, month=JAN, actor=finance)
+    day = statement.days.get(day=date(2026, 1, 20))
+    assert (day.pnp_delivered, day.push_delivered) == (2, 3)
+    assert statement.pnp_billed == 2

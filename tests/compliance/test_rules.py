@@ -323,3 +323,45 @@ def test_each_kind_is_checked_against_its_own_rules() -> None:
     flexible = {rule.code for rule in rules_for(TemplateKind.FLEXIBLE)}
     assert LINE_TEMPLATE_ONLY_RULES <= line_template and not FLEXIBLE_ONLY_RULES & line_template
     assert FLEXIBLE_ONLY_RULES <= flexible and not LINE_TEMPLATE_ONLY_RULES & flexible
+
+
+def test_sms_length_names_the_gsm7_alphabet_for_latin_copy(brand: Brand) -> None:
+    finding = check("SMS_LENGTH", brand, sms_text="Your parcel has shipped. Ignore this if you have it.")
+    assert finding.passed is True and finding.params["enc"] == "GSM-7" and "GSM-7" in finding.detail
+
+
+def test_a_shortened_link_as_a_send_time_value_is_refused_naming_its_host() -> None:
+    from compliance.rules import check_value
+
+    variable = {"name": "track_url", "type": VariableType.URL}
+    refused = check_value(variable, "https://bit.ly/3abc", promotional_terms=[], allowed_domains={"acme.example"})
+    assert refused == ("LINK_SHORTENER", "Shortened links are not allowed: bit.ly")
+
+
+def test_a_badly_named_variable_is_named_in_the_finding(brand: Brand) -> None:
+    bad = [{"name": "Order-ID", "type": "text", "max_length": 20, "sample": "A1"}]
+    finding = check("VAR_DEFINITION", brand, variables=bad)
+    (item,) = [item for item in finding.params["items"] if item["message"] == "var.name"]
+    assert item["params"] == {"i": 1, "name": "Order-ID"}
+
+
+def test_a_line_templates_items_and_buttons_are_read_by_the_link_and_placeholder_rules(brand: Brand) -> None:
+    from compliance.choices import TemplateKind
+
+    line_template = {
+        "kind": TemplateKind.LINE_TEMPLATE,
+        "text": "",
+        "button_label": "",
+        "button_url": "",
+        "line_template_key": "shipment_completed_ja",
+        "emphasized_item_key": "date_002_ja",
+        "emphasized_item": "{event_time}",
+        "line_items": [{"key": "number_001_ja", "value": "訂單 {order_id}"}],
+        "line_buttons": [{"key": "contact_ja", "url": "https://shop.acme.example/orders/{order_id}"}],
+    }
+    assert check("LINK_DOMAIN", brand, **line_template).passed is True
+    assert check("VAR_DECLARED", brand, **line_template).passed is True
+    elsewhere = [{"key": "contact_ja", "url": "https://shop.other.example/orders/{order_id}"}]
+    assert check("LINK_DOMAIN", brand, **{**line_template, "line_buttons": elsewhere}).passed is False
+    undeclared = [{"key": "number_001_ja", "value": "訂單 {parcel_id}"}]
+    assert check("VAR_DECLARED", brand, **{**line_template, "line_items": undeclared}).passed is False

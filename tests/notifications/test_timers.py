@@ -203,3 +203,34 @@ def test_a_backlog_of_fallbacks_is_worked_oldest_due_first(
     assert enqueued == [ids[1]]
     assert fallbacks_due(now=now, limit=1) == 1
     assert enqueued == [ids[1], ids[0]]
+
+
+def test_a_notification_queued_again_for_its_sms_does_not_take_an_awaiting_ones_place_in_the_expiry(
+    brand: Brand,
+    approve_template: Callable[..., TemplateVersion],
+    make_member: Callable[..., Member],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given two PNPs past their window: one still awaiting its delivery, one whose fallback put it
+    # back in the queue for its SMS (queued_fields keeps the window's end), the queued one older
+    from integrations import line as line_client
+    from notifications.services import deliveries_expire, notifications_dispatch
+
+    monkeypatch.setattr(line_client, "pnp_push", lambda **kwargs: "request-id")
+    approve_template("shipping_notice")
+    ids = []
+    for n in range(2):
+        member = make_member(f"E{n}", f"0912-820-{n:03d}")
+        request = SendRequest(template="shipping_notice", member=member.external_id, variables=VARIABLES)
+        ids.append(notification_accept(brand=brand, request=request).pk)
+    notifications_dispatch(notification_ids=ids)
+    now = timezone.now()
+    queued, awaiting = ids
+    Notification.objects.filter(pk=queued).update(
+        status=NotificationStatus.QUEUED, channel=Channel.SMS, expires_at=now - timedelta(minutes=2)
+    )
+    Notification.objects.filter(pk=awaiting).update(expires_at=now - timedelta(minutes=1))
+    # when a run may take only one, it takes the awaiting one: the queued one is its SMS's business
+    assert deliveries_expire(now=now, limit=1) == 1
+    assert Notification.objects.get(pk=awaiting).status == NotificationStatus.NOT_DELIVERED
+    assert Notification.objects.get(pk=queued).status == NotificationStatus.QUEUED
