@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import translation
 
-from compliance.choices import Channel, Urgency, UseCase
+from compliance.choices import Channel, TemplateKind, Urgency, UseCase
 from compliance.models import BrandLinkDomain, MessageTemplate, TemplateVersion
 from compliance.services import template_approve, template_create, template_start_review, template_submit
 from portal.choices import Role
@@ -28,6 +28,27 @@ SHIPPING_CONTENT: dict[str, Any] = {
     "sms_fallback_delay_minutes": 60,
     "button_label": "查看訂單",
     "button_url": "https://shop.acme.example/orders/{order_id}",
+}
+
+# A LINE template (LINE's own layout, filled with the brand's values) for the same shipment.
+LINE_TEMPLATE_CONTENT: dict[str, Any] = {
+    "kind": TemplateKind.LINE_TEMPLATE,
+    "text": "",
+    "button_label": "",
+    "button_url": "",
+    "line_template_key": "shipment_completed_ja",
+    "emphasized_item_key": "date_002_ja",
+    "emphasized_item": "{ship_date}",
+    "line_items": [{"key": "number_001_ja", "value": "訂單 {order_id}"}],
+    "line_buttons": [{"key": "contact_ja", "url": "https://shop.acme.example/orders/{order_id}"}],
+    "variables": [
+        {"name": "order_id", "type": "text", "max_length": 20, "sample": "A20260101"},
+        {"name": "ship_date", "type": "date", "sample": "2026-01-01"},
+    ],
+    "channels": [Channel.PNP],
+    "sms_text": "",
+    "sms_fallback_delay_minutes": None,
+    "urgency": Urgency.A_DAY,
 }
 
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from compliance.choices import Channel, TemplateKind, TemplateStatus, Urgency, UseCase
+from compliance.choices import Channel, TemplateKind, TemplateStatus, UseCase
 from compliance.exceptions import SendRuleViolation, TransitionNotAllowed
 from compliance.line_templates import render_line_template
 from compliance.models import MessageTemplate, TemplateVersion
@@ -23,27 +23,7 @@ from compliance.services import (
     template_update_draft,
 )
 
-from .conftest import confirm_manual_rules
-
-LINE_TEMPLATE_CONTENT: dict[str, Any] = {
-    "kind": TemplateKind.LINE_TEMPLATE,
-    "text": "",
-    "button_label": "",
-    "button_url": "",
-    "line_template_key": "shipment_completed_ja",
-    "emphasized_item_key": "date_002_ja",
-    "emphasized_item": "{ship_date}",
-    "line_items": [{"key": "number_001_ja", "value": "訂單 {order_id}"}],
-    "line_buttons": [{"key": "contact_ja", "url": "https://shop.acme.example/orders/{order_id}"}],
-    "variables": [
-        {"name": "order_id", "type": "text", "max_length": 20, "sample": "A20260101"},
-        {"name": "ship_date", "type": "date", "sample": "2026-01-01"},
-    ],
-    "channels": [Channel.PNP],
-    "sms_text": "",
-    "sms_fallback_delay_minutes": None,
-    "urgency": Urgency.A_DAY,
-}
+from .conftest import LINE_TEMPLATE_CONTENT, confirm_manual_rules
 
 
 @pytest.fixture

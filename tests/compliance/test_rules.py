@@ -12,7 +12,7 @@ from compliance.rules import RULES_BY_CODE, Finding, build_context, find_promoti
 from compliance.selectors import advertising_lists, promotional_terms
 from portal.models import Brand
 
-from .conftest import SHIPPING_CONTENT
+from .conftest import LINE_TEMPLATE_CONTENT, SHIPPING_CONTENT
 
 
 def check(
@@ -346,19 +346,7 @@ def test_a_badly_named_variable_is_named_in_the_finding(brand: Brand) -> None:
 
 
 def test_a_line_templates_items_and_buttons_are_read_by_the_link_and_placeholder_rules(brand: Brand) -> None:
-    from compliance.choices import TemplateKind
-
-    line_template = {
-        "kind": TemplateKind.LINE_TEMPLATE,
-        "text": "",
-        "button_label": "",
-        "button_url": "",
-        "line_template_key": "shipment_completed_ja",
-        "emphasized_item_key": "date_002_ja",
-        "emphasized_item": "{event_time}",
-        "line_items": [{"key": "number_001_ja", "value": "訂單 {order_id}"}],
-        "line_buttons": [{"key": "contact_ja", "url": "https://shop.acme.example/orders/{order_id}"}],
-    }
+    line_template = LINE_TEMPLATE_CONTENT
     assert check("LINK_DOMAIN", brand, **line_template).passed is True
     assert check("VAR_DECLARED", brand, **line_template).passed is True
     elsewhere = [{"key": "contact_ja", "url": "https://shop.other.example/orders/{order_id}"}]
