@@ -394,3 +394,38 @@ def test_the_statement_page_says_when_line_could_not_be_reached_for_a_refetch(
     texts = [(m.level_tag, str(m)) for m in response.context["messages"]]
     assert len(texts) == 1 and texts[0][0] == "warning", texts
     assert texts[0][1].startswith("LINE could not be reached for 31 of the 31 day(s) asked")
+
+
+def test_a_brand_without_a_line_channel_is_not_asked(brand: Brand, deliver: Callable[..., None], settings: Any) -> None:
+    settings.LINE_API_BASE_URL = "http://127.0.0.1:9"  # a request would fail and be recorded
+    deliver(brand, taipei("2026-01-10 12:00"), 1)
+    Brand.objects.filter(pk=brand.pk).update(line_channel_id="")
+    day = date(2026, 1, 10)
+    assert line_counts_fetch(now=taipei("2026-01-12 09:00"), first=day, last=day) == 0
+    assert not LineDailyCount.objects.filter(brand=brand).exists()
+
+
+def test_a_day_settled_for_flexible_pnp_is_still_asked_for_its_template_count(
+    brand: Brand, deliver: Callable[..., None], settings: Any
+) -> None:
+    from django.utils import timezone
+
+    from billing.choices import LineCountStatus
+    from notifications.stats import stat_add
+
+    settings.LINE_API_BASE_URL = "http://127.0.0.1:9"
+    at, day = taipei("2026-01-10 12:00"), date(2026, 1, 10)
+    deliver(brand, at, 1)
+    stat_add(brand_id=brand.pk, at=at, channel=Channel.PNP, metric=Metric.TEMPLATED_DELIVERED_BY_SEND, n=1)
+    LineDailyCount.objects.create(
+        brand=brand,
+        jst_date=day,
+        kind=PnpKind.FLEXIBLE,
+        status=LineCountStatus.READY,
+        success=1,
+        fetched_at=timezone.now(),
+        attempts=1,
+    )
+    # the flexible day is settled; the template day is not, so it alone is asked
+    assert line_counts_fetch(now=taipei("2026-01-12 09:00"), first=day, last=day) == 1
+    assert LineDailyCount.objects.filter(brand=brand, kind=PnpKind.TEMPLATE, jst_date=day).exists()

@@ -141,6 +141,7 @@ def test_a_statement_line_reads_in_the_readers_language_whoever_generated_it(
     sms = march.lines.get(kind=LineKind.SMS)
 
     assert line.description.startswith("PNP 送達")  # as generated
+    assert sms.description.startswith("簡訊則數") and str(sms) == sms.description  # as generated, for the history
     with translation.override("en"):
         assert line.display_description == "PNP delivered (LINE's count per JST day) 2026-03-01 – 2026-03-31"
         assert sms.display_description == "SMS segments (Taiwan days) 2026-03-01 – 2026-03-31"

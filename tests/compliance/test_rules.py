@@ -353,3 +353,27 @@ def test_a_line_templates_items_and_buttons_are_read_by_the_link_and_placeholder
     assert check("LINK_DOMAIN", brand, **{**line_template, "line_buttons": elsewhere}).passed is False
     undeclared = [{"key": "number_001_ja", "value": "訂單 {parcel_id}"}]
     assert check("VAR_DECLARED", brand, **{**line_template, "line_items": undeclared}).passed is False
+
+
+def test_a_passing_message_count_says_so_in_its_own_words(brand: Brand) -> None:
+    finding = check("LINE_MESSAGE_COUNT", brand)
+    assert (finding.passed, finding.message, finding.params) == (True, "line.message_count_ok", {"n": 1})
+
+
+def test_a_button_url_without_a_scheme_is_judged_by_its_host(brand: Brand) -> None:
+    # a button URL typed without https:// (LINK_HTTPS refuses it) is on the brand's domain all the same
+    assert check("LINK_DOMAIN", brand, button_url="acme.example/orders").passed is True
+    assert check("LINK_DOMAIN", brand, button_url="other.example/orders").passed is False
+
+
+def test_a_date_value_at_send_time_is_checked_as_a_date() -> None:
+    from compliance.rules import check_value_type
+
+    assert check_value_type({"name": "ship_date", "type": VariableType.DATE}, "2026-01-05") is None
+    assert check_value_type({"name": "ship_date", "type": VariableType.DATE}, "2026-13-05") is not None
+
+
+def test_a_max_length_out_of_range_is_its_own_finding(brand: Brand) -> None:
+    bad = [{"name": "order_id", "type": "text", "max_length": 0, "sample": "A1"}]
+    finding = check("VAR_DEFINITION", brand, variables=bad)
+    assert [item["message"] for item in finding.params["items"]] == ["var.max_length_range"]

@@ -135,3 +135,36 @@ def test_a_422_from_line_moves_the_notification_on_to_sms_at_once(
     member.refresh_from_db()
     assert member.needs_phone_confirmation
     assert callbacks, "the next channel's dispatch is enqueued after the commit"
+
+
+def test_a_delivery_event_faster_than_lines_200_is_kept_when_the_200_is_recorded(
+    brand: Brand,
+    approve_template: Callable[..., TemplateVersion],
+    make_member: Callable[..., Member],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given two queued PNPs, the first of which LINE reports delivered before its 200 is recorded
+    from django.utils import timezone
+
+    from notifications.choices import AttemptStatus
+    from notifications.models import Attempt
+
+    approve_template("shipping_notice")
+    ids = []
+    for n in range(2):
+        member = make_member(f"F{n}", f"0912-310-{n:03d}")
+        request = SendRequest(template="shipping_notice", member=member.external_id, variables=VARIABLES)
+        ids.append(notification_accept(brand=brand, request=request).pk)
+
+    def pnp_push(**kwargs: object) -> str:
+        Attempt.objects.filter(reference=kwargs["delivery_tag"], notification_id=ids[0]).update(
+            status=AttemptStatus.DELIVERED, delivered_at=timezone.now()
+        )
+        return "request-id"
+
+    monkeypatch.setattr(line_client, "pnp_push", pnp_push)
+    # when the batch's 200s are recorded together
+    assert notifications_dispatch(notification_ids=ids) == []
+    # then the delivered attempt stays delivered, and the other is accepted
+    statuses = dict(Attempt.objects.filter(notification_id__in=ids).values_list("notification_id", "status"))
+    assert statuses == {ids[0]: AttemptStatus.DELIVERED, ids[1]: AttemptStatus.ACCEPTED}
