@@ -263,17 +263,27 @@ FACT = re.compile(
     r"\brefund(?:ed)?\b|\breturned\s+to\b|\bexpir(?:e|es|ed|ing)\b|\bwill\s+be\s+charged\b|\byour\s+(?:order|booking|bill|plan)\b|\breminder\b|\byour\s+new\b|\bconfirmed\b|\bquestions?\s+about\b|如有(?:任何)?(?:疑問|問題)|有任何問題|恕不|不適用|"
     r"\byour\s+(?:free\s+)?(?:consultation|appointment|session|class|upgrade|payment|subscription|membership|reservation|fare|loan|policy|card|account)\b"
 )
-# Framing that turns a sentence into an offer whatever facts it also states.
-OFFER = re.compile(
-    r"可折抵|可抵用|更(?:安心|有保障|划算|省|方便|優惠)|送您|送你|贈送您|再送|再享|再贈|加贈|另有|另享|另外|還能享|還可享|最高|專屬|可(?:升級|加辦|加購|享)|下次|下回|下一次|即日起|快來|立即|馬上|別錯過|把握|推薦您|邀請您|全館|全店|全站|全面|全品項|指定(?:商品|品項|餐點)|活動期間|"
-    r"\bnext\s+(?:order|purchase|visit|time|booking|trip|stay)\b|\bwith\s+our\b|\bpeace\s+of\s+mind\b|\bexclusive\b|\benjoy\b|\bclaim\b|\bgrab\b|\btreat\b|\bup\s+to\b|\byour\s+\w+\s+offer\b|\bdon'?t\s+miss\b|\bnow\b|\bsitewide\b|\bstorewide\b"
+# Framing that turns a sentence into an offer whatever facts it also states: words that urge the
+# member on or hand them something, and words that state what a benefit's terms allow.
+URGING = (
+    r"更(?:安心|有保障|划算|省|方便|優惠)|送您|送你|贈送您|再送|再享|再贈|加贈|另享|還能享|還可享|專屬|下次|下回|下一次|即日起|快來|立即|馬上|別錯過|把握|推薦您|邀請您|全館|全店|全站|全面|全品項|活動期間|"
+    r"\bnext\s+(?:order|purchase|visit|time|booking|trip|stay)\b|\bwith\s+our\b|\bpeace\s+of\s+mind\b|\bexclusive\b|\benjoy\b|\bclaim\b|\bgrab\b|\btreat\b|\byour\s+\w+\s+offer\b|\bdon'?t\s+miss\b|\bnow\b|\bsitewide\b|\bstorewide\b"
 )
+TERMS_STATED = r"可折抵|可抵用|另有|另外|最高|可(?:升級|加辦|加購|享)|指定(?:商品|品項|餐點)|\bup\s+to\b"
+OFFER = re.compile(f"{URGING}|{TERMS_STATED}")
+# A reply to what the member asked ("您詢問的停車折抵：…"): in the enquiry use case, stating the
+# terms they asked about offers nothing, unless the sentence also urges them on.
+REPLY = re.compile(
+    r"\s*(?:您|你)(?:所|先前|日前|來電|來信)?(?:詢問|洽詢|查詢|提問|詢及)(?:的|之|有關|關於)|"
+    r"\s*(?:regarding|about|re:?)\s+your\s+(?:question|enquiry|inquiry)\b|\s*you\s+asked\s+(?:about|whether|if|us)\b"
+)
+URGING_RE = re.compile(URGING)
 
 
 # A coupon or code is an offer unless the member used it, had it refunded, or is told it expires.
 # What the member's own order holds or went through: a bundle bought, a parcel shipped.
 ORDER_FACT = re.compile(
-    r"您(?:已)?(?:選購|購買|訂購|預購|加購)(?:的|之)|已(?:出貨|寄出|送達|交寄)|本次訂單|此筆訂單|\byou\s+(?:bought|ordered)\b|\b(?:has|have)\s+(?:been\s+)?(?:shipped|delivered|dispatched)\b"
+    r"您(?:已)?(?:選購|購買|訂購|預購|加購)(?:的|之)|已(?:出貨|寄出|送達|交寄)|本次訂單|此筆訂單|\byou\s+(?:bought|ordered|purchased)\b|\bpurchase\s+(?:is|was|has\s+been)\s+(?:complete|completed|confirmed|successful)\b|\b(?:has|have)\s+(?:been\s+)?(?:shipped|delivered|dispatched)\b"
 )
 # An order that met a spend threshold: the benefit is on the member's own order, not offered.
 QUALIFIED_FACT = re.compile(ORDER_FACT.pattern + r"|已(?:符合|達到|達成|滿足)|\bqualified\s+for\b")
@@ -295,6 +305,7 @@ USED_FACT = re.compile(
     r"已?套用|使用|已折抵|退回|退還|退款|到期|失效|逾期|\bapplied\b|\bused\b|\brefund(?:ed)?\b|\bexpir(?:e|es|ed|ing)\b"
 )
 SERVICE_OR_USED = re.compile(f"{USED_FACT.pattern}|{SERVICE_FACT}")
+USED_OR_ORDERED = re.compile(f"{USED_FACT.pattern}|{ORDER_FACT.pattern}")
 
 
 def _sentence_of(text: str, start: int, end: int) -> str:
@@ -304,9 +315,14 @@ def _sentence_of(text: str, start: int, end: int) -> str:
     return text[left : min(rights, default=len(text))]
 
 
-def _factual(text: str, start: int, end: int, fact: re.Pattern[str]) -> bool:
-    """Whether the sentence around the match reports a fact about the member's own account and frames no offer."""
+def _factual(text: str, start: int, end: int, fact: re.Pattern[str], *, reply: bool = False) -> bool:
+    """Whether the sentence around the match reports a fact about the member's own account and frames no offer.
+
+    With ``reply`` (the enquiry use case), a sentence that answers what the member asked is such a fact.
+    """
     sentence = _sentence_of(text, start, end)
+    if reply and REPLY.match(sentence):
+        return not URGING_RE.search(sentence)
     return bool(fact.search(sentence)) and not OFFER.search(sentence)
 
 
@@ -358,10 +374,10 @@ PATTERNS: tuple[Pattern, ...] = (
     # Percentage and 折 discounts.
     _p("ad.discount", BLOCK, r"(?P<percent>\d{1,2}(?:\.\d+)?)\s*%\s*(?:off\b|discount|折扣|優惠)"),
     _p("ad.discount", BLOCK, r"\b(?:up\s+to|save|extra|get|enjoy|take)\s+(?P<percent>\d{1,2})\s*%"),
-    _p("ad.discount", BLOCK, r"(?<![\d.])(?P<rate>[一二三四五六七八九\d]{1,2}(?:\.\d)?)\s*折(?![抵舊疊衷合算返騰線頁痕價券])", not_before=_ENDED),
+    _p("ad.discount", BLOCK, r"(?<![\d.])(?P<rate>[一二三四五六七八九\d]{1,2}(?:\.\d)?)\s*折(?![抵舊疊衷合算返騰線頁痕價券])", not_before=_ENDED, factual=ORDER_FACT),
     _p("ad.discount", BLOCK, r"(?<![已並])折\s*(?:nt\$|\$)?\s*\d[\d,]*\s*元", factual=True),
     _p("ad.discount", BLOCK, r"打\s*折|半價|半買半送|對折|買一送一|下殺|殺到|狂降|大減價|清倉|出清|破盤|大放送", not_before=_ENDED, factual=ORDER_FACT),
-    _p("ad.discount", BLOCK, r"第\s*(?:[二三四五六七八九十]|[2-9]|10)\s*(?:件|杯|份|個|入|盒|位|人|瓶|串|包|支|雙|張|本|罐|條|組|堂|晚|客|碗|片)\s*(?:\d|[一二三四五六七八九]|半|免|只要|優惠|特|0\s*元|送)", not_before=_ENDED),
+    _p("ad.discount", BLOCK, r"第\s*(?:[二三四五六七八九十]|[2-9]|10)\s*(?:件|杯|份|個|入|盒|位|人|瓶|串|包|支|雙|張|本|罐|條|組|堂|晚|客|碗|片)\s*(?:\d|[一二三四五六七八九]|半|免|只要|優惠|特|0\s*元|送)", not_before=_ENDED, factual=ORDER_FACT),
     _p("ad.buy_n_get_m", BLOCK, rf"{_N}+\s*(?:件|杯|份|個|盒|瓶|包|支|雙|碗)\s*同價|同價(?:加購|換購|帶走)|\b\d+\s+for\s+(?:nt\$|\$)?\s*\d+\b", factual=ORDER_FACT),
     _p("ad.discount", BLOCK, r"\b(?:flash|mega|big)\s*sale\b"),
     _p("ad.discount", BLOCK, r"\b(?:(?:big|mega|flash|spring|summer|autumn|winter|holiday|year-end|anniversary)\s+)?sale\b"),
@@ -369,7 +385,8 @@ PATTERNS: tuple[Pattern, ...] = (
     # A bill states the fee with the contract's discounts: there the words alone are facts.
     _p("ad.discount", REVIEW, r"折扣|優惠|折價|優待|discount(?:s|ed)?\b|\bdeals?\b|\boffers?\b", not_before=_ENDING, not_in=(UseCase.BILL,), factual=True),
     _p("ad.discount", BLOCK, r"\bexclusive\s+(?:\w+\s+)?(?:offers?|deals?|rates?|perks?|prices?|savings|treats?|gifts?|rewards?|access)\b|\bfor\s+(?:just|only)\s+(?:nt\$|\$)\s*\d"),
-    _p("ad.discount", BLOCK, rf"(?:現省|立省|現賺|直降|現折|再折|再省)\s*{_AMOUNT_CJK}|\bsave\s+(?:nt\$|\$|up\s+to|\d)|\band\s+save\b|\d+\s*percent\s+off\b"),
+    _p("ad.discount", BLOCK, rf"(?:現省|立省|現賺|直降|現折|再折|再省)\s*{_AMOUNT_CJK}|\bsave\s+(?:nt\$|\$|up\s+to|\d)|\band\s+save\b|\d+\s*percent\s+off\b|\b(?:a|one)\s+(?:third|quarter)\s+off\b|\bhalf\s+off\b"),
+    _p("ad.discount", BLOCK, rf"(?:直接|現|立|再|多)省\s*{_N}+\s*個?月|(?:年繳|預繳|一次繳)[^。！!？?\n]{{0,8}}(?:省|送|免)\s*{_N}+\s*個?月"),
     _p("ad.discount", BLOCK, r"會員(?:日|價|獨享|專屬|限定)|(?:周|週)年慶|品牌日|購物節|雙\s*1[12]|黑色星期五|black\s*friday|cyber\s*monday", factual=True),
     _p("ad.discount", BLOCK, r"大?降價|大降|\bprice\s+cuts?\b|\breduced\s+prices?\b", factual=True),
     _p("ad.discount", BLOCK, r"特價|折扣價|特賣|(?:優惠|折扣|促銷|特價)(?:活動)?正?在?進行中|(?:熱烈|火熱)進行中|\b(?:holiday|weekend|weekday|lunch|seasonal|today'?s|christmas|festive|members'?)\s+specials?\b", factual=True),
@@ -378,11 +395,11 @@ PATTERNS: tuple[Pattern, ...] = (
     # Threshold gifts.
     _p("ad.threshold_gift", BLOCK, rf"滿\s*{_AMOUNT_CJK}\s*(?:件|個|杯|份|盒|瓶)?\s*(?:就|即|再|可|現)?\s*(?:送|折|贈|減|享|打|抽|回饋|免)", factual=QUALIFIED_FACT),
     _p("ad.threshold_gift", BLOCK, r"滿額|滿千|滿萬|滿百|消費滿|單筆滿", factual=True),
-    _p("ad.threshold_gift", BLOCK, r"\b(?:orders?|purchases?|spend(?:ing)?)\s+(?:of\s+)?(?:over|above|of\s+at\s+least)\s+(?:nt\$|\$)\s*\d"),
-    _p("ad.threshold_gift", BLOCK, r"\bspend\s+(?:nt\$|\$)?\s*\d[\d,]*.{0,20}?\b(?:get|receive|and\s+save|for\s+a)\b"),
+    _p("ad.threshold_gift", BLOCK, r"\b(?:orders?|purchases?|spend(?:ing)?)\s+(?:of\s+)?(?:over|above|of\s+at\s+least)\s+(?:nt\$|\$)\s*\d", factual=QUALIFIED_FACT),
+    _p("ad.threshold_gift", BLOCK, r"\bspend\s+(?:nt\$|\$)?\s*\d[\d,]*.{0,20}?\b(?:get|receive|and\s+save|for\s+a)\b", factual=QUALIFIED_FACT),
     _p("ad.threshold_gift", BLOCK, r"\b(?:free\s+gift|gift\s+with\s+purchase|gwp)\b|好禮|加贈|送好禮|再送", factual=True),
     # A gift for a visit, a purchase, joining or a birthday, and a benefit the member is told to take.
-    _p("ad.threshold_gift", BLOCK, r"(?:來店|消費|入會|加入|生日|壽星|見面|迎新|新戶|首購|開卡|滿額|感恩)[\u4e00-\u9fff]{0,2}禮|(?:即|就|再|加)贈|贈(?:送)?(?:精美|限量|專屬)|回饋(?:月|季|週|祭|好禮|價)|感恩回饋|\b(?:birthday|welcome|loyalty)\s+(?:treat|gift|reward|offer|bonus)\b", factual=True),
+    _p("ad.threshold_gift", BLOCK, r"(?:來店|消費|入會|加入|生日|壽星|見面|迎新|新戶|首購|開卡|滿額|感恩)[\u4e00-\u9fff]{0,2}禮|(?:即|就|再|加)贈|(?:入場|來店|到店|進店|消費|下單|報到|入會|註冊|簽到|加入)\s*(?:即|就)送|贈(?:送)?(?:精美|限量|專屬)|回饋(?:月|季|週|祭|好禮|價)|感恩回饋|\b(?:birthday|welcome|loyalty)\s+(?:treat|gift|reward|offer|bonus)\b", factual=True),
     _p("ad.threshold_gift", BLOCK, r"(?:可享|享有?(?!的)|即享|再享|獲得|拿|領)[^。！!？?\n]{0,6}?(?:禮(?!拜)|加油金|購物金|紅利)", factual=True),
     # A benefit named without saying what it is: likely an offer, for a reviewer.
     _p("ad.threshold_gift", REVIEW, r"(?:可享|享有?(?!的)|即享|再享|獲得|拿|領)[^。！!？?\n]{0,6}?(?:回饋|好康|折扣|優惠|補助|補貼|減免|優待)", factual=True),
@@ -400,7 +417,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.coupon_code", BLOCK, r"(?:優惠|折扣|折價|折抵|抵用|現金|購物)\s*(?:碼|券|卷|序號)|折價卷|\bcoupons?\b|\bpromo(?:tion(?:al)?)?\s*codes?\b|\bdiscount\s+codes?\b", not_after=_USED, factual=SERVICE_OR_USED),
     _p("ad.coupon_code", BLOCK, r"\b(?:use|enter|apply)\s+(?:the\s+)?code\s+[a-z0-9]{3,}|輸入\s*(?:代碼|序號|優惠碼)?\s*[a-z0-9]{4,}\s*(?:即|享|可|折|再|立即|馬上|現折|現省)"),
     _p("ad.coupon_code", REVIEW, r"憑\s*(?:此|本)?\s*(?:訊息|簡訊|畫面|截圖|通知|券)[^。！!？?\n]{0,10}(?:出示|享|折|兌換|換|領取)", factual=True),
-    _p("ad.coupon_code", REVIEW, r"禮券|\bvouchers?\b|\bgift\s+cards?\b", factual=USED_FACT),
+    _p("ad.coupon_code", REVIEW, r"禮券|\bvouchers?\b|\bgift\s+cards?\b", factual=USED_OR_ORDERED),
     # Cash-back and stored-value bonuses.
     _p("ad.cashback", BLOCK, r"回饋\s*\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?\s*%\s*(?:現金)?回饋|最高(?:回饋|送|享|贈)|現金回饋|刷卡金|首刷禮|新戶禮|加碼回饋"),
     _p("ad.cashback", BLOCK, rf"儲值\s*{_AMOUNT_CJK}\s*(?:送|贈|加)|儲值(?:金)?加碼|送(?:你|您)?\s*{_AMOUNT_CJK}(?:購物金|折價|現金|紅利|元)"),
@@ -422,7 +439,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.free_trial", BLOCK, r"\bfree\s+samples?\b", factual=CHOSEN_FACT),
     _p("ad.free_trial", BLOCK, r"\bfree\s+(?:trial|month|months|for\s+\d+|upgrade)|\b(?:first|\d+)\s+months?\s+(?:free|on\s+us)|\btry\s+(?:it\s+)?(?:for\s+)?free\b|\bfirst\s+\w+\s+(?:is\s+)?(?:free|on\s+us)\b|\bon\s+(?:us|the\s+house)\b|\btry\b[^.!?\n]{0,30}\bfree\b|\bfree\s+for\s+(?:a|one|two|three|\d+)\s+(?:months?|weeks?|days?)\b", not_before=_ENDING),
     # Referral and invite rewards.
-    _p("ad.referral", BLOCK, r"(?:推薦|邀請|介紹|分享給?)\s*(?:好友|朋友|親友)|揪\s*(?:朋友|好友|團|親友)|呼朋引伴|好友推薦|推薦碼|邀請碼"),
+    _p("ad.referral", BLOCK, rf"(?:推薦|邀請|介紹|分享給?)\s*(?:{_N}+\s*(?:位|名|個))?\s*(?:好友|朋友|親友)|揪\s*(?:朋友|好友|團|親友)|呼朋引伴|好友推薦|推薦碼|邀請碼"),
     _p("ad.referral", BLOCK, r"邀\s*(?:請)?\s*(?:您的)?(?:好友|朋友|親友|家人|同事)|帶\s*(?:朋友|好友|家人|親友)|(?:兩|二|2)\s*人同行|同行(?:者)?\s*(?:各|再|即|享|送|免費|半價)|好友[^。！!？?\n]{0,6}(?:消費|辦卡|下單|註冊|加入|來店)|分享[^。！!？?\n]{0,8}(?:連結|網址|推薦)[^。！!？?\n]{0,10}(?:送|贈|得|享)"),
     _p("ad.referral", BLOCK, r"\brefer\s+(?:a\s+)?friends?\b|\binvite\s+(?:your\s+)?friends?\b|\breferral\b|\bbring\s+a\s+friend\b|\byour\s+friends?\s+(?:get|gets|receive|earn|save|will\s+get)\b|\bshare\s+your\s+(?:referral\s+|invite\s+|unique\s+|personal\s+)?(?:link|code)\b|\bfor\s+every\s+(?:friend|sign-?up|referral)\b"),
     # Lotteries and check-in gifts.
@@ -431,7 +448,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.lottery", REVIEW, r"中獎", factual=RECEIPT_LOTTERY),
     _p("ad.lottery", BLOCK, r"(?:簽到|集滿|集點|集章)[^。！!？?\n]{0,12}?(?:兌換|送|換|領|抽)|\b(?:a\s+)?chance\s+to\s+win\b|\benter\s+to\s+win\b", factual=True),
     # Launches and new arrivals.
-    _p("ad.launch", BLOCK, r"新品|新上市|上市了|全新(?:推出|登場|上市|上架|開幕|口味|菜單)|隆重登場|強勢登場|重磅登場|新登場|搶先看|新口味|新菜色|新款|新開幕|盛大開幕|季節限定|期間限定|(?:本季|當季|本月|本週|地區|門市|網路|線上|網購|冬季|夏季|春季|秋季|冬日|夏日)限定|開放預購|預購(?:開跑|中|開始)|搶先預購|(?:春|夏|秋|冬)季限定|限定(?:版|款|口味|商品|杯)|聯名|嚐鮮|新(?:菜單|品項|系列|產品|門市|分店)|(?:分店|門市|新店|旗艦店)\s*(?:開幕|開張|登場)|開幕(?:囉|慶|了)", factual=True),
+    _p("ad.launch", BLOCK, r"新品|新上市|上市了|全新(?:推出|登場|上市|上架|開幕|口味|菜單)|隆重登場|強勢登場|重磅登場|新登場|搶先看|新口味|新菜色|新款|新開幕|盛大開幕|季節限定|期間限定|(?:本季|當季|本月|本週|地區|門市|網路|線上|網購|冬季|夏季|春季|秋季|冬日|夏日)限定|開放預購|預購(?:開跑|中|開始)|搶先預購|(?:春|夏|秋|冬)季限定|限定(?:版|款|口味|商品|杯)|聯名|嚐鮮|新(?:菜單|品項|系列|產品|門市|分店)|(?:分店|門市|新店|新館|分館|旗艦店|新址)\s*(?:開幕|開張|登場)|開幕(?:囉|慶|了)", factual=True),
     _p("ad.launch", BLOCK, r"\bnew\s+(?:[a-z]+\s+)?(?:arrivals?|collection|season|menu|flavou?rs?|products?|in\s+store|styles?)\b|\bjust\s+(?:launched|dropped|landed|arrived)\b|\bintroducing\b|\bcheck\s+out\s+(?:our|what|the\s+new|these|the\s+latest)|\bwhat'?s\s+new\b|\bcoming\s+soon\b|\bgrand\s+opening\b", factual=True),
     _p("ad.launch", BLOCK, r"開賣|現正(?:開賣|熱賣|販售|供應|預購)|(?:季|甜點|口味|商品|菜單|系列|經典|人氣|強勢)[\u4e00-\u9fff]{0,3}回歸|回來囉|回來了|上桌囉?|\b(?:collection|range|line-?up|menu|season)\s+(?:has|have|is)\s+(?:arrived|here|landed|out)\b|\bexplore\s+(?:it|them|our|the\s+new)\b|\bnow\s+available\b|\bout\s+now\b|\bnew\s+in\b|\bdiscover\s+(?:our|the|what|new)\b|\bnew\s+(?:[a-z]+\s+)?(?:line|range|line-?up|models?|release)\b", factual=True),
     _p("ad.launch", REVIEW, r"最新(?:商品|產品|款式|系列|優惠|活動|消息|上市)", factual=True),
@@ -456,20 +473,22 @@ PATTERNS: tuple[Pattern, ...] = (
     # A product offered to the member: a marketing verb, or second-person framing, near a product noun.
     _p("ad.cross_sell", REVIEW, r"(?:推薦|申請|申辦|加辦|加保|投保|洽詢|辦理|別忘了|不妨|符合[^,。]{0,4}資格)[^。！!？?\n]{0,10}?(?:信貸|信用貸款|房貸|車貸|轉貸|保險|[險]|附約|白金卡|御璽卡|鈦金卡|無限卡|信用卡|數位帳戶|方案|吃到飽|門號|寬頻|網路|光纖|電視|救援|保障|會員|課程|療程)|加保|專屬[\u4e00-\u9fff]{0,4}(?:方案|優惠|禮遇|好禮|價|折扣|回饋|額度)|\badd\s+(?:an?\s+)?(?:extended|extra)\s+\w+|\b(?:you\s+(?:are|'re)\s+)?eligible\s+(?:for|to)\s+(?:an?\s+)?(?:upgrade|new|our|a\s+higher)\b", factual=True),
     # Price bait.
-    _p("ad.price_bait", BLOCK, rf"(?:只要|只需|僅需|僅要|只賣|不到|低至|下殺至?)\s*(?:每月|月付|月繳|每人|每位|每份|一次)?\s*{_AMOUNT_CJK}|最低\s*{_AMOUNT_CJK}\s*起|(?:nt\$|\$)\s*[\d,]+\s*元?\s*起(?!迄|算|日|至)|[\d,]+\s*元\s*起(?!迄|算|日|至)|銅板價|超殺|超值|超低價|甜甜價|驚喜價|體驗價|均一價|早鳥"),
+    _p("ad.price_bait", BLOCK, rf"(?:只要|只需|僅需|僅要|只賣|不到|低至|下殺至?)\s*(?:每月|月付|月繳|每人|每位|每份|一次)?\s*{_AMOUNT_CJK}|最低\s*{_AMOUNT_CJK}\s*起|(?:nt\$|\$)\s*[\d,]+\s*元?\s*起(?!迄|算|日|至)|[\d,]+\s*元\s*起(?!迄|算|日|至)|(?:最|超)?高價(?:收購|回收)|現金收購|銅板價|超殺|超值|超低價|甜甜價|驚喜價|體驗價|均一價|早鳥"),
     _p("ad.price_bait", BLOCK, rf"{_AMOUNT_CJK}\s*有找|\bfor\s+(?:under|less\s+than|below)\s+(?:nt\$|\$)\s*\d"),
     _p("ad.price_bait", BLOCK, rf"{_AMOUNT}\s*(?:就能|就可以?|即可|便能)\s*(?:擁有|帶回|入手|享受|享|吃到|住|換)"),
     _p("ad.price_bait", BLOCK, r"(?:每人|每位|每晚|每月|每堂|一人)\s*(?:nt\$|\$)?\s*[\d,]+\s*元?\s*起|(?<![\d/:.])\d{1,3}(?:,\d{3})+\s*元?\s*起(?!迄|算|日|至)"),
     _p("ad.price_bait", REVIEW, r"(?:套餐|雙人餐|單人餐|組合|禮盒|吃到飽|全餐|療程|月付|月繳|每月只要)\s*(?:只要|僅|特價)?\s*(?:nt\$|\$)?\s*\d[\d,]*\s*元", factual=True),
     _p("ad.price_bait", BLOCK, r"\bas\s+low\s+as\b|\bonly\s+(?:nt\$|\$)\s*\d|\b(?:starting|prices?)\s+(?:at|from)\s+(?:nt\$|\$)?\s*\d|\bfrom\s+(?:just\s+)?(?:nt\$|\$)\s*\d[\d,]*\b(?!\s*(?:has|was|to))|\bearly\s*bird\b|\bunbeatable\b"),
     # Urgency and scarcity.
-    _p("ad.urgency", BLOCK, r"限時(?!掛號|專送|郵件|快遞)|限量|錯過不再|售完為止|數量有限|名額有限|欲購從速|要買要快|最後\s*\d+\s*(?:名|組|件|個|份)|只剩\s*\d+\s*(?:名|組|件|個|份)|(?:今日|本日|今天|本週|週末|周末|本月|當日)(?:限定|限時|下單|最後)|快閃", factual=True),
+    _p("ad.urgency", BLOCK, r"限時(?!掛號|專送|郵件|快遞)|限量|錯過不再|(?:售|賣|送|額)完為止|額滿為止|數量有限|名額有限|欲購從速|要買要快|最後\s*\d+\s*(?:名|組|件|個|份)|只剩\s*\d+\s*(?:名|組|件|個|份)|(?:今日|本日|今天|本週|週末|周末|本月|當日)(?:限定|限時|下單|最後)|快閃", factual=True),
     _p("ad.urgency", BLOCK, r"\btoday\s+only\b|\blimited[\s-]+(?:time|stock|offer|edition|quantities)\b|\bwhile\s+(?:stocks?|supplies)\s+last\b|\blast\s+chance\b|\bhurry\b|\bdon'?t\s+miss\b|\bonly\s+(?:a\s+few|\d+)\s+(?:\w+\s+)?left\b|\bbefore\s+(?:prices?\s+go\s+up|it'?s\s+gone|they'?re\s+gone|stocks?\s+run\s+out)\b|\b(?:this\s+(?:week|weekend)|24\s+hours?)\s+only\b|\bends\s+(?:tonight|today|soon|this|on\s+(?:sunday|monday|friday|saturday))\b|\bsells?\s+out\b", factual=True),
     _p("ad.urgency", BLOCK, rf"名額(?:只剩|僅剩|有限|不多)|(?:只剩|僅剩)\s*(?:最後)?\s*{_N}+\s*(?:位|名|席|組|間|件|個|份|張)|要[\u4e00-\u9fff]{{1,2}}要快|別錯過|不要錯過|把握(?:最後)?(?:機會|時間)|\blimited\s+(?:seats|spots|places|availability|slots)\b|\b(?:seats|spots|places|slots)\s+(?:are\s+)?(?:left|remaining|going\s+fast)\b|\bselling\s+fast\b|\bact\s+(?:now|fast)\b"),
     _p("ad.urgency", REVIEW, r"倒數|即將(?:截止|結束|售完|完售|額滿)|最後\s*\d+\s*(?:天|小時|日)|\bcountdown\b|\bending\s+soon\b|\blast\s+\d+\s+(?:days|hours)\b|(?:活動|優惠|特價|折扣)[^。！!？?\n]{0,8}(?:今晚|今天|今日|本週|明天)[^。！!？?\n]{0,6}(?:截止|結束)", not_in=DEADLINE_USE_CASES),
     # Imperative calls to buy.
-    _p("ad.call_to_buy", BLOCK, r"(?:立即|立刻|馬上|現在就?|趕快|趕緊|快來|快去|快上|快到|快點|速來)[^。！!？?\n]{0,8}?(?:搶購|搶|購買|下單|選購|挑選|挑|選|訂購|入手|購|買|申辦|辦卡|逛|參加|領取|加入會員|升級|開通|訂房|訂票|動用|試算|預約|報名|體驗|申請|洽詢|預訂|索取)|心動不如行動|還在猶豫|猶豫什麼|還等什麼|怎能錯過|怎麼能錯過|帶走(?:它|他|她|吧|一)|帶(?:它|他|她)回家|點\s*(?:我|此|這裡|擊)\s*(?:馬上|立即|立刻)?\s*(?:訂購|購買|選購|搶|領|報名|預約|申辦|下單|逛)|手刀|搶購|搶先|開搶|快搶|秒殺|瘋搶|衝一波|帶回家"),
+    _p("ad.call_to_buy", BLOCK, r"(?:立即|立刻|馬上|現在就?|趕快|趕緊|快來|快去|快上|快到|快點|速來)[^。！!？?\n]{0,8}?(?:搶購|搶|購買|下單|選購|挑選|挑|選|訂購|入手|購|買|申辦|辦卡|逛|參加|領取|加入會員|升級|開通|訂房|訂票|動用|試算|預約|報名|體驗|申請|洽詢|預訂|索取)|(?:快|趕快|趕緊)\s*(?:帶|揪|約)[^。！!？?\n]{0,8}(?:來|去|一起)|心動不如行動|還在猶豫|猶豫什麼|還等什麼|怎能錯過|怎麼能錯過|帶走(?:它|他|她|吧|一)|帶(?:它|他|她)回家|點\s*(?:我|此|這裡|擊)\s*(?:馬上|立即|立刻)?\s*(?:訂購|購買|選購|搶|領|報名|預約|申辦|下單|逛)|手刀|搶先|開搶|快搶|秒殺|瘋搶|衝一波|帶回家"),
     _p("ad.call_to_buy", BLOCK, r"\b(?:shop|order|buy|book|subscribe|grab|claim)\s+(?:yours\s+)?(?:now|today)\b|\bget\s+yours\b|\bgrab\s+(?:yours|one|it)\b|\bdon'?t\s+wait\b|\bsign\s+up\s+(?:now|today)\b|\badd\s+to\s+cart\b|\b(?:click|tap)\s+(?:here\s+|below\s+|the\s+link\s+)?to\s+(?:buy|shop|order|get|claim|grab|save)\b|\bstock\s+up\b|\btreat\s+yourself\b|\bgrab\s+(?:this|these|the|a|an|your)\b"),
+    # "您搶購的…已出貨" is the member's own purchase, reported.
+    _p("ad.call_to_buy", BLOCK, r"搶購", not_after=r"您(?:已經?)?(?:成功)?"),
     _p("ad.call_to_buy", BLOCK, r"還沒(?:買|訂|搶|入手|下單|預購|預訂|報名|辦)[^。！!？?\n]{0,6}(?:嗎|呢)"),
     _p("ad.call_to_buy", BLOCK, r"現在\s*(?:續保|續約|換約|攜碼|換機|加入|購買|下單|申辦|預訂|升級|報名|辦卡|入手|訂)|\bshop\s+(?:our|the|all|these|new|online)\b"),
     # Second-person prompts to come, look or buy: an abandoned cart, a rhetorical question, "come and see".
@@ -581,7 +600,10 @@ def detect(text: str, *, use_case: str | None = None, lists: Lists | None = None
                 use_case in pattern.not_in
                 or (pattern.not_before is not None and pattern.not_before.match(body, end))
                 or (pattern.not_after is not None and pattern.not_after.search(body, max(0, start - 8), start))
-                or (pattern.factual is not None and _factual(body, start, end, pattern.factual))
+                or (
+                    pattern.factual is not None
+                    and _factual(body, start, end, pattern.factual, reply=use_case == UseCase.ENQUIRY)
+                )
             ):
                 neutral.append((start, end))
                 continue

@@ -121,6 +121,14 @@ def test_obfuscated_and_plain_advertising_is_blocked(text: str) -> None:
         ("ad.cross_sell", "You could raise your credit limit in the app"),
         ("ad.discount", "年終特賣熱烈進行中"),
         ("ad.bonus_points", "週末消費點數三倍"),
+        ("ad.discount", "雲端硬碟年繳方案，直接省一個月"),
+        ("ad.discount", "Winter coats are a quarter off at every branch"),
+        ("ad.urgency", "試吃活動送完為止"),
+        ("ad.referral", "推薦兩位朋友開戶，各得 200 元"),
+        ("ad.launch", "新館開張，歡迎參觀"),
+        ("ad.threshold_gift", "週年慶到店就送環保袋"),
+        ("ad.price_bait", "舊金飾高價收購，當場付現"),
+        ("ad.call_to_buy", "趕快約朋友一起來唱歌"),
     ],
 )
 def test_each_category_is_recognised_by_its_pattern(code: str, text: str) -> None:
@@ -229,6 +237,19 @@ def test_words_stating_a_fact_about_the_members_own_order_pass_and_the_same_word
         (UseCase.OUTAGE, "優惠券頁面系統維護中，暫停服務至 18:00", "維護完成，送您優惠券一張"),
         (UseCase.OUTAGE, "App 的優惠券功能將於明天恢復", "App 優惠券天天領"),
         (UseCase.POINTS_EARNED, "升等白金會員後，消費點數 2 倍累積", "週末消費點數 2 倍"),
+        (UseCase.PURCHASE_COMPLETED, "您購買的第三件五折組合已成立訂單", "指定沐浴乳第三件五折"),
+        (UseCase.DELIVERY_NOTICE, "您成功搶購的演唱會周邊已寄出", "周邊商品開放搶購"),
+        (UseCase.PURCHASE_COMPLETED, "Your gift voucher purchase was successful.", "Gift vouchers make great presents"),
+        (
+            UseCase.ENQUIRY,
+            "您查詢的停車折抵：當日消費滿 1,000 元可折抵 3 小時",
+            "當日消費滿 1,000 元可折抵 3 小時停車，快來逛逛",
+        ),
+        (
+            UseCase.ENQUIRY,
+            "You asked about parking: spend NT$1,000 on the day and get 3 hours free.",
+            "Spend NT$1,000 today and get 3 hours free parking, come and visit now.",
+        ),
     ],
 )
 def test_a_benefit_the_members_own_order_entry_or_tier_already_holds_passes_and_offered_it_does_not(
@@ -243,6 +264,14 @@ def test_a_pattern_bounded_by_its_clause_stops_at_a_comma_however_it_was_typed(c
     # A full-width comma is an ASCII one once normalised (NFKC): "upgrade, gift page opens tomorrow".
     assert "ad.cross_sell" not in codes(f"手機版完成升級{comma}贈品兌換頁明天開放")
     assert "ad.cross_sell" in codes("升級方案送好禮")
+
+
+def test_a_reply_to_the_members_question_that_urges_them_on_or_comes_outside_the_enquiry_use_case_is_an_offer() -> None:
+    reply = "您詢問的滿額禮：消費滿 3,000 元即贈保溫杯"
+    assert detect(reply, use_case=UseCase.ENQUIRY, lists=LISTS).verdict == PASS
+    assert detect(reply + "，立即來店領取", use_case=UseCase.ENQUIRY, lists=LISTS).verdict != PASS
+    assert detect(reply, use_case=UseCase.PURCHASE_COMPLETED, lists=LISTS).verdict != PASS
+    assert detect("您詢問的訂單已出貨。另外本週全館五折", use_case=UseCase.ENQUIRY, lists=LISTS).verdict != PASS
 
 
 def test_an_offer_framed_in_the_same_sentence_as_a_fact_is_still_an_offer() -> None:
