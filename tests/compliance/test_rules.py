@@ -377,3 +377,43 @@ def test_a_max_length_out_of_range_is_its_own_finding(brand: Brand) -> None:
     bad = [{"name": "order_id", "type": "text", "max_length": 0, "sample": "A1"}]
     finding = check("VAR_DEFINITION", brand, variables=bad)
     assert [item["message"] for item in finding.params["items"]] == ["var.max_length_range"]
+
+
+def test_the_sms_length_rule_does_not_apply_to_a_template_without_the_sms_channel(brand: Brand) -> None:
+    # an SMS text left over from an earlier version is not sent, so its length is nobody's concern
+    finding = check("SMS_LENGTH", brand, channels=[Channel.PNP], sms_text="訂" * 400 + "{order_id}。")
+    assert (finding.passed, finding.message) == (True, "not_applicable")
+
+
+def test_a_passing_line_text_length_says_so_in_its_own_words(brand: Brand) -> None:
+    finding = check("LINE_TEXT_LENGTH", brand)
+    assert finding.passed is True and finding.message == "line.text_length_ok" and finding.params["n"] > 0
+
+
+def test_a_number_value_at_send_time_may_group_its_thousands() -> None:
+    from compliance.rules import check_value_type
+
+    assert check_value_type({"name": "qty", "type": VariableType.NUMBER}, "1,234") is None
+    assert check_value_type({"name": "qty", "type": VariableType.NUMBER}, "12a") is not None
+
+
+def test_the_largest_allowed_max_length_is_accepted(brand: Brand) -> None:
+    from compliance.rules import VARIABLE_MAX_LENGTH
+
+    variables = [{"name": "order_id", "type": "text", "max_length": VARIABLE_MAX_LENGTH, "sample": "A1"}]
+    assert check("VAR_DEFINITION", brand, variables=variables).passed is True
+    variables[0]["max_length"] = VARIABLE_MAX_LENGTH + 1
+    assert check("VAR_DEFINITION", brand, variables=variables).passed is False
+
+
+def test_a_url_without_a_host_has_no_host() -> None:
+    from compliance.rules import host_of
+
+    assert host_of("https:///orders") == ""
+    assert host_of("HTTPS://Acme.Example/orders") == "acme.example"
+
+
+def test_an_advertising_finding_keeps_what_the_detector_saw_for_the_readers_language(brand: Brand) -> None:
+    finding = check("PROMO_WORDING", brand, text="本週會員日全館85折 {order_id} {event_time}")
+    [item, *_rest] = finding.params["items"]
+    assert item["message"] == "ad.found" and item["params"]["finding"]["code"] == "ad.discount"

@@ -168,3 +168,5 @@ def test_a_delivery_event_faster_than_lines_200_is_kept_when_the_200_is_recorded
     # then the delivered attempt stays delivered, and the other is accepted
     statuses = dict(Attempt.objects.filter(notification_id__in=ids).values_list("notification_id", "status"))
     assert statuses == {ids[0]: AttemptStatus.DELIVERED, ids[1]: AttemptStatus.ACCEPTED}
+    # and both keep LINE's answer to a flexible PNP, 200
+    assert set(Attempt.objects.filter(notification_id__in=ids).values_list("http_status", flat=True)) == {200}
