@@ -417,3 +417,15 @@ def test_an_advertising_finding_keeps_what_the_detector_saw_for_the_readers_lang
     finding = check("PROMO_WORDING", brand, text="本週會員日全館85折 {order_id} {event_time}")
     [item, *_rest] = finding.params["items"]
     assert item["message"] == "ad.found" and item["params"]["finding"]["code"] == "ad.discount"
+
+
+def test_a_button_waits_for_the_reviewer_under_its_own_message_naming_its_url(brand: Brand) -> None:
+    finding = check("BUTTON_RELATES", brand, button_url="https://acme.example/orders")
+    assert (finding.passed, finding.message) == (None, "button.confirm")
+    assert finding.params["url"] == "https://acme.example/orders"
+
+
+def test_a_malformed_placeholder_is_quoted_in_its_finding(brand: Brand) -> None:
+    finding = check("VAR_DECLARED", brand, text="Order { order_id} shipped.")
+    malformed = [item["params"] for item in finding.params["items"] if item["message"] == "var.malformed"]
+    assert any(params["where"] == "text" and "order_id" in params["frag"] for params in malformed)
