@@ -265,19 +265,18 @@ FACT = re.compile(
 )
 # Framing that turns a sentence into an offer whatever facts it also states: words that urge the
 # member on or hand them something, and words that state what a benefit's terms allow.
-URGING = (
+URGING = re.compile(
     r"更(?:安心|有保障|划算|省|方便|優惠)|送您|送你|贈送您|再送|再享|再贈|加贈|另享|還能享|還可享|專屬|下次|下回|下一次|即日起|快來|立即|馬上|別錯過|把握|推薦您|邀請您|全館|全店|全站|全面|全品項|活動期間|"
     r"\bnext\s+(?:order|purchase|visit|time|booking|trip|stay)\b|\bwith\s+our\b|\bpeace\s+of\s+mind\b|\bexclusive\b|\benjoy\b|\bclaim\b|\bgrab\b|\btreat\b|\byour\s+\w+\s+offer\b|\bdon'?t\s+miss\b|\bnow\b|\bsitewide\b|\bstorewide\b"
 )
 TERMS_STATED = r"可折抵|可抵用|另有|另外|最高|可(?:升級|加辦|加購|享)|指定(?:商品|品項|餐點)|\bup\s+to\b"
-OFFER = re.compile(f"{URGING}|{TERMS_STATED}")
+OFFER = re.compile(f"{URGING.pattern}|{TERMS_STATED}")
 # A reply to what the member asked ("您詢問的停車折抵：…"): in the enquiry use case, stating the
 # terms they asked about offers nothing, unless the sentence also urges them on.
 REPLY = re.compile(
     r"\s*(?:您|你)(?:所|先前|日前|來電|來信)?(?:詢問|洽詢|查詢|提問|詢及)(?:的|之|有關|關於)|"
     r"\s*(?:regarding|about|re:?)\s+your\s+(?:question|enquiry|inquiry)\b|\s*you\s+asked\s+(?:about|whether|if|us)\b"
 )
-URGING_RE = re.compile(URGING)
 
 
 # A coupon or code is an offer unless the member used it, had it refunded, or is told it expires.
@@ -322,7 +321,7 @@ def _factual(text: str, start: int, end: int, fact: re.Pattern[str], *, reply: b
     """
     sentence = _sentence_of(text, start, end)
     if reply and REPLY.match(sentence):
-        return not URGING_RE.search(sentence)
+        return not URGING.search(sentence)
     return bool(fact.search(sentence)) and not OFFER.search(sentence)
 
 
@@ -480,7 +479,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.price_bait", REVIEW, r"(?:套餐|雙人餐|單人餐|組合|禮盒|吃到飽|全餐|療程|月付|月繳|每月只要)\s*(?:只要|僅|特價)?\s*(?:nt\$|\$)?\s*\d[\d,]*\s*元", factual=True),
     _p("ad.price_bait", BLOCK, r"\bas\s+low\s+as\b|\bonly\s+(?:nt\$|\$)\s*\d|\b(?:starting|prices?)\s+(?:at|from)\s+(?:nt\$|\$)?\s*\d|\bfrom\s+(?:just\s+)?(?:nt\$|\$)\s*\d[\d,]*\b(?!\s*(?:has|was|to))|\bearly\s*bird\b|\bunbeatable\b"),
     # Urgency and scarcity.
-    _p("ad.urgency", BLOCK, r"限時(?!掛號|專送|郵件|快遞)|限量|錯過不再|(?:售|賣|送|額)完為止|額滿為止|數量有限|名額有限|欲購從速|要買要快|最後\s*\d+\s*(?:名|組|件|個|份)|只剩\s*\d+\s*(?:名|組|件|個|份)|(?:今日|本日|今天|本週|週末|周末|本月|當日)(?:限定|限時|下單|最後)|快閃", factual=True),
+    _p("ad.urgency", BLOCK, r"限時(?!掛號|專送|郵件|快遞)|限量|錯過不再|(?:售|賣|送)完為止|額滿為止|數量有限|名額有限|欲購從速|要買要快|最後\s*\d+\s*(?:名|組|件|個|份)|只剩\s*\d+\s*(?:名|組|件|個|份)|(?:今日|本日|今天|本週|週末|周末|本月|當日)(?:限定|限時|下單|最後)|快閃", factual=True),
     _p("ad.urgency", BLOCK, r"\btoday\s+only\b|\blimited[\s-]+(?:time|stock|offer|edition|quantities)\b|\bwhile\s+(?:stocks?|supplies)\s+last\b|\blast\s+chance\b|\bhurry\b|\bdon'?t\s+miss\b|\bonly\s+(?:a\s+few|\d+)\s+(?:\w+\s+)?left\b|\bbefore\s+(?:prices?\s+go\s+up|it'?s\s+gone|they'?re\s+gone|stocks?\s+run\s+out)\b|\b(?:this\s+(?:week|weekend)|24\s+hours?)\s+only\b|\bends\s+(?:tonight|today|soon|this|on\s+(?:sunday|monday|friday|saturday))\b|\bsells?\s+out\b", factual=True),
     _p("ad.urgency", BLOCK, rf"名額(?:只剩|僅剩|有限|不多)|(?:只剩|僅剩)\s*(?:最後)?\s*{_N}+\s*(?:位|名|席|組|間|件|個|份|張)|要[\u4e00-\u9fff]{{1,2}}要快|別錯過|不要錯過|把握(?:最後)?(?:機會|時間)|\blimited\s+(?:seats|spots|places|availability|slots)\b|\b(?:seats|spots|places|slots)\s+(?:are\s+)?(?:left|remaining|going\s+fast)\b|\bselling\s+fast\b|\bact\s+(?:now|fast)\b"),
     _p("ad.urgency", REVIEW, r"倒數|即將(?:截止|結束|售完|完售|額滿)|最後\s*\d+\s*(?:天|小時|日)|\bcountdown\b|\bending\s+soon\b|\blast\s+\d+\s+(?:days|hours)\b|(?:活動|優惠|特價|折扣)[^。！!？?\n]{0,8}(?:今晚|今天|今日|本週|明天)[^。！!？?\n]{0,6}(?:截止|結束)", not_in=DEADLINE_USE_CASES),
