@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import override_settings
 from django.utils import timezone, translation
 
 from billing.choices import ExplanationReason, LineCountStatus, LineKind, PnpKind, StatementStatus
@@ -101,6 +102,23 @@ def test_the_last_taiwan_hour_of_a_month_is_billed_on_the_next_months_statement(
     assert february.pnp_boundary_in == 4
     assert february.pnp_billed == 4
     assert february.pnp_delivered_taiwan == 0
+
+
+@pytest.mark.parametrize("server_zone", ["UTC", "America/New_York"])
+def test_the_months_edges_are_taiwans_whatever_the_servers_time_zone(
+    server_zone: str, brand: Brand, finance: User, deliver: Callable[..., None]
+) -> None:
+    # given: a delivery in the last Taiwan hour before and in the last Taiwan hour of January
+    deliver(brand, taipei("2025-12-31 23:10"), 2)
+    deliver(brand, taipei("2026-01-31 23:20"), 3)
+
+    # when: the server runs in another zone (Django sets the process's local time from TIME_ZONE)
+    with override_settings(TIME_ZONE=server_zone):
+        january = statement_generate(brand=brand, month=JAN, actor=finance)
+
+    # then: both edges are the Taiwan hours 23:00–24:00, not the server's
+    assert (january.pnp_boundary_in, january.pnp_boundary_out) == (2, 3)
+    assert january.pnp_delivered_taiwan == 3
 
 
 def test_a_price_change_mid_month_gives_one_line_per_price_period(
@@ -317,13 +335,19 @@ def test_voiding_keeps_both_versions_and_regenerates_from_current_figures(
     assert (second.status, second.version, second.pnp_billed, second.replaces) == (StatementStatus.DRAFT, 2, 5, first)
 
 
+@pytest.mark.parametrize("kind", ["flexible", "template"])
 def test_a_billed_day_without_a_price_names_the_day_and_the_fix(
-    brand: Brand, finance: User, deliver: Callable[..., None]
+    kind: str, brand: Brand, finance: User, deliver: Callable[..., None]
 ) -> None:
     UnitPrice.objects.filter(channel="pnp").update(effective_from=date(2026, 1, 10))
-    deliver(brand, taipei("2026-01-05 10:00"), 1)
-    with translation.override("en"), pytest.raises(MissingPriceError, match=r"2026-01-05.*Unit prices"):
+    if kind == "flexible":
+        deliver(brand, taipei("2026-01-05 10:00"), 1)
+    else:  # a LINE template's PNP, billed on its own line
+        at = taipei("2026-01-05 10:00")
+        stat_add(brand_id=brand.pk, at=at, channel=Channel.PNP, metric=Metric.TEMPLATED_DELIVERED_BY_SEND, n=1)
+    with translation.override("en"), pytest.raises(MissingPriceError, match=r"2026-01-05.*Unit prices") as refused:
         statement_generate(brand=brand, month=JAN, actor=finance)
+    assert (refused.value.code, refused.value.field) == ("missing_price", "unit_price")  # the API's error code
     assert not Statement.objects.exists()
 
 
