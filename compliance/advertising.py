@@ -255,7 +255,7 @@ FACT = re.compile(
     r"已?套用|已使用|使用之|(?:已|並)?折抵|已?扣除|已含|(?:帳單|費用|金額|保費)(?:已)?(?:包含|含)|退回|退還|退款|退費|"
     r"隨貨|隨訂單|一併寄出|到期|失效|逾期|已?計入|已?入帳|已?存入|應繳|實付|共計|計算|計費|說明|生效|"
     r"依.{0,8}(?:合約|條款|規定|規則|辦法|權益)|合約|條款|本次訂單|此筆訂單|本期帳單|帳單金額|本次(?:享有?|免|消費|交易|訂購|購買|維修|服務|訂單)|已完成|改期|改至|已取消|寄達|已?核准|核卡|已?核發|您的(?:訂單|包裹|商品|帳單|預約|訂位|課程|會籍|帳戶|門號|保單|卡片|信用卡|點數|里程)|"
-    r"您(?:已)?(?:加購|購買|選購|預購|訂購|訂製|參加|申辦|申請|使用|報名|預約|預訂)(?:的|之)|您正在|提醒您|請攜帶|入場|報到|"
+    r"您(?:已)?(?:加購|購買|選購|預購|訂購|訂製|參加|申辦|申請|使用|報名|預約|預訂)(?:的|之)|您已(?:經)?(?:成功)?(?:報名|預約|預訂|申請|申辦|購買|訂購)|您正在|提醒您|請攜帶|入場|報到|"
     r"您(?:詢問|洽詢|查詢|提出)|已?(?:送達|出貨|寄出|交寄|簽收)|取件|取貨|(?:付款|扣款|繳費|交易)(?:已)?(?:完成|成功)|"
     + SERVICE_FACT
     + r"|\b(?:has|have)\s+(?:been\s+)?(?:shipped|delivered|dispatched)\b|\bwas\s+delivered\b|"
@@ -266,7 +266,7 @@ FACT = re.compile(
 # Framing that turns a sentence into an offer whatever facts it also states: words that urge the
 # member on or hand them something, and words that state what a benefit's terms allow.
 URGING = re.compile(
-    r"更(?:安心|有保障|划算|省|方便|優惠)|送您|送你|贈送您|再送|再享|再贈|加贈|另享|還能享|還可享|專屬|下次|下回|下一次|即日起|快來|立即|馬上|別錯過|把握|推薦您|邀請您|全館|全店|全站|全面|全品項|活動期間|"
+    r"更(?:安心|有保障|划算|省|方便|優惠)|送您|送你|贈送您|再送|再享|再贈|加贈|另享|還能享|還可享|專屬|下次|下回|下一次|即日起|快來|快到|快去|趕快|趕緊|立即|馬上|別錯過|把握|推薦您|邀請您|全館|全店|全站|全面|全品項|活動期間|"
     r"\bnext\s+(?:order|purchase|visit|time|booking|trip|stay)\b|\bwith\s+our\b|\bpeace\s+of\s+mind\b|\bexclusive\b|\benjoy\b|\bclaim\b|\bgrab\b|\btreat\b|\byour\s+\w+\s+offer\b|\bdon'?t\s+miss\b|\bnow\b|\bsitewide\b|\bstorewide\b"
 )
 TERMS_STATED = r"可折抵|可抵用|另有|另外|最高|可(?:升級|加辦|加購|享)|指定(?:商品|品項|餐點)|\bup\s+to\b"
@@ -282,7 +282,8 @@ REPLY = re.compile(
 # A coupon or code is an offer unless the member used it, had it refunded, or is told it expires.
 # What the member's own order holds or went through: a bundle bought, a parcel shipped.
 ORDER_FACT = re.compile(
-    r"您(?:已)?(?:選購|購買|訂購|預購|加購)(?:的|之)|已(?:出貨|寄出|送達|交寄)|本次訂單|此筆訂單|\byou\s+(?:bought|ordered|purchased)\b|\bpurchase\s+(?:is|was|has\s+been)\s+(?:complete|completed|confirmed|successful)\b|\b(?:has|have)\s+(?:been\s+)?(?:shipped|delivered|dispatched)\b"
+    r"您(?:已)?(?:選購|購買|訂購|預購|加購)(?:的|之)|已(?:出貨|寄出|送達|交寄)|本次訂單|此筆訂單|(?:付款|扣款|繳費)(?:已)?(?:完成|成功)|您(?:已經?)?集滿|"
+    r"\byour\s+payment\s+for\b|\bpayment\b[^.!?\n]{0,40}\b(?:has\s+been|was)\s+received\b|\byou\s+(?:bought|ordered|purchased)\b|\bpurchase\s+(?:is|was|has\s+been)\s+(?:complete|completed|confirmed|successful)\b|\b(?:has|have)\s+(?:been\s+)?(?:shipped|delivered|dispatched)\b"
 )
 # An order that met a spend threshold: the benefit is on the member's own order, not offered.
 QUALIFIED_FACT = re.compile(ORDER_FACT.pattern + r"|已(?:符合|達到|達成|滿足)|\bqualified\s+for\b")
@@ -305,6 +306,8 @@ USED_FACT = re.compile(
 )
 SERVICE_OR_USED = re.compile(f"{USED_FACT.pattern}|{SERVICE_FACT}")
 USED_OR_ORDERED = re.compile(f"{USED_FACT.pattern}|{ORDER_FACT.pattern}")
+# When the member bought something: an event's name there dates their purchase, it urges nothing.
+MEMBER_ACT = re.compile(r"您(?:於|在)[^,。！!？?\n]{0,12}?(?:消費|購買|訂購|刷卡|下單|購物)")
 
 
 def _sentence_of(text: str, start: int, end: int) -> str:
@@ -318,11 +321,12 @@ def _factual(text: str, start: int, end: int, fact: re.Pattern[str], *, reply: b
     """Whether the sentence around the match reports a fact about the member's own account and frames no offer.
 
     With ``reply`` (the enquiry use case), a sentence that answers what the member asked is such a fact.
+    When the member bought something (「您於活動期間消費」) frames nothing: it is left out of the framing.
     """
     sentence = _sentence_of(text, start, end)
     if reply and REPLY.match(sentence):
         return not URGING.search(sentence)
-    return bool(fact.search(sentence)) and not OFFER.search(sentence)
+    return bool(fact.search(sentence)) and not OFFER.search(MEMBER_ACT.sub("", sentence))
 
 
 @dataclass(frozen=True)
@@ -384,7 +388,7 @@ PATTERNS: tuple[Pattern, ...] = (
     # A bill states the fee with the contract's discounts: there the words alone are facts.
     _p("ad.discount", REVIEW, r"折扣|優惠|折價|優待|discount(?:s|ed)?\b|\bdeals?\b|\boffers?\b", not_before=_ENDING, not_in=(UseCase.BILL,), factual=True),
     _p("ad.discount", BLOCK, r"\bexclusive\s+(?:\w+\s+)?(?:offers?|deals?|rates?|perks?|prices?|savings|treats?|gifts?|rewards?|access)\b|\bfor\s+(?:just|only)\s+(?:nt\$|\$)\s*\d"),
-    _p("ad.discount", BLOCK, rf"(?:現省|立省|現賺|直降|現折|再折|再省)\s*{_AMOUNT_CJK}|\bsave\s+(?:nt\$|\$|up\s+to|\d)|\band\s+save\b|\d+\s*percent\s+off\b|\b(?:a|one)\s+(?:third|quarter)\s+off\b|\bhalf\s+off\b"),
+    _p("ad.discount", BLOCK, rf"(?:現省|立省|現賺|直降|現折|再折|再省)\s*{_AMOUNT_CJK}|\bsave\s+(?:nt\$|\$|up\s+to|\d)|\band\s+save\b|\d+\s*(?:percent\s+(?:off|cheaper)|%\s+cheaper)\b|\b(?:a|one)\s+(?:third|quarter)\s+off\b|\bhalf\s+off\b"),
     _p("ad.discount", BLOCK, rf"(?:直接|現|立|再|多)省\s*{_N}+\s*個?月|(?:年繳|預繳|一次繳)[^。！!？?\n]{{0,8}}(?:省|送|免)\s*{_N}+\s*個?月"),
     _p("ad.discount", BLOCK, r"會員(?:日|價|獨享|專屬|限定)|(?:周|週)年慶|品牌日|購物節|雙\s*1[12]|黑色星期五|black\s*friday|cyber\s*monday", factual=True),
     _p("ad.discount", BLOCK, r"大?降價|大降|\bprice\s+cuts?\b|\breduced\s+prices?\b", factual=True),
@@ -403,25 +407,30 @@ PATTERNS: tuple[Pattern, ...] = (
     # A benefit named without saying what it is: likely an offer, for a reviewer.
     _p("ad.threshold_gift", REVIEW, r"(?:可享|享有?(?!的)|即享|再享|獲得|拿|領)[^。！!？?\n]{0,6}?(?:回饋|好康|折扣|優惠|補助|補貼|減免|優待)", factual=True),
     _p("ad.threshold_gift", BLOCK, r"送\s*[\u4e00-\u9fff]{1,6}?\s*(?:一|1|兩|2)\s*(?:份|杯|片|個|張|瓶|盒|組|堂|次|晚|碗|盤)|免\s*(?:掛號費|服務費|工本費|安裝費|入會費|開卡費|門票|入場費|月租)|\bcomplimentary\b|\bget\s+(?:a|an|one|your)?\s*free\b|\bfree\s+(?:cake|drinks?|coffee|dessert|meal|night|upgrade|gift)\b", factual=True),
-    _p("ad.threshold_gift", BLOCK, rf"(?:即可|就能|就可以?|便可)\s*(?:獲得|領取|兌換|拿到|享有?|參加|抽)[^。！!？?\n]{{0,8}}?(?:{_BENEFIT})|最高(?:可)?(?:折抵|折|抵|回饋|送|享|贈|補助|可貸|貸)?\s*{_AMOUNT_CJK}|以?舊換新|換新機", factual=True),
+    _p("ad.threshold_gift", BLOCK, rf"(?:即可|就能|就可以?|便可)\s*(?:獲得|領取|兌換|拿到|享有?|參加|抽)[^。！!？?\n]{{0,8}}?(?:{_BENEFIT})|最高(?:可)?(?:折抵|折|抵|回饋|送|享|贈|補助|可貸|貸|領|拿|得)?\s*{_AMOUNT_CJK}|以?舊換新|換新機", factual=True),
     # A gift shipped with the member's own order is a fact about it; any other mention is for a reviewer.
     _p("ad.threshold_gift", REVIEW, r"贈品|贈送", not_before=r".{0,8}(?:隨|併|一起|一併|同|另外)?.{0,6}(?:寄出|出貨|送達|寄送|配送)", factual=True),
     # Buy N get M.
     _p("ad.buy_n_get_m", BLOCK, rf"買\s*(?P<buy>{_N}+)\s*[\u4e00-\u9fff]?\s*(?:送|贈|得)\s*(?P<get>{_N}+)", not_before=_ENDED, factual=ORDER_FACT),
     _p("ad.buy_n_get_m", BLOCK, rf"任選\s*{_N}+\s*(?:件|個|盒|杯|入|份|瓶)\s*(?:送|只要|\d|折|再|共)|買(?:大|小)送(?:小|大)|\bfor\s+the\s+price\s+of\s+(?:one|two|\d)\b"),
+    _p("ad.buy_n_get_m", BLOCK, rf"只(?:算|收|付|要付)\s*{_N}+\s*(?:件|個|杯|份|盒|瓶|包|支|雙|碗|晚|堂)?的?(?:錢|價錢|價格|費用)|買\s*{_N}+\s*付\s*{_N}+", factual=ORDER_FACT),
     _p("ad.buy_n_get_m", BLOCK, r"買就送|買即送|買就贈|加價購|加(?:價)?\s*\d+\s*元\s*(?:多|換|加|送|得|升級|享)|\bstay\s+\d+\s*(?:nights?)?,?\s*pay\s+(?:for\s+)?\d+\b|\bpay\s+for\s+(?:one|two|\d)\b"),
     _p("ad.buy_n_get_m", BLOCK, r"第二件|第2件|\bbuy\s+(?:one|two|\d+)\b.{0,20}?\bget\s+(?:a|one|another|the)?\s*(?:second|2nd|another|free)\b", factual=True),
-    _p("ad.buy_n_get_m", BLOCK, r"\bbuy\s+(?:\d+|one|two|three)\s*,?\s*get\s+(?:\d+|one|two|a|another)\b|\bbuy\s+(?:any\s+)?(?:\d+|one|two|three|four|five)\b[^.!?\n]{0,30}?\bget\s+(?:a|an|one|another|the|\d)\b"),
+    _p("ad.buy_n_get_m", BLOCK, r"\bbuy\s+(?:\d+|one|two|three)\s*,?\s*get\s+(?:\d+|one|two|a|another)\b|\bbuy\s+(?:any\s+)?(?:\d+|one|two|three|four|five)\b[^.!?\n]{0,30}?\bget\s+(?:a|an|one|another|the|\d)\b", factual=ORDER_FACT),
     # Coupon and promo codes.
     _p("ad.coupon_code", BLOCK, r"(?:優惠|折扣|折價|折抵|抵用|現金|購物)\s*(?:碼|券|卷|序號)|折價卷|\bcoupons?\b|\bpromo(?:tion(?:al)?)?\s*codes?\b|\bdiscount\s+codes?\b", not_after=_USED, factual=SERVICE_OR_USED),
     _p("ad.coupon_code", BLOCK, r"\b(?:use|enter|apply)\s+(?:the\s+)?code\s+[a-z0-9]{3,}|輸入\s*(?:代碼|序號|優惠碼)?\s*[a-z0-9]{4,}\s*(?:即|享|可|折|再|立即|馬上|現折|現省)"),
     _p("ad.coupon_code", REVIEW, r"憑\s*(?:此|本)?\s*(?:訊息|簡訊|畫面|截圖|通知|券)[^。！!？?\n]{0,10}(?:出示|享|折|兌換|換|領取)", factual=True),
     _p("ad.coupon_code", REVIEW, r"禮券|\bvouchers?\b|\bgift\s+cards?\b", factual=USED_OR_ORDERED),
     # Cash-back and stored-value bonuses.
-    _p("ad.cashback", BLOCK, r"回饋\s*\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?\s*%\s*(?:現金)?回饋|最高(?:回饋|送|享|贈)|現金回饋|刷卡金|首刷禮|新戶禮|加碼回饋"),
+    _p("ad.cashback", BLOCK, r"最高(?:回饋|送|享|贈)|現金回饋|刷卡金|首刷禮|新戶禮|加碼回饋"),
+    # A rate credited under the member's tier rules is points earned; offered, it is cash-back.
+    _p("ad.cashback", BLOCK, r"回饋\s*\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?\s*%\s*(?:現金)?回饋", factual=FACT_OR_TIER),
+    # A reward for a first order, top-up or sign-up.
+    _p("ad.cashback", BLOCK, r"首(?:次|筆|單)\s*(?:下單|消費|刷卡|加值|儲值|申辦|購買|交易|綁定|入金|投資|申購)[^。！!？?\n]{0,12}?(?:送|贈|享|回饋|退還|全額退|免|折|抵|得|領)", factual=ORDER_FACT),
     _p("ad.cashback", BLOCK, rf"儲值\s*{_AMOUNT_CJK}\s*(?:送|贈|加)|儲值(?:金)?加碼|送(?:你|您)?\s*{_AMOUNT_CJK}(?:購物金|折價|現金|紅利|元)"),
     _p("ad.cashback", BLOCK, r"(?:每|一)[\u4e00-\u9fff]{1,3}回饋\s*\d|回饋\s*(?:nt\$|\$)?\s*\d[\d,]*\s*(?:元|點|%)", factual=True),
-    _p("ad.cashback", BLOCK, r"\bcash\s*-?back\b|\b\d+(?:\.\d+)?\s*%\s*back\b|\b(?:bonus|extra)\s+(?:credit|cash|balance)\b|\btop\s*-?\s*up\b.{0,30}\b(?:get|extra|bonus)\b|\btop\s*-?\s*up\s+bonus\b"),
+    _p("ad.cashback", BLOCK, r"\bcash\s*-?back\b|\b\d+(?:\.\d+)?\s*%\s*back\b|\b(?:bonus|extra)\s+(?:credit|cash|balance)\b|\btop\s*-?\s*up\b.{0,30}\b(?:get|extra|bonus)\b|\btop\s*-?\s*up\s+bonus\b|\b(?:get|earn|receive)\s+(?:nt\$|\$)\s*\d[\d,]*\s+back\b"),
     # Bonus points (use case 9 forbids them; everywhere else they are promotion too).
     _p("ad.bonus_points", BLOCK, r"贈點|送點|加碼|免費點數|紅利加碼|回饋活動|活動贈送|點數大放送", clause="pnp.use_case_9"),
     # A multiplier credited under the member's tier rules is points earned; offered, it is a promotion.
@@ -433,19 +442,22 @@ PATTERNS: tuple[Pattern, ...] = (
     # Free trials and free months.
     _p("ad.free_trial", BLOCK, r"免費\s*(?:試用|體驗|試吃|試聽|試乘|試上|領取|兌換|升級|看|送|索取|申請|拿)|試用(?:包|品|組|裝|價)|首月\s*(?:免費|0元)|(?:前|首)\s*[\d一二兩三四五六七八九十]+\s*(?:個月|天|週|年)\s*免費|0\s*元\s*(?:體驗|試用|入手|開通|升級)", not_before=_ENDING, factual=True),
     _p("ad.free_trial", BLOCK, rf"(?:享|送|贈|獲得|可得|即享|再享|就送)\s*免費|第\s*[一1]\s*(?:堂|次|杯|晚|份|個月)\s*(?:免費|0\s*元)|(?:前|首)\s*{_N}+\s*(?:個月|期|天|週|年)[^。！!？?\n]{{0,6}}?(?:免費|0\s*元|半價)", not_before=_ENDING, factual=True),
+    # A period of a service given free, and a trial's "cancel before it ends and pay nothing".
+    _p("ad.free_trial", BLOCK, rf"{_N}+\s*(?:天|日|週|周|個月)\s*免費(?:看|用|玩|聽|試|體驗|暢|享|無限|使用)|首\s*(?:堂|次|杯|晚|份|單|趟|月)[\u4e00-\u9fff]{{0,4}}(?:免費|0\s*元|半價)", not_before=_ENDING, factual=ORDER_FACT),
+    _p("ad.free_trial", BLOCK, r"(?:到期前|期滿前|期間內|隨時)\s*(?:可)?\s*取消\s*(?:不收費|免費|不扣款|免付費|不另收費)|\bcancel\s+(?:any\s*time|before)\b[^.!?\n]{0,30}\b(?:free|no\s+charge|not\s+be\s+charged)\b"),
     # Free shipping stated on the member's own order is a fact about it; offered, it is an incentive.
     _p("ad.free_trial", BLOCK, r"免運|\bfree\s+(?:shipping|delivery)\b", not_before=_ENDING, factual=True),
     _p("ad.free_trial", BLOCK, r"\bfree\s+samples?\b", factual=CHOSEN_FACT),
     _p("ad.free_trial", BLOCK, r"\bfree\s+(?:trial|month|months|for\s+\d+|upgrade)|\b(?:first|\d+)\s+months?\s+(?:free|on\s+us)|\btry\s+(?:it\s+)?(?:for\s+)?free\b|\bfirst\s+\w+\s+(?:is\s+)?(?:free|on\s+us)\b|\bon\s+(?:us|the\s+house)\b|\btry\b[^.!?\n]{0,30}\bfree\b|\bfree\s+for\s+(?:a|one|two|three|\d+)\s+(?:months?|weeks?|days?)\b", not_before=_ENDING),
     # Referral and invite rewards.
-    _p("ad.referral", BLOCK, rf"(?:推薦|邀請|介紹|分享給?)\s*(?:{_N}+\s*(?:位|名|個))?\s*(?:好友|朋友|親友)|揪\s*(?:朋友|好友|團|親友)|呼朋引伴|好友推薦|推薦碼|邀請碼"),
+    _p("ad.referral", BLOCK, rf"(?:推薦|邀請|介紹|分享給?)\s*(?:{_N}+\s*(?:位|名|個))?\s*新?\s*(?:好友|朋友|親友)|揪\s*(?:朋友|好友|團|親友)|呼朋引伴|好友推薦|推薦碼|邀請碼"),
     _p("ad.referral", BLOCK, r"邀\s*(?:請)?\s*(?:您的)?(?:好友|朋友|親友|家人|同事)|帶\s*(?:朋友|好友|家人|親友)|(?:兩|二|2)\s*人同行|同行(?:者)?\s*(?:各|再|即|享|送|免費|半價)|好友[^。！!？?\n]{0,6}(?:消費|辦卡|下單|註冊|加入|來店)|分享[^。！!？?\n]{0,8}(?:連結|網址|推薦)[^。！!？?\n]{0,10}(?:送|贈|得|享)"),
     _p("ad.referral", BLOCK, r"\brefer\s+(?:a\s+)?friends?\b|\binvite\s+(?:your\s+)?friends?\b|\breferral\b|\bbring\s+a\s+friend\b|\byour\s+friends?\s+(?:get|gets|receive|earn|save|will\s+get)\b|\bshare\s+your\s+(?:referral\s+|invite\s+|unique\s+|personal\s+)?(?:link|code)\b|\bfor\s+every\s+(?:friend|sign-?up|referral)\b"),
     # Lotteries and check-in gifts.
     _p("ad.lottery", BLOCK, r"抽獎|抽\s*(?:中|出|大獎|好禮|iphone|機票)|大獎|幸運兒|獎品|(?:打卡|簽到|集點|集章)\s*(?:送|禮|抽|就送|拿|領|換)|\b(?:lucky\s+draw|sweepstakes?|giveaway|raffle)\b|\bwin\s+(?:a|an|one|free|big)\b|\bcheck\s*-?\s*in\s+(?:to\s+)?(?:win|get|for)\b", factual=ENTRY_FACT),
     _p("ad.lottery", BLOCK, r"(?:填問卷|填寫問卷|留言|分享|按讚|評論|評價|報名|登錄發票|登錄)\s*(?:就|即|再|還)?\s*(?:抽|送|拿|領)|\bwin\s+(?:prizes?|cash|big)\b|\bprizes?\b"),
     _p("ad.lottery", REVIEW, r"中獎", factual=RECEIPT_LOTTERY),
-    _p("ad.lottery", BLOCK, r"(?:簽到|集滿|集點|集章)[^。！!？?\n]{0,12}?(?:兌換|送|換|領|抽)|\b(?:a\s+)?chance\s+to\s+win\b|\benter\s+to\s+win\b", factual=True),
+    _p("ad.lottery", BLOCK, r"(?:簽到|集滿|集點|集章)[^。！!？?\n]{0,12}?(?:兌換|送|換|領|抽|免費|半價)|\b(?:a\s+)?chance\s+to\s+win\b|\benter\s+to\s+win\b", factual=True),
     # Launches and new arrivals.
     _p("ad.launch", BLOCK, r"新品|新上市|上市了|全新(?:推出|登場|上市|上架|開幕|口味|菜單)|隆重登場|強勢登場|重磅登場|新登場|搶先看|新口味|新菜色|新款|新開幕|盛大開幕|季節限定|期間限定|(?:本季|當季|本月|本週|地區|門市|網路|線上|網購|冬季|夏季|春季|秋季|冬日|夏日)限定|開放預購|預購(?:開跑|中|開始)|搶先預購|(?:春|夏|秋|冬)季限定|限定(?:版|款|口味|商品|杯)|聯名|嚐鮮|新(?:菜單|品項|系列|產品|門市|分店)|(?:分店|門市|新店|新館|分館|旗艦店|新址)\s*(?:開幕|開張|登場)|開幕(?:囉|慶|了)", factual=True),
     _p("ad.launch", BLOCK, r"\bnew\s+(?:[a-z]+\s+)?(?:arrivals?|collection|season|menu|flavou?rs?|products?|in\s+store|styles?)\b|\bjust\s+(?:launched|dropped|landed|arrived)\b|\bintroducing\b|\bcheck\s+out\s+(?:our|what|the\s+new|these|the\s+latest)|\bwhat'?s\s+new\b|\bcoming\s+soon\b|\bgrand\s+opening\b", factual=True),
@@ -472,7 +484,7 @@ PATTERNS: tuple[Pattern, ...] = (
     # A product offered to the member: a marketing verb, or second-person framing, near a product noun.
     _p("ad.cross_sell", REVIEW, r"(?:推薦|申請|申辦|加辦|加保|投保|洽詢|辦理|別忘了|不妨|符合[^,。]{0,4}資格)[^。！!？?\n]{0,10}?(?:信貸|信用貸款|房貸|車貸|轉貸|保險|[險]|附約|白金卡|御璽卡|鈦金卡|無限卡|信用卡|數位帳戶|方案|吃到飽|門號|寬頻|網路|光纖|電視|救援|保障|會員|課程|療程)|加保|專屬[\u4e00-\u9fff]{0,4}(?:方案|優惠|禮遇|好禮|價|折扣|回饋|額度)|\badd\s+(?:an?\s+)?(?:extended|extra)\s+\w+|\b(?:you\s+(?:are|'re)\s+)?eligible\s+(?:for|to)\s+(?:an?\s+)?(?:upgrade|new|our|a\s+higher)\b", factual=True),
     # Price bait.
-    _p("ad.price_bait", BLOCK, rf"(?:只要|只需|僅需|僅要|只賣|不到|低至|下殺至?)\s*(?:每月|月付|月繳|每人|每位|每份|一次)?\s*{_AMOUNT_CJK}|最低\s*{_AMOUNT_CJK}\s*起|(?:nt\$|\$)\s*[\d,]+\s*元?\s*起(?!迄|算|日|至)|[\d,]+\s*元\s*起(?!迄|算|日|至)|(?:最|超)?高價(?:收購|回收)|現金收購|銅板價|超殺|超值|超低價|甜甜價|驚喜價|體驗價|均一價|早鳥"),
+    _p("ad.price_bait", BLOCK, rf"(?:只要|只需|僅需|僅要|只賣|不到|低至|下殺至?)\s*(?:每月|月付|月繳|每人|每位|每份|一次)?\s*{_AMOUNT_CJK}|最低\s*{_AMOUNT_CJK}\s*起|(?:nt\$|\$)\s*[\d,]+\s*元?\s*起(?!迄|算|日|至)|[\d,]+\s*元\s*起(?!迄|算|日|至)|(?:最|超)?高價(?:收購|回收)|現金收購|銅板價|超殺|超值|超低價|甜甜價|驚喜價|體驗價|均一價|早鳥|(?:配|吃|喝|唱|玩|洗|剪)好(?:配|吃|喝|唱|玩|洗|剪)滿|(?:年度|全年|史上|全台|網路)最低|最低價"),
     _p("ad.price_bait", BLOCK, rf"{_AMOUNT_CJK}\s*有找|\bfor\s+(?:under|less\s+than|below)\s+(?:nt\$|\$)\s*\d"),
     _p("ad.price_bait", BLOCK, rf"{_AMOUNT}\s*(?:就能|就可以?|即可|便能)\s*(?:擁有|帶回|入手|享受|享|吃到|住|換)"),
     _p("ad.price_bait", BLOCK, r"(?:每人|每位|每晚|每月|每堂|一人)\s*(?:nt\$|\$)?\s*[\d,]+\s*元?\s*起|(?<![\d/:.])\d{1,3}(?:,\d{3})+\s*元?\s*起(?!迄|算|日|至)"),
@@ -481,7 +493,7 @@ PATTERNS: tuple[Pattern, ...] = (
     # Urgency and scarcity.
     _p("ad.urgency", BLOCK, r"限時(?!掛號|專送|郵件|快遞)|限量|錯過不再|(?:售|賣|送)完為止|額滿為止|數量有限|名額有限|欲購從速|要買要快|最後\s*\d+\s*(?:名|組|件|個|份)|只剩\s*\d+\s*(?:名|組|件|個|份)|(?:今日|本日|今天|本週|週末|周末|本月|當日)(?:限定|限時|下單|最後)|快閃", factual=True),
     _p("ad.urgency", BLOCK, r"\btoday\s+only\b|\blimited[\s-]+(?:time|stock|offer|edition|quantities)\b|\bwhile\s+(?:stocks?|supplies)\s+last\b|\blast\s+chance\b|\bhurry\b|\bdon'?t\s+miss\b|\bonly\s+(?:a\s+few|\d+)\s+(?:\w+\s+)?left\b|\bbefore\s+(?:prices?\s+go\s+up|it'?s\s+gone|they'?re\s+gone|stocks?\s+run\s+out)\b|\b(?:this\s+(?:week|weekend)|24\s+hours?)\s+only\b|\bends\s+(?:tonight|today|soon|this|on\s+(?:sunday|monday|friday|saturday))\b|\bsells?\s+out\b", factual=True),
-    _p("ad.urgency", BLOCK, rf"名額(?:只剩|僅剩|有限|不多)|(?:只剩|僅剩)\s*(?:最後)?\s*{_N}+\s*(?:位|名|席|組|間|件|個|份|張)|要[\u4e00-\u9fff]{{1,2}}要快|別錯過|不要錯過|把握(?:最後)?(?:機會|時間)|\blimited\s+(?:seats|spots|places|availability|slots)\b|\b(?:seats|spots|places|slots)\s+(?:are\s+)?(?:left|remaining|going\s+fast)\b|\bselling\s+fast\b|\bact\s+(?:now|fast)\b"),
+    _p("ad.urgency", BLOCK, rf"名額(?:只剩|僅剩|有限|不多)|錯過(?:今天|今日|這次|本次|此次|這週|本週|這一波|這波)|(?:只剩|僅剩)\s*(?:最後)?\s*{_N}+\s*(?:位|名|席|組|間|件|個|份|張)|要[\u4e00-\u9fff]{{1,2}}要快|別錯過|不要錯過|把握(?:最後)?(?:機會|時間)|\blimited\s+(?:seats|spots|places|availability|slots)\b|\b(?:seats|spots|places|slots)\s+(?:are\s+)?(?:left|remaining|going\s+fast)\b|\bselling\s+fast\b|\bact\s+(?:now|fast)\b"),
     _p("ad.urgency", REVIEW, r"倒數|即將(?:截止|結束|售完|完售|額滿)|最後\s*\d+\s*(?:天|小時|日)|\bcountdown\b|\bending\s+soon\b|\blast\s+\d+\s+(?:days|hours)\b|(?:活動|優惠|特價|折扣)[^。！!？?\n]{0,8}(?:今晚|今天|今日|本週|明天)[^。！!？?\n]{0,6}(?:截止|結束)", not_in=DEADLINE_USE_CASES),
     # Imperative calls to buy.
     _p("ad.call_to_buy", BLOCK, r"(?:立即|立刻|馬上|現在就?|趕快|趕緊|快來|快去|快上|快到|快點|速來)[^。！!？?\n]{0,8}?(?:搶購|搶|購買|下單|選購|挑選|挑|選|訂購|入手|購|買|申辦|辦卡|逛|參加|領取|加入會員|升級|開通|訂房|訂票|動用|試算|預約|報名|體驗|申請|洽詢|預訂|索取)|(?:快|趕快|趕緊)\s*(?:帶|揪|約)[^。！!？?\n]{0,8}(?:來|去|一起)|心動不如行動|還在猶豫|猶豫什麼|還等什麼|怎能錯過|怎麼能錯過|帶走(?:它|他|她|吧|一)|帶(?:它|他|她)回家|點\s*(?:我|此|這裡|擊)\s*(?:馬上|立即|立刻)?\s*(?:訂購|購買|選購|搶|領|報名|預約|申辦|下單|逛)|手刀|搶先|開搶|快搶|秒殺|瘋搶|衝一波|帶回家"),
@@ -494,7 +506,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.call_to_buy", REVIEW, r"(?:來|快來|歡迎)\s*(?:看看|逛逛|瞧瞧|參觀|體驗|試試|選購)|歡迎(?:預約|預訂|訂位|選購|光臨|來店)|來\s*(?:一|1)\s*(?:碗|杯|份|盤|客|個|顆|趟)|就來(?:我們|本店|門市|店裡)|就來[\u4e00-\u9fff]{0,6}(?:吧|試試|看看|走走|坐坐)|試試看吧|來[\u4e00-\u9fff]{0,6}(?:試試|看看|逛逛)吧|\b(?:thinking\s+(?:about|of)|looking\s+for|ready\s+for|want\s+(?:more|a\s+new|to\s+(?:save|win|get|try|upgrade))|need\s+(?:a\s+new|more|a\s+break))\b[^.?!\n]{0,30}\?|\blevel\s+up\b|\b(?:you|your\s+\w+)\s+deserves?\b|\bpamper\b|\bindulge\b|(?:^|[.!?,;:—–\n]\s*|\band\s+|\bto\s+)(?:book|order|reserve|try|join|visit|shop)\b(?!\s+(?:has|was|is|will|#))[^.!?\n]{0,40}\b(?:today|now|this\s+(?:week|weekend|month))\b|購物車[^。！!？?\n]{0,10}(?:等|還在|別忘|結帳)|想(?:要|省|賺|擁有|享受|試試|來點|更(?!改|換|正|新))[^。！!？?\n]{0,12}嗎|\b(?:items?|something)\s+(?:left\s+)?in\s+your\s+cart\b|\byour\s+cart\s+is\s+waiting\b|\bvisit\s+us\b|\bcome\s+(?:and\s+)?(?:see|visit|try|take\s+a\s+look|check)\b|\blooking\s+for\s+an?\s+new\b", factual=True),
     # Invitations to a brand's event.
     _p("ad.invitation", REVIEW, r"慶祝[^。！!？?\n]{0,8}(?:週年|周年|開幕|開張|誕|節)|歡慶|同慶|開放(?:預訂|訂位|報名|預購)|名額開放|開放名額|\bcelebrate\s+with\s+us\b|\bour\s+(?:birthday|anniversary)\b|驚喜(?:連連|價|好禮|不斷)|[十\d]+\s*(?:週|周)年|(?:市集|展覽|派對|講座|快閃|音樂會|演唱會|祭|嘉年華)[^。！!？?\n]{0,8}(?:登場|開跑|舉辦|開幕)|活動開跑", factual=True),
-    _p("ad.invitation", REVIEW, r"誠摯邀請|邀請您(?:參加|出席|蒞臨|一同|來)|歡迎(?:蒞臨|參加|報名|來店)|報名中|開放報名|熱烈報名|即日起(?:開放)?報名|\byou'?re\s+invited\b|\bjoin\s+(?:us|our)\b|\bfree\s+(?:class(?:es)?|workshop|lesson|tasting|seminar)\b|\bwe\s+invite\s+you\b|\brsvp\b", factual=True),
+    _p("ad.invitation", REVIEW, r"誠摯邀請|邀請您(?:參加|出席|蒞臨|一同|來)|招生中|(?:開始|熱烈|火熱)招生|招生(?:開跑|開始)|歡迎(?:蒞臨|參加|報名|來店)|報名中|開放報名|熱烈報名|即日起(?:開放)?報名|\byou'?re\s+invited\b|\bjoin\s+(?:us|our)\b|\bfree\s+(?:class(?:es)?|workshop|lesson|tasting|seminar)\b|\bwe\s+invite\s+you\b|\brsvp\b", factual=True),
 )  # fmt: skip
 
 # Most copy (and nearly every send-time value) holds nothing: one pass over it with every

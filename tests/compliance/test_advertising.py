@@ -129,6 +129,20 @@ def test_obfuscated_and_plain_advertising_is_blocked(text: str) -> None:
         ("ad.threshold_gift", "週年慶到店就送環保袋"),
         ("ad.price_bait", "舊金飾高價收購，當場付現"),
         ("ad.call_to_buy", "趕快約朋友一起來唱歌"),
+        ("ad.discount", "Gym memberships are 20 percent cheaper this spring"),
+        ("ad.buy_n_get_m", "牙刷買四付三，限門市"),
+        ("ad.buy_n_get_m", "沐浴乳任選兩瓶只收一瓶的錢"),
+        ("ad.cashback", "Book three nights and get $40 back"),
+        ("ad.cashback", "基金首筆申購，手續費全額退"),
+        ("ad.free_trial", "有聲書 14 天免費聽，每月自動續訂"),
+        ("ad.free_trial", "Sign up for the news app and cancel anytime before day 30 at no charge"),
+        ("ad.free_trial", "舞蹈教室首堂試跳課免費"),
+        ("ad.invitation", "兒童美語暑期班熱烈招生"),
+        ("ad.referral", "介紹新好友加入，雙方各拿 300 點"),
+        ("ad.threshold_gift", "辦卡最高可拿 2,000 元"),
+        ("ad.price_bait", "洗車洗好洗滿 299"),
+        ("ad.price_bait", "全台最低，手機殼 59 元"),
+        ("ad.urgency", "錯過這波再等明年"),
     ],
 )
 def test_each_category_is_recognised_by_its_pattern(code: str, text: str) -> None:
@@ -250,6 +264,20 @@ def test_words_stating_a_fact_about_the_members_own_order_pass_and_the_same_word
             "You asked about parking: spend NT$1,000 on the day and get 3 hours free.",
             "Spend NT$1,000 today and get 3 hours free parking, come and visit now.",
         ),
+        # when the member bought (an event's name dates the purchase) against the event offered
+        (UseCase.POINTS_EARNED, "您在品牌日當天購物，獲得的 35 點已存入帳戶", "品牌日當天購物，點數加倍送"),
+        # a reward the member's own stamps completed against stamps offered
+        (UseCase.POINTS_EARNED, "您已集滿 10 格，第 11 份免費兌換券已存入帳戶", "集滿 10 格，第 11 份免費"),
+        # a rate the member's tier gives, credited, against a rate offered
+        (UseCase.POINTS_EARNED, "依您的會員等級回饋 3% 點數，本次 27 點已入帳", "週末刷卡回饋 3% 點數"),
+        # an offer's name in what the member paid for against the offer
+        (
+            UseCase.PAYMENT_COMPLETED,
+            "Your payment for the Buy 2 Get 1 snack box was received.",
+            "Buy 2, get 1 snack box free",
+        ),
+        # the member's own registration against an invitation to register
+        (UseCase.REGISTRATION_COMPLETED, "您已報名免費體驗營，集合時間 7/2 08:30", "暑假免費體驗營開放報名"),
     ],
 )
 def test_a_benefit_the_members_own_order_entry_or_tier_already_holds_passes_and_offered_it_does_not(
@@ -275,6 +303,13 @@ def test_a_reply_to_the_members_question_that_urges_them_on_or_comes_outside_the
 
 
 def test_an_offer_framed_in_the_same_sentence_as_a_fact_is_still_an_offer() -> None:
+    # a coupon running out is a fact; urging the member to use it is an offer
+    reminder = detect("您的 50 元折價券將於 5/31 到期", use_case=UseCase.DEADLINE_REMINDER, lists=LISTS)
+    assert reminder.verdict == PASS
+    assert detect("您的 50 元折價券將於 5/31 到期，趕快去門市使用", lists=LISTS).verdict != PASS
+    # when the member bought dates the purchase, but what follows in the sentence can still urge
+    dated = detect("您在週年慶消費滿額，下次來店再享 9 折", use_case=UseCase.PURCHASE_COMPLETED, lists=LISTS)
+    assert dated.verdict != PASS
     assert detect("您的訂單已出貨，全館滿額折扣進行中", use_case=UseCase.DELIVERY_NOTICE, lists=LISTS).verdict != PASS
     assert (
         detect("付款完成，謝謝！現在加入年費會員還能享免運", use_case=UseCase.PAYMENT_COMPLETED, lists=LISTS).verdict
