@@ -278,6 +278,31 @@ def test_a_delivery_after_close_goes_to_an_adjustment_line_in_the_next_open_mont
     assert not march.lines.filter(kind__in=[LineKind.ADJUSTMENT_PNP, LineKind.ADJUSTMENT_SMS]).exists()
 
 
+def test_another_brands_open_month_does_not_hold_back_this_brands_adjustment(
+    brand: Brand,
+    other_brand: Brand,
+    finance: User,
+    finance2: User,
+    deliver: Callable[..., None],
+    line_says: Callable[..., object],
+) -> None:
+    # given: January and February closed; then a late delivery of January
+    deliver(brand, taipei("2026-01-20 10:00"), 3)
+    line_says(brand, date(2026, 1, 20), "unavailable_for_privacy")
+    january = close(statement_generate(brand=brand, month=JAN, actor=finance), finance, finance2)
+    close(statement_generate(brand=brand, month=FEB, actor=finance), finance, finance2)
+    deliver(brand, taipei("2026-01-20 18:00"), 1)
+    # and another brand's February still a draft
+    statement_generate(brand=other_brand, month=FEB, actor=finance)
+
+    # when
+    march = statement_generate(brand=brand, month=MAR, actor=finance)
+
+    # then: this brand's first open month after January is March, which carries the +1
+    adjustment = march.lines.get(kind=LineKind.ADJUSTMENT_PNP)
+    assert (adjustment.quantity, adjustment.adjusts) == (1, january)
+
+
 def test_a_later_delivery_in_a_month_still_in_draft_is_not_carried_into_the_next_month(
     brand: Brand, finance: User, deliver: Callable[..., None]
 ) -> None:

@@ -145,6 +145,9 @@ def test_url_shorteners_are_refused_even_without_a_scheme(brand: Brand) -> None:
     assert check("LINK_SHORTENER", brand, text="Track at reurl.cc/xyz please").passed is False
     assert check("LINK_SHORTENER", brand, button_url="https://lihi.cc/AbC").passed is False
     assert check("LINK_SHORTENER", brand).passed is True
+    # the finding names the shorteners under its own message, rendered in the reader's language
+    finding = check("LINK_SHORTENER", brand, text="看 https://bit.ly/1 或 https://reurl.cc/2 。")
+    assert (finding.message, finding.params) == ("link.shortener", {"hosts": "bit.ly, reurl.cc"})
 
 
 def test_a_button_needs_a_label_and_a_url_and_a_reviewer_to_confirm_it(brand: Brand) -> None:
@@ -178,8 +181,23 @@ def test_free_text_variables_need_a_max_length(brand: Brand) -> None:
         {"name": "order_id", "type": "text", "sample": "A1"},
         {"name": "event_time", "type": "datetime", "sample": "x"},
     ]
-    assert check("VAR_MAX_LENGTH", brand, variables=variables).passed is False
+    finding = check("VAR_MAX_LENGTH", brand, variables=variables)
+    assert finding.passed is False
+    assert (finding.message, finding.params) == ("var.no_max_length", {"names": "order_id"})
+    assert "order_id" in finding.detail
     assert check("VAR_MAX_LENGTH", brand).passed is True
+
+
+def test_a_variable_at_its_worst_is_its_max_length_in_wide_characters_or_else_its_sample() -> None:
+    from compliance.rules import worst_case_values
+
+    version = TemplateVersion(
+        variables=[
+            {"name": "order_id", "type": "text", "max_length": 3, "sample": "A1"},
+            {"name": "event_time", "type": "datetime", "sample": "2026-03-01 10:00"},
+        ]
+    )
+    assert worst_case_values(version) == {"order_id": "測測測", "event_time": "2026-03-01 10:00"}
 
 
 def test_line_text_is_at_most_5000_characters_with_variables_at_their_max(brand: Brand) -> None:

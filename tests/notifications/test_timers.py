@@ -125,9 +125,16 @@ def test_an_accepted_pnp_waits_exactly_24_hours_for_its_delivery_then_is_not_del
     assert deliveries_expire(now=notification.expires_at - timedelta(seconds=1)) == 0
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.AWAITING_DELIVERY
+    # an earlier attempt that LINE already answered (here, failed) keeps its own outcome
+    (accepted,) = notification.attempts.all()
+    failed = Attempt.objects.get(pk=accepted.pk)
+    failed.pk, failed.status, failed.reference = None, AttemptStatus.FAILED, f"{accepted.reference}-earlier"
+    failed.save()
     deliveries_expire(now=notification.expires_at)
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.NOT_DELIVERED
+    statuses = dict(notification.attempts.values_list("pk", "status"))
+    assert statuses == {accepted.pk: AttemptStatus.EXPIRED, failed.pk: AttemptStatus.FAILED}
 
 
 def test_a_pnp_not_delivered_within_its_templates_delay_queues_its_sms_exactly_then(
