@@ -292,6 +292,26 @@ def test_a_refetch_skips_only_this_brands_settled_days_of_each_kind(
     ]
 
 
+def test_a_template_pnp_on_the_months_last_day_has_its_template_count_asked_again(
+    brand: Brand, finance: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: the brand's only template PNP of January was sent on the 31st (JST)
+    stats_add(Counter({(brand.pk, taipei("2026-01-31 20:00"), Channel.PNP, Metric.TEMPLATED_DELIVERED_BY_SEND): 1}))
+    asked: list[tuple[str, int]] = []
+
+    def fetch(*, brand: Brand, jst_date: date, now: object, kind: str) -> LineDailyCount:
+        asked.append((kind, jst_date.day))
+        return LineDailyCount(brand=brand, jst_date=jst_date, kind=kind, status="ready", success=1)
+
+    monkeypatch.setattr("billing.services.line_count_fetch", fetch)
+
+    # when: finance re-fetches January in February
+    line_counts_refetch_month(brand=brand, month=date(2026, 1, 1), actor=finance, now=taipei("2026-02-03 12:00"))
+
+    # then: LINE's template count is asked for every day of the month, the 31st too
+    assert [day for kind, day in asked if kind == PnpKind.TEMPLATE] == list(range(1, 32))
+
+
 def test_finance_refetches_from_the_statement_page_and_the_draft_bills_lines_count(
     brand: Brand, sandbox: SandboxProcess, deliver: Callable[..., None], finance: User, manager: User
 ) -> None:

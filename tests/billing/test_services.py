@@ -373,6 +373,7 @@ def test_a_billed_day_without_a_price_names_the_day_and_the_fix(
     with translation.override("en"), pytest.raises(MissingPriceError, match=r"2026-01-05.*Unit prices") as refused:
         statement_generate(brand=brand, month=JAN, actor=finance)
     assert (refused.value.code, refused.value.field) == ("missing_price", "unit_price")  # the API's error code
+    assert str(refused.value) == "No PNP unit price covers 2026-01-05: add one under Billing › Unit prices."
     assert not Statement.objects.exists()
 
 

@@ -163,6 +163,12 @@ def test_every_placeholder_must_be_declared_and_well_formed(brand: Brand) -> Non
     assert check("VAR_DECLARED", brand, text="訂單 {order_id} 已於 {event_time} 出貨。").passed is True
 
 
+def test_a_variable_without_a_name_is_named_empty_in_its_finding(brand: Brand) -> None:
+    finding = check("VAR_DEFINITION", brand, variables=[{"type": "text", "max_length": 20, "sample": "A1"}])
+    (item,) = [item for item in finding.params["items"] if item["message"] == "var.name"]
+    assert item["params"] == {"i": 1, "name": ""}
+
+
 def test_variable_definitions_need_a_known_type_and_a_sample(brand: Brand) -> None:
     bad = [{"name": "Order-ID", "type": "blob", "max_length": 0}]
     finding = check("VAR_DEFINITION", brand, variables=bad)
@@ -171,7 +177,8 @@ def test_variable_definitions_need_a_known_type_and_a_sample(brand: Brand) -> No
 
 
 def test_no_placeholder_at_the_very_start_or_end(brand: Brand) -> None:
-    assert check("VAR_POSITION", brand, text="{order_id} 已出貨").passed is False
+    finding = check("VAR_POSITION", brand, text="{order_id} 已出貨")
+    assert (finding.passed, finding.message, finding.params) == (False, "var.position", {"where": "text"})
     assert check("VAR_POSITION", brand, text="Your order shipped: {order_id}").passed is False
     assert check("VAR_POSITION", brand, text="Your order {order_id} shipped.").passed is True
 
@@ -435,6 +442,7 @@ def test_an_advertising_finding_keeps_what_the_detector_saw_for_the_readers_lang
     finding = check("PROMO_WORDING", brand, text="本週會員日全館85折 {order_id} {event_time}")
     [item, *_rest] = finding.params["items"]
     assert item["message"] == "ad.found" and item["params"]["finding"]["code"] == "ad.discount"
+    assert item["params"]["where"] == "text"  # which field of the template the words are in
 
 
 def test_a_button_waits_for_the_reviewer_under_its_own_message_naming_its_url(brand: Brand) -> None:
