@@ -37,7 +37,9 @@ def change_url(application: Application) -> str:
 
 def overdue_today(make_application: Callable[..., Application]) -> Application:
     calendar = current_calendar()
-    today = timezone.localdate()
+    # Counted from the last working day on or before today: on a weekend or a holiday, 30 working
+    # days back from today itself would be only 29 working days ago.
+    today = calendar.add_working_days(calendar.add_working_days(timezone.localdate(), 1), -1)
     application = make_application(on=calendar.add_working_days(today, -40))
     application_move(
         application=application,

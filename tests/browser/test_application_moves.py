@@ -55,7 +55,9 @@ def test_a_move_recorded_three_working_days_late_moves_the_forecast_and_the_summ
     application = Application.objects.get(brand__slug="demo-shop", stage=Stage.SERVICE_PLAN_REVIEW)
     calendar = current_calendar()
     today = timezone.localdate()
-    three_ago = calendar.add_working_days(today, -3)
+    # three working days before the last working day on or before today (a weekend's Saturday
+    # is no working day, so three back from it would be only two before a move made today)
+    three_ago = calendar.add_working_days(calendar.add_working_days(calendar.add_working_days(today, 1), -1), -3)
     before = application_status(application, today=today, calendar=calendar).forecast_go_live
     assert before is not None
     page = login(browser, browser_context_args, live_server.url, locale="en-US")
