@@ -280,7 +280,8 @@ REPLY = re.compile(
 
 
 # A coupon or code is an offer unless the member used it, had it refunded, or is told it expires.
-# What the member's own order holds or went through: a bundle bought, a parcel shipped.
+# What the member's own order holds or went through: a bundle bought, a payment received, a
+# stamp card filled, a parcel shipped.
 ORDER_FACT = re.compile(
     r"您(?:已)?(?:選購|購買|訂購|預購|加購)(?:的|之)|已(?:出貨|寄出|送達|交寄)|本次訂單|此筆訂單|(?:付款|扣款|繳費)(?:已)?(?:完成|成功)|您(?:已經?)?集滿|"
     r"\byour\s+payment\s+for\b|\bpayment\b[^.!?\n]{0,40}\b(?:has\s+been|was)\s+received\b|\byou\s+(?:bought|ordered|purchased)\b|\bpurchase\s+(?:is|was|has\s+been)\s+(?:complete|completed|confirmed|successful)\b|\b(?:has|have)\s+(?:been\s+)?(?:shipped|delivered|dispatched)\b"
