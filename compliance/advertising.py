@@ -81,9 +81,11 @@ CLAUSES: dict[str, Clause] = {
 
 # Zero-width characters and the soft hyphen are invisible to a member: dropped.
 INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f\ufe0e\ufe0f")
+# Characters written for the numeral 一 (「買ー送ー」): the katakana long-vowel mark, bopomofo "i".
+LOOKALIKES = {"\u30fc": "一", "\u3127": "一"}
 # Separators an author may slip inside a word: collapsed between CJK characters and single letters.
 # Decorative symbols count as separators too: arrows, shapes, stars, hearts, dingbats, emoji.
-SEPARATORS = " \u3000.\\-_·*\u30fb\u2027\u2022\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff"
+SEPARATORS = " \u3000.\\-_·*/|~\u30fb\u2027\u2022\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff"
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _COLLAPSE_CJK = re.compile(rf"(?<=[{_CJK}])[{SEPARATORS}]+(?=[{_CJK}])")
 _COLLAPSE_LETTERS = re.compile(rf"(?<![a-z])[a-z](?:[{SEPARATORS}]+[a-z](?![a-z]))+")
@@ -94,7 +96,7 @@ _SEPARATOR_RUN = re.compile(rf"[{SEPARATORS}]+")
 def _fold(char: str) -> str:
     if char in INVISIBLE:
         return ""
-    return unicodedata.normalize("NFKC", char).lower()
+    return LOOKALIKES.get(char) or unicodedata.normalize("NFKC", char).lower()
 
 
 @dataclass(frozen=True)
@@ -255,19 +257,19 @@ FACT = re.compile(
     r"已?套用|已使用|使用之|(?:已|並)?折抵|已?扣除|已含|(?:帳單|費用|金額|保費)(?:已)?(?:包含|含)|退回|退還|退款|退費|"
     r"隨貨|隨訂單|一併寄出|到期|失效|逾期|已?計入|已?入帳|已?存入|應繳|實付|共計|計算|計費|說明|生效|"
     r"依.{0,8}(?:合約|條款|規定|規則|辦法|權益)|合約|條款|本次訂單|此筆訂單|本期帳單|帳單金額|本次(?:享有?|免|消費|交易|訂購|購買|維修|服務|訂單)|已完成|改期|改至|已取消|寄達|已?核准|核卡|已?核發|您的(?:訂單|包裹|商品|帳單|預約|訂位|課程|會籍|帳戶|門號|保單|卡片|信用卡|點數|里程)|"
-    r"您(?:已)?(?:加購|購買|選購|預購|訂購|訂製|參加|申辦|申請|使用|報名|預約|預訂)(?:的|之)|您已(?:經)?(?:成功)?(?:報名|預約|預訂|申請|申辦|購買|訂購)|您正在|提醒您|請攜帶|入場|報到|"
+    r"您(?:已)?(?:加購|購買|選購|預購|訂購|訂製|參加|申辦|申請|使用|報名|預約|預訂|選擇|選用)(?:的|之)|將於[^。！!？?\n]{0,16}(?:扣款|扣繳)|自動扣(?:款|繳)|您已(?:經)?(?:成功)?(?:報名|預約|預訂|申請|申辦|購買|訂購)|您正在|提醒您|請攜帶|入場|報到|"
     r"您(?:詢問|洽詢|查詢|提出)|已?(?:送達|出貨|寄出|交寄|簽收)|取件|取貨|(?:付款|扣款|繳費|交易)(?:已)?(?:完成|成功)|"
     + SERVICE_FACT
     + r"|\b(?:has|have)\s+(?:been\s+)?(?:shipped|delivered|dispatched)\b|\bwas\s+delivered\b|"
     r"\bapplied\b|\byou\s+paid\b|\bwas\s+charged\b|\bincluded\b|\bincludes\b|\bunder\s+your\s+contract\b|"
-    r"\brefund(?:ed)?\b|\breturned\s+to\b|\bexpir(?:e|es|ed|ing)\b|\bwill\s+be\s+charged\b|\byour\s+(?:order|booking|bill|plan)\b|\breminder\b|\byour\s+new\b|\bconfirmed\b|\bquestions?\s+about\b|如有(?:任何)?(?:疑問|問題)|有任何問題|恕不|不適用|"
+    r"\brefund(?:ed)?\b|\breturned\s+to\b|\b(?:has|have)\s+been\s+(?:received|credited|deposited)\b|\bexpir(?:e|es|ed|ing)\b|\bwill\s+be\s+charged\b|\byour\s+(?:order|booking|bill|plan)\b|\breminder\b|\byour\s+new\b|\bconfirmed\b|\bquestions?\s+about\b|如有(?:任何)?(?:疑問|問題)|有任何問題|恕不|不適用|"
     r"\byour\s+(?:free\s+)?(?:consultation|appointment|session|class|upgrade|payment|subscription|membership|reservation|fare|loan|policy|card|account)\b"
 )
 # Framing that turns a sentence into an offer whatever facts it also states: words that urge the
 # member on or hand them something, and words that state what a benefit's terms allow.
 URGING = re.compile(
     r"更(?:安心|有保障|划算|省|方便|優惠)|送您|送你|贈送您|再送|再享|再贈|加贈|另享|還能享|還可享|專屬|下次|下回|下一次|即日起|快來|快到|快去|趕快|趕緊|立即|馬上|別錯過|把握|推薦您|邀請您|全館|全店|全站|全面|全品項|活動期間|"
-    r"\bnext\s+(?:order|purchase|visit|time|booking|trip|stay)\b|\bwith\s+our\b|\bpeace\s+of\s+mind\b|\bexclusive\b|\benjoy\b|\bclaim\b|\bgrab\b|\btreat\b|\byour\s+\w+\s+offer\b|\bdon'?t\s+miss\b|\bnow\b|\bsitewide\b|\bstorewide\b"
+    r"\bnext\s+(?:order|purchase|visit|time|booking|trip|stay)\b|\bwith\s+our\b|\bpeace\s+of\s+mind\b|\bexclusive\b|\benjoy\b|\bclaim\b|\bgrab\b|\btreat\b|\byour\s+\w+\s+offer\b|\bdon'?t\s+miss\b|\bnow\b(?!\s+that\b)|\bsitewide\b|\bstorewide\b"
 )
 TERMS_STATED = r"可折抵|可抵用|另有|另外|最高|可(?:升級|加辦|加購|享)|指定(?:商品|品項|餐點)|\bup\s+to\b"
 OFFER = re.compile(f"{URGING.pattern}|{TERMS_STATED}")
@@ -283,9 +285,11 @@ REPLY = re.compile(
 # What the member's own order holds or went through: a bundle bought, a payment received, a
 # stamp card filled, a parcel shipped.
 ORDER_FACT = re.compile(
-    r"您(?:已)?(?:選購|購買|訂購|預購|加購)(?:的|之)|已(?:出貨|寄出|送達|交寄)|本次訂單|此筆訂單|(?:付款|扣款|繳費)(?:已)?(?:完成|成功)|您(?:已經?)?集滿|"
+    r"您(?:已)?(?:選購|購買|訂購|預購|加購)(?:的|之)|您已(?:完成)?(?:付款|付清|結帳)|已(?:出貨|寄出|送達|交寄)|本次訂單|此筆訂單|(?:付款|扣款|繳費)(?:已)?(?:完成|成功)|您(?:已經?)?集滿|"
     r"\byour\s+payment\s+for\b|\bpayment\b[^.!?\n]{0,40}\b(?:has\s+been|was)\s+received\b|\byou\s+(?:bought|ordered|purchased)\b|\bpurchase\s+(?:is|was|has\s+been)\s+(?:complete|completed|confirmed|successful)\b|\b(?:has|have)\s+(?:been\s+)?(?:shipped|delivered|dispatched)\b"
 )
+# A discount the member's own order or bill already had applied.
+APPLIED_OR_ORDERED = re.compile(ORDER_FACT.pattern + r"|已套用|已折抵|\bapplied\b")
 # An order that met a spend threshold: the benefit is on the member's own order, not offered.
 QUALIFIED_FACT = re.compile(ORDER_FACT.pattern + r"|已(?:符合|達到|達成|滿足)|\bqualified\s+for\b")
 # What the member chose that came with their order ("a free sample of the cream you selected").
@@ -299,6 +303,10 @@ ENTRY_FACT = re.compile(
     r"(?:得獎|中獎)名單已(?:經)?(?:公布|公告)|您(?:詢問|洽詢|查詢|提出)|\byou(?:'re|\s+are|\s+have\s+been)\s+entered\b|\byour\s+entry\b"
 )
 RECEIPT_LOTTERY = re.compile(ENTRY_FACT.pattern + r"|發票|載具|\be-?invoice\b")
+# A reward already credited to the member (a referral's bonus once the friend signed up).
+CREDITED_FACT = re.compile(
+    r"已(?:經)?(?:入帳|存入|發放|撥入|匯入)|\b(?:has|have)\s+been\s+(?:credited|deposited|added)\b"
+)
 # A points multiplier that is the member's tier, not a promotion.
 TIER_FACT = re.compile(r"升等|升級為|晉升|會員等級|卡等|等級為|\b(?:tier|status)\b")
 FACT_OR_TIER = re.compile(f"{FACT.pattern}|{TIER_FACT.pattern}")
@@ -378,10 +386,10 @@ PATTERNS: tuple[Pattern, ...] = (
     # Percentage and 折 discounts.
     _p("ad.discount", BLOCK, r"(?P<percent>\d{1,2}(?:\.\d+)?)\s*%\s*(?:off\b|discount|折扣|優惠)"),
     _p("ad.discount", BLOCK, r"\b(?:up\s+to|save|extra|get|enjoy|take)\s+(?P<percent>\d{1,2})\s*%"),
-    _p("ad.discount", BLOCK, r"(?<![\d.])(?P<rate>[一二三四五六七八九\d]{1,2}(?:\.\d)?)\s*折(?![抵舊疊衷合算返騰線頁痕價券])", not_before=_ENDED, factual=ORDER_FACT),
+    _p("ad.discount", BLOCK, r"(?<![\d.])(?P<rate>[一二三四五六七八九\d]{1,2}(?:\.\d)?)\s*折(?![抵舊疊衷合算返騰線頁痕價券])", not_before=_ENDED, factual=APPLIED_OR_ORDERED),
     _p("ad.discount", BLOCK, r"(?<![已並])折\s*(?:nt\$|\$)?\s*\d[\d,]*\s*元", factual=True),
     _p("ad.discount", BLOCK, r"打\s*折|半價|半買半送|對折|買一送一|下殺|殺到|狂降|大減價|清倉|出清|破盤|大放送", not_before=_ENDED, factual=ORDER_FACT),
-    _p("ad.discount", BLOCK, r"第\s*(?:[二三四五六七八九十]|[2-9]|10)\s*(?:件|杯|份|個|入|盒|位|人|瓶|串|包|支|雙|張|本|罐|條|組|堂|晚|客|碗|片)\s*(?:\d|[一二三四五六七八九]|半|免|只要|優惠|特|0\s*元|送)", not_before=_ENDED, factual=ORDER_FACT),
+    _p("ad.discount", BLOCK, r"第\s*(?:[二三四五六七八九十]|[2-9]|10)\s*(?:件|杯|份|個|入|盒|位|人|瓶|串|包|支|雙|張|本|罐|條|組|堂|晚|客|碗|片)\s*(?:\d|[一二三四五六七八九]|半|免|只要|優惠|特|0\s*元|送|不用錢|不要錢)", not_before=_ENDED, factual=ORDER_FACT),
     _p("ad.buy_n_get_m", BLOCK, rf"{_N}+\s*(?:件|杯|份|個|盒|瓶|包|支|雙|碗)\s*同價|同價(?:加購|換購|帶走)|\b\d+\s+for\s+(?:nt\$|\$)?\s*\d+\b", factual=ORDER_FACT),
     _p("ad.discount", BLOCK, r"\b(?:flash|mega|big)\s*sale\b"),
     _p("ad.discount", BLOCK, r"\b(?:(?:big|mega|flash|spring|summer|autumn|winter|holiday|year-end|anniversary)\s+)?sale\b"),
@@ -408,18 +416,19 @@ PATTERNS: tuple[Pattern, ...] = (
     # A benefit named without saying what it is: likely an offer, for a reviewer.
     _p("ad.threshold_gift", REVIEW, r"(?:可享|享有?(?!的)|即享|再享|獲得|拿|領)[^。！!？?\n]{0,6}?(?:回饋|好康|折扣|優惠|補助|補貼|減免|優待)", factual=True),
     _p("ad.threshold_gift", BLOCK, r"送\s*[\u4e00-\u9fff]{1,6}?\s*(?:一|1|兩|2)\s*(?:份|杯|片|個|張|瓶|盒|組|堂|次|晚|碗|盤)|免\s*(?:掛號費|服務費|工本費|安裝費|入會費|開卡費|門票|入場費|月租)|\bcomplimentary\b|\bget\s+(?:a|an|one|your)?\s*free\b|\bfree\s+(?:cake|drinks?|coffee|dessert|meal|night|upgrade|gift)\b", factual=True),
-    _p("ad.threshold_gift", BLOCK, rf"(?:即可|就能|就可以?|便可)\s*(?:獲得|領取|兌換|拿到|享有?|參加|抽)[^。！!？?\n]{{0,8}}?(?:{_BENEFIT})|最高(?:可)?(?:折抵|折|抵|回饋|送|享|贈|補助|可貸|貸|領|拿|得)?\s*{_AMOUNT_CJK}|以?舊換新|換新機", factual=True),
+    _p("ad.threshold_gift", BLOCK, rf"(?:即可|就能|就可以?|便可)\s*(?:獲得|領取|領|兌換|拿到|享有?|參加|抽)[^。！!？?\n]{{0,8}}?(?:{_BENEFIT})|最高(?:可)?(?:折抵|折|抵|回饋|送|享|贈|補助|可貸|貸|領|拿|得)?\s*{_AMOUNT_CJK}|以?舊換新|換新機", factual=True),
+    _p("ad.threshold_gift", BLOCK, r"^\s*spend\s+(?:over\s+|at\s+least\s+|more\s+than\s+)?(?:nt\$|\$)\s*\d|[.!?]\s*spend\s+(?:over\s+|at\s+least\s+|more\s+than\s+)?(?:nt\$|\$)\s*\d"),
     # A gift shipped with the member's own order is a fact about it; any other mention is for a reviewer.
     _p("ad.threshold_gift", REVIEW, r"贈品|贈送", not_before=r".{0,8}(?:隨|併|一起|一併|同|另外)?.{0,6}(?:寄出|出貨|送達|寄送|配送)", factual=True),
     # Buy N get M.
     _p("ad.buy_n_get_m", BLOCK, rf"買\s*(?P<buy>{_N}+)\s*[\u4e00-\u9fff]?\s*(?:送|贈|得)\s*(?P<get>{_N}+)", not_before=_ENDED, factual=ORDER_FACT),
     _p("ad.buy_n_get_m", BLOCK, rf"任選\s*{_N}+\s*(?:件|個|盒|杯|入|份|瓶)\s*(?:送|只要|\d|折|再|共)|買(?:大|小)送(?:小|大)|\bfor\s+the\s+price\s+of\s+(?:one|two|\d)\b"),
-    _p("ad.buy_n_get_m", BLOCK, rf"只(?:算|收|付|要付)\s*{_N}+\s*(?:件|個|杯|份|盒|瓶|包|支|雙|碗|晚|堂)?的?(?:錢|價錢|價格|費用)|買\s*{_N}+\s*付\s*{_N}+", factual=ORDER_FACT),
+    _p("ad.buy_n_get_m", BLOCK, rf"只(?:算|收|付|要付)\s*{_N}+\s*[\u4e00-\u9fff]?的?(?:錢|價錢|價格|費用)|買\s*{_N}+\s*付\s*{_N}+", factual=ORDER_FACT),
     _p("ad.buy_n_get_m", BLOCK, r"買就送|買即送|買就贈|加價購|加(?:價)?\s*\d+\s*元\s*(?:多|換|加|送|得|升級|享)|\bstay\s+\d+\s*(?:nights?)?,?\s*pay\s+(?:for\s+)?\d+\b|\bpay\s+for\s+(?:one|two|\d)\b"),
     _p("ad.buy_n_get_m", BLOCK, r"第二件|第2件|\bbuy\s+(?:one|two|\d+)\b.{0,20}?\bget\s+(?:a|one|another|the)?\s*(?:second|2nd|another|free)\b", factual=True),
     _p("ad.buy_n_get_m", BLOCK, r"\bbuy\s+(?:\d+|one|two|three)\s*,?\s*get\s+(?:\d+|one|two|a|another)\b|\bbuy\s+(?:any\s+)?(?:\d+|one|two|three|four|five)\b[^.!?\n]{0,30}?\bget\s+(?:a|an|one|another|the|\d)\b", factual=ORDER_FACT),
     # Coupon and promo codes.
-    _p("ad.coupon_code", BLOCK, r"(?:優惠|折扣|折價|折抵|抵用|現金|購物)\s*(?:碼|券|卷|序號)|折價卷|\bcoupons?\b|\bpromo(?:tion(?:al)?)?\s*codes?\b|\bdiscount\s+codes?\b", not_after=_USED, factual=SERVICE_OR_USED),
+    _p("ad.coupon_code", BLOCK, r"(?:優惠|折扣|折價|折抵|抵用|現金|購物|促銷)\s*(?:代碼|碼|券|卷|序號)|折價卷|\bcoupons?\b|\bpromo(?:tion(?:al)?)?\s*codes?\b|\bdiscount\s+codes?\b", not_after=_USED, factual=SERVICE_OR_USED),
     _p("ad.coupon_code", BLOCK, r"\b(?:use|enter|apply)\s+(?:the\s+)?code\s+[a-z0-9]{3,}|輸入\s*(?:代碼|序號|優惠碼)?\s*[a-z0-9]{4,}\s*(?:即|享|可|折|再|立即|馬上|現折|現省)"),
     _p("ad.coupon_code", REVIEW, r"憑\s*(?:此|本)?\s*(?:訊息|簡訊|畫面|截圖|通知|券)[^。！!？?\n]{0,10}(?:出示|享|折|兌換|換|領取)", factual=True),
     _p("ad.coupon_code", REVIEW, r"禮券|\bvouchers?\b|\bgift\s+cards?\b", factual=USED_OR_ORDERED),
@@ -432,6 +441,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.cashback", BLOCK, rf"儲值\s*{_AMOUNT_CJK}\s*(?:送|贈|加)|儲值(?:金)?加碼|送(?:你|您)?\s*{_AMOUNT_CJK}(?:購物金|折價|現金|紅利|元)"),
     _p("ad.cashback", BLOCK, r"(?:每|一)[\u4e00-\u9fff]{1,3}回饋\s*\d|回饋\s*(?:nt\$|\$)?\s*\d[\d,]*\s*(?:元|點|%)", factual=True),
     _p("ad.cashback", BLOCK, r"\bcash\s*-?back\b|\b\d+(?:\.\d+)?\s*%\s*back\b|\b(?:bonus|extra)\s+(?:credit|cash|balance)\b|\btop\s*-?\s*up\b.{0,30}\b(?:get|extra|bonus)\b|\btop\s*-?\s*up\s+bonus\b|\b(?:get|earn|receive)\s+(?:nt\$|\$)\s*\d[\d,]*\s+back\b"),
+    _p("ad.cashback", BLOCK, rf"新(?:會員|戶|客)[^。！!？?\n]{{0,8}}?(?:禮金|好禮|購物金|見面禮)|(?:再|就|即|可|還)領\s*{_AMOUNT_CJK}\s*(?:禮金|購物金|回饋金|紅包|抵用金)|(?:領|獲得)\s*{_AMOUNT_CJK}\s*回饋金", factual=True),
     # Bonus points (use case 9 forbids them; everywhere else they are promotion too).
     _p("ad.bonus_points", BLOCK, r"贈點|送點|加碼|免費點數|紅利加碼|回饋活動|活動贈送|點數大放送", clause="pnp.use_case_9"),
     # A multiplier credited under the member's tier rules is points earned; offered, it is a promotion.
@@ -441,7 +451,7 @@ PATTERNS: tuple[Pattern, ...] = (
     # Points given for doing something (a survey, a download, a sign-up) or given on top.
     _p("ad.bonus_points", BLOCK, rf"(?:再|多|加|額外|就|即|還)?送\s*{_N}+\s*(?:點|倍|積分|紅利)|(?:問卷|任務|下載|綁定|註冊|打卡|評論|評價|分享|簽到)[^。！!？?\n]{{0,10}}(?:獲得|送|得|拿|領)\s*{_N}+\s*(?:點|積分)", clause="pnp.use_case_9", factual=True),
     # Free trials and free months.
-    _p("ad.free_trial", BLOCK, r"免費\s*(?:試用|體驗|試吃|試聽|試乘|試上|領取|兌換|升級|看|送|索取|申請|拿)|試用(?:包|品|組|裝|價)|首月\s*(?:免費|0元)|(?:前|首)\s*[\d一二兩三四五六七八九十]+\s*(?:個月|天|週|年)\s*免費|0\s*元\s*(?:體驗|試用|入手|開通|升級)", not_before=_ENDING, factual=True),
+    _p("ad.free_trial", BLOCK, r"免費\s*(?:試用|體驗|試吃|試聽|試乘|試騎|試駕|試穿|試玩|試喝|試上|領取|兌換|升級|看|送|索取|申請|拿)|試用(?:包|品|組|裝|價)|首月\s*(?:免費|0元)|(?:前|首)\s*[\d一二兩三四五六七八九十]+\s*(?:個月|天|週|年)\s*免費|0\s*元\s*(?:體驗|試用|入手|開通|升級)", not_before=_ENDING, factual=True),
     _p("ad.free_trial", BLOCK, rf"(?:享|送|贈|獲得|可得|即享|再享|就送)\s*免費|第\s*[一1]\s*(?:堂|次|杯|晚|份|個月)\s*(?:免費|0\s*元)|(?:前|首)\s*{_N}+\s*(?:個月|期|天|週|年)[^。！!？?\n]{{0,6}}?(?:免費|0\s*元|半價)", not_before=_ENDING, factual=True),
     # A period of a service given free, and a trial's "cancel before it ends and pay nothing".
     _p("ad.free_trial", BLOCK, rf"{_N}+\s*(?:天|日|週|周|個月)\s*免費(?:看|用|玩|聽|試|體驗|暢|享|無限|使用)|首\s*(?:堂|次|杯|晚|份|單|趟|月)[\u4e00-\u9fff]{{0,4}}(?:免費|0\s*元|半價)", not_before=_ENDING, factual=ORDER_FACT),
@@ -451,18 +461,19 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.free_trial", BLOCK, r"\bfree\s+samples?\b", factual=CHOSEN_FACT),
     _p("ad.free_trial", BLOCK, r"\bfree\s+(?:trial|month|months|for\s+\d+|upgrade)|\b(?:first|\d+)\s+months?\s+(?:free|on\s+us)|\btry\s+(?:it\s+)?(?:for\s+)?free\b|\bfirst\s+\w+\s+(?:is\s+)?(?:free|on\s+us)\b|\bon\s+(?:us|the\s+house)\b|\btry\b[^.!?\n]{0,30}\bfree\b|\bfree\s+for\s+(?:a|one|two|three|\d+)\s+(?:months?|weeks?|days?)\b", not_before=_ENDING),
     # Referral and invite rewards.
-    _p("ad.referral", BLOCK, rf"(?:推薦|邀請|介紹|分享給?)\s*(?:{_N}+\s*(?:位|名|個))?\s*新?\s*(?:好友|朋友|親友)|揪\s*(?:朋友|好友|團|親友)|呼朋引伴|好友推薦|推薦碼|邀請碼"),
-    _p("ad.referral", BLOCK, r"邀\s*(?:請)?\s*(?:您的)?(?:好友|朋友|親友|家人|同事)|帶\s*(?:朋友|好友|家人|親友)|(?:兩|二|2)\s*人同行|同行(?:者)?\s*(?:各|再|即|享|送|免費|半價)|好友[^。！!？?\n]{0,6}(?:消費|辦卡|下單|註冊|加入|來店)|分享[^。！!？?\n]{0,8}(?:連結|網址|推薦)[^。！!？?\n]{0,10}(?:送|贈|得|享)"),
-    _p("ad.referral", BLOCK, r"\brefer\s+(?:a\s+)?friends?\b|\binvite\s+(?:your\s+)?friends?\b|\breferral\b|\bbring\s+a\s+friend\b|\byour\s+friends?\s+(?:get|gets|receive|earn|save|will\s+get)\b|\bshare\s+your\s+(?:referral\s+|invite\s+|unique\s+|personal\s+)?(?:link|code)\b|\bfor\s+every\s+(?:friend|sign-?up|referral)\b"),
+    _p("ad.referral", BLOCK, rf"(?:推薦|邀請|介紹|分享給?)\s*(?:{_N}+\s*(?:位|名|個))?\s*新?\s*(?:好友|朋友|親友)|揪\s*(?:朋友|好友|團|親友)|呼朋引伴|好友推薦|推薦碼|邀請碼", factual=CREDITED_FACT),
+    _p("ad.referral", BLOCK, r"邀\s*(?:請)?\s*(?:您的)?(?:好友|朋友|親友|家人|同事)|帶\s*(?:朋友|好友|家人|親友)|(?:兩|二|2)\s*人同行|同行(?:者)?\s*(?:各|再|即|享|送|免費|半價)|好友[^。！!？?\n]{0,6}(?:消費|辦卡|下單|註冊|加入|來店)|分享[^。！!？?\n]{0,8}(?:連結|網址|推薦)[^。！!？?\n]{0,10}(?:送|贈|得|享)", factual=CREDITED_FACT),
+    _p("ad.referral", BLOCK, r"\brefer\s+(?:a\s+)?friends?\b|\binvite\s+(?:your\s+)?friends?\b|\breferral\b|\bbring\s+a\s+friend\b|\byour\s+friends?\s+(?:get|gets|receive|earn|save|will\s+get)\b|\bshare\s+your\s+(?:referral\s+|invite\s+|unique\s+|personal\s+)?(?:link|code)\b|\bfor\s+every\s+(?:friend|sign-?up|referral)\b", factual=CREDITED_FACT),
     # Lotteries and check-in gifts.
-    _p("ad.lottery", BLOCK, r"抽獎|抽\s*(?:中|出|大獎|好禮|iphone|機票)|大獎|幸運兒|獎品|(?:打卡|簽到|集點|集章)\s*(?:送|禮|抽|就送|拿|領|換)|\b(?:lucky\s+draw|sweepstakes?|giveaway|raffle)\b|\bwin\s+(?:a|an|one|free|big)\b|\bcheck\s*-?\s*in\s+(?:to\s+)?(?:win|get|for)\b", factual=ENTRY_FACT),
+    _p("ad.lottery", BLOCK, rf"抽獎|抽\s*(?:中|出|大獎|好禮|iphone|機票)|抽\s*{_N}+\s*(?:位|名|人)|\blucky\s+(?:members?|winners?|customers?|guests?|fans?|users?)\b|大獎|幸運兒|獎品|(?:打卡|簽到|集點|集章)\s*(?:送|禮|抽|就送|拿|領|換)|\b(?:lucky\s+draw|sweepstakes?|giveaway|raffle)\b|\bwin\s+(?:a|an|one|free|big)\b|\bcheck\s*-?\s*in\s+(?:to\s+)?(?:win|get|for)\b", factual=ENTRY_FACT),
     _p("ad.lottery", BLOCK, r"(?:填問卷|填寫問卷|留言|分享|按讚|評論|評價|報名|登錄發票|登錄)\s*(?:就|即|再|還)?\s*(?:抽|送|拿|領)|\bwin\s+(?:prizes?|cash|big)\b|\bprizes?\b"),
     _p("ad.lottery", REVIEW, r"中獎", factual=RECEIPT_LOTTERY),
     _p("ad.lottery", BLOCK, r"(?:簽到|集滿|集點|集章)[^。！!？?\n]{0,12}?(?:兌換|送|換|領|抽|免費|半價)|\b(?:a\s+)?chance\s+to\s+win\b|\benter\s+to\s+win\b", factual=True),
     # Launches and new arrivals.
-    _p("ad.launch", BLOCK, r"新品|新上市|上市了|全新(?:推出|登場|上市|上架|開幕|口味|菜單)|隆重登場|強勢登場|重磅登場|新登場|搶先看|新口味|新菜色|新款|新開幕|盛大開幕|季節限定|期間限定|(?:本季|當季|本月|本週|地區|門市|網路|線上|網購|冬季|夏季|春季|秋季|冬日|夏日)限定|開放預購|預購(?:開跑|中|開始)|搶先預購|(?:春|夏|秋|冬)季限定|限定(?:版|款|口味|商品|杯)|聯名|嚐鮮|新(?:菜單|品項|系列|產品|門市|分店)|(?:分店|門市|新店|新館|分館|旗艦店|新址)\s*(?:開幕|開張|登場)|開幕(?:囉|慶|了)", factual=True),
+    _p("ad.launch", BLOCK, r"新品|新上市|上市了|全新(?:推出|登場|上市|上架|開幕|口味|菜單)|隆重登場|強勢登場|重磅登場|新登場|搶先看|新口味|新菜色|新款|新開幕|盛大開幕|季節限定|期間限定|(?:本季|當季|本月|本週|地區|門市|網路|線上|網購|冬季|夏季|春季|秋季|冬日|夏日)限定|開放預購|預購(?:開跑|中|開始)|搶先預購|(?:春|夏|秋|冬)季限定|限定(?:版|款|口味|商品|杯)|聯名|嚐鮮|新(?:菜單|品項|系列|產品|門市|分店)|(?:分店|門市|新店|新館|分館|旗艦店|新址)[^,。！!？?\n]{0,10}?(?:開幕|開張|登場|試營運)|開幕(?:囉|慶|了|週|周|期間|首週)", factual=True),
     _p("ad.launch", BLOCK, r"\bnew\s+(?:[a-z]+\s+)?(?:arrivals?|collection|season|menu|flavou?rs?|products?|in\s+store|styles?)\b|\bjust\s+(?:launched|dropped|landed|arrived)\b|\bintroducing\b|\bcheck\s+out\s+(?:our|what|the\s+new|these|the\s+latest)|\bwhat'?s\s+new\b|\bcoming\s+soon\b|\bgrand\s+opening\b", factual=True),
     _p("ad.launch", BLOCK, r"開賣|現正(?:開賣|熱賣|販售|供應|預購)|(?:季|甜點|口味|商品|菜單|系列|經典|人氣|強勢)[\u4e00-\u9fff]{0,3}回歸|回來囉|回來了|上桌囉?|\b(?:collection|range|line-?up|menu|season)\s+(?:has|have|is)\s+(?:arrived|here|landed|out)\b|\bexplore\s+(?:it|them|our|the\s+new)\b|\bnow\s+available\b|\bout\s+now\b|\bnew\s+in\b|\bdiscover\s+(?:our|the|what|new)\b|\bnew\s+(?:[a-z]+\s+)?(?:line|range|line-?up|models?|release)\b", factual=True),
+    _p("ad.launch", BLOCK, r"\b(?:our|all-new|brand-new)\s+(?:[\w-]+\s+){0,4}(?:is|are)\s+(?:here|out|now\s+available|in\s+stores?)\b|\bsee\s+what'?s\s+(?:new|in\s+store)\b"),
     _p("ad.launch", REVIEW, r"最新(?:商品|產品|款式|系列|優惠|活動|消息|上市)", factual=True),
     _p("ad.launch", REVIEW, r"新[\u4e00-\u9fff]{1,8}(?:上線|上市|推出|開課|上架|報到|登場)", factual=True, not_in=(UseCase.OUTAGE,)),
     _p("ad.launch", REVIEW, r"登場|上市(?!櫃|公司)", factual=True, not_in=(UseCase.OUTAGE,)),
@@ -471,7 +482,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.cross_sell", BLOCK, r"額度(?:可|即可|能|可以)再?(?:提高|提升|調高|調升|加大)|可再?(?:提高|提升|調高|調升)(?:您的)?(?:信用卡)?額度|\b(?:you\s+can|you\s+could|eligible\s+to)\s+(?:increase|raise)\s+your\s+(?:credit\s+|card\s+)?limit\b"),
     _p("ad.cross_sell", BLOCK, r"利率\s*(?:最低)?\s*\d+(?:\.\d+)?\s*%\s*起|低利|最快\s*.{0,6}撥款|免保人|秒核|線上(?:申辦|申請|投保).{0,10}(?:享|送|禮|優惠)|(?:申辦|加辦|辦卡|開戶|投保|續約|升級|轉換|攜碼)[^,。！!？?\n]{0,6}?(?:送|享|贈|禮|優惠|抽)|免年費", factual=True),
     _p("ad.cross_sell", BLOCK, r"\b(?:rates?|apr|interest)\s+(?:from|as\s+low\s+as)\s+\d|\bpre-?approved\b|\bapply\s+(?:now|today)\b|\bupgrade\s+(?:now|today)\b|\bswitch\s+(?:now|today)\b"),
-    _p("ad.cross_sell", REVIEW, r"加購|升級(?:方案|為|至|到)|專屬方案|推薦(?:您|你)|為您推薦|猜你喜歡|您可能(?:也)?(?:會)?(?:喜歡|需要)|\bupgrade\s+to\b|\byou\s+(?:may|might)\s+also\s+like\b|\brecommended\s+for\s+you\b|\badd\s+(?:on|an?\s+extra)\b", factual=True),
+    _p("ad.cross_sell", REVIEW, r"加購|升級(?:方案|為|至|到)|專屬方案|推薦(?:您|你|搭配|申辦|加辦|加購|選購)|為您推薦|猜你喜歡|您可能(?:也)?(?:會)?(?:喜歡|需要)|\bupgrade\s+to\b|\byou\s+(?:may|might)\s+also\s+like\b|\brecommended\s+for\s+you\b|\badd\s+(?:on|an?\s+extra)\b", factual=True),
     _p("ad.cross_sell", BLOCK, r"(?:0|零)\s*利率|\b0\s*%\s*(?:apr|interest)\b|最高\s*\d+\s*期", factual=True),
     _p("ad.cross_sell", REVIEW, r"(?:可|能|即可)\s*(?:升級|加辦|加購|轉換)|\bprotect\s+(?:your|you)\b|\bnew\s+(?:[a-z-]+\s+){0,2}(?:plans?|cards?|accounts?|services?|packages?|policy|policies)\b", factual=True),
     _p("ad.cross_sell", BLOCK, r"熱銷|必買|爆款|好物推薦|人氣(?:商品|推薦|王)", factual=True),
@@ -488,17 +499,18 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.price_bait", BLOCK, rf"(?:只要|只需|僅需|僅要|只賣|不到|低至|下殺至?)\s*(?:每月|月付|月繳|每人|每位|每份|一次)?\s*{_AMOUNT_CJK}|最低\s*{_AMOUNT_CJK}\s*起|(?:nt\$|\$)\s*[\d,]+\s*元?\s*起(?!迄|算|日|至)|[\d,]+\s*元\s*起(?!迄|算|日|至)|(?:最|超)?高價(?:收購|回收)|現金收購|銅板價|超殺|超值|超低價|甜甜價|驚喜價|體驗價|均一價|早鳥|(?:配|吃|喝|唱|玩|洗|剪)好(?:配|吃|喝|唱|玩|洗|剪)滿|(?:年度|全年|史上|全台|網路)最低|最低價"),
     _p("ad.price_bait", BLOCK, rf"{_AMOUNT_CJK}\s*有找|\bfor\s+(?:under|less\s+than|below)\s+(?:nt\$|\$)\s*\d"),
     _p("ad.price_bait", BLOCK, rf"{_AMOUNT}\s*(?:就能|就可以?|即可|便能)\s*(?:擁有|帶回|入手|享受|享|吃到|住|換)"),
-    _p("ad.price_bait", BLOCK, r"(?:每人|每位|每晚|每月|每堂|一人)\s*(?:nt\$|\$)?\s*[\d,]+\s*元?\s*起|(?<![\d/:.])\d{1,3}(?:,\d{3})+\s*元?\s*起(?!迄|算|日|至)"),
+    _p("ad.price_bait", BLOCK, r"(?:每人|每位|每晚|每月|每堂|一人)\s*(?:nt\$|\$)?\s*[\d,]+\s*元?\s*起|(?<![\d/:.])\d{1,3}(?:,\d{3})+\s*元?\s*起(?!迄|算|日|至)|(?<![\d/:.])\d[\d,.]*\s*萬\s*元?\s*起(?!迄|算|日|至)"),
     _p("ad.price_bait", REVIEW, r"(?:套餐|雙人餐|單人餐|組合|禮盒|吃到飽|全餐|療程|月付|月繳|每月只要)\s*(?:只要|僅|特價)?\s*(?:nt\$|\$)?\s*\d[\d,]*\s*元", factual=True),
-    _p("ad.price_bait", BLOCK, r"\bas\s+low\s+as\b|\bonly\s+(?:nt\$|\$)\s*\d|\b(?:starting|prices?)\s+(?:at|from)\s+(?:nt\$|\$)?\s*\d|\bfrom\s+(?:just\s+)?(?:nt\$|\$)\s*\d[\d,]*\b(?!\s*(?:has|was|to))|\bearly\s*bird\b|\bunbeatable\b"),
+    _p("ad.price_bait", BLOCK, r"\bas\s+low\s+as\b|\bonly\s+(?:nt\$|\$)\s*\d|\b(?:starting|prices?)\s+(?:at|from)\s+(?:just\s+|only\s+)?(?:nt\$|\$)?\s*\d|\bfrom\s+(?:just\s+)?(?:nt\$|\$)\s*\d[\d,]*\b(?!\s*(?:has|was|to))|\bearly\s*bird\b|\bunbeatable\b"),
     # Urgency and scarcity.
     _p("ad.urgency", BLOCK, r"限時(?!掛號|專送|郵件|快遞)|限量|錯過不再|(?:售|賣|送)完為止|額滿為止|數量有限|名額有限|欲購從速|要買要快|最後\s*\d+\s*(?:名|組|件|個|份)|只剩\s*\d+\s*(?:名|組|件|個|份)|(?:今日|本日|今天|本週|週末|周末|本月|當日)(?:限定|限時|下單|最後)|快閃", factual=True),
     _p("ad.urgency", BLOCK, r"\btoday\s+only\b|\blimited[\s-]+(?:time|stock|offer|edition|quantities)\b|\bwhile\s+(?:stocks?|supplies)\s+last\b|\blast\s+chance\b|\bhurry\b|\bdon'?t\s+miss\b|\bonly\s+(?:a\s+few|\d+)\s+(?:\w+\s+)?left\b|\bbefore\s+(?:prices?\s+go\s+up|it'?s\s+gone|they'?re\s+gone|stocks?\s+run\s+out)\b|\b(?:this\s+(?:week|weekend)|24\s+hours?)\s+only\b|\bends\s+(?:tonight|today|soon|this|on\s+(?:sunday|monday|friday|saturday))\b|\bsells?\s+out\b", factual=True),
-    _p("ad.urgency", BLOCK, rf"名額(?:只剩|僅剩|有限|不多)|錯過(?:今天|今日|這次|本次|此次|這週|本週|這一波|這波)|(?:只剩|僅剩)\s*(?:最後)?\s*{_N}+\s*(?:位|名|席|組|間|件|個|份|張)|要[\u4e00-\u9fff]{{1,2}}要快|別錯過|不要錯過|把握(?:最後)?(?:機會|時間)|\blimited\s+(?:seats|spots|places|availability|slots)\b|\b(?:seats|spots|places|slots)\s+(?:are\s+)?(?:left|remaining|going\s+fast)\b|\bselling\s+fast\b|\bact\s+(?:now|fast)\b"),
+    _p("ad.urgency", BLOCK, rf"名額(?:只剩|僅剩|有限|不多)|錯過(?:今天|今日|這次|本次|此次|這週|本週|這一波|這波)|(?:只剩|僅剩)\s*(?:最後)?\s*{_N}+\s*(?:位|名|席|組|間|件|個|份|張|台|套|箱|瓶|盒|雙|支|包|罐|輛)|要[\u4e00-\u9fff]{{1,2}}要快|別錯過|不要錯過|把握(?:最後)?(?:機會|時間)|\blimited\s+(?:seats|spots|places|availability|slots)\b|\b(?:seats|spots|places|slots)\s+(?:are\s+)?(?:left|remaining|going\s+fast)\b|\bselling\s+fast\b|\bact\s+(?:now|fast)\b"),
+    _p("ad.urgency", BLOCK, r"(?:售完|賣完)\s*(?:就)?\s*(?:不再|不)補貨|不再補貨|(?:價格|價錢|售價)\s*(?:即將|就會|將)?\s*(?:調回|恢復|回復)|恢復原價|回復原價|回到原價", factual=True),
     _p("ad.urgency", REVIEW, r"倒數|即將(?:截止|結束|售完|完售|額滿)|最後\s*\d+\s*(?:天|小時|日)|\bcountdown\b|\bending\s+soon\b|\blast\s+\d+\s+(?:days|hours)\b|(?:活動|優惠|特價|折扣)[^。！!？?\n]{0,8}(?:今晚|今天|今日|本週|明天)[^。！!？?\n]{0,6}(?:截止|結束)", not_in=DEADLINE_USE_CASES),
     # Imperative calls to buy.
-    _p("ad.call_to_buy", BLOCK, r"(?:立即|立刻|馬上|現在就?|趕快|趕緊|快來|快去|快上|快到|快點|速來)[^。！!？?\n]{0,8}?(?:搶購|搶|購買|下單|選購|挑選|挑|選|訂購|入手|購|買|申辦|辦卡|逛|參加|領取|加入會員|升級|開通|訂房|訂票|動用|試算|預約|報名|體驗|申請|洽詢|預訂|索取)|(?:快|趕快|趕緊)\s*(?:帶|揪|約)[^。！!？?\n]{0,8}(?:來|去|一起)|心動不如行動|還在猶豫|猶豫什麼|還等什麼|怎能錯過|怎麼能錯過|帶走(?:它|他|她|吧|一)|帶(?:它|他|她)回家|點\s*(?:我|此|這裡|擊)\s*(?:馬上|立即|立刻)?\s*(?:訂購|購買|選購|搶|領|報名|預約|申辦|下單|逛)|手刀|搶先|開搶|快搶|秒殺|瘋搶|衝一波|帶回家"),
-    _p("ad.call_to_buy", BLOCK, r"\b(?:shop|order|buy|book|subscribe|grab|claim)\s+(?:yours\s+)?(?:now|today)\b|\bget\s+yours\b|\bgrab\s+(?:yours|one|it)\b|\bdon'?t\s+wait\b|\bsign\s+up\s+(?:now|today)\b|\badd\s+to\s+cart\b|\b(?:click|tap)\s+(?:here\s+|below\s+|the\s+link\s+)?to\s+(?:buy|shop|order|get|claim|grab|save)\b|\bstock\s+up\b|\btreat\s+yourself\b|\bgrab\s+(?:this|these|the|a|an|your)\b"),
+    _p("ad.call_to_buy", BLOCK, r"(?:立即|立刻|馬上|現在就?|趕快|趕緊|快來|快去|快上|快到|快點|速來)[^。！!？?\n]{0,8}?(?:搶購|搶|購買|下單|選購|挑選|挑|選|訂購|入手|購|買|申辦|辦卡|逛|參加|領取|加入會員|升級|開通|訂房|訂票|訂位|訂餐|動用|試算|預約|報名|體驗|申請|洽詢|預訂|索取)|(?:點選|點擊|點)\s*(?:下方)?\s*(?:連結|網址|link)[^。！!？?\n]{0,6}?(?:直接|立即|馬上)?\s*(?:下單|購買|訂購|選購|搶購)|(?:快|趕快|趕緊)\s*(?:帶|揪|約)[^。！!？?\n]{0,8}(?:來|去|一起)|心動不如行動|還在猶豫|猶豫什麼|還等什麼|怎能錯過|怎麼能錯過|帶走(?:它|他|她|吧|一)|帶(?:它|他|她)回家|點\s*(?:我|此|這裡|擊)\s*(?:馬上|立即|立刻)?\s*(?:訂購|購買|選購|搶|領|報名|預約|申辦|下單|逛)|手刀|搶先|開搶|快搶|秒殺|瘋搶|衝一波|帶回家"),
+    _p("ad.call_to_buy", BLOCK, r"\b(?:shop|order|buy|book|subscribe|grab|claim)\s+(?:yours\s+)?(?:now|today)\b|\b(?:get|add|book|reserve)\s+yours\b|\bgrab\s+(?:yours|one|it)\b|\bdon'?t\s+wait\b|\bsign\s+up\s+(?:now|today)\b|\badd\s+to\s+cart\b|\b(?:click|tap)\s+(?:here\s+|below\s+|the\s+link\s+(?:below\s+)?)?(?:to|and)\s+(?:buy|shop|order|get|claim|grab|save)\b|\bstock\s+up\b|\btreat\s+yourself\b|\bgrab\s+(?:this|these|the|a|an|your)\b"),
     # "您搶購的…已出貨" is the member's own purchase, reported.
     _p("ad.call_to_buy", BLOCK, r"搶購", not_after=r"您(?:已經?)?(?:成功)?"),
     _p("ad.call_to_buy", BLOCK, r"還沒(?:買|訂|搶|入手|下單|預購|預訂|報名|辦)[^。！!？?\n]{0,6}(?:嗎|呢)"),

@@ -48,7 +48,11 @@ def codes(text: str, use_case: str | None = None, lists: Lists = LISTS) -> set[s
         ("買\u00ad就\u2060送", "買就送"),
         ("限·時*特_價", "限時特價"),
         ("\ufeff５０％ ＯＦＦ", "50% off"),
-        ("Your order ships", "your order ships"),  # words of several letters keep their spaces
+        ("Your order ships", "your order ships"),
+        ("限/時/特/價", "限時特價"),
+        ("全館|五折", "全館五折"),
+        ("買ー送ー", "買一送一"),  # the katakana long-vowel mark written for 一
+        ("買ㄧ送ㄧ", "買一送一"),  # and bopomofo "i"  # words of several letters keep their spaces
     ],
 )
 def test_copy_is_normalised_before_matching(text: str, normalised: str) -> None:
@@ -143,6 +147,27 @@ def test_obfuscated_and_plain_advertising_is_blocked(text: str) -> None:
         ("ad.price_bait", "洗車洗好洗滿 299"),
         ("ad.price_bait", "全台最低，手機殼 59 元"),
         ("ad.urgency", "錯過這波再等明年"),
+        ("ad.buy_n_get_m", "優格任選八杯只收七杯的價錢"),
+        ("ad.discount", "濾水壺濾心第三盒不用錢"),
+        ("ad.cashback", "登錄序號即可領 NT$800 回饋金"),
+        ("ad.cashback", "加入 App 會員，新會員 200 元見面禮"),
+        ("ad.cashback", "完成綁定再領 50 元購物金"),
+        ("ad.threshold_gift", "Spend $1,500 in store and take home a free umbrella."),
+        ("ad.free_trial", "新款跑鞋門市免費試穿"),
+        ("ad.lottery", "上傳開箱照，抽五名送藍牙耳機"),
+        ("ad.lottery", "Ten lucky customers will take home a blender"),
+        ("ad.launch", "板橋門市於下週六正式開幕"),
+        ("ad.launch", "Our all-new fibre plans are here"),
+        ("ad.launch", "Drop by and see what's new this spring"),
+        ("ad.cross_sell", "您剛訂購了咖啡機，推薦加購濾杯組"),
+        ("ad.price_bait", "市區精裝兩房，總價 1,280 萬起"),
+        ("ad.price_bait", "Gutter cleaning starting at only NT$1,800"),
+        ("ad.urgency", "展示機僅剩 3 台，售完不再補貨"),
+        ("ad.urgency", "下週一起價格調回原價"),
+        ("ad.call_to_buy", "寒流來襲，馬上線上訂位吃火鍋"),
+        ("ad.call_to_buy", "點選下方連結直接下單"),
+        ("ad.call_to_buy", "Other parents bought the matching backpack. Add yours today"),
+        ("ad.call_to_buy", "Tap the link below and get your pizza in 30 minutes"),
     ],
 )
 def test_each_category_is_recognised_by_its_pattern(code: str, text: str) -> None:
@@ -278,6 +303,29 @@ def test_words_stating_a_fact_about_the_members_own_order_pass_and_the_same_word
         ),
         # the member's own registration against an invitation to register
         (UseCase.REGISTRATION_COMPLETED, "您已報名免費體驗營，集合時間 7/2 08:30", "暑假免費體驗營開放報名"),
+        # a member discount applied to what the member paid against the discount offered
+        (UseCase.PAYMENT_COMPLETED, "您已付款 NT$900（已套用生日七折），訂單成立", "生日當月全品項七折"),
+        # a limited edition the member paid for against a limited edition offered
+        (
+            UseCase.PAYMENT_COMPLETED,
+            "Payment of NT$3,200 for your limited edition print has been received.",
+            "Limited edition prints, order yours",
+        ),
+        # an instalment plan the member chose, charged on schedule, against the plan offered
+        (UseCase.PAYMENT_DUE, "您選擇的零利率 12 期分期，第 5 期將於 8/5 扣款", "家電享零利率 12 期分期"),
+        # a referral's reward credited against a referral offered
+        (
+            UseCase.POINTS_EARNED,
+            "Your referral reward of 150 points has been credited now that your friend has signed up.",
+            "Your referral reward: 150 points for every friend who signs up",
+        ),
+        (UseCase.POINTS_EARNED, "您推薦的好友已完成開戶，推薦獎勵 100 點已入帳", "推薦好友開戶，每位送 100 點"),
+        # a promotion code the member used on their order against a code offered
+        (
+            UseCase.PURCHASE_COMPLETED,
+            "您使用促銷代碼 WINTER5 的訂單已成立，實付 NT$475",
+            "輸入促銷代碼 WINTER5 再折 25 元",
+        ),
     ],
 )
 def test_a_benefit_the_members_own_order_entry_or_tier_already_holds_passes_and_offered_it_does_not(
