@@ -475,3 +475,23 @@ def test_each_day_of_a_statement_shows_the_line_push_deliveries_beside_the_pnp_i
     day = statement.days.get(day=date(2026, 1, 20))
     assert (day.pnp_delivered, day.push_delivered) == (2, 3)
     assert statement.pnp_billed == 2
+
+
+def test_the_template_pnp_line_is_described_in_the_language_of_whoever_generated_it(
+    brand: Brand, finance: User
+) -> None:
+    for at in ("2026-01-20 10:00", "2026-02-20 10:00"):
+        stat_add(brand_id=brand.pk, at=taipei(at), channel=Channel.PNP, metric=Metric.TEMPLATED_DELIVERED_BY_SEND, n=4)
+    with translation.override("en"):
+        january = statement_generate(brand=brand, month=JAN, actor=finance)
+    with translation.override("zh-hant"):
+        february = statement_generate(brand=brand, month=FEB, actor=finance)
+    # the description names the line's period, in the words of the language it was generated in
+    assert (
+        january.lines.get(kind=LineKind.PNP_TEMPLATE).description
+        == "PNP template delivered (LINE's count per JST day) 2026-01-01 – 2026-01-31"
+    )
+    assert (
+        february.lines.get(kind=LineKind.PNP_TEMPLATE).description
+        == "範本 PNP 送達（LINE 每日本時間日計數）2026-02-01 – 2026-02-28"
+    )

@@ -455,3 +455,51 @@ def test_a_malformed_placeholder_is_quoted_in_its_finding(brand: Brand) -> None:
     finding = check("VAR_DECLARED", brand, text="Order { order_id} shipped.")
     malformed = [item["params"] for item in finding.params["items"] if item["message"] == "var.malformed"]
     assert any(params["where"] == "text" and "order_id" in params["frag"] for params in malformed)
+
+
+def test_an_unknown_flex_component_type_is_named_in_its_finding(brand: Brand) -> None:
+    bubble = {"type": "bubble", "body": {"type": "box", "layout": "vertical", "contents": [
+        {"type": "carousel_card", "text": "出貨"}, {"type": "marquee", "text": "Shipped"}]}}  # fmt: skip
+    finding = check("FLEX_STRUCTURE", brand, flex_json=bubble)
+    assert (finding.passed, finding.message, finding.params) == (
+        False,
+        "flex.unknown_types",
+        {"types": "carousel_card, marquee"},
+    )
+    assert finding.detail == "Unknown Flex component types: carousel_card, marquee"
+
+
+def test_an_undeclared_placeholder_is_named_in_its_finding_with_where_it_is(brand: Brand) -> None:
+    finding = check("VAR_DECLARED", brand, text="訂單 {order_id} 由 {courier} 於 {event_time} 配送。")
+    assert finding.passed is False
+    assert [(item["message"], item["params"]) for item in finding.params["items"]] == [
+        ("var.undeclared", {"where": "text", "names": "{courier}"})
+    ]
+    assert finding.detail == "text: undeclared {courier}"
+
+
+def test_a_fallback_text_without_the_ignore_line_is_named_in_its_finding(brand: Brand) -> None:
+    finding = check("SMS_IGNORE_LINE", brand, sms_text="訂單 {order_id} 已於 {event_time} 出貨。")
+    assert (finding.passed, finding.message, finding.params) == (False, "sms.ignore_line", {"where": "sms_text"})
+    assert finding.detail.endswith(" to: sms_text")
+    both = check(
+        "SMS_IGNORE_LINE",
+        brand,
+        text="Order {order_id} shipped at {event_time}.",
+        sms_text="訂單 {order_id} 已於 {event_time} 出貨。",
+    )
+    assert both.params == {"where": "text, sms_text"} and both.detail.endswith(" to: text, sms_text")
+
+
+def test_a_rule_that_crashes_on_malformed_content_fails_with_the_error_it_raised(brand: Brand) -> None:
+    from compliance.rules import evaluate
+
+    template = MessageTemplate(brand=brand, code="t", name="T", use_case=UseCase.DELIVERY_NOTICE)
+    # a variable stored as a bare name, not an object: the variable rules cannot read it
+    version = TemplateVersion(template=template, number=1, **{**SHIPPING_CONTENT, "variables": ["order_id"]})
+    ctx = build_context(version, promotional_terms=promotional_terms(), allowed_domains={"acme.example"})
+    findings = {rule.code: finding for rule, finding in evaluate(ctx)}
+    crashed = findings["VAR_DEFINITION"]
+    assert (crashed.passed, crashed.message) == (False, "could_not_check")
+    assert crashed.params == {"error": "'str' object has no attribute 'get'"}
+    assert crashed.detail == "Could not check: 'str' object has no attribute 'get'"

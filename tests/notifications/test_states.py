@@ -647,3 +647,15 @@ def test_a_refused_attempt_reads_in_the_portals_words_and_any_other_error_as_it_
     assert attempt_error_text(Attempt(channel=Channel.PNP, status=AttemptStatus.FAILED, error="")) == text(
         "final.no_channel"
     )
+
+
+def test_only_a_refused_attempt_with_the_422_error_reads_in_the_portals_words_for_a_422() -> None:
+    # a refusal for another reason, or the 422 words on an attempt that was not refused, read as they came
+    from notifications.services.outcomes import REFUSED_422, attempt_error_text
+    from notifications.texts import text
+
+    refused_otherwise = Attempt(channel=Channel.PNP, status=AttemptStatus.REFUSED, error="LINE 400: invalid to")
+    assert attempt_error_text(refused_otherwise) == external("LINE 400: invalid to")
+    assert attempt_error_text(refused_otherwise) != text("pnp.refused_422")
+    failed_with_422_words = Attempt(channel=Channel.PNP, status=AttemptStatus.FAILED, error=REFUSED_422)
+    assert attempt_error_text(failed_with_422_words) == external(REFUSED_422)
