@@ -17,4 +17,8 @@ def line_signature_valid(*, channel_secret: str, body: bytes, signature: str | N
     """Check a signature in constant time; a missing secret or signature never validates."""
     if not channel_secret or not signature:
         return False
-    return hmac.compare_digest(line_signature(channel_secret=channel_secret, body=body), signature.strip())
+    candidate = signature.strip()
+    # A header holding other bytes than base64's is no signature (and compare_digest takes only ASCII text).
+    if not candidate.isascii():
+        return False
+    return hmac.compare_digest(line_signature(channel_secret=channel_secret, body=body), candidate)

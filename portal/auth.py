@@ -43,3 +43,14 @@ def lockout_response(
     response = render(request, "admin/locked_out.html", context, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
+    """The username django-axes records for a login: cut to its column's 255 characters.
+
+    A longer one (no account has one) would otherwise fail the attempt's insert, a 500 in place
+    of the login page's error.
+    """
+    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
+    value = credentials.get(field) if credentials else request.POST.get(field)
+    return None if value is None else str(value)[:255]

@@ -42,6 +42,17 @@ class SmsSendResult:
     duplicate: bool = False
 
 
+def storable_text(value: str) -> bool:
+    """Whether ``value`` can be stored as text by PostgreSQL: no NUL, no lone surrogate."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class SmsDeliveryReport:
     """A vendor's word on one message: delivered to the handset, or finally not."""

@@ -23,6 +23,7 @@ from integrations.sms.base import (
     SmsRetryableError,
     SmsSendResult,
     sms_segments,
+    storable_text,
 )
 
 _ACCEPTED = {"0", "1", "2", "4"}
@@ -97,7 +98,11 @@ def parse_delivery_report(query: Mapping[str, str]) -> SmsDeliveryReport | None:
     """Read Mitake's callback query; key on ``StatusFlag`` (``statuscode`` only echoes the submission)."""
     message_id = query.get("msgid", "")
     flag = query.get("StatusFlag", "")
-    if not message_id or not flag:
+    if (
+        not message_id
+        or not flag
+        or not all(storable_text(query.get(k, "")) for k in ("msgid", "StatusFlag", "statusstr"))
+    ):
         return None
     return SmsDeliveryReport(
         message_id=message_id,

@@ -17,6 +17,7 @@ from integrations.sms.base import (
     SmsRejectedError,
     SmsRetryableError,
     SmsSendResult,
+    storable_text,
 )
 
 
@@ -56,10 +57,14 @@ def parse_delivery_report(body: bytes) -> SmsDeliveryReport | None:
     """Read the sandbox's JSON delivery report."""
     try:
         payload: Mapping[str, Any] = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    message_id, status = str(payload.get("message_id", "")), str(payload.get("status", ""))
-    if not message_id or not status:
+    if not isinstance(payload, dict):
+        return None
+    message_id, status = payload.get("message_id", ""), payload.get("status", "")
+    if not isinstance(message_id, str) or not isinstance(status, str) or not message_id or not status:
+        return None
+    if not storable_text(message_id) or not storable_text(status):
         return None
     return SmsDeliveryReport(
         message_id=message_id,

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -52,11 +54,23 @@ def _no_constants(name: str) -> Any:
     raise _NotJson(f"{name} is not a JSON number")
 
 
+def _finite(text: str) -> float:
+    # 1e400 is valid JSON that Python reads as infinity, which PostgreSQL's JSON cannot hold.
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJson(f"{text} is beyond a number's range")
+    return value
+
+
+# What a byte that is not UTF-8 becomes when the body is decoded with ``surrogateescape``.
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
 def events_read(body: bytes, *, now: datetime | None = None) -> list[ReadEvent]:
     """Read every event of a webhook body; raise :class:`BodyError` only when there is no events array."""
     now = now or datetime.now(tz=UTC)
     try:
-        payload = json.loads(body, parse_constant=_no_constants)
+        payload = json.loads(body, parse_constant=_no_constants, parse_float=_finite)
     except (ValueError, RecursionError):
         # One event may be what broke the whole (NaN, nesting past the parser's limit):
         # cut the array into its events and read each one on its own.
@@ -67,8 +81,10 @@ def events_read(body: bytes, *, now: datetime | None = None) -> list[ReadEvent]:
 
 
 def _read_raw(raw: str, now: datetime) -> ReadEvent:
+    if _UNDECODABLE.search(raw):
+        return _rejected({"raw": raw[:RAW_KEEP]}, raw, now, "not valid UTF-8")
     try:
-        event = json.loads(raw, parse_constant=_no_constants)
+        event = json.loads(raw, parse_constant=_no_constants, parse_float=_finite)
     except RecursionError:
         return _rejected({"raw": raw[:RAW_KEEP]}, raw, now, f"nested deeper than {MAX_DEPTH} levels")
     except ValueError as exc:
@@ -166,11 +182,15 @@ def _raw_events(body: bytes) -> list[str]:
     A scan that counts brackets outside strings, so nesting depth costs nothing; raises
     :class:`BodyError` when the body is not an object whose ``events`` is an array.
     """
+    # A byte that is not UTF-8 spoils only the event it is in: it is kept as a lone surrogate
+    # and that event rejected (``_read_raw``).
+    text = body.decode("utf-8", "surrogateescape")
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BodyError("body must be UTF-8 JSON") from None
-    start = _events_array_start(text)
+        start = _events_array_start(text)
+    except BodyError:
+        if _UNDECODABLE.search(text):
+            raise BodyError("body must be UTF-8 JSON") from None
+        raise
     events: list[str] = []
     depth, in_string, escaped, begin = 0, False, False, -1
     for index in range(start + 1, len(text)):

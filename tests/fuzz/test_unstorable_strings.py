@@ -70,3 +70,26 @@ def test_an_unstorable_string_in_a_body_field_is_refused_not_a_server_error(
         assert field in {e["field"].split(".")[0].split("[")[0] for e in response.json()["errors"]} or any(
             e["field"] == "" or e["field"].startswith("notifications") for e in response.json()["errors"]
         ), response.json()
+
+
+BODY_OPERATIONS = sorted({(m, p) for m, p, _f, _v in CASES})
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS, ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize(
+    "body",
+    ['{"k": ' + "[" * 5000 + "]" * 5000 + "}", '{"name": 1e400}', '{"name": -1e400}'],
+    ids=["nested_5000_deep", "number_past_a_float", "negative_number_past_a_float"],
+)
+def test_a_body_nested_too_deep_or_holding_a_number_past_a_floats_range_is_a_400_that_says_so(
+    brand: Brand, api_key_for: Callable[[Brand], str], method: str, path: str, body: str
+) -> None:
+    # Python's parser gives up on the nesting with a RecursionError and reads 1e400 as infinity.
+    member_upsert(brand=brand, external_id="M1", name="M", phone="0912345678", actor="test")
+    for placeholder, real in PATH_VALUES.items():
+        path = path.replace(placeholder, real)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_for(brand)}", HTTP_IDEMPOTENCY_KEY="k-parse")
+    response = getattr(client, method)(path, data=body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["message"].startswith("JSON parse error"), response.json()

@@ -6,6 +6,7 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -76,6 +77,57 @@ def test_a_mitake_report_for_a_reference_nobody_sent_is_404_and_changes_nothing(
 def test_a_mitake_report_without_its_fields_is_400_and_other_methods_405(sms_sent: Attempt) -> None:
     assert Client().get(f"/webhooks/sms/mitake/{sms_sent.reference}", {"msgid": "0300000001"}).status_code == 400
     assert Client().put(f"/webhooks/sms/mitake/{sms_sent.reference}", REPORT).status_code == 405
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        {"msgid": "03\x0000001", "StatusFlag": "4"},
+        {"msgid": "0300000001", "StatusFlag": "4", "statusstr": "DELIVRD\x00"},
+    ],
+)
+def test_a_mitake_report_by_post_holding_a_nul_or_a_lone_surrogate_is_400_and_changes_nothing(
+    sms_sent: Attempt, report: dict[str, str]
+) -> None:
+    # The NUL guard on the address does not see a form body; PostgreSQL cannot hold a NUL.
+    body = urlencode(report)
+    response = Client().post(
+        f"/webhooks/sms/mitake/{sms_sent.reference}", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    sms_sent.refresh_from_db()
+    assert sms_sent.status == AttemptStatus.ACCEPTED
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[]",
+        b'"x"',
+        b"null",
+        b"1",
+        b"[" * 5000 + b"]" * 5000,
+        b'{"message_id": "03\\u00001", "status": "DELIVERED"}',
+        b'{"message_id": 300000001, "status": "DELIVERED"}',
+    ],
+    ids=["list", "string", "null", "number", "deep", "nul", "number_id"],
+)
+def test_a_signed_sandbox_report_that_is_not_an_object_of_strings_is_400(
+    brand: Brand, sms_sent: Attempt, body: bytes
+) -> None:
+    sms_account_create_or_update(
+        brand=brand, actor="test", password="gateway-key", vendor="sandbox", base_url="http://127.0.0.1:1", username="u"
+    )
+    signature = line_signature(channel_secret="gateway-key", body=body)
+    response = Client().post(
+        f"/webhooks/sms/sandbox/{sms_sent.reference}",
+        body,
+        content_type="application/json",
+        HTTP_X_SANDBOX_SIGNATURE=signature,
+    )
+    assert response.status_code == 400
+    sms_sent.refresh_from_db()
+    assert sms_sent.status == AttemptStatus.ACCEPTED
 
 
 def test_the_sandbox_gateways_report_needs_the_accounts_signature(brand: Brand, sms_sent: Attempt) -> None:

@@ -28,7 +28,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def post_raw(brand: Brand, body: str) -> object:
-    raw = body.encode("utf-8", "surrogatepass")
+    # A character from U+DC80 to U+DCFF stands for the byte it escapes (``surrogateescape``).
+    raw = body.encode("utf-8", "surrogateescape")
     signature = line_signature(channel_secret=brand.channel_secret.reveal(), body=raw)
     return Client().post(
         f"/webhooks/line/{brand.slug}", raw, content_type="application/json", HTTP_X_LINE_SIGNATURE=signature
@@ -71,6 +72,11 @@ HOSTILE = {
     "not_an_object": '"just a string"',
     "lone_surrogate_string": '"\\ud800"',
     "raw_nul_byte_in_a_string": '{"type": "message", "webhookEventId": "ev-raw", "text": "a\x00b"}',
+    # valid JSON numbers that Python reads as infinity, which PostgreSQL's JSON cannot hold
+    "number_past_a_floats_range": bad_event("ev-inf", message='{"type": "text", "id": "1", "n": 1e400}'),
+    "negative_number_past_a_floats_range": bad_event("ev-ninf", timestamp="-1e400"),
+    # a byte that is not UTF-8 (0xFF) in one event's text
+    "bytes_not_utf8": '{"type": "message", "webhookEventId": "ev-bytes", "text": "a\udcffb"}',
 }
 
 
@@ -120,6 +126,16 @@ def test_a_bad_event_is_rejected_alone_and_the_good_delivery_beside_it_is_applie
     rejected = WebhookEvent.objects.exclude(pk=good.pk).get()
     assert rejected.result == WebhookEventResult.REJECTED and rejected.detail
     assert rejected.event_id.startswith("rejected:")
+
+
+@pytest.mark.parametrize("header", ["\xe9\xe9abc", "签名", "\x00"])
+def test_a_signature_header_that_is_not_base64_text_is_refused_403(brand: Brand, header: str) -> None:
+    # Django hands the header over as Latin-1 text; compare_digest takes ASCII text only.
+    response = Client().post(
+        f"/webhooks/line/{brand.slug}", b'{"events": []}', content_type="application/json", HTTP_X_LINE_SIGNATURE=header
+    )
+    assert response.status_code == 403
+    assert not WebhookEvent.objects.exists()
 
 
 def test_a_redelivered_bad_event_is_stored_once(brand: Brand) -> None:

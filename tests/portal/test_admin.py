@@ -1,4 +1,6 @@
+import pytest
 from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
 from portal.models import AuditEvent, Brand, BrandAPIKey
@@ -159,3 +161,20 @@ def test_a_brand_is_deactivated_not_deleted(superuser: User, brand: Brand) -> No
     client.force_login(superuser)
     assert client.post(f"/admin/portal/brand/{brand.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Brand.objects.filter(pk=brand.pk).exists()
+
+
+@pytest.mark.parametrize(("app_label", "model"), [("billing", "dashboard"), ("compliance", "copycheck")])
+def test_view_on_site_for_an_admin_page_without_a_table_is_not_found(
+    superuser: User, app_label: str, model: str
+) -> None:
+    # Django's redirect would query the unmanaged model's missing table (a 500).
+    client = Client()
+    client.force_login(superuser)
+    content_type = ContentType.objects.get(app_label=app_label, model=model)
+    assert client.get(f"/admin/r/{content_type.pk}/1/").status_code == 404
+
+
+def test_view_on_site_asks_for_a_login_first(brand: Brand) -> None:
+    content_type = ContentType.objects.get_for_model(Brand)
+    response = Client().get(f"/admin/r/{content_type.pk}/{brand.pk}/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")

@@ -89,3 +89,14 @@ def test_a_right_password_clears_earlier_failures(manager: User) -> None:
     for _ in range(4):
         attempt(client, manager, "wrong-password")
     assert attempt(client, manager, PASSWORD).status_code == 302  # type: ignore[attr-defined]
+
+
+def test_a_username_longer_than_the_attempts_column_gets_the_login_page_and_is_counted(
+    client: Client, db: None
+) -> None:
+    # django-axes keeps the username in a 255-character column: a longer one failed its insert.
+    long_name = "m" * 300
+    response = client.post(LOGIN, {"username": long_name, "password": "wrong"}, REMOTE_ADDR="198.51.100.9")
+    assert response.status_code == 200
+    assert not logged_in(client)
+    assert AccessAttempt.objects.get(ip_address="198.51.100.9").username == long_name[:255]
