@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import math
 from collections.abc import Mapping
 from typing import IO, Any
 
@@ -18,18 +17,11 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text} is beyond a number's range")
-    return value
-
-
 class JSONParser(parsers.JSONParser):
-    """Refuse, naming the fault, JSON nested past Python's recursion limit and numbers beyond a float's range.
+    """Refuse, naming the fault, JSON nested past Python's recursion limit.
 
-    DRF's own parser lets the ``RecursionError`` of a body nested thousands deep through (a 500)
-    and reads ``1e400`` as infinity, which a character field stores as "inf".
+    DRF's own parser lets the ``RecursionError`` of a body nested thousands deep through (a 500).
+    A number past a float's range (``1e400``) is read as infinity and refused by the field it is in.
     """
 
     def parse(
@@ -38,7 +30,7 @@ class JSONParser(parsers.JSONParser):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = codecs.getreader(encoding)(stream).read()
-            return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+            return json.loads(text, parse_constant=_no_constant)
         except RecursionError:
             raise ParseError(
                 _("JSON parse error - the body is nested too deeply; send at most a few levels.")
