@@ -417,7 +417,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("ad.threshold_gift", REVIEW, r"(?:可享|享有?(?!的)|即享|再享|獲得|拿|領)[^。！!？?\n]{0,6}?(?:回饋|好康|折扣|優惠|補助|補貼|減免|優待)", factual=True),
     _p("ad.threshold_gift", BLOCK, r"送\s*[\u4e00-\u9fff]{1,6}?\s*(?:一|1|兩|2)\s*(?:份|杯|片|個|張|瓶|盒|組|堂|次|晚|碗|盤)|免\s*(?:掛號費|服務費|工本費|安裝費|入會費|開卡費|門票|入場費|月租)|\bcomplimentary\b|\bget\s+(?:a|an|one|your)?\s*free\b|\bfree\s+(?:cake|drinks?|coffee|dessert|meal|night|upgrade|gift)\b", factual=True),
     _p("ad.threshold_gift", BLOCK, rf"(?:即可|就能|就可以?|便可)\s*(?:獲得|領取|領|兌換|拿到|享有?|參加|抽)[^。！!？?\n]{{0,8}}?(?:{_BENEFIT})|最高(?:可)?(?:折抵|折|抵|回饋|送|享|贈|補助|可貸|貸|領|拿|得)?\s*{_AMOUNT_CJK}|以?舊換新|換新機", factual=True),
-    _p("ad.threshold_gift", BLOCK, r"^\s*spend\s+(?:over\s+|at\s+least\s+|more\s+than\s+)?(?:nt\$|\$)\s*\d|[.!?]\s*spend\s+(?:over\s+|at\s+least\s+|more\s+than\s+)?(?:nt\$|\$)\s*\d"),
+    _p("ad.threshold_gift", BLOCK, r"(?:^|[.!?])\s*spend\s+(?:over\s+|at\s+least\s+|more\s+than\s+)?(?:nt\$|\$)\s*\d"),
     # A gift shipped with the member's own order is a fact about it; any other mention is for a reviewer.
     _p("ad.threshold_gift", REVIEW, r"贈品|贈送", not_before=r".{0,8}(?:隨|併|一起|一併|同|另外)?.{0,6}(?:寄出|出貨|送達|寄送|配送)", factual=True),
     # Buy N get M.
